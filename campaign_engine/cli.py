@@ -1,0 +1,236 @@
+"""The `campaign-engine` command: dev, serve, worker, migrate, seed-demo, bench, i18n.
+
+Each command reads Settings from the environment, fills any address left unset outside
+production with a local server (see `local_servers`), and calls into the code that does the
+work. No logic lives here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import replace
+
+import click
+import uvicorn
+import uvloop
+
+from campaign_engine import translations
+from campaign_engine.app import configure_logging, create_app
+from campaign_engine.db.migrate import migrate
+from campaign_engine.db.pool import create_pool
+from campaign_engine.demo import load_demo
+from campaign_engine.embedded import EmbeddedServers
+from campaign_engine.settings import Settings, SettingsError
+
+
+def load_settings() -> Settings:
+    try:
+        settings = Settings.from_environ()
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from error
+    configure_logging(settings.log_level)
+    return settings
+
+
+@contextmanager
+def local_servers(settings: Settings, *, mailbox: bool = False) -> Iterator[Settings]:
+    """The settings, with each unset address filled by a server started here and stopped on
+    the way out: embedded PostgreSQL and Valkey, and with `mailbox` the development mailbox.
+    Production never gets here with an address unset (`Settings.check`)."""
+    servers = EmbeddedServers()
+    mail = None
+    try:
+        if settings.database_url is None:
+            url = servers.start_postgres(settings.data_dir / "postgres")
+            settings = replace(settings, database_url=url)
+        if settings.redis_url is None:
+            settings = replace(
+                settings, redis_url=servers.start_valkey(settings.data_dir / "valkey")
+            )
+        if mailbox and settings.smtp_url is None and settings.is_development:
+            from campaign_engine.devmail import DevSmtpServer
+
+            mail = DevSmtpServer(settings.mailbox_dir)
+            settings = replace(settings, smtp_url=mail.start())
+        yield settings
+    finally:
+        if mail is not None:
+            mail.stop()
+        servers.stop()
+
+
+def run(coroutine: object) -> None:
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(coroutine)  # type: ignore[arg-type]
+
+
+async def prepare_database(settings: Settings, *, demo: bool) -> list[str]:
+    assert settings.database_url is not None
+    pool = await create_pool(settings.database_url, max_size=2)
+    try:
+        async with pool.acquire() as conn:
+            applied = await migrate(conn)
+        if demo:
+            await load_demo(pool)
+        return applied
+    finally:
+        await pool.close()
+
+
+@click.group()
+def main() -> None:
+    """Urgent actions for people at risk: publish, sign, deliver, close the loop."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, envvar="PORT", show_default=True)
+def dev(host: str, port: int) -> None:
+    """Everything on this machine: embedded servers, migrations, demo, web app and worker."""
+    settings = load_settings()
+    if not settings.is_development:
+        raise click.ClickException("`dev` runs only with ENVIRONMENT=development")
+    if "PUBLIC_BASE_URL" not in os.environ:
+        settings = replace(settings, public_base_url=f"http://{host}:{port}")
+    with local_servers(settings, mailbox=True) as settings:
+        run(prepare_database(settings, demo=True))
+        run(_serve_with_worker(settings, host, port))
+
+
+async def _serve_with_worker(settings: Settings, host: str, port: int) -> None:
+    from workers.main import create_worker
+
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings),
+            host=host,
+            port=port,
+            proxy_headers=False,  # the app itself decides whom to believe (TRUSTED_PROXIES)
+            access_log=False,  # the app logs requests without personal data
+            log_config=None,
+        )
+    )
+    worker = create_worker(settings, handle_signals=False)
+    worker_task = asyncio.create_task(worker.async_run())
+    banner = asyncio.create_task(_announce(server, settings))
+    try:
+        await server.serve()
+    finally:
+        banner.cancel()
+        await worker.close()
+        worker_task.cancel()
+        with suppress(asyncio.CancelledError):
+            await worker_task
+
+
+async def _announce(server: uvicorn.Server, settings: Settings) -> None:
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers a flag, not an event
+        await asyncio.sleep(0.05)
+    base = settings.public_base_url
+    print(
+        f"\ncampaign-engine is running: {base}/\n"
+        f"  the demo urgent action   {base}/zh-Hans/actions/demo  (also /en/ /fr/ /es/ /ar/ /ru/)\n"
+        f"  the development mailbox  {base}/dev/mail\n"
+        f"  data (PostgreSQL, Valkey, mail) under {settings.data_dir}\n"
+        "Press Ctrl+C to stop.\n",
+        flush=True,
+    )
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, envvar="PORT", show_default=True)
+@click.option("--workers", default=1, show_default=True, help="Web processes.")
+def serve(host: str, port: int, workers: int) -> None:
+    """The web app (run `migrate` first, and a `worker` beside it)."""
+    settings = load_settings()
+    with local_servers(settings) as settings:
+        # Each web process builds its own Settings; pass it the local servers' addresses.
+        os.environ["DATABASE_URL"] = settings.database_url or ""
+        os.environ["REDIS_URL"] = settings.redis_url or ""
+        uvicorn.run(
+            "campaign_engine.app:create_app_from_environ",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            proxy_headers=False,
+            access_log=False,
+            log_config=None,
+        )
+
+
+@main.command()
+def worker() -> None:
+    """The background worker: sends what the outbox holds, sweeps what the queue lost."""
+    from workers.main import create_worker
+
+    settings = load_settings()
+    with local_servers(settings, mailbox=True) as settings:
+        create_worker(settings).run()
+
+
+@main.command("migrate")
+def migrate_command() -> None:
+    """Apply pending database migrations."""
+    settings = load_settings()
+    with local_servers(settings) as settings:
+        applied: list[str] = []
+
+        async def apply() -> None:
+            applied.extend(await prepare_database(settings, demo=False))
+
+        run(apply())
+    print("\n".join(f"applied {name}" for name in applied) or "nothing to apply")
+
+
+@main.command("seed-demo")
+def seed_demo() -> None:
+    """Load (or refresh) the demo case and its urgent action `demo`."""
+    settings = load_settings()
+    with local_servers(settings) as settings:
+        run(prepare_database(settings, demo=True))
+    print("demo content loaded")
+
+
+@main.command()
+@click.option("--rate", default=300, show_default=True, help="Signatures per second.")
+@click.option("--duration", default=20, show_default=True, help="Seconds of load.")
+@click.option("--web-processes", default=1, show_default=True)
+def bench(rate: int, duration: int, web_processes: int) -> None:
+    """Measure the signing path at a fixed arrival rate, on a stack of its own."""
+    from campaign_engine.bench import run_bench
+
+    configure_logging("WARNING")
+    raise SystemExit(run_bench(rate, duration, web_processes))
+
+
+@main.group()
+def i18n() -> None:
+    """The translation workflow: extract, update, check."""
+
+
+@i18n.command("extract")
+def i18n_extract() -> None:
+    """Write locales/messages.pot from the code and the templates."""
+    translations.write_template(Settings.from_environ().home)
+
+
+@i18n.command("update")
+def i18n_update() -> None:
+    """Merge messages.pot into every language's catalogue."""
+    translations.update_catalogues(Settings.from_environ().home)
+
+
+@i18n.command("check")
+def i18n_check() -> None:
+    """Fail unless the template is current and every catalogue complete."""
+    found = translations.problems(Settings.from_environ().home)
+    for problem in found:
+        print(problem)
+    if found:
+        raise click.ClickException(f"{len(found)} translation problems")
+    print("translations are complete and current")

@@ -1,0 +1,137 @@
+"""Urgent actions as the public site and the API read them."""
+
+from __future__ import annotations
+
+from campaign_engine.db.pool import Connection
+from campaign_engine.models import ActionCard, ActionCount, ActionPage, ActionRef, ActionStatus
+
+# An action's confirmed signatures: the sum of its count shards (see add_confirmed).
+CONFIRMED = "(SELECT coalesce(sum(confirmed), 0)::bigint FROM action_counts WHERE action_id = a.id)"
+
+# Statuses the public can see: a draft or a scheduled action does not exist yet for them.
+PUBLIC_STATUSES = ("open", "closed", "archived", "removed")
+
+SELECT_ACTION_REF = """
+SELECT id, slug, status, default_locale
+FROM actions
+WHERE slug = $1 AND status = ANY($2::text[])
+"""
+
+
+async def get_public_action_ref(conn: Connection, slug: str) -> ActionRef | None:
+    row = await conn.fetchrow(SELECT_ACTION_REF, slug, PUBLIC_STATUSES)
+    if row is None:
+        return None
+    return ActionRef(row["id"], row["slug"], ActionStatus(row["status"]), row["default_locale"])
+
+
+# The text comes in the requested language when it is published, else in the action's own.
+SELECT_ACTION_PAGE = f"""
+SELECT a.id, a.slug, a.code, a.status, a.deadline, a.goal, a.default_locale,
+       ARRAY(SELECT locale FROM action_translations
+             WHERE action_id = a.id AND published ORDER BY locale) AS published_locales,
+       {CONFIRMED} AS confirmed,
+       t.locale, t.title, t.summary, t.body, t.letter_subject, t.letter_body, t.share_text,
+       c.slug AS case_slug, ct.locale AS case_locale, ct.title AS case_title,
+       ct.person AS case_person, ct.summary AS case_summary
+FROM actions a
+JOIN cases c ON c.id = a.case_id
+JOIN LATERAL (
+    SELECT * FROM action_translations
+    WHERE action_id = a.id AND published AND locale IN ($2, a.default_locale)
+    ORDER BY locale = $2 DESC
+    LIMIT 1
+) t ON true
+JOIN LATERAL (
+    SELECT * FROM case_translations
+    WHERE case_id = c.id AND locale IN ($2, a.default_locale, c.default_locale)
+    ORDER BY locale = $2 DESC, locale = a.default_locale DESC
+    LIMIT 1
+) ct ON true
+WHERE a.slug = $1 AND a.status = ANY($3::text[])
+"""
+
+
+async def get_action_page(conn: Connection, slug: str, locale: str) -> ActionPage | None:
+    row = await conn.fetchrow(SELECT_ACTION_PAGE, slug, locale, PUBLIC_STATUSES)
+    if row is None:
+        return None
+    return ActionPage(
+        id=row["id"],
+        slug=row["slug"],
+        code=row["code"],
+        status=ActionStatus(row["status"]),
+        deadline=row["deadline"],
+        goal=row["goal"],
+        confirmed=row["confirmed"],
+        default_locale=row["default_locale"],
+        published_locales=tuple(row["published_locales"]),
+        locale=row["locale"],
+        title=row["title"],
+        summary=row["summary"],
+        body=row["body"],
+        letter_subject=row["letter_subject"],
+        letter_body=row["letter_body"],
+        share_text=row["share_text"],
+        case_slug=row["case_slug"],
+        case_locale=row["case_locale"],
+        case_title=row["case_title"],
+        case_person=row["case_person"],
+        case_summary=row["case_summary"],
+    )
+
+
+# The index of a language lists the open actions published in that language.
+SELECT_OPEN_ACTION_CARDS = f"""
+SELECT a.slug, a.code, a.status, a.deadline, a.goal, t.locale, t.title, t.summary,
+       {CONFIRMED} AS confirmed
+FROM actions a
+JOIN action_translations t ON t.action_id = a.id AND t.locale = $1 AND t.published
+WHERE a.status = 'open'
+ORDER BY a.deadline ASC NULLS LAST, a.id DESC
+"""
+
+
+async def list_open_action_cards(conn: Connection, locale: str) -> list[ActionCard]:
+    return [
+        ActionCard(
+            slug=row["slug"],
+            code=row["code"],
+            status=ActionStatus(row["status"]),
+            deadline=row["deadline"],
+            goal=row["goal"],
+            confirmed=row["confirmed"],
+            locale=row["locale"],
+            title=row["title"],
+            summary=row["summary"],
+        )
+        for row in await conn.fetch(SELECT_OPEN_ACTION_CARDS, locale)
+    ]
+
+
+SELECT_COUNT = f"""
+SELECT a.status, a.goal,
+       {CONFIRMED} AS confirmed
+FROM actions a
+WHERE a.slug = $1 AND a.status = ANY($2::text[])
+"""
+
+
+async def get_count(conn: Connection, slug: str) -> ActionCount | None:
+    row = await conn.fetchrow(SELECT_COUNT, slug, PUBLIC_STATUSES)
+    if row is None:
+        return None
+    return ActionCount(ActionStatus(row["status"]), int(row["confirmed"]), int(row["goal"]))
+
+
+# Sixteen shards spread a surge of confirmations over sixteen rows.
+COUNT_SHARDS = 16
+
+ADD_CONFIRMED = """
+INSERT INTO action_counts (action_id, shard, confirmed) VALUES ($1, $2, 1)
+ON CONFLICT (action_id, shard) DO UPDATE SET confirmed = action_counts.confirmed + 1
+"""
+
+
+async def add_confirmed(conn: Connection, action_id: int, shard: int) -> None:
+    await conn.execute(ADD_CONFIRMED, action_id, shard % COUNT_SHARDS)

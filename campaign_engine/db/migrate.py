@@ -1,0 +1,101 @@
+"""Apply the numbered plain-SQL migrations in `migrations/`, forward only.
+
+Each file runs in its own transaction and is recorded in `schema_migrations` with a checksum.
+An advisory lock lets several processes start at once: one migrates, the others wait and then
+find nothing to do. A migration that was applied and then edited stops the runner, because the
+database no longer matches the files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from campaign_engine.db.pool import Connection
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+_FILE_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+# Any constant shared by every process that migrates this database; spells "camp".
+ADVISORY_LOCK_ID = 0x63616D70
+
+
+class MigrationError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: str
+    name: str
+    sql: str
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.sql.encode()).hexdigest()
+
+
+def load_migrations(folder: Path = MIGRATIONS_DIR) -> list[Migration]:
+    migrations = []
+    for path in sorted(folder.glob("*.sql")):
+        match = _FILE_NAME.match(path.name)
+        if match is None:
+            raise MigrationError(f"{path.name}: migration files are named NNNN_words.sql")
+        migrations.append(Migration(match.group(1), path.name, path.read_text()))
+    versions = [m.version for m in migrations]
+    if len(set(versions)) != len(versions):
+        raise MigrationError("two migration files share a number")
+    return migrations
+
+
+CREATE_SCHEMA_MIGRATIONS = """
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    text PRIMARY KEY,
+    name       text NOT NULL,
+    checksum   text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+)
+"""
+
+SELECT_APPLIED = "SELECT version, checksum FROM schema_migrations"
+
+
+async def applied_checksums(conn: Connection) -> dict[str, str]:
+    exists = await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
+    if not exists:
+        return {}
+    return {row["version"]: row["checksum"] for row in await conn.fetch(SELECT_APPLIED)}
+
+
+INSERT_APPLIED = "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)"
+
+
+async def migrate(conn: Connection, folder: Path = MIGRATIONS_DIR) -> list[str]:
+    """Apply what is pending; return the names of the files applied."""
+    migrations = load_migrations(folder)
+    await conn.execute("SELECT pg_advisory_lock($1)", ADVISORY_LOCK_ID)
+    try:
+        await conn.execute(CREATE_SCHEMA_MIGRATIONS)
+        applied = await applied_checksums(conn)
+        done = []
+        for migration in migrations:
+            if migration.version in applied:
+                if applied[migration.version] != migration.checksum:
+                    raise MigrationError(f"{migration.name} changed after it was applied")
+                continue
+            async with conn.transaction():
+                await conn.execute(migration.sql)
+                await conn.execute(
+                    INSERT_APPLIED, migration.version, migration.name, migration.checksum
+                )
+            done.append(migration.name)
+        return done
+    finally:
+        await conn.execute("SELECT pg_advisory_unlock($1)", ADVISORY_LOCK_ID)
+
+
+async def is_at_head(conn: Connection, folder: Path = MIGRATIONS_DIR) -> bool:
+    """True when every migration file is applied, unchanged."""
+    applied = await applied_checksums(conn)
+    return all(applied.get(m.version) == m.checksum for m in load_migrations(folder))

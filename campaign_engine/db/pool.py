@@ -1,0 +1,32 @@
+"""Connection pools, set up the same way for the web app, the worker and the tests."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, TypeAlias
+
+import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+
+# What a query function takes: a connection of its own, or one borrowed from a pool.
+# (asyncpg's classes are generic only in its type stubs.)
+if TYPE_CHECKING:
+    Connection: TypeAlias = asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]
+    Pool: TypeAlias = asyncpg.Pool[asyncpg.Record]
+else:
+    Connection = asyncpg.Connection | PoolConnectionProxy
+    Pool = asyncpg.Pool
+
+
+async def _prepare_connection(conn: Connection) -> None:
+    # jsonb comes back as Python objects, not strings; every timestamp is read in UTC.
+    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    await conn.execute("SET TIME ZONE 'UTC'")
+
+
+async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> Pool:
+    pool = await asyncpg.create_pool(
+        dsn, min_size=min_size, max_size=max_size, init=_prepare_connection
+    )
+    assert pool is not None
+    return pool

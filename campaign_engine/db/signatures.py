@@ -1,0 +1,91 @@
+"""Signatures: the hot path of a surge, so every statement here is a single indexed step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from campaign_engine.db.pool import Connection
+from campaign_engine.models import ActionStatus, SignatureStatus
+
+# A second signature by the same supporter on the same action inserts nothing.
+INSERT_SIGNATURE = """
+INSERT INTO signatures (action_id, supporter_id, locale, country, source, partner, client_key)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT (action_id, supporter_id) DO NOTHING
+RETURNING id
+"""
+
+
+async def insert_signature(
+    conn: Connection,
+    *,
+    action_id: int,
+    supporter_id: UUID,
+    locale: str,
+    country: str,
+    source: str | None,
+    partner: str | None,
+    client_key: bytes | None,
+) -> UUID | None:
+    """The new signature's id, or None when this supporter had already signed."""
+    signature_id: UUID | None = await conn.fetchval(
+        INSERT_SIGNATURE, action_id, supporter_id, locale, country, source, partner, client_key
+    )
+    return signature_id
+
+
+SELECT_EXISTING_SIGNATURE = """
+SELECT id, status FROM signatures WHERE action_id = $1 AND supporter_id = $2
+"""
+
+
+async def get_existing_signature(
+    conn: Connection, action_id: int, supporter_id: UUID
+) -> tuple[UUID, SignatureStatus]:
+    row = await conn.fetchrow(SELECT_EXISTING_SIGNATURE, action_id, supporter_id)
+    assert row is not None, "called after an insert that conflicted, in the same transaction"
+    return row["id"], SignatureStatus(row["status"])
+
+
+@dataclass(frozen=True)
+class SignatureState:
+    status: SignatureStatus
+    locale: str
+    action_id: int
+    action_slug: str
+    action_status: ActionStatus
+
+
+SELECT_SIGNATURE_STATE = """
+SELECT s.status, s.locale, s.action_id, a.slug, a.status AS action_status
+FROM signatures s
+JOIN actions a ON a.id = s.action_id
+WHERE s.id = $1
+"""
+
+
+async def get_signature_state(conn: Connection, signature_id: UUID) -> SignatureState | None:
+    row = await conn.fetchrow(SELECT_SIGNATURE_STATE, signature_id)
+    if row is None:
+        return None
+    return SignatureState(
+        status=SignatureStatus(row["status"]),
+        locale=row["locale"],
+        action_id=row["action_id"],
+        action_slug=row["slug"],
+        action_status=ActionStatus(row["action_status"]),
+    )
+
+
+# Only a pending signature becomes confirmed, so fifty clicks on one link confirm it once.
+CONFIRM_PENDING_SIGNATURE = """
+UPDATE signatures SET status = 'confirmed', confirmed_at = now()
+WHERE id = $1 AND status = 'pending'
+RETURNING id
+"""
+
+
+async def confirm_pending_signature(conn: Connection, signature_id: UUID) -> bool:
+    """True when this call confirmed it; False when it was not pending."""
+    return await conn.fetchval(CONFIRM_PENDING_SIGNATURE, signature_id) is not None

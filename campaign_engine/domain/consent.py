@@ -1,0 +1,63 @@
+"""What supporters are asked to agree to, and the evidence that they did.
+
+The form shows `consent_wording(scope)` and the record stores that same wording, in the
+language it was shown in: we can always say exactly what a person agreed to.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from uuid import UUID
+
+from campaign_engine.db import consents
+from campaign_engine.db.pool import Connection
+from campaign_engine.i18n import _, active
+from campaign_engine.models import ConsentScope, ConsentText
+
+
+def consent_wording(scope: ConsentScope) -> str:
+    """The sentence beside a consent checkbox, in the active language."""
+    if scope is ConsentScope.UPDATES:
+        return _(
+            "Keep me informed by email about this case and other urgent actions. "
+            "I can unsubscribe at any time."
+        )
+    if scope is ConsentScope.PARTNER:
+        return _(
+            "I also agree that the partner organisation that shared this action may contact me."
+        )
+    # STOP stays STOP in every language: it is the word SMS providers act on.
+    return _("Send me text messages about urgent actions. I can reply STOP at any time.")
+
+
+def shown_consent(scope: ConsentScope) -> ConsentText:
+    return ConsentText(scope, active().tag, consent_wording(scope))
+
+
+async def record_consent(
+    conn: Connection,
+    *,
+    supporter_id: UUID,
+    signature_id: UUID,
+    shown: ConsentText,
+    source: str | None,
+    partner: str | None,
+) -> None:
+    digest = hashlib.sha256(shown.text.encode()).hexdigest()
+    text_id = await consents.get_or_insert_consent_text(
+        conn, shown.scope, shown.locale, digest, shown.text
+    )
+    if text_id is None:  # inserted by a concurrent signer a moment ago: now it is visible
+        text_id = await consents.get_or_insert_consent_text(
+            conn, shown.scope, shown.locale, digest, shown.text
+        )
+    assert text_id is not None
+    await consents.insert_consent_granted(
+        conn,
+        supporter_id=supporter_id,
+        signature_id=signature_id,
+        scope=shown.scope,
+        consent_text_id=text_id,
+        source=source,
+        partner=partner,
+    )

@@ -1,0 +1,109 @@
+"""The life of an outbox row: claim, send (by the caller), record; and the sweeper.
+
+Retries belong to PostgreSQL, not to the queue: a row waiting to be retried says when, and the
+worker rings the queue for that moment. If the queue forgets (Redis wiped, a job expired), the
+sweeper finds the row overdue and rings again.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+from campaign_engine.db import deliveries, supporters
+from campaign_engine.db.pool import Pool
+from campaign_engine.jobs import JobQueue
+from campaign_engine.models import (
+    Delivery,
+    DeliveryStatus,
+    SendOutcome,
+    SendResult,
+    SupporterMessageContext,
+)
+
+log = logging.getLogger(__name__)
+
+# Longer than any send may take (the SMTP client gives up after 30 s), so a live worker never
+# loses its lease; short enough that a dead worker's row moves on within a minute or two.
+LEASE = timedelta(seconds=60)
+MAX_ATTEMPTS = 8
+# A fresh row's own doorbell rang when it was committed; the sweeper waits this long first.
+SWEEP_GRACE = timedelta(seconds=15)
+SWEEP_BATCH = 500
+
+
+def retry_delay(attempt: int) -> timedelta:
+    """Exponential backoff with jitter: 30 s, 1 min, 2 min … capped at an hour.
+
+    The random half spreads retries out, so a provider that comes back is not hit by every
+    waiting message in the same second.
+    """
+    ceiling = min(3600.0, 30.0 * 2 ** max(attempt - 1, 0))
+    return timedelta(seconds=ceiling / 2 + random.uniform(0, ceiling / 2))  # noqa: S311
+
+
+async def claim_delivery(pool: Pool, delivery_id: UUID) -> Delivery | None:
+    """Take a row for sending, or None if it is not ours to send (done, leased, not due)."""
+    async with pool.acquire() as conn:
+        delivery = await deliveries.claim_delivery(conn, delivery_id, LEASE)
+        if delivery is not None and delivery.attempts > MAX_ATTEMPTS:
+            await deliveries.mark_failed(conn, delivery.id, "gave up after too many attempts")
+            return None
+    return delivery
+
+
+async def supporter_message_context(
+    pool: Pool, delivery: Delivery
+) -> SupporterMessageContext | None:
+    """What the email to the signer of this delivery needs, or None if they are gone."""
+    if delivery.signature_id is None:
+        return None
+    async with pool.acquire() as conn:
+        return await supporters.get_supporter_message_context(conn, delivery.signature_id)
+
+
+async def record_send_result(
+    pool: Pool,
+    queue: JobQueue,
+    delivery: Delivery,
+    result: SendResult,
+    backoff: Callable[[int], timedelta] = retry_delay,
+) -> None:
+    async with pool.acquire() as conn:
+        if result.outcome is SendOutcome.SENT:
+            await deliveries.mark_sent(conn, delivery.id)
+            return
+        if result.outcome is SendOutcome.PERMANENT or delivery.attempts >= MAX_ATTEMPTS:
+            await deliveries.mark_failed(conn, delivery.id, result.detail)
+            log.warning("delivery %s failed: %s", delivery.id, result.detail)
+            return
+        # An ambiguous send is tried again too: the repeat carries the same Message-ID, so a
+        # mailbox that did receive the first one shows it once.
+        status = (
+            DeliveryStatus.AMBIGUOUS
+            if result.outcome is SendOutcome.AMBIGUOUS
+            else DeliveryStatus.RETRY
+        )
+        delay = backoff(delivery.attempts)
+        await deliveries.mark_waiting(conn, delivery.id, status, delay, result.detail)
+    await queue.wake_delivery(delivery.id, delivery.attempts, not_before=datetime.now(UTC) + delay)
+
+
+async def record_undeliverable(pool: Pool, delivery: Delivery, reason: str) -> None:
+    """Nobody to send to (the signature was erased, say): the row is finished."""
+    async with pool.acquire() as conn:
+        await deliveries.mark_failed(conn, delivery.id, reason)
+
+
+async def wake_overdue_deliveries(pool: Pool, queue: JobQueue) -> int:
+    """The sweeper: ring again for every row whose doorbell was lost. Returns how many."""
+    async with pool.acquire() as conn:
+        overdue = await deliveries.list_overdue(conn, SWEEP_GRACE, SWEEP_BATCH)
+    for due in overdue:
+        await queue.wake_delivery(due.id, due.attempts)
+    if overdue:
+        log.info("sweeper woke %d overdue deliveries", len(overdue))
+    return len(overdue)

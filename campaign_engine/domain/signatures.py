@@ -1,0 +1,137 @@
+"""Signing and confirming: the first two flows of the design.
+
+Sign: one transaction finds or creates the supporter, inserts the signature (a repeat inserts
+nothing), keeps the consent evidence and puts the email into the outbox; only after the commit
+does the queue get woken. Whatever happened, the caller learns nothing about whether this
+address had signed before.
+
+Confirm: a signed, expiring link turns a pending signature into a confirmed one exactly once,
+and adds it to the action's count.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import UUID
+
+from campaign_engine.db import actions, deliveries, signatures, supporters
+from campaign_engine.db.pool import Connection, Pool
+from campaign_engine.domain.actions import check_signable
+from campaign_engine.domain.consent import record_consent, shown_consent
+from campaign_engine.domain.errors import ActionClosed, ActionRemoved, SignatureNotFound
+from campaign_engine.domain.supporters import canonical_email
+from campaign_engine.jobs import JobQueue
+from campaign_engine.models import (
+    ActionStatus,
+    ConfirmedSignature,
+    ConsentScope,
+    DeliveryKind,
+    SignatureRequest,
+    SignatureStatus,
+)
+from campaign_engine.tokens import Tokens
+
+
+async def sign_action(
+    pool: Pool, queue: JobQueue, tokens: Tokens, slug: str, request: SignatureRequest
+) -> None:
+    """Record a signature and send the email that confirms it.
+
+    A repeat signature by the same person is answered exactly like a first one; they get an
+    email saying so (or a fresh confirmation link if they never confirmed).
+    """
+    async with pool.acquire() as conn, conn.transaction():
+        action = check_signable(await actions.get_public_action_ref(conn, slug))
+        supporter_id = await supporters.upsert_supporter(
+            conn, request.email, canonical_email(request.email), request.locale
+        )
+        signature_id = await signatures.insert_signature(
+            conn,
+            action_id=action.id,
+            supporter_id=supporter_id,
+            locale=request.locale,
+            country=request.country,
+            source=request.source,
+            partner=request.partner,
+            client_key=tokens.client_key(request.client_address)
+            if request.client_address
+            else None,
+        )
+        if signature_id is not None:
+            await _keep_first_signature_details(conn, supporter_id, signature_id, request)
+            kind: DeliveryKind | None = DeliveryKind.CONFIRMATION
+        else:
+            signature_id, status = await signatures.get_existing_signature(
+                conn, action.id, supporter_id
+            )
+            kind = _email_for_repeat(status)
+        delivery_id = None
+        if kind is not None:
+            delivery_id = await deliveries.insert_delivery(
+                conn,
+                dedup_key=_supporter_email_key(kind, signature_id),
+                kind=kind,
+                channel="email",
+                signature_id=signature_id,
+            )
+    if delivery_id is not None:
+        await queue.wake_delivery(delivery_id, attempt=0)
+
+
+async def _keep_first_signature_details(
+    conn: Connection, supporter_id: UUID, signature_id: UUID, request: SignatureRequest
+) -> None:
+    await supporters.insert_signer_details(
+        conn, signature_id, request.name, request.phone, request.comment
+    )
+    # Consent comes only with a first signature: a repeat could be anyone typing this
+    # address, and must not sign its owner up for anything.
+    given = [ConsentScope.UPDATES] if request.consent_updates else []
+    if request.consent_partner and request.partner:
+        given.append(ConsentScope.PARTNER)
+    if request.consent_sms and request.phone:
+        given.append(ConsentScope.SMS)
+    for scope in given:
+        await record_consent(
+            conn,
+            supporter_id=supporter_id,
+            signature_id=signature_id,
+            shown=shown_consent(scope),
+            source=request.source,
+            partner=request.partner,
+        )
+
+
+def _email_for_repeat(status: SignatureStatus) -> DeliveryKind | None:
+    if status is SignatureStatus.PENDING:
+        return DeliveryKind.CONFIRMATION
+    if status is SignatureStatus.CONFIRMED:
+        return DeliveryKind.ALREADY_SIGNED
+    return None  # invalidated or erased: we write to nobody about it
+
+
+def _supporter_email_key(kind: DeliveryKind, signature_id: UUID) -> str:
+    # One email of a kind per signature per hour: submitting the form twenty times in a row
+    # sends one email, not twenty, to what may be somebody else's mailbox.
+    hour = datetime.now(UTC).strftime("%Y%m%d%H")
+    return f"{kind}:{signature_id}:{hour}"
+
+
+async def confirm_signature(pool: Pool, tokens: Tokens, token: str) -> ConfirmedSignature:
+    """Confirm the signature a link names; clicking it again changes nothing."""
+    signature_id = tokens.read_confirmation_token(token)
+    async with pool.acquire() as conn, conn.transaction():
+        state = await signatures.get_signature_state(conn, signature_id)
+        if state is None or state.status not in (
+            SignatureStatus.PENDING,
+            SignatureStatus.CONFIRMED,
+        ):
+            raise SignatureNotFound
+        if state.action_status is ActionStatus.REMOVED:
+            raise ActionRemoved
+        if state.status is SignatureStatus.PENDING:
+            if state.action_status is not ActionStatus.OPEN:
+                raise ActionClosed(state.action_slug)
+            if await signatures.confirm_pending_signature(conn, signature_id):
+                await actions.add_confirmed(conn, state.action_id, shard=signature_id.int)
+    return ConfirmedSignature(state.action_slug, state.locale)

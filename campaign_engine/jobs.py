@@ -1,0 +1,76 @@
+"""The queue, as the domain sees it: a doorbell that wakes a worker, and nothing more.
+
+PostgreSQL's outbox is the truth. Ringing is best effort: if Redis is down or loses the job,
+the sweeper rings again, so a failure here costs latency, never a message. Job arguments are
+ids, serialised as JSON, so neither Redis nor the logs ever hold personal data, and nobody
+who can write to Redis can make a worker unpickle code.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from arq.connections import ArqRedis, RedisSettings, create_pool
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
+
+SEND_DELIVERY = "send_delivery"
+
+
+def serialize(job: dict[str, Any]) -> bytes:
+    return json.dumps(job).encode()
+
+
+def deserialize(data: bytes) -> dict[str, Any]:
+    job: dict[str, Any] = json.loads(data)
+    return job
+
+
+def redis_settings(url: str) -> RedisSettings:
+    # A web request must not wait long for a doorbell: fail fast, the sweeper will ring later.
+    settings = RedisSettings.from_dsn(url)
+    settings.conn_timeout = 2
+    settings.conn_retries = 1
+    return settings
+
+
+async def connect(url: str) -> ArqRedis:
+    return await create_pool(
+        redis_settings(url), job_serializer=serialize, job_deserializer=deserialize
+    )
+
+
+def delivery_job_id(delivery_id: UUID, attempt: int) -> str:
+    # One id per attempt: a repeat ring for the same attempt is dropped by arq, and a retry
+    # (a new attempt) is never mistaken for a job that already ran.
+    return f"delivery:{delivery_id}:{attempt}"
+
+
+class JobQueue:
+    def __init__(self, redis: ArqRedis) -> None:
+        self._redis = redis
+
+    async def wake_delivery(
+        self, delivery_id: UUID, attempt: int, *, not_before: datetime | None = None
+    ) -> None:
+        """Ask a worker to send a delivery; call only after the transaction that made it."""
+        try:
+            await self._redis.enqueue_job(
+                SEND_DELIVERY,
+                str(delivery_id),
+                _job_id=delivery_job_id(delivery_id, attempt),
+                _defer_until=not_before,
+            )
+        except (RedisError, OSError) as error:
+            log.warning("queue unavailable, the sweeper will send %s: %r", delivery_id, error)
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await self._redis.ping())
+        except (RedisError, OSError):
+            return False

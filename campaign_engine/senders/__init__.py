@@ -1,0 +1,2 @@
+"""Outbound adapters. Leaves: they know how to hand a message to a provider, and nothing about
+campaigns. Each answers with a `SendResult` saying what the caller should do next."""

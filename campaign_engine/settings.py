@@ -1,0 +1,199 @@
+"""Settings: read from the environment once, in an entry point, then passed down.
+
+Nothing else in the code base reads `os.environ`. Every external address (database, Redis,
+SMTP, Twilio) is a setting, so tests and development point them at local servers.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+Environment = Literal["development", "test", "production"]
+ENVIRONMENTS: tuple[Environment, ...] = ("development", "test", "production")
+
+# The source tree: templates/, locales/ and static/ live beside the package.
+SOURCE_HOME = Path(__file__).resolve().parent.parent
+
+REQUIRED_IN_PRODUCTION = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "SMTP_URL",
+    "EMAIL_FROM",
+    "PUBLIC_BASE_URL",
+    "SECRET_KEY",
+)
+MIN_SECRET_LENGTH = 32
+MIN_SECRET_DISTINCT_CHARACTERS = 8
+
+
+class SettingsError(Exception):
+    """The environment does not describe a runnable service."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable, as the README documents it."""
+
+    name: str
+    default: str
+    help: str
+
+
+DOCUMENTED: tuple[Setting, ...] = (
+    Setting("ENVIRONMENT", "development", "`development`, `test` or `production`."),
+    Setting(
+        "DATABASE_URL",
+        "embedded",
+        "PostgreSQL 15+ URL. Unset outside production: an embedded PostgreSQL under `DATA_DIR`.",
+    ),
+    Setting(
+        "REDIS_URL",
+        "embedded",
+        "Redis/Valkey URL (`redis://`, `rediss://`, `unix://`). Unset outside production: "
+        "an embedded Valkey under `DATA_DIR`.",
+    ),
+    Setting(
+        "SMTP_URL",
+        "development mailbox",
+        "`smtp://user:password@host:587` (STARTTLS when offered) or `smtps://…:465`. "
+        "Unset in development: the in-process mailbox shown at `/dev/mail`.",
+    ),
+    Setting("EMAIL_FROM", "Campaign Engine <noreply@localhost>", "Sender of every email."),
+    Setting("TWILIO_ACCOUNT_SID", "", "Twilio account for SMS (used from the delivery issue on)."),
+    Setting("TWILIO_AUTH_TOKEN", "", "Twilio auth token; also verifies Twilio's webhooks."),
+    Setting("TWILIO_FROM", "", "Sender number or messaging service for SMS."),
+    Setting(
+        "TWILIO_API_BASE",
+        "https://api.twilio.com",
+        "Twilio API base; tests point it at a local server.",
+    ),
+    Setting(
+        "PUBLIC_BASE_URL",
+        "http://127.0.0.1:8000",
+        "Where supporters reach the site; used in links inside emails.",
+    ),
+    Setting(
+        "SECRET_KEY",
+        "generated",
+        "Signs links in emails. At least 32 characters in production; development generates "
+        "one under `DATA_DIR`.",
+    ),
+    Setting(
+        "TRUSTED_PROXIES",
+        "127.0.0.1,::1",
+        "Comma-separated addresses whose `X-Forwarded-For` is believed.",
+    ),
+    Setting("DATA_DIR", "./.data", "Local data of development: embedded servers, mailbox, secret."),
+    Setting(
+        "CAMPAIGN_ENGINE_HOME",
+        "the source tree",
+        "Folder holding `templates/`, `locales/` and `static/` (the container sets `/app`).",
+    ),
+    Setting("LOG_LEVEL", "INFO", "Python logging level."),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: Environment
+    database_url: str | None
+    redis_url: str | None
+    smtp_url: str | None
+    email_from: str
+    twilio_account_sid: str
+    twilio_auth_token: str
+    twilio_from: str
+    twilio_api_base: str
+    public_base_url: str
+    secret_key: str
+    trusted_proxies: tuple[str, ...]
+    data_dir: Path
+    home: Path
+    log_level: str
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment == "development"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.home / "templates"
+
+    @property
+    def locales_dir(self) -> Path:
+        return self.home / "locales"
+
+    @property
+    def static_dir(self) -> Path:
+        return self.home / "static"
+
+    @property
+    def mailbox_dir(self) -> Path:
+        """Where the development SMTP sink keeps what it caught (a Maildir)."""
+        return self.data_dir / "mailbox"
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+
+        def get(name: str, default: str = "") -> str:
+            return env.get(name, "").strip() or default
+
+        environment = get("ENVIRONMENT", "development")
+        if environment not in ENVIRONMENTS:
+            raise SettingsError(f"ENVIRONMENT must be one of {', '.join(ENVIRONMENTS)}")
+        if environment == "production":
+            # Production runs on nothing implicit: no embedded server, no mailbox, no default
+            # sender or address that would put localhost links into real supporters' mail.
+            missing = [name for name in REQUIRED_IN_PRODUCTION if not get(name)]
+            if missing:
+                raise SettingsError(f"production needs {', '.join(missing)} to be set")
+        data_dir = Path(get("DATA_DIR", str(SOURCE_HOME / ".data"))).resolve()
+        settings = cls(
+            environment=environment,
+            database_url=get("DATABASE_URL") or None,
+            redis_url=get("REDIS_URL") or None,
+            smtp_url=get("SMTP_URL") or None,
+            email_from=get("EMAIL_FROM", "Campaign Engine <noreply@localhost>"),
+            twilio_account_sid=get("TWILIO_ACCOUNT_SID"),
+            twilio_auth_token=get("TWILIO_AUTH_TOKEN"),
+            twilio_from=get("TWILIO_FROM"),
+            twilio_api_base=get("TWILIO_API_BASE", "https://api.twilio.com").rstrip("/"),
+            public_base_url=get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+            secret_key=get("SECRET_KEY")
+            or ("" if environment == "production" else development_secret(data_dir)),
+            trusted_proxies=tuple(
+                p.strip() for p in get("TRUSTED_PROXIES", "127.0.0.1,::1").split(",") if p.strip()
+            ),
+            data_dir=data_dir,
+            home=Path(get("CAMPAIGN_ENGINE_HOME", str(SOURCE_HOME))).resolve(),
+            log_level=get("LOG_LEVEL", "INFO").upper(),
+        )
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """Refuse a guessable secret in production."""
+        if self.environment != "production":
+            return
+        if len(self.secret_key) < MIN_SECRET_LENGTH:
+            raise SettingsError(f"SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters")
+        if len(set(self.secret_key)) < MIN_SECRET_DISTINCT_CHARACTERS:  # "aaaa…" is no secret
+            raise SettingsError("SECRET_KEY looks like a placeholder, not a random secret")
+
+
+def development_secret(data_dir: Path) -> str:
+    """A secret kept under the data folder, so links in caught mail survive a restart."""
+    path = data_dir / "secret-key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    path.touch(mode=0o600)
+    path.write_text(secret)
+    return secret

@@ -1,0 +1,42 @@
+"""The emails a signer receives about their own signature: confirm it, or "already signed"."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+from campaign_engine.emails import EmailTemplates, build_email, message_id
+from campaign_engine.models import Delivery, DeliveryKind, SupporterMessageContext
+from campaign_engine.settings import Settings
+from campaign_engine.tokens import Tokens
+
+TEMPLATE_FOR_KIND = {
+    DeliveryKind.CONFIRMATION: "confirm-signature",
+    DeliveryKind.ALREADY_SIGNED: "already-signed",
+}
+
+
+def compose_supporter_email(
+    templates: EmailTemplates,
+    settings: Settings,
+    tokens: Tokens,
+    delivery: Delivery,
+    signer: SupporterMessageContext,
+) -> EmailMessage:
+    base = settings.public_base_url
+    context = {
+        "name": signer.name,
+        "action_code": signer.action_code,
+        "action_title": signer.action_title,
+        "action_title_locale": signer.action_locale,
+        "action_url": f"{base}/{signer.locale}/actions/{signer.action_slug}",
+        "confirm_url": f"{base}/confirm/{tokens.confirmation_token(signer.signature_id)}",
+    }
+    rendered = templates.render(TEMPLATE_FOR_KIND[delivery.kind], signer.locale, context)
+    return build_email(
+        rendered,
+        sender=settings.email_from,
+        to_name=signer.name,
+        to_address=signer.email,
+        message_id=message_id(delivery.id, settings.email_from),
+        locale=signer.locale,
+    )

@@ -1,0 +1,72 @@
+"""The one Jinja2 environment: pages, emails and SMS texts are all rendered through it.
+
+Gettext and the Babel filters read the active language (see `i18n`), so a template never
+passes a locale around: `{{ count|number }}` is "1,234" in English and "1 234" in French.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from babel.dates import format_date, format_timedelta
+from babel.numbers import format_decimal
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from campaign_engine import i18n
+from campaign_engine.countries import country_name
+
+
+def create_environment(templates_dir: Path) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(templates_dir),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n", "jinja2.ext.do"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.policies["ext.i18n.trimmed"] = True
+    env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the i18n extension
+        i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext, npgettext=i18n.npgettext
+    )
+    env.filters.update(
+        number=format_number,
+        long_date=format_long_date,
+        relative=format_relative,
+        country=lambda code: country_name(code, i18n.active().tag),
+        paragraphs=paragraphs,
+        one_line=one_line,
+    )
+    env.globals.update(
+        LOCALES=i18n.LOCALES,
+        native_name=i18n.native_name,
+        text_direction=i18n.text_direction,
+        active_locale=lambda: i18n.active().tag,
+    )
+    return env
+
+
+def format_number(value: int) -> str:
+    return format_decimal(value, locale=i18n.active().babel)
+
+
+def format_long_date(value: datetime) -> str:
+    return format_date(value, format="long", locale=i18n.active().babel)
+
+
+def format_relative(value: datetime, now: datetime | None = None) -> str:
+    """ "in 3 weeks", "dans 3 semaines", "3周后"; "2 days ago" once it has passed."""
+    delta = value - (now or datetime.now(UTC))
+    return format_timedelta(delta, add_direction=True, locale=i18n.active().babel)
+
+
+def paragraphs(text: str) -> list[str]:
+    """Plain text split on blank lines; each paragraph is escaped where it is placed."""
+    return [p.strip() for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
+
+
+def one_line(text: str) -> str:
+    """Fold a text onto one line, for subjects and other headers."""
+    return " ".join(text.split())

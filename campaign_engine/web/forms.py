@@ -1,0 +1,160 @@
+"""The signing form, as the HTML form and the JSON API both submit it.
+
+Each field gets one clear message in the reader's language; a value that passes is handed to
+the domain already normalised (email as email-validator spells it, phone in E.164).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from campaign_engine.countries import COUNTRY_CODES
+from campaign_engine.i18n import _
+from campaign_engine.models import SignatureRequest
+
+FIELDS = ("name", "email", "country", "phone", "comment")
+MAX_NAME = 100
+MAX_EMAIL = 254  # RFC 5321's limit on a path
+MAX_COMMENT = 1000
+# Attribution codes as Action Network allows them. A bad one is dropped, never an error:
+# attribution must never cost a signature.
+_ATTRIBUTION = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+_CHECKED = frozenset({"1", "on", "true", "yes"})
+
+
+@dataclass
+class FieldErrors:
+    """Field name -> message, in the active language."""
+
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.errors)
+
+
+def parse_signature(
+    data: Mapping[str, object], locale: str, client_address: str | None
+) -> SignatureRequest | FieldErrors:
+    """Validate what a supporter submitted; all errors at once, so they fix everything in one go."""
+    problems = FieldErrors()
+    name = _clean_name(_text(data, "name"), problems)
+    email = _clean_email(_text(data, "email"), problems)
+    country = _clean_country(_text(data, "country"), problems)
+    phone = _clean_phone(_text(data, "phone"), country, problems)
+    comment = _clean_comment(_text(data, "comment"), problems)
+    if problems:
+        return problems
+    return SignatureRequest(
+        name=name,
+        email=email,
+        country=country,
+        phone=phone,
+        comment=comment,
+        consent_updates=_checked(data.get("consent_updates")),
+        consent_partner=_checked(data.get("consent_partner")),
+        consent_sms=_checked(data.get("consent_sms")),
+        partner=_attribution(data.get("partner")),
+        source=_attribution(data.get("source")),
+        locale=locale,
+        client_address=client_address,
+    )
+
+
+def _text(data: Mapping[str, object], key: str) -> str:
+    value = data.get(key)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _has_control_characters(text: str, allowed: str = "") -> bool:
+    return any(unicodedata.category(c) == "Cc" and c not in allowed for c in text)
+
+
+def _clean_name(name: str, problems: FieldErrors) -> str:
+    name = " ".join(name.split())
+    if not name:
+        problems.errors["name"] = _("Enter your name.")
+    elif len(name) > MAX_NAME:
+        problems.errors["name"] = _("Your name can be at most %(max)d characters long.") % {
+            "max": MAX_NAME
+        }
+    elif _has_control_characters(name):
+        problems.errors["name"] = _("Your name contains characters we cannot accept.")
+    return name
+
+
+def _clean_email(email: str, problems: FieldErrors) -> str:
+    if not email:
+        problems.errors["email"] = _("Enter your email address.")
+        return email
+    if len(email) > MAX_EMAIL:
+        problems.errors["email"] = _("Enter a valid email address, like name@example.org.")
+        return email
+    try:
+        # No DNS: a supporter must not wait on their domain's name servers, and tests
+        # must not reach the internet. The confirmation email proves the address anyway.
+        return validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError:
+        problems.errors["email"] = _("Enter a valid email address, like name@example.org.")
+        return email
+
+
+def _clean_country(country: str, problems: FieldErrors) -> str:
+    country = country.upper()
+    if not country:
+        problems.errors["country"] = _("Choose your country.")
+    elif country not in COUNTRY_CODES:
+        problems.errors["country"] = _("Choose a country from the list.")
+    return country
+
+
+def canonical_phone(phone: str, country: str) -> str | None:
+    """A phone number in E.164 (`+33612345678`), read as a number of `country` unless it
+    starts with + and a country code; None if it is not a number that can exist."""
+    try:
+        number = phonenumbers.parse(phone, country if country in COUNTRY_CODES else None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _clean_phone(phone: str, country: str, problems: FieldErrors) -> str | None:
+    if not phone:
+        return None
+    e164 = canonical_phone(phone, country)
+    if e164 is None:
+        problems.errors["phone"] = _(
+            "Enter a valid phone number. Start with + and the country code if it is not "
+            "a number from the country you chose."
+        )
+    return e164
+
+
+def _clean_comment(comment: str, problems: FieldErrors) -> str | None:
+    comment = comment.replace("\r\n", "\n")
+    if len(comment) > MAX_COMMENT:
+        problems.errors["comment"] = _("Your message can be at most %(max)d characters long.") % {
+            "max": MAX_COMMENT
+        }
+    elif _has_control_characters(comment, allowed="\n\t"):
+        problems.errors["comment"] = _("Your message contains characters we cannot accept.")
+    return comment or None
+
+
+def _checked(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    return isinstance(value, str) and value.strip().lower() in _CHECKED
+
+
+def _attribution(value: object) -> str | None:
+    if isinstance(value, str) and _ATTRIBUTION.match(value.strip()):
+        return value.strip()
+    return None

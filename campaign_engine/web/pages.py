@@ -1,0 +1,142 @@
+"""The public site: read an urgent action, sign it, confirm, share; read the case."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from campaign_engine import i18n
+from campaign_engine.countries import country_choices
+from campaign_engine.domain.actions import list_open_actions, read_action_page
+from campaign_engine.domain.cases import read_case_page
+from campaign_engine.domain.consent import consent_wording
+from campaign_engine.domain.errors import ActionClosed, SignatureNotFound
+from campaign_engine.domain.signatures import confirm_signature, sign_action
+from campaign_engine.i18n import _
+from campaign_engine.models import ActionPage, ActionStatus, ConsentScope
+from campaign_engine.tokens import CONFIRMATION_MAX_AGE, ExpiredLink, InvalidLink
+from campaign_engine.web.forms import FieldErrors, parse_signature
+from campaign_engine.web.rendering import PRIVATE, render
+from campaign_engine.web.services import services
+from campaign_engine.web.share import share_links
+
+
+async def home(request: Request) -> Response:
+    """`/` sends each reader to the site in their language."""
+    tag = i18n.negotiate(request.headers.get("accept-language"))
+    return RedirectResponse(f"/{tag}/", status_code=302, headers={"Vary": "Accept-Language"})
+
+
+async def index(request: Request) -> Response:
+    cards = await list_open_actions(services(request).pool, i18n.active().tag)
+    return render(request, "public/index.html", {"cards": cards})
+
+
+async def action_page(request: Request) -> Response:
+    page = await read_action_page(
+        services(request).pool, request.path_params["slug"], i18n.active().tag
+    )
+    values = {
+        "partner": request.query_params.get("partner", ""),
+        "source": request.query_params.get("source", ""),
+    }
+    return render(request, "public/action.html", _action_context(page, values, FieldErrors()))
+
+
+async def sign(request: Request) -> Response:
+    tag, slug = i18n.active().tag, request.path_params["slug"]
+    form = await request.form(max_files=0, max_fields=30)
+    values = {key: value for key, value in form.items() if isinstance(value, str)}
+    parsed = parse_signature(values, tag, request.client.host if request.client else None)
+    if isinstance(parsed, FieldErrors):
+        page = await read_action_page(services(request).pool, slug, tag)
+        if page.status is not ActionStatus.OPEN:
+            raise ActionClosed(slug)
+        return render(
+            request,
+            "public/action.html",
+            _action_context(page, values, parsed),
+            status_code=422,
+            cache=PRIVATE,
+        )
+    s = services(request)
+    await sign_action(s.pool, s.queue, s.tokens, slug, parsed)
+    return RedirectResponse(f"/{tag}/actions/{slug}/check-email", status_code=303)
+
+
+def _action_context(
+    page: ActionPage, values: dict[str, str], errors: FieldErrors
+) -> dict[str, Any]:
+    return {
+        "page": page,
+        "open": page.status is ActionStatus.OPEN,
+        "values": values,
+        "errors": errors.errors,
+        "countries": country_choices(i18n.active().tag),
+        "consent_updates": consent_wording(ConsentScope.UPDATES),
+        "consent_partner": consent_wording(ConsentScope.PARTNER),
+        "consent_sms": consent_wording(ConsentScope.SMS),
+    }
+
+
+async def check_email(request: Request) -> Response:
+    page = await read_action_page(
+        services(request).pool, request.path_params["slug"], i18n.active().tag
+    )
+    context = {"page": page, "link_days": CONFIRMATION_MAX_AGE.days}
+    return render(request, "public/check_email.html", context)
+
+
+async def thanks(request: Request) -> Response:
+    tag, slug = i18n.active().tag, request.path_params["slug"]
+    page = await read_action_page(services(request).pool, slug, tag)
+    action_url = f"{services(request).settings.public_base_url}/{tag}/actions/{quote(slug)}"
+    return render(
+        request,
+        "public/thanks.html",
+        {"page": page, "share": share_links(action_url, page.share_text, page.title)},
+    )
+
+
+async def confirm(request: Request) -> Response:
+    """The link in the confirmation email. It confirms on GET, as the email promises."""
+    s = services(request)
+    try:
+        confirmed = await confirm_signature(s.pool, s.tokens, request.path_params["token"])
+    except ExpiredLink:
+        return _link_problem(
+            request,
+            410,
+            _("This link has expired"),
+            i18n.ngettext(
+                "A confirmation link works for %(num)s day. Sign again to get a new one.",
+                "A confirmation link works for %(num)s days. Sign again to get a new one.",
+                CONFIRMATION_MAX_AGE.days,
+            )
+            % {"num": CONFIRMATION_MAX_AGE.days},
+        )
+    except (InvalidLink, SignatureNotFound):
+        return _link_problem(
+            request,
+            404,
+            _("This link does not work"),
+            _("Check that you copied the whole link from the email, or sign the action again."),
+        )
+    return RedirectResponse(
+        f"/{confirmed.locale}/actions/{quote(confirmed.action_slug)}/thanks", status_code=303
+    )
+
+
+def _link_problem(request: Request, status: int, title: str, message: str) -> Response:
+    context = {"status": status, "title": title, "message": message}
+    return render(request, "public/error.html", context, status_code=status, cache=PRIVATE)
+
+
+async def case_page(request: Request) -> Response:
+    case, actions = await read_case_page(
+        services(request).pool, request.path_params["slug"], i18n.active().tag
+    )
+    return render(request, "public/case.html", {"case": case, "actions": actions})

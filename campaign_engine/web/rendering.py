@@ -1,0 +1,50 @@
+"""Rendering a public page: the template, plus what every page's layout needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from campaign_engine import i18n
+from campaign_engine.web.services import services
+
+# Public pages hold nothing personal, so a shared cache may keep them for a few seconds and
+# serve them stale through an origin outage; browsers always ask again, so a supporter who
+# just confirmed sees the new count.
+PUBLIC_CACHE = "public, max-age=0, s-maxage=10, stale-while-revalidate=30, stale-if-error=600"
+PRIVATE = "no-store"
+
+
+def path_in(request: Request, tag: str) -> str:
+    """This page's path in another language; a page outside the languages' paths has none, so
+    its language menu leads to each language's home page."""
+    first, _slash, rest = request.url.path.lstrip("/").partition("/")
+    return f"/{tag}/{rest}" if i18n.is_supported(first) else f"/{tag}/"
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    cache: str = PUBLIC_CACHE,
+) -> Response:
+    tag = i18n.active().tag
+    page = {
+        "locale": tag,
+        "dir": i18n.text_direction(tag),
+        "languages": [
+            (other, i18n.native_name(other), path_in(request, other)) for other in i18n.LOCALES
+        ],
+        "base_url": services(request).settings.public_base_url,
+        **(context or {}),
+    }
+    response = services(request).templates.TemplateResponse(
+        request, template, page, status_code=status_code
+    )
+    response.headers["Cache-Control"] = cache
+    response.headers["Content-Language"] = tag
+    return response

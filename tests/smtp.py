@@ -1,0 +1,75 @@
+"""A real SMTP server for the tests (aiosmtpd), which keeps what it receives and can be told to
+misbehave: answer the next messages with a refusal, or hang up after taking one."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from campaign_engine.devmail import free_port
+
+# What the server does with the next messages, in order: "accept", a reply such as
+# "451 4.3.0 Try again later", or "take-and-hang-up" (keep the message, close before replying).
+TAKE_AND_HANG_UP = "take-and-hang-up"
+
+
+@dataclass
+class Received:
+    envelope_to: list[str]
+    message: EmailMessage
+
+
+@dataclass
+class RecordingHandler:
+    received: list[Received] = field(default_factory=list)
+    script: list[str] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        with self._lock:
+            action = self.script.pop(0) if self.script else "accept"
+        if action != "accept" and action != TAKE_AND_HANG_UP:
+            return action
+        assert isinstance(envelope.content, bytes)
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        with self._lock:
+            self.received.append(Received([str(to) for to in envelope.rcpt_tos], message))
+        if action == TAKE_AND_HANG_UP:
+            assert isinstance(server.transport, asyncio.Transport)
+            server.transport.abort()
+        return "250 OK"
+
+    def reset(self) -> None:
+        with self._lock:
+            self.received.clear()
+            self.script.clear()
+
+    def to(self, address: str) -> list[EmailMessage]:
+        """Messages received for one address, oldest first."""
+        with self._lock:
+            return [r.message for r in self.received if address in r.envelope_to]
+
+
+class SmtpTestServer:
+    def __init__(self) -> None:
+        self.handler = RecordingHandler()
+        self.port = free_port()
+        self._controller: Any = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self._controller.start()
+
+    def stop(self) -> None:
+        self._controller.stop()

@@ -1,0 +1,102 @@
+"""JSON API v1, as a script or a partner's site calls it."""
+
+from __future__ import annotations
+
+import httpx
+
+from campaign_engine.db.pool import Pool
+from tests.factories import make_action, unique_email
+
+
+def signature(**fields: object) -> dict[str, object]:
+    return {"name": "Amina", "email": unique_email(), "country": "NG", **fields}
+
+
+async def test_actions_are_listed_and_read_in_a_language(
+    client: httpx.AsyncClient, pool: Pool
+) -> None:
+    slug = await make_action(pool, locales=("en", "ar"))
+    listed = await client.get("/api/v1/actions?locale=ar")
+    assert listed.status_code == 200
+    assert listed.json()["locale"] == "ar"
+    [card] = [card for card in listed.json()["actions"] if card["slug"] == slug]
+    assert card["title"] == f"Free the defender (ar) {slug}"
+    assert card["confirmed"] == 0
+    assert card["goal"] == 100
+    assert card["status"] == "open"
+
+    action = await client.get(f"/api/v1/actions/{slug}", headers={"Accept-Language": "ru"})
+    body = action.json()
+    assert body["locale"] == "en", "no Russian text: the action's own language"
+    assert body["locales"] == ["ar", "en"]
+    assert body["letter"] == {"subject": "Letter subject in en", "body": "Letter in en."}
+    assert body["case"]["slug"] == f"case-{slug}"
+
+
+async def test_the_count_is_small_and_cacheable(client: httpx.AsyncClient, pool: Pool) -> None:
+    slug = await make_action(pool, goal=250)
+    response = await client.get(f"/api/v1/actions/{slug}/count")
+    assert response.json() == {"confirmed": 0, "goal": 250}
+    assert response.headers["cache-control"].startswith("public, max-age=5")
+
+
+async def test_signing_through_the_api(client: httpx.AsyncClient, pool: Pool) -> None:
+    slug = await make_action(pool)
+    response = await client.post(
+        f"/api/v1/actions/{slug}/signatures",
+        json=signature(locale="es", phone="+52 55 1234 5678", consent_updates=True),
+    )
+    assert response.status_code == 202
+    assert response.json() == {"status": "pending_confirmation"}
+    row = await pool.fetchrow(
+        """SELECT s.locale, s.country, d.phone FROM signatures s
+           JOIN signer_details d ON d.signature_id = s.id
+           JOIN actions a ON a.id = s.action_id WHERE a.slug = $1""",
+        slug,
+    )
+    assert row is not None
+    assert dict(row) == {"locale": "es", "country": "NG", "phone": "+525512345678"}
+
+
+async def test_every_error_has_one_shape(client: httpx.AsyncClient, pool: Pool) -> None:
+    slug = await make_action(pool)
+    closed = await make_action(pool, status="closed")
+    removed = await make_action(pool, status="removed")
+    cases: list[tuple[str, object, int, str]] = [
+        (slug, b"{not json", 400, "invalid_json"),
+        (slug, [1, 2], 400, "invalid_json"),
+        (slug, signature(email="nope"), 422, "validation_failed"),
+        (slug, signature(locale="tlh"), 422, "validation_failed"),
+        ("no-such-action", signature(), 404, "not_found"),
+        ("no-such-action", signature(email="nope"), 404, "not_found"),
+        (closed, signature(), 410, "action_closed"),
+        (removed, signature(), 410, "action_removed"),
+    ]
+    for target, body, status, code in cases:
+        path = f"/api/v1/actions/{target}/signatures"
+        response = await (
+            client.post(path, content=body)
+            if isinstance(body, bytes)
+            else client.post(path, json=body)
+        )
+        assert response.status_code == status, (target, body)
+        error = response.json()["error"]
+        assert error["code"] == code
+        assert isinstance(error["message"], str)
+        assert error["message"]
+    assert (await client.get("/api/v1/actions/no-such-action")).json()["error"]["code"] == (
+        "not_found"
+    )
+    assert (await client.get(f"/api/v1/actions/{removed}/count")).status_code == 410
+    assert (await client.get(f"/api/v1/actions/{closed}/count")).status_code == 200
+    wrong_method = await client.get(f"/api/v1/actions/{slug}/signatures")
+    assert wrong_method.status_code == 405
+    assert wrong_method.json()["error"]["code"] == "method_not_allowed"
+
+
+async def test_an_oversized_body_is_refused(client: httpx.AsyncClient, pool: Pool) -> None:
+    slug = await make_action(pool)
+    response = await client.post(
+        f"/api/v1/actions/{slug}/signatures", json=signature(comment="x" * 70_000)
+    )
+    assert response.status_code == 413

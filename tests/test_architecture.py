@@ -1,0 +1,101 @@
+"""The arrows of DESIGN.md §3, kept true by a test instead of by memory.
+
+web -> domain -> db -> asyncpg; workers never import web; domain never imports a framework or
+a provider's library; db never imports domain; senders are leaves; personal data is touched by
+db/supporters.py alone.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from campaign_engine.settings import SOURCE_HOME
+
+PACKAGE = SOURCE_HOME / "campaign_engine"
+
+
+def python_files(folder: Path) -> Iterator[Path]:
+    yield from sorted(folder.rglob("*.py"))
+
+
+def imports_of(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+    return found
+
+
+def offenders(folder: Path, forbidden: tuple[str, ...]) -> list[str]:
+    return [
+        f"{path.relative_to(SOURCE_HOME)} imports {name}"
+        for path in python_files(folder)
+        for name in imports_of(path)
+        if any(name == f or name.startswith(f"{f}.") for f in forbidden)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("folder", "forbidden"),
+    [
+        (
+            PACKAGE / "domain",
+            ("starlette", "arq", "aiosmtplib", "twilio", "uvicorn", "campaign_engine.web"),
+        ),
+        (PACKAGE / "db", ("campaign_engine.domain", "campaign_engine.web", "starlette", "arq")),
+        (SOURCE_HOME / "workers", ("campaign_engine.web", "starlette")),
+        (
+            PACKAGE / "senders",
+            ("campaign_engine.domain", "campaign_engine.db", "campaign_engine.web", "workers"),
+        ),
+    ],
+    ids=["domain", "db", "workers", "senders"],
+)
+def test_dependencies_point_one_way(folder: Path, forbidden: tuple[str, ...]) -> None:
+    assert offenders(folder, forbidden) == []
+
+
+PERSONAL_TABLES = re.compile(r"\b(supporters|signer_details)\b")
+SQL_VERBS = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE)\b")
+
+
+def test_personal_data_is_read_and_written_in_one_module() -> None:
+    touching = {
+        str(path.relative_to(SOURCE_HOME))
+        for path in python_files(PACKAGE / "db")
+        if path.name != "__init__.py" and PERSONAL_TABLES.search(_sql_of(path))
+    }
+    assert touching == {"campaign_engine/db/supporters.py"}
+
+
+def _sql_of(path: Path) -> str:
+    """The SQL of a module: its string constants that read or write rows."""
+    return "\n".join(
+        node.value
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and SQL_VERBS.search(node.value)
+    )
+
+
+def test_nothing_reads_the_environment_but_settings() -> None:
+    readers = [
+        str(path.relative_to(SOURCE_HOME))
+        for folder in (PACKAGE, SOURCE_HOME / "workers")
+        for path in python_files(folder)
+        if "os.environ" in path.read_text() or "getenv(" in path.read_text()
+    ]
+    # cli.py and bench.py only hand local servers' addresses to the processes they start.
+    assert sorted(readers) == [
+        "campaign_engine/bench.py",
+        "campaign_engine/cli.py",
+        "campaign_engine/settings.py",
+    ]

@@ -1,0 +1,159 @@
+"""What a person sees, in a real browser (Debian's chromium, driven by Playwright), against
+`campaign-engine dev` as a newcomer runs it."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import AsyncIterator
+
+import pytest
+from playwright.async_api import Browser, Page, async_playwright, expect
+
+from campaign_engine.i18n import Catalogues
+from campaign_engine.settings import SOURCE_HOME
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
+# Chromium phones home at start unless told not to; this machine's closed network refuses it.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    if CHROMIUM is None:
+        if os.environ.get("REQUIRE_BROWSER"):
+            pytest.fail("chromium is required here (REQUIRE_BROWSER is set) but was not found")
+        pytest.skip("chromium is not installed: `apt-get install chromium` to run browser tests")
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        await launched.close()
+
+
+@pytest.fixture(scope="session")
+def catalogues() -> Catalogues:
+    return Catalogues(SOURCE_HOME / "locales")
+
+
+@pytest.fixture
+async def page(browser: Browser, dev_stack: str) -> AsyncIterator[Page]:
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    opened = await context.new_page()
+    foreign: list[str] = []
+    opened.on(
+        "request",
+        lambda request: None if request.url.startswith(dev_stack) else foreign.append(request.url),
+    )
+    yield opened
+    await context.close()
+    assert foreign == [], "a page asked another origin for something"
+
+
+async def counter(page: Page) -> int:
+    figure = await page.locator(".counter-figure").first.inner_text()
+    return int(re.sub(r"\D", "", figure))
+
+
+async def test_a_supporter_signs_in_chinese_confirms_and_is_counted(
+    page: Page, dev_stack: str, catalogues: Catalogues
+) -> None:
+    zh = catalogues.translations("zh-Hans")
+    email = f"li.wei.{os.getpid()}@example.org"
+    await page.goto(f"{dev_stack}/zh-Hans/actions/demo")
+    await expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
+    before = await counter(page)
+
+    await page.get_by_label(zh.gettext("Your name")).fill("李伟")
+    await page.get_by_label(zh.gettext("Your email address")).fill(email)
+    await page.get_by_label(zh.gettext("Your country")).select_option("CN")
+    await page.get_by_role("button", name=zh.pgettext("button", "Sign")).click()
+
+    await expect(page).to_have_url(re.compile(r"/zh-Hans/actions/demo/check-email$"))
+    await expect(page.get_by_role("heading", level=1)).to_have_text(zh.gettext("Check your email"))
+
+    await page.goto(f"{dev_stack}/dev/mail")
+    mail = page.locator(".mail", has_text=email)
+    for _ in range(50):  # the worker sends within a second or two
+        if await mail.count():
+            break
+        await page.wait_for_timeout(200)
+        await page.reload()
+    await mail.first.locator('a[href*="/confirm/"]').click()
+
+    await expect(page).to_have_url(re.compile(r"/zh-Hans/actions/demo/thanks$"))
+    assert await counter(page) == before + 1
+    await page.goto(f"{dev_stack}/zh-Hans/actions/demo")
+    assert await counter(page) == before + 1
+
+
+async def test_arabic_reads_right_to_left(page: Page, dev_stack: str) -> None:
+    await page.goto(f"{dev_stack}/ar/actions/demo")
+    await expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    panel = await page.locator(".sign-panel").bounding_box()
+    story = await page.locator(".action-header").bounding_box()
+    assert panel is not None
+    assert story is not None
+    assert panel["x"] < story["x"], "on a wide screen the form sits at the inline end: the left"
+    label = await page.locator("label[for=name]").bounding_box()
+    field = await page.locator("#name").bounding_box()
+    assert label is not None
+    assert field is not None
+    assert label["x"] + label["width"] == pytest.approx(field["x"] + field["width"], abs=2), (
+        "labels line up on the right"
+    )
+
+
+async def test_errors_are_announced_and_tied_to_their_fields(
+    page: Page, dev_stack: str, catalogues: Catalogues
+) -> None:
+    ar = catalogues.translations("ar")
+    await page.goto(f"{dev_stack}/ar/actions/demo")
+    await page.get_by_label(ar.gettext("Your email address")).fill("not-an-address")
+    await page.get_by_role("button", name=ar.pgettext("button", "Sign")).click()
+
+    summary = page.locator(".error-summary")
+    await expect(summary).to_be_focused()
+    await expect(summary).to_have_attribute("role", "alert")
+    email = page.get_by_label(ar.gettext("Your email address"))
+    await expect(email).to_have_attribute("aria-invalid", "true")
+    await expect(email).to_have_value("not-an-address")
+    message = ar.gettext("Enter a valid email address, like name@example.org.")
+    await expect(page.locator("#email-error")).to_contain_text(message)
+    described = await email.get_attribute("aria-describedby") or ""
+    assert "email-error" in described.split()
+    await summary.get_by_role("link", name=message).click()
+    await expect(email).to_be_focused()
+
+
+async def test_focus_is_always_visible(page: Page, dev_stack: str) -> None:
+    await page.goto(f"{dev_stack}/en/actions/demo")
+    await page.keyboard.press("Tab")
+    skip = page.locator(".skip-link")
+    await expect(skip).to_be_focused()
+    outline = await skip.evaluate("element => getComputedStyle(element).outlineStyle")
+    assert outline != "none"
+    assert await skip.is_visible()
+
+
+async def test_the_form_works_on_a_small_phone(browser: Browser, dev_stack: str) -> None:
+    context = await browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
+    phone = await context.new_page()
+    await phone.goto(f"{dev_stack}/ru/actions/demo")
+    width = await phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, "nothing overflows sideways"
+    button = await phone.locator("form button[type=submit]").bounding_box()
+    assert button is not None
+    assert button["height"] >= 24
+    assert button["width"] >= 24
+    await context.close()

@@ -1,0 +1,44 @@
+"""No name, email address or phone number in the logs, whatever happens on the way."""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+import pytest
+
+from campaign_engine.db.pool import Pool
+from tests.conftest import Drain
+from tests.factories import confirmation_path, make_action, unique_email
+from tests.smtp import RecordingHandler
+
+# The test's own SMTP server and HTTP client log what they see; they are not the product.
+NOT_THE_PRODUCT = {"mail.log", "httpx"}
+
+
+async def test_a_whole_journey_logs_nothing_personal(
+    client: httpx.AsyncClient,
+    pool: Pool,
+    smtp: RecordingHandler,
+    drain: Drain,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    slug = await make_action(pool)
+    email, name, phone = unique_email("canary"), "Canary Birdsong", "+33612345678"
+    smtp.script.append("451 4.3.0 Try later")  # a retry, so the failure paths log too
+    fields = {"name": name, "email": email, "country": "FR", "phone": phone, "comment": name}
+    await client.post(f"/fr/actions/{slug}/sign", data={**fields, "phone": "0612345678"})
+    await client.post(f"/fr/actions/{slug}/sign", data={**fields, "email": "broken@"})
+    await client.post(f"/api/v1/actions/{slug}/signatures", json=fields)
+    await drain()
+    confirm = confirmation_path(smtp.to(email)[0])
+    await client.get(confirm)
+
+    ours = [record for record in caplog.records if record.name not in NOT_THE_PRODUCT]
+    logged = "\n".join(f"{record.getMessage()} {record.args!r}" for record in ours).lower()
+    assert "confirm/…" in logged or "/confirm/" not in logged, "the token is cut from paths"
+    assert confirm.rsplit("/", 1)[1].lower() not in logged
+    for secret in (email, "canary", "birdsong", phone, "612345678", "broken@"):
+        assert secret.lower() not in logged, f"{secret!r} reached the logs"
+    assert any("send_delivery" in record.getMessage() for record in caplog.records)

@@ -1,0 +1,65 @@
+"""Settings come from the environment, and production refuses to run on defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from campaign_engine.settings import (
+    DOCUMENTED,
+    REQUIRED_IN_PRODUCTION,
+    SOURCE_HOME,
+    Settings,
+    SettingsError,
+)
+
+PRODUCTION = {
+    "ENVIRONMENT": "production",
+    "DATABASE_URL": "postgresql://campaign@db.internal/campaign",
+    "REDIS_URL": "rediss://queue.internal:6380/0",
+    "SMTP_URL": "smtps://mailer:pw@smtp.example.org:465",
+    "EMAIL_FROM": "Urgent Actions <actions@example.org>",
+    "PUBLIC_BASE_URL": "https://act.example.org",
+    "SECRET_KEY": "Zx8-w2Lq9vT4pN7rK1mB6cY3hF0dS5gJ8aE2uW9iO4",
+}
+
+
+def test_production_starts_with_everything_set() -> None:
+    settings = Settings.from_environ(PRODUCTION)
+    assert settings.environment == "production"
+    assert settings.public_base_url == "https://act.example.org"
+
+
+@pytest.mark.parametrize("name", REQUIRED_IN_PRODUCTION)
+def test_production_refuses_to_start_without(name: str) -> None:
+    environ = {key: value for key, value in PRODUCTION.items() if key != name}
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_environ(environ)
+
+
+@pytest.mark.parametrize("secret", ["short", "a" * 64, "changeme" * 5])
+def test_production_refuses_a_weak_secret(secret: str) -> None:
+    with pytest.raises(SettingsError, match="SECRET_KEY"):
+        Settings.from_environ({**PRODUCTION, "SECRET_KEY": secret})
+
+
+def test_development_defaults_to_embedded_servers_and_keeps_its_secret(tmp_path: Path) -> None:
+    first = Settings.from_environ({"DATA_DIR": str(tmp_path)})
+    assert first.environment == "development"
+    assert first.database_url is None
+    assert first.redis_url is None
+    assert len(first.secret_key) >= 32
+    assert (tmp_path / "secret-key").stat().st_mode & 0o077 == 0, "readable by its owner only"
+    assert Settings.from_environ({"DATA_DIR": str(tmp_path)}).secret_key == first.secret_key
+
+
+def test_an_unknown_environment_is_refused() -> None:
+    with pytest.raises(SettingsError, match="ENVIRONMENT"):
+        Settings.from_environ({"ENVIRONMENT": "staging"})
+
+
+def test_every_setting_is_documented_in_the_readme() -> None:
+    readme = (SOURCE_HOME / "README.md").read_text()
+    for setting in DOCUMENTED:
+        assert f"| `{setting.name}` |" in readme, f"{setting.name} is missing from the README"

@@ -1,0 +1,1 @@
+"""Background work on arq: thin jobs that claim, compose, send and record through the domain."""

@@ -1,0 +1,31 @@
+"""What every job shares, opened once when the worker starts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from campaign_engine.db.pool import Pool
+from campaign_engine.emails import EmailTemplates
+from campaign_engine.jobs import JobQueue
+from campaign_engine.senders.email import Mailer
+from campaign_engine.settings import Settings
+from campaign_engine.tokens import Tokens
+
+
+@dataclass(frozen=True)
+class WorkerServices:
+    settings: Settings
+    pool: Pool
+    queue: JobQueue
+    mailer: Mailer
+    email_templates: EmailTemplates
+    tokens: Tokens
+    retry_delay: Callable[[int], timedelta]  # attempt number -> how long until the next one
+
+
+def services(ctx: dict[str, Any]) -> WorkerServices:
+    found: WorkerServices = ctx["services"]
+    return found

@@ -1,0 +1,74 @@
+"""The arq worker: which jobs it runs, how often the sweeper runs, what it opens at start."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from arq import Worker, cron
+from arq.worker import func
+
+from campaign_engine import jobs
+from campaign_engine.db.pool import create_pool
+from campaign_engine.domain import deliveries
+from campaign_engine.emails import EmailTemplates
+from campaign_engine.i18n import Catalogues
+from campaign_engine.senders.email import Mailer, SmtpMailer, SmtpServer
+from campaign_engine.settings import Settings
+from campaign_engine.templating import create_environment
+from campaign_engine.tokens import Tokens
+from workers.context import WorkerServices
+from workers.deliveries import send_delivery
+from workers.sweeper import sweep_outbox
+
+# Longer than a send may take; arq treats a timeout as a final failure, so it must never be
+# the thing that ends a send (the outbox lease and the sweeper handle a stuck one).
+JOB_TIMEOUT_SECONDS = 90
+SWEEP_EVERY_SECONDS = {0, 15, 30, 45}
+
+
+def create_worker(
+    settings: Settings,
+    *,
+    mailer: Mailer | None = None,
+    retry_delay: Callable[[int], timedelta] = deliveries.retry_delay,
+    handle_signals: bool = True,
+    **arq_options: Any,
+) -> Worker:
+    """The worker; `arq_options` go to arq (the tests pass `burst` and a short `poll_delay`)."""
+    if settings.database_url is None or settings.redis_url is None or settings.smtp_url is None:
+        raise ValueError("the worker needs DATABASE_URL, REDIS_URL and SMTP_URL")
+    database_url = settings.database_url
+    the_mailer = mailer or SmtpMailer(SmtpServer.from_url(settings.smtp_url))
+
+    async def startup(ctx: dict[str, Any]) -> None:
+        ctx["services"] = WorkerServices(
+            settings=settings,
+            pool=await create_pool(database_url),
+            queue=jobs.JobQueue(ctx["redis"]),
+            mailer=the_mailer,
+            email_templates=EmailTemplates(
+                create_environment(settings.templates_dir), Catalogues(settings.locales_dir)
+            ),
+            tokens=Tokens(settings.secret_key),
+            retry_delay=retry_delay,
+        )
+
+    async def shutdown(ctx: dict[str, Any]) -> None:
+        if "services" in ctx:
+            await ctx["services"].pool.close()
+
+    return Worker(
+        functions=[func(send_delivery, name=jobs.SEND_DELIVERY, timeout=JOB_TIMEOUT_SECONDS)],
+        cron_jobs=[cron(sweep_outbox, second=SWEEP_EVERY_SECONDS, run_at_startup=True)],
+        on_startup=startup,
+        on_shutdown=shutdown,
+        redis_settings=jobs.redis_settings(settings.redis_url),
+        job_serializer=jobs.serialize,
+        job_deserializer=jobs.deserialize,
+        keep_result=0,  # the outcome lives in PostgreSQL; Redis keeps nothing of a job
+        max_jobs=20,
+        handle_signals=handle_signals,
+        **arq_options,
+    )
