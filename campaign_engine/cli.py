@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Iterator
+import signal
+from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import replace
+from typing import Any, TypeVar
 
 import click
 import uvicorn
 import uvloop
+from redis.exceptions import RedisError
 
 from campaign_engine import translations
 from campaign_engine.app import configure_logging, create_app
@@ -24,6 +27,8 @@ from campaign_engine.db.pool import create_pool
 from campaign_engine.demo import load_demo
 from campaign_engine.embedded import EmbeddedServers
 from campaign_engine.settings import Settings, SettingsError
+
+T = TypeVar("T")
 
 
 def load_settings() -> Settings:
@@ -62,9 +67,22 @@ def local_servers(settings: Settings, *, mailbox: bool = False) -> Iterator[Sett
         servers.stop()
 
 
-def run(coroutine: object) -> None:
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        runner.run(coroutine)  # type: ignore[arg-type]
+        return runner.run(coroutine)
+
+
+@contextmanager
+def stopping_gracefully_on_signals() -> Iterator[None]:
+    """uvicorn catches Ctrl+C (and SIGTERM) to stop serving, then raises it again once it has
+    stopped. By then we are closing on purpose: the repeat must not cut our own cleanup short
+    (the worker, the embedded servers), so it is let through as a no-op."""
+    previous = {sig: signal.signal(sig, lambda *_: None) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 async def prepare_database(settings: Settings, *, demo: bool) -> list[str]:
@@ -97,7 +115,9 @@ def dev(host: str, port: int) -> None:
         settings = replace(settings, public_base_url=f"http://{host}:{port}")
     with local_servers(settings, mailbox=True) as settings:
         run(prepare_database(settings, demo=True))
-        run(_serve_with_worker(settings, host, port))
+        with stopping_gracefully_on_signals():
+            run(_serve_with_worker(settings, host, port))
+    print(f"\nstopped; the data stays in {settings.data_dir} (delete it to start afresh)")
 
 
 async def _serve_with_worker(settings: Settings, host: str, port: int) -> None:
@@ -120,7 +140,10 @@ async def _serve_with_worker(settings: Settings, host: str, port: int) -> None:
         await server.serve()
     finally:
         banner.cancel()
-        await worker.close()
+        # A Ctrl+C in a terminal reaches the embedded Valkey too, which may be gone already;
+        # the worker's goodbye to it does not matter then.
+        with suppress(RedisError, OSError):
+            await worker.close()
         worker_task.cancel()
         with suppress(asyncio.CancelledError):
             await worker_task
@@ -178,12 +201,7 @@ def migrate_command() -> None:
     """Apply pending database migrations."""
     settings = load_settings()
     with local_servers(settings) as settings:
-        applied: list[str] = []
-
-        async def apply() -> None:
-            applied.extend(await prepare_database(settings, demo=False))
-
-        run(apply())
+        applied = run(prepare_database(settings, demo=False))
     print("\n".join(f"applied {name}" for name in applied) or "nothing to apply")
 
 
