@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 
 from campaign_engine.db.pool import Pool
+from campaign_engine.web.middleware import MAX_BODY_BYTES
 from tests.factories import make_action, unique_email
 
 
@@ -100,3 +101,17 @@ async def test_an_oversized_body_is_refused(client: httpx.AsyncClient, pool: Poo
         f"/api/v1/actions/{slug}/signatures", json=signature(comment="x" * 70_000)
     )
     assert response.status_code == 413
+
+
+async def test_a_body_just_under_the_limit_is_read(client: httpx.AsyncClient, pool: Pool) -> None:
+    slug = await make_action(pool)
+    padded = signature(comment="x" * 900, padding="y" * (MAX_BODY_BYTES - 2_000))
+    response = await client.post(f"/api/v1/actions/{slug}/signatures", json=padded)
+    assert response.status_code == 202
+    too_large = await client.post(
+        f"/api/v1/actions/{slug}/signatures",
+        content=b"{" + b" " * MAX_BODY_BYTES + b"}",
+        headers={"Content-Type": "application/json", "Accept-Language": "es"},
+    )
+    assert too_large.status_code == 413
+    assert too_large.json()["error"]["code"] == "too_large"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from campaign_engine.db.pool import Connection
+from campaign_engine.db.pool import Connection, from_row
 from campaign_engine.models import ActionCard, ActionCount, ActionPage, ActionRef, ActionStatus
 
 # An action's confirmed signatures: the sum of its count shards (see add_confirmed).
@@ -56,28 +56,11 @@ async def get_action_page(conn: Connection, slug: str, locale: str) -> ActionPag
     row = await conn.fetchrow(SELECT_ACTION_PAGE, slug, locale, PUBLIC_STATUSES)
     if row is None:
         return None
-    return ActionPage(
-        id=row["id"],
-        slug=row["slug"],
-        code=row["code"],
+    return from_row(
+        ActionPage,
+        row,
         status=ActionStatus(row["status"]),
-        deadline=row["deadline"],
-        goal=row["goal"],
-        confirmed=row["confirmed"],
-        default_locale=row["default_locale"],
         published_locales=tuple(row["published_locales"]),
-        locale=row["locale"],
-        title=row["title"],
-        summary=row["summary"],
-        body=row["body"],
-        letter_subject=row["letter_subject"],
-        letter_body=row["letter_body"],
-        share_text=row["share_text"],
-        case_slug=row["case_slug"],
-        case_locale=row["case_locale"],
-        case_title=row["case_title"],
-        case_person=row["case_person"],
-        case_summary=row["case_summary"],
     )
 
 
@@ -94,17 +77,7 @@ ORDER BY a.deadline ASC NULLS LAST, a.id DESC
 
 async def list_open_action_cards(conn: Connection, locale: str) -> list[ActionCard]:
     return [
-        ActionCard(
-            slug=row["slug"],
-            code=row["code"],
-            status=ActionStatus(row["status"]),
-            deadline=row["deadline"],
-            goal=row["goal"],
-            confirmed=row["confirmed"],
-            locale=row["locale"],
-            title=row["title"],
-            summary=row["summary"],
-        )
+        from_row(ActionCard, row, status=ActionStatus(row["status"]))
         for row in await conn.fetch(SELECT_OPEN_ACTION_CARDS, locale)
     ]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from campaign_engine.db.pool import Connection
+from campaign_engine.db.pool import Connection, from_row
 from campaign_engine.models import ActionStatus, CaseAction, CasePage
 
 # A case is public once one of its actions is; its text falls back to the case's own language.
@@ -28,18 +28,7 @@ async def get_case_page(conn: Connection, slug: str, locale: str) -> CasePage | 
     row = await conn.fetchrow(SELECT_CASE_PAGE, slug, locale)
     if row is None:
         return None
-    return CasePage(
-        id=row["id"],
-        slug=row["slug"],
-        country=row["country"],
-        status=row["status"],
-        locale=row["locale"],
-        title=row["title"],
-        person=row["person"],
-        summary=row["summary"],
-        body=row["body"],
-        published_locales=tuple(row["published_locales"]),
-    )
+    return from_row(CasePage, row, published_locales=tuple(row["published_locales"]))
 
 
 # A case's public actions, newest first, each in the requested language or its own.

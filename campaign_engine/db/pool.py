@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
@@ -30,3 +30,12 @@ async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> Poo
     )
     assert pool is not None
     return pool
+
+
+T = TypeVar("T")
+
+
+def from_row(shape: type[T], row: asyncpg.Record, **converted: Any) -> T:
+    """A dataclass from a row whose columns are named like its fields; `converted` replaces
+    the columns that need a type of their own (an enum, a tuple)."""
+    return shape(**{**dict(row.items()), **converted})

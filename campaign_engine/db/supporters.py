@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from campaign_engine.db.pool import Connection
+from campaign_engine.db.pool import Connection, from_row
 from campaign_engine.models import SignatureStatus, SupporterMessageContext
 
 # A supporter who signs again keeps the address and language they first gave: a signature is
@@ -39,7 +39,9 @@ async def insert_signer_details(
 
 # The action's title comes in the signer's language when it has one, else the action's own.
 SELECT_SUPPORTER_MESSAGE_CONTEXT = """
-SELECT s.id, s.status, s.locale, p.email, d.name, a.slug, a.code, t.title, t.locale AS t_locale
+SELECT s.id AS signature_id, s.status AS signature_status, s.locale, p.email, d.name,
+       a.slug AS action_slug, a.code AS action_code,
+       t.title AS action_title, t.locale AS action_locale
 FROM signatures s
 JOIN supporters p ON p.id = s.supporter_id
 JOIN signer_details d ON d.signature_id = s.id
@@ -60,14 +62,8 @@ async def get_supporter_message_context(
     row = await conn.fetchrow(SELECT_SUPPORTER_MESSAGE_CONTEXT, signature_id)
     if row is None:
         return None
-    return SupporterMessageContext(
-        signature_id=row["id"],
-        signature_status=SignatureStatus(row["status"]),
-        email=row["email"],
-        name=row["name"],
-        locale=row["locale"],
-        action_slug=row["slug"],
-        action_code=row["code"],
-        action_title=row["title"],
-        action_locale=row["t_locale"],
+    return from_row(
+        SupporterMessageContext,
+        row,
+        signature_status=SignatureStatus(row["signature_status"]),
     )

@@ -1,9 +1,14 @@
-"""Errors, answered in the reader's language: a page for people, JSON for the API."""
+"""Errors, answered in the reader's language: a page for people, JSON for the API.
+
+Each kind of error has one entry in `ERRORS`: its status, its code in the API, and the title
+and message a person reads (marked with `N_` for extraction, translated when answered).
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -17,108 +22,108 @@ from campaign_engine.domain.errors import (
 )
 from campaign_engine.i18n import _
 from campaign_engine.web.api import api_error
-from campaign_engine.web.middleware import BodyTooLarge
+from campaign_engine.web.middleware import BodyTooLarge, redacted_path
 from campaign_engine.web.rendering import PRIVATE, render
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Request, Exception], Awaitable[Response]]
+
+def N_(message: str) -> str:
+    return message
 
 
-def _is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
+@dataclass(frozen=True)
+class ErrorText:
+    status: int
+    code: str
+    title: str
+    message: str
 
 
-def _error_page(request: Request, status: int, code: str, title: str, message: str) -> Response:
-    if _is_api(request):
-        return api_error(status, code, message)
-    return render(
-        request,
-        "public/error.html",
-        {"status": status, "title": title, "message": message},
-        status_code=status,
-        cache=PRIVATE,
-    )
-
-
-async def not_found(request: Request, exc: Exception) -> Response:
-    return _error_page(
-        request,
+ERRORS = {
+    "not_found": ErrorText(
         404,
         "not_found",
-        _("Page not found"),
-        _("We could not find this page. It may have moved, or the address may be mistyped."),
-    )
-
-
-async def action_removed(request: Request, exc: Exception) -> Response:
-    return _error_page(
-        request,
+        N_("Page not found"),
+        N_("We could not find this page. It may have moved, or the address may be mistyped."),
+    ),
+    "action_removed": ErrorText(
         410,
         "action_removed",
-        _("This urgent action has been removed"),
-        _("This urgent action is no longer available."),
-    )
-
-
-async def action_closed(request: Request, exc: Exception) -> Response:
-    return _error_page(
-        request,
+        N_("This urgent action has been removed"),
+        N_("This urgent action is no longer available."),
+    ),
+    "action_closed": ErrorText(
         410,
         "action_closed",
-        _("This urgent action has closed"),
-        _("This urgent action no longer takes signatures. Thank you for wanting to act."),
-    )
-
-
-async def body_too_large(request: Request, exc: Exception) -> Response:
-    return _error_page(
-        request,
+        N_("This urgent action has closed"),
+        N_("This urgent action no longer takes signatures. Thank you for wanting to act."),
+    ),
+    "too_large": ErrorText(
         413,
         "too_large",
-        _("Too much to send"),
-        _("What you sent is too large. Please shorten it and try again."),
-    )
+        N_("Too much to send"),
+        N_("What you sent is too large. Please shorten it and try again."),
+    ),
+    "method_not_allowed": ErrorText(
+        405,
+        "method_not_allowed",
+        N_("This page cannot do that"),
+        N_("This address does not accept that kind of request."),
+    ),
+    "bad_request": ErrorText(
+        400,
+        "bad_request",
+        N_("Something was wrong with the request"),
+        N_("We could not understand what your browser sent. Please try again."),
+    ),
+    "server_error": ErrorText(
+        500,
+        "server_error",
+        N_("Something went wrong on our side"),
+        N_("Please try again in a moment. If you were signing, your signature may not be saved."),
+    ),
+}
+
+_CODE_FOR_EXCEPTION: Mapping[type[Exception], str] = {
+    ActionNotFound: "not_found",
+    CaseNotFound: "not_found",
+    ActionRemoved: "action_removed",
+    ActionClosed: "action_closed",
+    BodyTooLarge: "too_large",
+}
+_CODE_FOR_STATUS = {404: "not_found", 405: "method_not_allowed"}
+
+
+def error_response(request: Request, code: str, status: int | None = None) -> Response:
+    error = ERRORS[code]
+    status = status or error.status
+    title, message = _(error.title), _(error.message)
+    if request.url.path.startswith("/api/"):
+        return api_error(status, error.code, message)
+    context = {"status": status, "title": title, "message": message}
+    return render(request, "public/error.html", context, status_code=status, cache=PRIVATE)
+
+
+async def known_error(request: Request, exc: Exception) -> Response:
+    return error_response(request, _CODE_FOR_EXCEPTION[type(exc)])
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    if exc.status_code == 404:
-        return await not_found(request, exc)
-    if exc.status_code == 405:
-        return _error_page(
-            request,
-            405,
-            "method_not_allowed",
-            _("This page cannot do that"),
-            _("This address does not accept that kind of request."),
-        )
-    return _error_page(
-        request,
-        exc.status_code,
-        "bad_request",
-        _("Something was wrong with the request"),
-        _("We could not understand what your browser sent. Please try again."),
-    )
+    code = _CODE_FOR_STATUS.get(exc.status_code, "bad_request")
+    return error_response(request, code, exc.status_code)
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return _error_page(
-        request,
-        500,
-        "server_error",
-        _("Something went wrong on our side"),
-        _("Please try again in a moment. If you were signing, your signature may not be saved."),
-    )
+    log.exception("unhandled error on %s %s", request.method, redacted_path(request.url.path))
+    return error_response(request, "server_error")
 
+
+Handler = Callable[[Request, Exception], Awaitable[Response]]
 
 EXCEPTION_HANDLERS: Mapping[type[Exception] | int, Handler] = {
     HTTPException: http_error,
-    ActionNotFound: not_found,
-    CaseNotFound: not_found,
-    ActionRemoved: action_removed,
-    ActionClosed: action_closed,
-    BodyTooLarge: body_too_large,
+    **dict.fromkeys(_CODE_FOR_EXCEPTION, known_error),
     Exception: server_error,
 }

@@ -31,15 +31,28 @@ def locale_for(scope: Scope) -> str:
     return i18n.negotiate(Headers(scope=scope).get("accept-language"))
 
 
-class LocaleMiddleware:
-    def __init__(self, app: ASGIApp, catalogues: i18n.Catalogues) -> None:
+class HttpMiddleware:
+    """Pure ASGI middleware that acts on HTTP requests and lets anything else through."""
+
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.catalogues = catalogues
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] == "http":
+            await self.handle(scope, receive, send)
+        else:
             await self.app(scope, receive, send)
-            return
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+class LocaleMiddleware(HttpMiddleware):
+    def __init__(self, app: ASGIApp, catalogues: i18n.Catalogues) -> None:
+        super().__init__(app)
+        self.catalogues = catalogues
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         with self.catalogues.activate(locale_for(scope)):
             await self.app(scope, receive, send)
 
@@ -52,15 +65,8 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
+class SecurityHeadersMiddleware(HttpMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
@@ -78,25 +84,26 @@ class BodyTooLarge(Exception):
     pass
 
 
-class BodyLimitMiddleware:
-    """Refuse request bodies over a limit, whether announced by Content-Length or streamed."""
+class BodyLimitMiddleware(HttpMiddleware):
+    """Refuse request bodies over a limit, announced by Content-Length or streamed.
+
+    The refusal is raised where the handler reads the body, so the error handlers answer it
+    like any other error: a page in the reader's language, or the API's JSON.
+    """
 
     def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
-        self.app = app
+        super().__init__(app)
         self.limit = limit
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > self.limit:
-            await _refuse_too_large(send)
-            return
+        announced_too_large = declared.isdigit() and int(declared) > self.limit
         received = 0
 
         async def limited_receive() -> Message:
             nonlocal received
+            if announced_too_large:
+                raise BodyTooLarge
             message = await receive()
             received += len(message.get("body", b""))
             if received > self.limit:
@@ -106,34 +113,22 @@ class BodyLimitMiddleware:
         await self.app(scope, limited_receive, send)
 
 
-async def _refuse_too_large(send: Send) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [(b"content-type", b"text/plain; charset=utf-8")],
-        }
-    )
-    await send({"type": "http.response.body", "body": b"Request body too large.\n"})
-
-
 # Paths that carry a secret: logged without it.
 _SECRET_PATHS = re.compile(r"^/(confirm)/[^/]+")
 
 
-class AccessLogMiddleware:
+def redacted_path(path: str) -> str:
+    """A path as it may be logged: `/confirm/<token>` becomes `/confirm/…`."""
+    return _SECRET_PATHS.sub(r"/\1/…", path)
+
+
+class AccessLogMiddleware(HttpMiddleware):
     """One line per request: method, path (secrets cut out, no query), status, milliseconds.
 
     No client address and no query string: either could identify a supporter.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         status = 500
 
@@ -146,6 +141,6 @@ class AccessLogMiddleware:
         try:
             await self.app(scope, receive, send_recording_status)
         finally:
-            path = _SECRET_PATHS.sub(r"/\1/…", scope["path"])
             elapsed = (time.perf_counter() - started) * 1000
+            path = redacted_path(scope["path"])
             access_log.info("%s %s %d %.1fms", scope["method"], path, status, elapsed)
