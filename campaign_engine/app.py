@@ -18,7 +18,7 @@ from campaign_engine.i18n import Catalogues
 from campaign_engine.settings import Settings
 from campaign_engine.templating import create_environment
 from campaign_engine.tokens import Tokens
-from campaign_engine.web.errors import EXCEPTION_HANDLERS
+from campaign_engine.web.errors import EXCEPTION_HANDLERS, ServerErrorPages
 from campaign_engine.web.middleware import (
     AccessLogMiddleware,
     BodyLimitMiddleware,
@@ -71,6 +71,7 @@ def create_app(settings: Settings) -> Starlette:
             Middleware(SecurityHeadersMiddleware),
             Middleware(BodyLimitMiddleware),
             Middleware(LocaleMiddleware, catalogues=catalogues),
+            Middleware(ServerErrorPages),
         ],
     )
 

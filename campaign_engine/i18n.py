@@ -56,6 +56,14 @@ def is_supported(tag: str) -> bool:
     return tag in LOCALES
 
 
+def supported(tag: str) -> str | None:
+    """Our spelling of a language tag, whatever its case (`zh-hans` -> `zh-Hans`), or None."""
+    return _BY_LOWER.get(tag.lower())
+
+
+_BY_LOWER = {tag.lower(): tag for tag in LOCALES}
+
+
 @dataclass(frozen=True)
 class ActiveLocale:
     tag: str

@@ -43,6 +43,19 @@ DOCUMENTED_NAMES = {setting.name for setting in DOCUMENTED}
 TEST_SECRET = "a-secret-for-tests-only-0123456789-abcdefghijklmnopqrstuvwxyz"
 
 
+@pytest.fixture(autouse=True)
+def no_server_error(
+    request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture
+) -> Iterator[None]:
+    """The app answers an unexpected exception with a 500 page instead of raising it, so a
+    test would not notice one by itself: every test fails if one was logged."""
+    yield
+    if request.node.get_closest_marker("expects_server_error"):
+        return
+    errors = [r.getMessage() for r in caplog.records if r.name == "campaign_engine.web.errors"]
+    assert errors == [], "the app answered with a 500"
+
+
 @pytest.fixture(scope="session")
 def embedded_servers() -> Iterator[EmbeddedServers]:
     servers = EmbeddedServers()

@@ -16,8 +16,10 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from campaign_engine.devmail import free_port
 
 # What the server does with the next messages, in order: "accept", a reply such as
-# "451 4.3.0 Try again later", or "take-and-hang-up" (keep the message, close before replying).
+# "451 4.3.0 Try again later", "take-and-hang-up" (keep the message, close before replying),
+# or "stall" (say nothing for a long while).
 TAKE_AND_HANG_UP = "take-and-hang-up"
+STALL = "stall"
 
 
 @dataclass
@@ -29,13 +31,28 @@ class Received:
 @dataclass
 class RecordingHandler:
     received: list[Received] = field(default_factory=list)
-    script: list[str] = field(default_factory=list)
+    script: list[str] = field(default_factory=list)  # answers to DATA
+    sender_script: list[str] = field(default_factory=list)  # answers to MAIL FROM
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_MAIL(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        with self._lock:
+            answer = self.sender_script.pop(0) if self.sender_script else None
+        if answer is not None:
+            return answer
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         with self._lock:
             action = self.script.pop(0) if self.script else "accept"
-        if action != "accept" and action != TAKE_AND_HANG_UP:
+        if action == STALL:
+            await asyncio.sleep(5)
+            return "250 OK"
+        if action not in ("accept", TAKE_AND_HANG_UP):
             return action
         assert isinstance(envelope.content, bytes)
         message = message_from_bytes(envelope.content, policy=policy.default)
@@ -51,6 +68,7 @@ class RecordingHandler:
         with self._lock:
             self.received.clear()
             self.script.clear()
+            self.sender_script.clear()
 
     def to(self, address: str) -> list[EmailMessage]:
         """Messages received for one address, oldest first."""

@@ -66,6 +66,8 @@ async def test_every_error_has_one_shape(client: httpx.AsyncClient, pool: Pool) 
     cases: list[tuple[str, object, int, str]] = [
         (slug, b"{not json", 400, "invalid_json"),
         (slug, [1, 2], 400, "invalid_json"),
+        (slug, b"[" * 50_000, 400, "invalid_json"),
+        (slug, signature(locale="ZH-hans"), 202, ""),
         (slug, signature(email="nope"), 422, "validation_failed"),
         (slug, signature(locale="tlh"), 422, "validation_failed"),
         ("no-such-action", signature(), 404, "not_found"),
@@ -76,11 +78,13 @@ async def test_every_error_has_one_shape(client: httpx.AsyncClient, pool: Pool) 
     for target, body, status, code in cases:
         path = f"/api/v1/actions/{target}/signatures"
         response = await (
-            client.post(path, content=body)
+            client.post(path, content=body, headers={"Content-Type": "application/json"})
             if isinstance(body, bytes)
             else client.post(path, json=body)
         )
         assert response.status_code == status, (target, body)
+        if status == 202:
+            continue
         error = response.json()["error"]
         assert error["code"] == code
         assert isinstance(error["message"], str)
@@ -115,3 +119,21 @@ async def test_a_body_just_under_the_limit_is_read(client: httpx.AsyncClient, po
     )
     assert too_large.status_code == 413
     assert too_large.json()["error"]["code"] == "too_large"
+
+
+async def test_only_json_is_taken(client: httpx.AsyncClient, pool: Pool) -> None:
+    """A form post from any web page could otherwise sign in its visitors' names."""
+    slug = await make_action(pool)
+    response = await client.post(
+        f"/api/v1/actions/{slug}/signatures",
+        content=b'{"name": "A", "email": "a@example.org", "country": "FR"}',
+        headers={"Content-Type": "text/plain", "Accept-Language": "fr"},
+    )
+    assert response.status_code == 415
+    assert response.json()["error"]["code"] == "unsupported_media_type"
+    assert "JSON" in response.json()["error"]["message"]
+
+
+async def test_paths_that_are_not_slugs_are_not_found(client: httpx.AsyncClient) -> None:
+    for path in ("/en/actions/%00", "/api/v1/actions/%00/count", "/en/cases/A%20B"):
+        assert (await client.get(path)).status_code == 404, path

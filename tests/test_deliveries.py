@@ -10,8 +10,17 @@ from uuid import UUID
 import httpx
 import redis.asyncio
 
+from campaign_engine import jobs
 from campaign_engine.db.pool import Pool
-from campaign_engine.domain.deliveries import LEASE, MAX_ATTEMPTS, claim_delivery, retry_delay
+from campaign_engine.domain.deliveries import (
+    LEASE,
+    MAX_ATTEMPTS,
+    claim_delivery,
+    record_send_result,
+    retry_delay,
+)
+from campaign_engine.models import SendOutcome, SendResult
+from campaign_engine.settings import Settings
 from tests.conftest import Drain
 from tests.factories import make_action, unique_email
 from tests.smtp import TAKE_AND_HANG_UP, RecordingHandler
@@ -87,7 +96,7 @@ async def test_a_permanent_refusal_is_not_retried(
     assert await delivery_row(pool, delivery_id) == {
         "status": "failed",
         "attempts": 1,
-        "last_error": "SMTP 550",
+        "last_error": "SMTP 550 at data",
     }
 
 
@@ -136,7 +145,7 @@ async def test_a_delivery_that_never_succeeds_stops_after_the_last_attempt(
     assert await delivery_row(pool, delivery_id) == {
         "status": "failed",
         "attempts": MAX_ATTEMPTS,
-        "last_error": "SMTP 421",
+        "last_error": "SMTP 421 at data",
     }
 
 
@@ -166,3 +175,41 @@ async def test_the_queue_holds_ids_only(
             assert b"Ana" not in blob
     job = await redis_client.get(f"arq:job:delivery:{delivery_id}:0")
     assert json.loads(job)["a"] == [str(delivery_id)], "the job is JSON, and carries the id"
+
+
+async def test_a_refused_sender_waits_for_someone_to_fix_the_account(
+    client: httpx.AsyncClient, pool: Pool, smtp: RecordingHandler, drain: Drain
+) -> None:
+    """A 5xx before any recipient (a refused login or sender) is about our own account, not
+    this message: it is retried, not given up."""
+    smtp.sender_script.append("553 5.7.1 Sender address not allowed")
+    email, delivery_id = await sign_someone(client, pool)
+    await drain()
+    assert len(smtp.to(email)) == 1
+    assert (await delivery_row(pool, delivery_id))["attempts"] == 2
+
+
+async def test_a_worker_whose_lease_ran_out_records_nothing(
+    client: httpx.AsyncClient, pool: Pool, settings: Settings
+) -> None:
+    _email, delivery_id = await sign_someone(client, pool)
+    slow = await claim_delivery(pool, delivery_id)
+    assert slow is not None
+    await pool.execute(
+        "UPDATE deliveries SET lease_until = now() - interval '1 second' WHERE id = $1",
+        delivery_id,
+    )
+    fast = await claim_delivery(pool, delivery_id)
+    assert fast is not None
+    assert fast.attempts == slow.attempts + 1
+    assert settings.redis_url is not None
+    redis = await jobs.connect(settings.redis_url)
+    queue = jobs.JobQueue(redis)
+    await record_send_result(pool, queue, fast, SendResult(SendOutcome.SENT, "250"))
+    await record_send_result(pool, queue, slow, SendResult(SendOutcome.TEMPORARY, "SMTP 451"))
+    await redis.aclose()
+    assert await delivery_row(pool, delivery_id) == {
+        "status": "sent",
+        "attempts": 2,
+        "last_error": None,
+    }, "the late worker's failure does not undo the send"

@@ -229,3 +229,26 @@ async def test_the_client_address_is_believed_from_a_trusted_proxy_only(
     tokens = Tokens(TEST_SECRET)
     assert keys[behind_proxy] == tokens.client_key("198.51.100.1")
     assert keys[outsider] == tokens.client_key("203.0.113.7"), "a forged header is ignored"
+
+
+async def test_a_repeat_an_hour_later_gets_a_fresh_link(
+    client: httpx.AsyncClient, pool: Pool, smtp: RecordingHandler, drain: Drain
+) -> None:
+    slug = await make_action(pool)
+    email = unique_email()
+    await sign(client, slug, email=email)
+    await sign(client, slug, email=email)
+    await drain()
+    assert len(smtp.to(email)) == 1, "a repeat within the hour adds no email"
+
+    await pool.execute(  # an hour and a minute pass
+        """UPDATE deliveries d SET created_at = d.created_at - interval '61 minutes'
+           FROM signatures s JOIN actions a ON a.id = s.action_id
+           WHERE d.signature_id = s.id AND a.slug = $1""",
+        slug,
+    )
+    await sign(client, slug, email=email)
+    await drain()
+    first, second = smtp.to(email)
+    assert first["Message-ID"] != second["Message-ID"]
+    assert confirmation_path(second).startswith("/confirm/")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 
 import httpx
 import pytest
@@ -181,3 +182,58 @@ async def test_a_valid_signature_keeps_what_was_typed(
         slug,
     )
     assert scopes == ["sms"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "english"),
+    [
+        ("name", "A\ud800", "Your name contains characters we cannot accept."),
+        ("name", "Ana \u202eanA", "Your name contains characters we cannot accept."),
+        ("comment", "\udfff", "Your message contains characters we cannot accept."),
+        ("email", "a\ud800@example.org", "Enter a valid email address, like name@example.org."),
+        (
+            "email",
+            "用户@example.org",
+            "We cannot send email to an address with non-Latin letters before the @ yet. "
+            "Please use another address.",
+        ),
+        ("phone", "+33 6\ud800", BAD_VALUES["phone"][1]),
+    ],
+)
+async def test_characters_no_letter_can_carry_are_refused(
+    client: httpx.AsyncClient, pool: Pool, field: str, value: str, english: str
+) -> None:
+    slug = await make_action(pool)
+    # json.dumps escapes a lone surrogate as \\udXXX: valid JSON that decodes to it.
+    body = json.dumps({**valid_form(**{field: value}), "locale": "ru"}).encode()
+    api = await client.post(
+        f"/api/v1/actions/{slug}/signatures",
+        content=body,
+        headers={"Content-Type": "application/json"},
+    )
+    assert api.status_code == 422
+    assert api.json()["error"]["fields"] == {field: expected("ru", english)}
+
+
+async def test_names_in_any_script_are_welcome(client: httpx.AsyncClient, pool: Pool) -> None:
+    slug = await make_action(pool)
+    for name in ("李伟", "مريم الحسيني", "Zoë O’Brien-Łukasz", "سیاوش\u200cپور"):
+        response = await client.post(f"/en/actions/{slug}/sign", data=valid_form(name=name))
+        assert response.status_code == 303, name
+
+
+async def test_an_international_domain_is_kept_in_its_ascii_spelling(
+    client: httpx.AsyncClient, pool: Pool
+) -> None:
+    slug = await make_action(pool)
+    local = unique_email().split("@")[0]
+    response = await client.post(
+        f"/en/actions/{slug}/sign", data=valid_form(email=f"{local}@bücher.de")
+    )
+    assert response.status_code == 303
+    stored = await pool.fetchval(
+        """SELECT p.email FROM supporters p JOIN signatures s ON s.supporter_id = p.id
+           JOIN actions a ON a.id = s.action_id WHERE a.slug = $1""",
+        slug,
+    )
+    assert stored == f"{local}@xn--bcher-kva.de"

@@ -29,6 +29,23 @@ async def insert_delivery(
     return delivery_id
 
 
+# How many emails of a kind a signature has had, and whether one (not failed) is recent.
+SELECT_SUPPORTER_EMAIL_HISTORY = """
+SELECT count(*) AS sent_before,
+       coalesce(bool_or(created_at > now() - $3::interval AND status <> 'failed'), false) AS recent
+FROM deliveries
+WHERE signature_id = $1 AND kind = $2
+"""
+
+
+async def get_supporter_email_history(
+    conn: Connection, signature_id: UUID, kind: DeliveryKind, window: timedelta
+) -> tuple[int, bool]:
+    row = await conn.fetchrow(SELECT_SUPPORTER_EMAIL_HISTORY, signature_id, kind, window)
+    assert row is not None
+    return int(row["sent_before"]), bool(row["recent"])
+
+
 # Claimable: waiting and due, or "sending" under a lease that ran out (its worker died).
 CLAIM_DELIVERY = """
 UPDATE deliveries
@@ -53,37 +70,44 @@ async def claim_delivery(conn: Connection, delivery_id: UUID, lease: timedelta) 
     )
 
 
+# Every record below is fenced by the attempt it concerns: a worker whose lease ran out (and
+# whose row another worker has since taken) records nothing, and so overwrites nothing.
 MARK_SENT = """
 UPDATE deliveries SET status = 'sent', sent_at = now(), lease_until = NULL, last_error = NULL
-WHERE id = $1
+WHERE id = $1 AND status = 'sending' AND attempts = $2
+RETURNING id
 """
 
 
-async def mark_sent(conn: Connection, delivery_id: UUID) -> None:
-    await conn.execute(MARK_SENT, delivery_id)
+async def mark_sent(conn: Connection, delivery_id: UUID, attempt: int) -> bool:
+    return await conn.fetchval(MARK_SENT, delivery_id, attempt) is not None
 
 
 # Retry and ambiguous rows wait for next_attempt_at; the worker also rings for them itself.
 MARK_WAITING = """
 UPDATE deliveries
-SET status = $2, next_attempt_at = now() + $3::interval, lease_until = NULL, last_error = $4
-WHERE id = $1
+SET status = $3, next_attempt_at = now() + $4::interval, lease_until = NULL, last_error = $5
+WHERE id = $1 AND status = 'sending' AND attempts = $2
+RETURNING id
 """
 
 
 async def mark_waiting(
-    conn: Connection, delivery_id: UUID, status: str, delay: timedelta, error: str
-) -> None:
-    await conn.execute(MARK_WAITING, delivery_id, status, delay, error)
+    conn: Connection, delivery_id: UUID, attempt: int, status: str, delay: timedelta, error: str
+) -> bool:
+    waiting = await conn.fetchval(MARK_WAITING, delivery_id, attempt, status, delay, error)
+    return waiting is not None
 
 
 MARK_FAILED = """
-UPDATE deliveries SET status = 'failed', lease_until = NULL, last_error = $2 WHERE id = $1
+UPDATE deliveries SET status = 'failed', lease_until = NULL, last_error = $3
+WHERE id = $1 AND status = 'sending' AND attempts = $2
+RETURNING id
 """
 
 
-async def mark_failed(conn: Connection, delivery_id: UUID, error: str) -> None:
-    await conn.execute(MARK_FAILED, delivery_id, error)
+async def mark_failed(conn: Connection, delivery_id: UUID, attempt: int, error: str) -> bool:
+    return await conn.fetchval(MARK_FAILED, delivery_id, attempt, error) is not None
 
 
 # Overdue: due longer than `grace` ago (a fresh row's own doorbell has had its chance), or

@@ -19,14 +19,18 @@ else:
 
 
 async def _prepare_connection(conn: Connection) -> None:
-    # jsonb comes back as Python objects, not strings; every timestamp is read in UTC.
+    # jsonb comes back as Python objects, not strings.
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
-    await conn.execute("SET TIME ZONE 'UTC'")
 
 
 async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> Pool:
     pool = await asyncpg.create_pool(
-        dsn, min_size=min_size, max_size=max_size, init=_prepare_connection
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        init=_prepare_connection,
+        # A session setting, not a SET: the pool resets sessions between borrowers.
+        server_settings={"timezone": "UTC"},
     )
     assert pool is not None
     return pool

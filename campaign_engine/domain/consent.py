@@ -2,6 +2,9 @@
 
 The form shows `consent_wording(scope)` and the record stores that same wording, in the
 language it was shown in: we can always say exactly what a person agreed to.
+
+A record is evidence of what was submitted with a signature; it counts as consent only once
+that signature is confirmed, which proves the address belongs to whoever ticked the box.
 """
 
 from __future__ import annotations

@@ -26,10 +26,12 @@ from campaign_engine.models import (
 
 log = logging.getLogger(__name__)
 
-# Longer than any send may take (the SMTP client gives up after 30 s), so a live worker never
-# loses its lease; short enough that a dead worker's row moves on within a minute or two.
+# Longer than any send may take (the SMTP client gives up after 40 s in all), so a live
+# worker keeps its lease; short enough that a dead worker's row moves on within two minutes.
 LEASE = timedelta(seconds=60)
-MAX_ATTEMPTS = 8
+# With the backoff below, thirty attempts span about a day: a provider's outage or a surge's
+# throttling costs a supporter their email only if it lasts longer than that.
+MAX_ATTEMPTS = 30
 # A fresh row's own doorbell rang when it was committed; the sweeper waits this long first.
 SWEEP_GRACE = timedelta(seconds=15)
 SWEEP_BATCH = 500
@@ -50,7 +52,9 @@ async def claim_delivery(pool: Pool, delivery_id: UUID) -> Delivery | None:
     async with pool.acquire() as conn:
         delivery = await deliveries.claim_delivery(conn, delivery_id, LEASE)
         if delivery is not None and delivery.attempts > MAX_ATTEMPTS:
-            await deliveries.mark_failed(conn, delivery.id, "gave up after too many attempts")
+            await deliveries.mark_failed(
+                conn, delivery.id, delivery.attempts, "gave up after too many attempts"
+            )
             return None
     return delivery
 
@@ -72,30 +76,39 @@ async def record_send_result(
     result: SendResult,
     backoff: Callable[[int], timedelta] = retry_delay,
 ) -> None:
+    wake_at = None
     async with pool.acquire() as conn:
         if result.outcome is SendOutcome.SENT:
-            await deliveries.mark_sent(conn, delivery.id)
-            return
-        if result.outcome is SendOutcome.PERMANENT or delivery.attempts >= MAX_ATTEMPTS:
-            await deliveries.mark_failed(conn, delivery.id, result.detail)
+            recorded = await deliveries.mark_sent(conn, delivery.id, delivery.attempts)
+        elif result.outcome is SendOutcome.PERMANENT or delivery.attempts >= MAX_ATTEMPTS:
+            recorded = await deliveries.mark_failed(
+                conn, delivery.id, delivery.attempts, result.detail
+            )
             log.warning("delivery %s failed: %s", delivery.id, result.detail)
-            return
-        # An ambiguous send is tried again too: the repeat carries the same Message-ID, so a
-        # mailbox that did receive the first one shows it once.
-        status = (
-            DeliveryStatus.AMBIGUOUS
-            if result.outcome is SendOutcome.AMBIGUOUS
-            else DeliveryStatus.RETRY
-        )
-        delay = backoff(delivery.attempts)
-        await deliveries.mark_waiting(conn, delivery.id, status, delay, result.detail)
-    await queue.wake_delivery(delivery.id, delivery.attempts, not_before=datetime.now(UTC) + delay)
+        else:
+            # An ambiguous send is tried again too: the repeat carries the same Message-ID,
+            # so a mailbox that did receive the first one shows it once.
+            status = (
+                DeliveryStatus.AMBIGUOUS
+                if result.outcome is SendOutcome.AMBIGUOUS
+                else DeliveryStatus.RETRY
+            )
+            delay = backoff(delivery.attempts)
+            recorded = await deliveries.mark_waiting(
+                conn, delivery.id, delivery.attempts, status, delay, result.detail
+            )
+            wake_at = datetime.now(UTC) + delay
+    if not recorded:
+        # Our lease ran out mid-send and another worker took the row: its record stands.
+        log.warning("delivery %s attempt %d outlived its lease", delivery.id, delivery.attempts)
+    elif wake_at is not None:
+        await queue.wake_delivery(delivery.id, delivery.attempts, not_before=wake_at)
 
 
 async def record_undeliverable(pool: Pool, delivery: Delivery, reason: str) -> None:
     """Nobody to send to (the signature was erased, say): the row is finished."""
     async with pool.acquire() as conn:
-        await deliveries.mark_failed(conn, delivery.id, reason)
+        await deliveries.mark_failed(conn, delivery.id, delivery.attempts, reason)
 
 
 async def wake_overdue_deliveries(pool: Pool, queue: JobQueue) -> int:

@@ -11,7 +11,7 @@ and adds it to the action's count.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import timedelta
 from uuid import UUID
 
 from campaign_engine.db import actions, deliveries, signatures, supporters
@@ -67,13 +67,7 @@ async def sign_action(
             kind = _email_for_repeat(status)
         delivery_id = None
         if kind is not None:
-            delivery_id = await deliveries.insert_delivery(
-                conn,
-                dedup_key=_supporter_email_key(kind, signature_id),
-                kind=kind,
-                channel="email",
-                signature_id=signature_id,
-            )
+            delivery_id = await _queue_supporter_email(conn, kind, signature_id)
     if delivery_id is not None:
         await queue.wake_delivery(delivery_id, attempt=0)
 
@@ -84,8 +78,9 @@ async def _keep_first_signature_details(
     await supporters.insert_signer_details(
         conn, signature_id, request.name, request.phone, request.comment
     )
-    # Consent comes only with a first signature: a repeat could be anyone typing this
-    # address, and must not sign its owner up for anything.
+    # Consent is kept with a first signature only, and counts only once that signature is
+    # confirmed: until then anyone could have typed this address, and a repeat must not sign
+    # its owner up for anything. Whatever sends updates asks for a confirmed signature.
     given = [ConsentScope.UPDATES] if request.consent_updates else []
     if request.consent_partner and request.partner:
         given.append(ConsentScope.PARTNER)
@@ -110,11 +105,28 @@ def _email_for_repeat(status: SignatureStatus) -> DeliveryKind | None:
     return None  # invalidated or erased: we write to nobody about it
 
 
-def _supporter_email_key(kind: DeliveryKind, signature_id: UUID) -> str:
-    # One email of a kind per signature per hour: submitting the form twenty times in a row
-    # sends one email, not twenty, to what may be somebody else's mailbox.
-    hour = datetime.now(UTC).strftime("%Y%m%d%H")
-    return f"{kind}:{signature_id}:{hour}"
+# A signer gets at most one email of a kind per hour, however often the form is submitted
+# with their address: it may be somebody else typing it, to flood their mailbox.
+REPEAT_EMAIL_WINDOW = timedelta(hours=1)
+
+
+async def _queue_supporter_email(
+    conn: Connection, kind: DeliveryKind, signature_id: UUID
+) -> UUID | None:
+    """Put an email about this signature in the outbox, unless one went out within the hour."""
+    sent_before, recent = await deliveries.get_supporter_email_history(
+        conn, signature_id, kind, REPEAT_EMAIL_WINDOW
+    )
+    if recent:
+        return None
+    # Numbered per signature and kind: two submissions racing for the same email make one row.
+    return await deliveries.insert_delivery(
+        conn,
+        dedup_key=f"{kind}:{signature_id}:{sent_before}",
+        kind=kind,
+        channel="email",
+        signature_id=signature_id,
+    )
 
 
 async def confirm_signature(pool: Pool, tokens: Tokens, token: str) -> ConfirmedSignature:

@@ -7,6 +7,8 @@ DATA the server may already hold the message (RFC 5321 §6.1), so the send is am
 
 from __future__ import annotations
 
+import asyncio
+import enum
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -18,7 +20,8 @@ from aiosmtplib.email import extract_recipients, extract_sender, flatten_message
 
 from campaign_engine.models import SendOutcome, SendResult
 
-SMTP_TIMEOUT_SECONDS = 30
+STEP_TIMEOUT_SECONDS = 20
+SEND_TIMEOUT_SECONDS = 40  # the whole conversation; the outbox lease is longer
 
 
 @dataclass(frozen=True)
@@ -49,9 +52,15 @@ class SmtpServer:
 
 
 class SmtpMailer:
-    def __init__(self, server: SmtpServer, timeout: float = SMTP_TIMEOUT_SECONDS) -> None:
+    def __init__(
+        self,
+        server: SmtpServer,
+        step_timeout: float = STEP_TIMEOUT_SECONDS,
+        send_timeout: float = SEND_TIMEOUT_SECONDS,
+    ) -> None:
         self._server = server
-        self._timeout = timeout
+        self._step_timeout = step_timeout
+        self._send_timeout = send_timeout
 
     async def send(self, message: EmailMessage) -> SendResult:
         smtp = aiosmtplib.SMTP(
@@ -61,25 +70,38 @@ class SmtpMailer:
             password=self._server.password,
             use_tls=self._server.use_tls,
             start_tls=self._server.start_tls,
-            timeout=self._timeout,
+            timeout=self._step_timeout,
         )
-        handed_over = False
+        step = Step.CONNECT
         try:
-            await smtp.connect()
-            flat, mail_options = await _prepare(smtp, message)
-            await smtp.mail(_sender(message), options=mail_options)
-            for recipient in extract_recipients(message):
-                await smtp.rcpt(recipient)
-            handed_over = True
-            response = await smtp.data(flat)
+            # aiosmtplib's timeout is per step; the whole conversation must also end in time,
+            # well inside the outbox lease, or another worker could take the row meanwhile.
+            async with asyncio.timeout(self._send_timeout):
+                await smtp.connect()
+                flat, mail_options = await _prepare(smtp, message)
+                step = Step.SENDER
+                await smtp.mail(_sender(message), options=mail_options)
+                step = Step.RECIPIENT
+                for recipient in extract_recipients(message):
+                    await smtp.rcpt(recipient)
+                step = Step.DATA
+                response = await smtp.data(flat)
         except aiosmtplib.SMTPResponseException as refused:
-            return _classify_refusal(refused.code)
-        except (aiosmtplib.SMTPException, OSError, ssl.SSLError) as failure:
-            outcome = SendOutcome.AMBIGUOUS if handed_over else SendOutcome.TEMPORARY
-            return SendResult(outcome, type(failure).__name__)
+            return _classify_refusal(refused.code, step)
+        except (aiosmtplib.SMTPException, OSError, ssl.SSLError, TimeoutError) as failure:
+            # Cut off during DATA, the server may hold the message already.
+            outcome = SendOutcome.AMBIGUOUS if step is Step.DATA else SendOutcome.TEMPORARY
+            return SendResult(outcome, f"{type(failure).__name__} at {step}")
         finally:
             await _close(smtp)
         return SendResult(SendOutcome.SENT, str(response.code))
+
+
+class Step(enum.StrEnum):
+    CONNECT = "connect"  # greeting, EHLO, STARTTLS, AUTH
+    SENDER = "sender"  # MAIL FROM
+    RECIPIENT = "recipient"  # RCPT TO
+    DATA = "data"
 
 
 def _sender(message: EmailMessage) -> str:
@@ -90,23 +112,23 @@ def _sender(message: EmailMessage) -> str:
 
 
 async def _prepare(smtp: aiosmtplib.SMTP, message: EmailMessage) -> tuple[bytes, list[str]]:
-    """The message as bytes, and the MAIL options the server's extensions call for."""
+    """The message as bytes, and the MAIL options the server's extensions call for.
+    Addresses are ASCII (the signing form asks for that), so SMTPUTF8 is never needed."""
     if smtp.is_ehlo_or_helo_needed:
         await smtp.ehlo()
-    addresses = [_sender(message), *extract_recipients(message)]
-    utf8 = not all(address.isascii() for address in addresses)
-    options = ["SMTPUTF8"] if utf8 else []
-    eight_bit = smtp.supports_extension("8BITMIME")
-    if eight_bit:
-        options.append("BODY=8BITMIME")
-    return flatten_message(message, utf8=utf8, cte_type="8bit" if eight_bit else "7bit"), options
+    if smtp.supports_extension("8BITMIME"):
+        return flatten_message(message, cte_type="8bit"), ["BODY=8BITMIME"]
+    return flatten_message(message, cte_type="7bit"), []
 
 
-def _classify_refusal(code: int) -> SendResult:
-    # 4xx: the server asks us to come back later. 5xx: it will never take this message.
-    if 400 <= code < 500:
-        return SendResult(SendOutcome.TEMPORARY, f"SMTP {code}")
-    return SendResult(SendOutcome.PERMANENT, f"SMTP {code}")
+def _classify_refusal(code: int, step: Step) -> SendResult:
+    """4xx: come back later. 5xx to a recipient or to the message itself: this message will
+    never be taken. 5xx before that (a refused login, a refused sender) is about our own
+    account or relay, not this message: retry, so mail waits while someone fixes it."""
+    detail = f"SMTP {code} at {step}"
+    if 500 <= code < 600 and step in (Step.RECIPIENT, Step.DATA):
+        return SendResult(SendOutcome.PERMANENT, detail)
+    return SendResult(SendOutcome.TEMPORARY, detail)
 
 
 async def _close(smtp: aiosmtplib.SMTP) -> None:

@@ -91,14 +91,23 @@ async def get_count(request: Request) -> Response:
 
 
 async def post_signature(request: Request) -> Response:
+    # JSON only: a browser cannot send it from another site without asking first (CORS), so
+    # no web page can make its visitors sign through this endpoint unknowingly.
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+        return api_error(
+            415,
+            "unsupported_media_type",
+            _("Send the signature as JSON, with the header Content-Type: application/json."),
+        )
     try:
         data = json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return api_error(400, "invalid_json", _("The request body is not valid JSON."))
     if not isinstance(data, dict):
         return api_error(400, "invalid_json", _("The request body must be a JSON object."))
-    tag = data.get("locale") or i18n.active().tag
-    if not isinstance(tag, str) or not i18n.is_supported(tag):
+    asked = data.get("locale")
+    tag = i18n.supported(asked) if isinstance(asked, str) and asked else i18n.active().tag
+    if tag is None:
         return api_error(
             422,
             "validation_failed",

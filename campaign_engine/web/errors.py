@@ -7,12 +7,14 @@ and message a person reads (marked with `N_` for extraction, translated when ans
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Message, Receive, Scope, Send
 
 from campaign_engine.domain.errors import (
     ActionClosed,
@@ -22,7 +24,7 @@ from campaign_engine.domain.errors import (
 )
 from campaign_engine.i18n import _
 from campaign_engine.web.api import api_error
-from campaign_engine.web.middleware import BodyTooLarge, redacted_path
+from campaign_engine.web.middleware import BodyTooLarge, HttpMiddleware, redacted_path
 from campaign_engine.web.rendering import PRIVATE, render
 
 log = logging.getLogger(__name__)
@@ -115,15 +117,40 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return error_response(request, code, exc.status_code)
 
 
-async def server_error(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, redacted_path(request.url.path))
-    return error_response(request, "server_error")
-
-
 Handler = Callable[[Request, Exception], Awaitable[Response]]
 
 EXCEPTION_HANDLERS: Mapping[type[Exception] | int, Handler] = {
     HTTPException: http_error,
     **dict.fromkeys(_CODE_FOR_EXCEPTION, known_error),
-    Exception: server_error,
 }
+
+
+class ServerErrorPages(HttpMiddleware):
+    """The last resort, just outside the handlers: an exception nothing else handled becomes
+    a 500 in the reader's language, with our security headers, and goes no further.
+
+    It is logged by its type and traceback only: an exception's message can quote the data
+    that caused it, and that data may be a supporter's name or address.
+    """
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def send_noting_start(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_noting_start)
+        except Exception as error:
+            log.error(
+                "unhandled %s on %s %s\n%s",
+                type(error).__name__,
+                scope["method"],
+                redacted_path(scope["path"]),
+                "".join(traceback.format_tb(error.__traceback__)),
+            )
+            if not started:  # else the client sees the response cut short
+                response = error_response(Request(scope), "server_error")
+                await response(scope, receive, send)

@@ -59,8 +59,8 @@ def parse_signature(
         consent_updates=_checked(data.get("consent_updates")),
         consent_partner=_checked(data.get("consent_partner")),
         consent_sms=_checked(data.get("consent_sms")),
-        partner=_attribution(data.get("partner")),
-        source=_attribution(data.get("source")),
+        partner=attribution(data.get("partner")),
+        source=attribution(data.get("source")),
         locale=locale,
         client_address=client_address,
     )
@@ -71,8 +71,17 @@ def _text(data: Mapping[str, object], key: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _has_control_characters(text: str, allowed: str = "") -> bool:
-    return any(unicodedata.category(c) == "Cc" and c not in allowed for c in text)
+# Characters that are never part of a name or a message: controls, lone surrogates (which no
+# database or mail server accepts), and the bidi overrides that make text display as
+# something other than what it is.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _has_unacceptable_characters(text: str, allowed: str = "") -> bool:
+    return any(
+        (unicodedata.category(c) in ("Cc", "Cs") and c not in allowed) or c in _BIDI_CONTROLS
+        for c in text
+    )
 
 
 def _clean_name(name: str, problems: FieldErrors) -> str:
@@ -83,7 +92,7 @@ def _clean_name(name: str, problems: FieldErrors) -> str:
         problems.errors["name"] = _("Your name can be at most %(max)d characters long.") % {
             "max": MAX_NAME
         }
-    elif _has_control_characters(name):
+    elif _has_unacceptable_characters(name):
         problems.errors["name"] = _("Your name contains characters we cannot accept.")
     return name
 
@@ -98,10 +107,20 @@ def _clean_email(email: str, problems: FieldErrors) -> str:
     try:
         # No DNS: a supporter must not wait on their domain's name servers, and tests
         # must not reach the internet. The confirmation email proves the address anyway.
-        return validate_email(email, check_deliverability=False).normalized
+        valid = validate_email(email, check_deliverability=False)
     except EmailNotValidError:
         problems.errors["email"] = _("Enter a valid email address, like name@example.org.")
         return email
+    if valid.ascii_email is None:
+        # Letters beyond ASCII before the @ need SMTPUTF8 end to end, which few mail servers
+        # (and not Python's email package) support: such a confirmation would never arrive.
+        problems.errors["email"] = _(
+            "We cannot send email to an address with non-Latin letters before the @ yet. "
+            "Please use another address."
+        )
+        return email
+    # The ASCII spelling (an international domain in punycode) is the one every server takes.
+    return valid.ascii_email
 
 
 def _clean_country(country: str, problems: FieldErrors) -> str:
@@ -143,7 +162,7 @@ def _clean_comment(comment: str, problems: FieldErrors) -> str | None:
         problems.errors["comment"] = _("Your message can be at most %(max)d characters long.") % {
             "max": MAX_COMMENT
         }
-    elif _has_control_characters(comment, allowed="\n\t"):
+    elif _has_unacceptable_characters(comment, allowed="\n\t"):
         problems.errors["comment"] = _("Your message contains characters we cannot accept.")
     return comment or None
 
@@ -154,7 +173,8 @@ def _checked(value: object) -> bool:
     return isinstance(value, str) and value.strip().lower() in _CHECKED
 
 
-def _attribution(value: object) -> str | None:
+def attribution(value: object) -> str | None:
+    """A `source` or `partner` code, or None when it does not look like one."""
     if isinstance(value, str) and _ATTRIBUTION.match(value.strip()):
         return value.strip()
     return None

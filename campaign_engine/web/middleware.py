@@ -25,8 +25,8 @@ def locale_for(scope: Scope) -> str:
         return str(first)
     if first == "api":
         query = parse_qs(bytes(scope.get("query_string", b"")).decode("latin-1"))
-        asked = query.get("locale", [""])[0]
-        if i18n.is_supported(asked):
+        asked = i18n.supported(query.get("locale", [""])[0])
+        if asked is not None:
             return asked
     return i18n.negotiate(Headers(scope=scope).get("accept-language"))
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncpg
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from campaign_engine.db.migrate import is_at_head
+from campaign_engine.domain.health import readiness
 from campaign_engine.web.services import services
 
 
@@ -17,14 +16,7 @@ async def healthz(request: Request) -> Response:
 
 async def readyz(request: Request) -> Response:
     """Ready: PostgreSQL answers with every migration applied, and Redis answers."""
-    s = services(request)
-    checks = {"postgresql": False, "migrations": False, "redis": await s.queue.ping()}
-    try:
-        async with s.pool.acquire(timeout=2) as conn:
-            checks["postgresql"] = await conn.fetchval("SELECT 1") == 1
-            checks["migrations"] = await is_at_head(conn)
-    except (OSError, asyncpg.PostgresError, TimeoutError):
-        pass
+    checks = await readiness(services(request).pool, services(request).queue)
     ready = all(checks.values())
     return JSONResponse(
         {"ready": ready, "checks": checks},

@@ -18,7 +18,7 @@ from campaign_engine.domain.signatures import confirm_signature, sign_action
 from campaign_engine.i18n import _
 from campaign_engine.models import ActionPage, ActionStatus, ConsentScope
 from campaign_engine.tokens import CONFIRMATION_MAX_AGE, ExpiredLink, InvalidLink
-from campaign_engine.web.forms import FieldErrors, parse_signature
+from campaign_engine.web.forms import FieldErrors, attribution, parse_signature
 from campaign_engine.web.rendering import PRIVATE, render
 from campaign_engine.web.services import services
 from campaign_engine.web.share import share_links
@@ -39,9 +39,10 @@ async def action_page(request: Request) -> Response:
     page = await read_action_page(
         services(request).pool, request.path_params["slug"], i18n.active().tag
     )
+    # Only codes the form would keep: the partner checkbox must never be shown in vain.
     values = {
-        "partner": request.query_params.get("partner", ""),
-        "source": request.query_params.get("source", ""),
+        "partner": attribution(request.query_params.get("partner")) or "",
+        "source": attribution(request.query_params.get("source")) or "",
     }
     return render(request, "public/action.html", _action_context(page, values, FieldErrors()))
 

@@ -23,7 +23,20 @@ class LocaleConvertor(Convertor[str]):
         return value
 
 
+class SlugConvertor(Convertor[str]):
+    """A slug as the database allows it, so anything else is simply not found."""
+
+    regex = "[a-z0-9]+(?:-[a-z0-9]+)*"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
 register_url_convertor("locale", LocaleConvertor())
+register_url_convertor("slug", SlugConvertor())
 
 
 def routes(settings: Settings) -> list[BaseRoute]:
@@ -33,15 +46,15 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/readyz", ops.readyz),
         Route("/confirm/{token}", pages.confirm),
         Route("/api/v1/actions", api.list_actions),
-        Route("/api/v1/actions/{slug}", api.get_action),
-        Route("/api/v1/actions/{slug}/count", api.get_count),
-        Route("/api/v1/actions/{slug}/signatures", api.post_signature, methods=["POST"]),
+        Route("/api/v1/actions/{slug:slug}", api.get_action),
+        Route("/api/v1/actions/{slug:slug}/count", api.get_count),
+        Route("/api/v1/actions/{slug:slug}/signatures", api.post_signature, methods=["POST"]),
         Route("/{locale:locale}/", pages.index),
-        Route("/{locale:locale}/actions/{slug}", pages.action_page),
-        Route("/{locale:locale}/actions/{slug}/sign", pages.sign, methods=["POST"]),
-        Route("/{locale:locale}/actions/{slug}/check-email", pages.check_email),
-        Route("/{locale:locale}/actions/{slug}/thanks", pages.thanks),
-        Route("/{locale:locale}/cases/{slug}", pages.case_page),
+        Route("/{locale:locale}/actions/{slug:slug}", pages.action_page),
+        Route("/{locale:locale}/actions/{slug:slug}/sign", pages.sign, methods=["POST"]),
+        Route("/{locale:locale}/actions/{slug:slug}/check-email", pages.check_email),
+        Route("/{locale:locale}/actions/{slug:slug}/thanks", pages.thanks),
+        Route("/{locale:locale}/cases/{slug:slug}", pages.case_page),
         Mount("/static", StaticFiles(directory=settings.static_dir), name="static"),
     ]
     if settings.is_development:

@@ -58,7 +58,8 @@ CREATE TABLE action_translations (
 );
 
 -- Confirmed signatures are counted in a few rows per action, not one: a confirmation adds one
--- to a random shard, so a surge of confirmations does not queue behind a single hot row.
+-- to the shard its signature's id picks, so a surge of confirmations does not queue behind a
+-- single hot row.
 CREATE TABLE action_counts (
     action_id bigint NOT NULL REFERENCES actions ON DELETE CASCADE,
     shard     smallint NOT NULL,
