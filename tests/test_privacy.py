@@ -42,3 +42,14 @@ async def test_a_whole_journey_logs_nothing_personal(
     for secret in (email, "canary", "birdsong", phone, "612345678", "broken@"):
         assert secret.lower() not in logged, f"{secret!r} reached the logs"
     assert any("send_delivery" in record.getMessage() for record in caplog.records)
+
+
+async def test_a_path_cannot_forge_a_log_line(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="campaign_engine.access")
+    await client.get("/en/actions/x%0aGET%20/admin%20200")
+    lines = [r.getMessage() for r in caplog.records if r.name == "campaign_engine.access"]
+    [line] = lines
+    assert line.startswith("GET /en/actions/x\\x0aGET /admin 200 404 ")
+    assert "\n" not in line

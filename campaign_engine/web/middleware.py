@@ -118,8 +118,10 @@ _SECRET_PATHS = re.compile(r"^/(confirm)/[^/]+")
 
 
 def redacted_path(path: str) -> str:
-    """A path as it may be logged: `/confirm/<token>` becomes `/confirm/…`."""
-    return _SECRET_PATHS.sub(r"/\1/…", path)
+    """A path as it may be logged: `/confirm/<token>` becomes `/confirm/…`, and characters
+    that could forge a log line (a decoded `%0a`) are written as escapes."""
+    path = _SECRET_PATHS.sub(r"/\1/…", path)
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in path)
 
 
 class AccessLogMiddleware(HttpMiddleware):
