@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import socket
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -61,6 +62,9 @@ class SmtpMailer:
         self._server = server
         self._step_timeout = step_timeout
         self._send_timeout = send_timeout
+        # The name we greet servers with (EHLO). Looked up once: aiosmtplib would otherwise
+        # ask the resolver for it on every connection.
+        self._local_hostname = socket.getfqdn()
 
     async def send(self, message: EmailMessage) -> SendResult:
         smtp = aiosmtplib.SMTP(
@@ -71,6 +75,7 @@ class SmtpMailer:
             use_tls=self._server.use_tls,
             start_tls=self._server.start_tls,
             timeout=self._step_timeout,
+            local_hostname=self._local_hostname,
         )
         step = Step.CONNECT
         try:
