@@ -4,8 +4,11 @@ real SMTP server and a real database."""
 from __future__ import annotations
 
 import asyncio
+import time
+from uuid import UUID
 
 import httpx
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from starlette.types import ASGIApp
 
 from campaign_engine.db.pool import Pool
@@ -192,6 +195,33 @@ async def test_a_confirmation_link_that_was_altered_or_has_expired(
     assert tampered.status_code == 404
     assert await count(client, slug) == 0
     assert (await client.get("/confirm/nonsense")).status_code == 404
+
+    signature_id = await pool.fetchval(
+        "SELECT s.id FROM signatures s JOIN actions a ON a.id = s.action_id WHERE a.slug = $1",
+        slug,
+    )
+    expired = await client.get(
+        f"/confirm/{link_signed_days_ago(signature_id, 31)}", headers={"Accept-Language": "es"}
+    )
+    assert expired.status_code == 410
+    assert '<html lang="es"' in expired.text
+    assert await count(client, slug) == 0
+    still_valid = await client.get(f"/confirm/{link_signed_days_ago(signature_id, 29)}")
+    assert still_valid.status_code == 303
+    assert await count(client, slug) == 1
+
+
+def link_signed_days_ago(signature_id: UUID, days: int) -> str:
+    """A confirmation token as the app makes them, but made `days` ago."""
+
+    class BackdatedSigner(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time()) - days * 86400
+
+    serializer = URLSafeTimedSerializer(
+        TEST_SECRET, salt="confirm-signature", signer=BackdatedSigner
+    )
+    return serializer.dumps(signature_id.hex)
 
 
 async def test_an_enormous_form_is_refused(client: httpx.AsyncClient, pool: Pool) -> None:

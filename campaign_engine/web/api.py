@@ -19,7 +19,7 @@ from campaign_engine.domain.signatures import sign_action
 from campaign_engine.i18n import _
 from campaign_engine.models import ActionCard, ActionPage
 from campaign_engine.web.forms import FieldErrors, parse_signature
-from campaign_engine.web.services import services
+from campaign_engine.web.services import client_address, services
 
 # Counts change by the second; a few seconds of caching carries a crowd of pollers.
 COUNT_CACHE = "public, max-age=5, stale-while-revalidate=30, stale-if-error=600"
@@ -116,7 +116,7 @@ async def post_signature(request: Request) -> Response:
         )
     s = services(request)
     with s.catalogues.activate(tag):
-        parsed = parse_signature(data, tag, request.client.host if request.client else None)
+        parsed = parse_signature(data, tag, client_address(request))
         if isinstance(parsed, FieldErrors):
             # An action that is gone or closed says so, whatever was wrong with the fields.
             await ensure_signable(s.pool, request.path_params["slug"])

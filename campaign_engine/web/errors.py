@@ -25,7 +25,7 @@ from campaign_engine.domain.errors import (
 from campaign_engine.i18n import _
 from campaign_engine.web.api import api_error
 from campaign_engine.web.middleware import BodyTooLarge, HttpMiddleware, redacted_path
-from campaign_engine.web.rendering import PRIVATE, render
+from campaign_engine.web.rendering import render_error
 
 log = logging.getLogger(__name__)
 
@@ -103,8 +103,7 @@ def error_response(request: Request, code: str, status: int | None = None) -> Re
     title, message = _(error.title), _(error.message)
     if request.url.path.startswith("/api/"):
         return api_error(status, error.code, message)
-    context = {"status": status, "title": title, "message": message}
-    return render(request, "public/error.html", context, status_code=status, cache=PRIVATE)
+    return render_error(request, status, title, message)
 
 
 async def known_error(request: Request, exc: Exception) -> Response:

@@ -10,17 +10,17 @@ from starlette.responses import RedirectResponse, Response
 
 from campaign_engine import i18n
 from campaign_engine.countries import country_choices
-from campaign_engine.domain.actions import list_open_actions, read_action_page
+from campaign_engine.domain.actions import ensure_signable, list_open_actions, read_action_page
 from campaign_engine.domain.cases import read_case_page
 from campaign_engine.domain.consent import consent_wording
-from campaign_engine.domain.errors import ActionClosed, SignatureNotFound
+from campaign_engine.domain.errors import SignatureNotFound
 from campaign_engine.domain.signatures import confirm_signature, sign_action
 from campaign_engine.i18n import _
 from campaign_engine.models import ActionPage, ActionStatus, ConsentScope
 from campaign_engine.tokens import CONFIRMATION_MAX_AGE, ExpiredLink, InvalidLink
 from campaign_engine.web.forms import FieldErrors, attribution, parse_signature
-from campaign_engine.web.rendering import PRIVATE, render
-from campaign_engine.web.services import services
+from campaign_engine.web.rendering import PRIVATE, render, render_error
+from campaign_engine.web.services import client_address, services
 from campaign_engine.web.share import share_links
 
 
@@ -51,11 +51,11 @@ async def sign(request: Request) -> Response:
     tag, slug = i18n.active().tag, request.path_params["slug"]
     form = await request.form(max_files=0, max_fields=30)
     values = {key: value for key, value in form.items() if isinstance(value, str)}
-    parsed = parse_signature(values, tag, request.client.host if request.client else None)
+    parsed = parse_signature(values, tag, client_address(request))
     if isinstance(parsed, FieldErrors):
+        # An action that is gone or closed says so, whatever was wrong with the fields.
+        await ensure_signable(services(request).pool, slug)
         page = await read_action_page(services(request).pool, slug, tag)
-        if page.status is not ActionStatus.OPEN:
-            raise ActionClosed(slug)
         return render(
             request,
             "public/action.html",
@@ -108,7 +108,7 @@ async def confirm(request: Request) -> Response:
     try:
         confirmed = await confirm_signature(s.pool, s.tokens, request.path_params["token"])
     except ExpiredLink:
-        return _link_problem(
+        return render_error(
             request,
             410,
             _("This link has expired"),
@@ -120,7 +120,7 @@ async def confirm(request: Request) -> Response:
             % {"num": CONFIRMATION_MAX_AGE.days},
         )
     except (InvalidLink, SignatureNotFound):
-        return _link_problem(
+        return render_error(
             request,
             404,
             _("This link does not work"),
@@ -129,11 +129,6 @@ async def confirm(request: Request) -> Response:
     return RedirectResponse(
         f"/{confirmed.locale}/actions/{quote(confirmed.action_slug)}/thanks", status_code=303
     )
-
-
-def _link_problem(request: Request, status: int, title: str, message: str) -> Response:
-    context = {"status": status, "title": title, "message": message}
-    return render(request, "public/error.html", context, status_code=status, cache=PRIVATE)
 
 
 async def case_page(request: Request) -> Response:

@@ -48,3 +48,9 @@ def render(
     response.headers["Cache-Control"] = cache
     response.headers["Content-Language"] = tag
     return response
+
+
+def render_error(request: Request, status: int, title: str, message: str) -> Response:
+    """The page of an error, in the reader's language; never cached."""
+    context = {"status": status, "title": title, "message": message}
+    return render(request, "public/error.html", context, status_code=status, cache=PRIVATE)

@@ -27,3 +27,8 @@ class Services:
 def services(request: Request) -> Services:
     found: Services = request.state.services
     return found
+
+
+def client_address(request: Request) -> str | None:
+    """The client's address: from X-Forwarded-For when a trusted proxy sent the request."""
+    return request.client.host if request.client else None
