@@ -44,7 +44,7 @@ def load_settings() -> Settings:
 def local_servers(settings: Settings, *, mailbox: bool = False) -> Iterator[Settings]:
     """The settings, with each unset address filled by a server started here and stopped on
     the way out: embedded PostgreSQL and Valkey, and with `mailbox` the development mailbox.
-    Production never gets here with an address unset (`Settings.check`)."""
+    Production never gets here with an address unset (`Settings.from_environ` refuses)."""
     servers = EmbeddedServers()
     mail = None
     try:
