@@ -13,6 +13,7 @@ from starlette.templating import Jinja2Templates
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from campaign_engine import jobs
+from campaign_engine.clock import SystemClock
 from campaign_engine.db.pool import create_pool
 from campaign_engine.i18n import Catalogues
 from campaign_engine.settings import Settings
@@ -53,6 +54,7 @@ def create_app(settings: Settings) -> Starlette:
                     tokens=Tokens(settings.secret_key),
                     templates=templates,
                     catalogues=catalogues,
+                    clock=SystemClock(),
                 )
             }
         finally:

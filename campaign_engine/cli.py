@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-from collections.abc import Coroutine, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import replace
 from typing import Any, TypeVar
@@ -23,8 +23,11 @@ from redis.exceptions import RedisError
 from campaign_engine import translations
 from campaign_engine.app import configure_logging, create_app
 from campaign_engine.db.migrate import migrate
-from campaign_engine.db.pool import create_pool
+from campaign_engine.db.pool import Pool, create_pool
 from campaign_engine.demo import load_demo
+from campaign_engine.domain.appeals import pause_appeals, resume_appeals
+from campaign_engine.domain.errors import ActionNotFound
+from campaign_engine.domain.reports import STATUSES, ActionDeliveries, delivery_report
 from campaign_engine.embedded import EmbeddedServers
 from campaign_engine.settings import Settings, SettingsError
 
@@ -212,6 +215,71 @@ def seed_demo() -> None:
     with local_servers(settings) as settings:
         run(prepare_database(settings, demo=True))
     print("demo content loaded")
+
+
+@main.command()
+@click.argument("slug")
+def deliveries(slug: str) -> None:
+    """Where an action's appeals stand, per official and channel."""
+    settings = load_settings()
+    with local_servers(settings) as settings:
+        report = run(_with_pool(settings, lambda pool: delivery_report(pool, slug)))
+    print(format_report(report))
+
+
+@main.command()
+@click.argument("slug")
+def pause(slug: str) -> None:
+    """Stop sending an action's appeals at once."""
+    settings = load_settings()
+    with local_servers(settings) as settings:
+        run(_with_pool(settings, lambda pool: pause_appeals(pool, slug)))
+    print(f"{slug}: appeals paused")
+
+
+@main.command()
+@click.argument("slug")
+def resume(slug: str) -> None:
+    """Send an action's appeals again, at an even pace."""
+    settings = load_settings()
+    with local_servers(settings) as settings:
+        run(_with_pool(settings, lambda pool: resume_appeals(pool, slug)))
+    print(f"{slug}: appeals resumed")
+
+
+async def _with_pool(settings: Settings, work: Callable[[Pool], Awaitable[T]]) -> T:
+    assert settings.database_url is not None
+    pool = await create_pool(settings.database_url, max_size=2)
+    try:
+        return await work(pool)
+    except ActionNotFound as missing:
+        raise click.ClickException("no such action") from missing
+    finally:
+        await pool.close()
+
+
+def format_report(report: ActionDeliveries) -> str:
+    header = ["official", "channel", "address", *STATUSES, "next send (UTC)"]
+    rows = [
+        [
+            target.name,
+            target.channel,
+            target.address_status or "-",
+            *(str(target.counts[status]) for status in STATUSES),
+            target.next_send.strftime("%Y-%m-%d %H:%M:%S") if target.next_send else "-",
+        ]
+        for target in report.targets
+    ]
+    totals = ["all", "", "", *(str(report.totals[status]) for status in STATUSES), ""]
+    widths = [max(len(row[i]) for row in [header, *rows, totals]) for i in range(len(header))]
+    lines = [
+        f"{report.slug}: appeals {'PAUSED' if report.paused else 'sending'}",
+        *(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+            for row in [header, *rows, totals]
+        ),
+    ]
+    return "\n".join(line.rstrip() for line in lines)
 
 
 @main.command()

@@ -7,7 +7,8 @@ templates speak the recipient's language.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -17,7 +18,7 @@ from uuid import UUID
 
 from jinja2 import Environment
 
-from campaign_engine.i18n import Catalogues, text_direction
+from campaign_engine.i18n import SOURCE_LOCALE, Catalogues, is_supported, text_direction
 from campaign_engine.templating import one_line
 
 
@@ -26,21 +27,47 @@ class RenderedEmail:
     subject: str
     text: str
     html: str
+    sender_name: str | None  # from the folder's optional `from.txt`
 
 
-class EmailTemplates:
+class MessageTemplates:
+    """Emails and texts, rendered in their reader's language.
+
+    A language we have no catalogue for (an official's letter may be in one) keeps its own
+    `lang` and `dir`, while the few words the templates add come in the source language.
+    """
+
     def __init__(self, env: Environment, catalogues: Catalogues) -> None:
         self._env = env
         self._catalogues = catalogues
 
-    def render(self, name: str, locale: str, context: Mapping[str, Any]) -> RenderedEmail:
-        page = {**context, "locale": locale, "dir": text_direction(locale)}
-        with self._catalogues.activate(locale):
+    def email(self, name: str, locale: str, context: Mapping[str, Any]) -> RenderedEmail:
+        folder = f"email/{name}"
+        with self._speaking(locale, context) as page:
             return RenderedEmail(
-                subject=one_line(self._env.get_template(f"email/{name}/subject.txt").render(page)),
-                text=self._env.get_template(f"email/{name}/body.txt").render(page),
-                html=self._env.get_template(f"email/{name}/body.html").render(page),
+                subject=one_line(self._render(f"{folder}/subject.txt", page)),
+                text=self._render(f"{folder}/body.txt", page),
+                html=self._render(f"{folder}/body.html", page),
+                sender_name=(
+                    one_line(self._render(f"{folder}/from.txt", page))
+                    if f"{folder}/from.txt" in self._env.list_templates()
+                    else None
+                ),
             )
+
+    def line(self, template: str, locale: str, context: Mapping[str, Any]) -> str:
+        """A one-line text, such as a text message (`sms/appeal.txt`), folded onto one line."""
+        with self._speaking(locale, context) as page:
+            return one_line(self._render(template, page))
+
+    def _render(self, template: str, page: Mapping[str, Any]) -> str:
+        return self._env.get_template(template).render(page)
+
+    @contextmanager
+    def _speaking(self, locale: str, context: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+        catalogue = locale if is_supported(locale) else SOURCE_LOCALE
+        with self._catalogues.activate(catalogue):
+            yield {**context, "locale": locale, "dir": text_direction(locale)}
 
 
 def message_id(delivery_id: UUID, email_from: str) -> str:
@@ -57,22 +84,32 @@ def safe_display_name(name: str) -> str:
 def build_email(
     rendered: RenderedEmail,
     *,
-    sender: str,
-    to_name: str,
-    to_address: str,
+    sender: Address,
+    to: Address,
     message_id: str,
     locale: str,
+    reply_to: str | None = None,
+    automatic: bool = True,
 ) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
-    message["To"] = Address(display_name=safe_display_name(to_name), addr_spec=to_address)
+    message["To"] = to
+    if reply_to:
+        message["Reply-To"] = reply_to
     message["Subject"] = rendered.subject
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = message_id
-    # Tells mail servers and vacation responders that no human wrote this: no auto-replies.
-    message["Auto-Submitted"] = "auto-generated"
+    if automatic:
+        # Tells mail servers and vacation responders that no human wrote this: no
+        # auto-replies. An appeal is a person's letter, so it says no such thing.
+        message["Auto-Submitted"] = "auto-generated"
     message.set_content(rendered.text)
     message.add_alternative(rendered.html, subtype="html")
     # After the content: setting content clears every Content-* header set before it.
     message["Content-Language"] = locale
     return message
+
+
+def address(name: str, email: str) -> Address:
+    """A header address whose name cannot break out of its header."""
+    return Address(display_name=safe_display_name(name), addr_spec=email)

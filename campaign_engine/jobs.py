@@ -45,10 +45,12 @@ async def connect(url: str) -> ArqRedis:
     )
 
 
-def delivery_job_id(delivery_id: UUID, attempt: int) -> str:
+def delivery_job_id(delivery_id: UUID, attempt: int, round_: str = "") -> str:
     # One id per attempt: a repeat ring for the same attempt is dropped by arq, and a retry
-    # (a new attempt) is never mistaken for a job that already ran.
-    return f"delivery:{delivery_id}:{attempt}"
+    # (a new attempt) is never mistaken for a job that already ran. The sweeper adds its round:
+    # the job it rings again for may be stuck in a dead worker's hands, where arq keeps it
+    # for the worker's longest timeout before anyone may run it.
+    return f"delivery:{delivery_id}:{attempt}{':' + round_ if round_ else ''}"
 
 
 class JobQueue:
@@ -56,14 +58,19 @@ class JobQueue:
         self._redis = redis
 
     async def wake_delivery(
-        self, delivery_id: UUID, attempt: int, *, not_before: datetime | None = None
+        self,
+        delivery_id: UUID,
+        attempt: int,
+        *,
+        not_before: datetime | None = None,
+        round_: str = "",
     ) -> None:
         """Ask a worker to send a delivery; call only after the transaction that made it."""
         try:
             await self._redis.enqueue_job(
                 SEND_DELIVERY,
                 str(delivery_id),
-                _job_id=delivery_job_id(delivery_id, attempt),
+                _job_id=delivery_job_id(delivery_id, attempt, round_),
                 _defer_until=not_before,
             )
         except (RedisError, OSError) as error:

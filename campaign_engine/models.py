@@ -27,15 +27,20 @@ class SignatureStatus(enum.StrEnum):
 class DeliveryKind(enum.StrEnum):
     CONFIRMATION = "confirmation"
     ALREADY_SIGNED = "already_signed"
+    APPEAL = "appeal"
+    DIGEST = "digest"
 
 
 class DeliveryStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"  # held by its target's pacer
     PENDING = "pending"
     SENDING = "sending"
     RETRY = "retry"
     AMBIGUOUS = "ambiguous"
     SENT = "sent"
+    DELIVERED = "delivered"  # the provider says it arrived
     FAILED = "failed"
+    BOUNCED = "bounced"  # accepted, then returned by the recipient's server
 
 
 class SendOutcome(enum.StrEnum):
@@ -51,6 +56,8 @@ class SendOutcome(enum.StrEnum):
 class SendResult:
     outcome: SendOutcome
     detail: str = ""  # a code or an error class for the record; never an address
+    provider_id: str | None = None  # the provider's id for what it accepted (Twilio's sid)
+    address_status: str | None = None  # "bouncing" or "blocked" when the address is the problem
 
 
 class ConsentScope(enum.StrEnum):
@@ -153,6 +160,7 @@ class SignatureRequest:
     consent_updates: bool
     consent_partner: bool
     consent_sms: bool
+    anonymous: bool  # send the appeals without the signer's name
     partner: str | None
     source: str | None
     locale: str
@@ -180,6 +188,9 @@ class Delivery:
     kind: DeliveryKind
     channel: str
     signature_id: UUID | None
+    target_id: int | None
+    action_id: int | None
+    contact_id: int | None
     attempts: int
 
 
@@ -202,3 +213,19 @@ class SupporterMessageContext:
 class DueDelivery:
     id: UUID
     attempts: int
+
+
+@dataclass(frozen=True)
+class NewCaseEvent:
+    """Something to add to a case's timeline."""
+
+    case_id: int
+    kind: str  # reply, outcome, update, note
+    occurred_at: datetime
+    body: str
+    channel: str | None = None
+    target_id: int | None = None
+    action_id: int | None = None
+    sender: str | None = None
+    subject: str | None = None
+    source_ref: str | None = None  # the provider's id: recorded once, however often it comes

@@ -10,6 +10,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Literal
 
@@ -64,6 +65,23 @@ DOCUMENTED: tuple[Setting, ...] = (
         "Unset in development: the in-process mailbox shown at `/dev/mail`.",
     ),
     Setting("EMAIL_FROM", "Campaign Engine <noreply@localhost>", "Sender of every email."),
+    Setting(
+        "ORGANISATION_NAME",
+        "the name in EMAIL_FROM",
+        'Who sends the appeals: they reach officials as "Li Wei via <organisation>".',
+    ),
+    Setting(
+        "RELAY_EMAIL",
+        "the address in EMAIL_FROM",
+        "Where officials' replies go when an action hides supporters' addresses (the default); "
+        "each appeal's Reply-To tags it with `+<delivery id>` so replies find their case.",
+    ),
+    Setting(
+        "INBOUND_EMAIL_TOKEN",
+        "",
+        "Bearer token a mail provider uses to post raw replies and bounces to "
+        "`/webhooks/email`. Unset: that endpoint does not exist.",
+    ),
     Setting("TWILIO_ACCOUNT_SID", "", "Twilio account for SMS (used from the delivery issue on)."),
     Setting("TWILIO_AUTH_TOKEN", "", "Twilio auth token; also verifies Twilio's webhooks."),
     Setting("TWILIO_FROM", "", "Sender number or messaging service for SMS."),
@@ -105,6 +123,9 @@ class Settings:
     redis_url: str | None
     smtp_url: str | None
     email_from: str
+    organisation_name: str
+    relay_email: str
+    inbound_email_token: str
     twilio_account_sid: str
     twilio_auth_token: str
     twilio_from: str
@@ -133,6 +154,16 @@ class Settings:
         return self.home / "static"
 
     @property
+    def sends_sms(self) -> bool:
+        """Twilio credentials are set: texts go to Twilio (else, in development, to /dev/sms)."""
+        return bool(self.twilio_account_sid and self.twilio_auth_token and self.twilio_from)
+
+    @property
+    def smsbox_dir(self) -> Path:
+        """Where development keeps the texts it would have sent."""
+        return self.data_dir / "smsbox"
+
+    @property
     def mailbox_dir(self) -> Path:
         """Where the development SMTP sink keeps what it caught (a Maildir)."""
         return self.data_dir / "mailbox"
@@ -154,12 +185,18 @@ class Settings:
             if missing:
                 raise SettingsError(f"production needs {', '.join(missing)} to be set")
         data_dir = Path(get("DATA_DIR", str(SOURCE_HOME / ".data"))).resolve()
+        email_from = get("EMAIL_FROM", "Campaign Engine <noreply@localhost>")
         settings = cls(
             environment=environment,
             database_url=get("DATABASE_URL") or None,
             redis_url=get("REDIS_URL") or None,
             smtp_url=get("SMTP_URL") or None,
-            email_from=get("EMAIL_FROM", "Campaign Engine <noreply@localhost>"),
+            email_from=email_from,
+            organisation_name=get(
+                "ORGANISATION_NAME", parseaddr(email_from)[0] or "Campaign Engine"
+            ),
+            relay_email=get("RELAY_EMAIL", parseaddr(email_from)[1]),
+            inbound_email_token=get("INBOUND_EMAIL_TOKEN"),
             twilio_account_sid=get("TWILIO_ACCOUNT_SID"),
             twilio_auth_token=get("TWILIO_AUTH_TOKEN"),
             twilio_from=get("TWILIO_FROM"),

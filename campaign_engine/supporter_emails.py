@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from email.message import EmailMessage
+from email.utils import parseaddr
 
-from campaign_engine.emails import EmailTemplates, build_email, message_id
+from campaign_engine.emails import MessageTemplates, address, build_email, message_id
 from campaign_engine.models import Delivery, DeliveryKind, SupporterMessageContext
 from campaign_engine.settings import Settings
 from campaign_engine.tokens import Tokens
@@ -16,7 +17,7 @@ TEMPLATE_FOR_KIND = {
 
 
 def compose_supporter_email(
-    templates: EmailTemplates,
+    templates: MessageTemplates,
     settings: Settings,
     tokens: Tokens,
     delivery: Delivery,
@@ -31,12 +32,12 @@ def compose_supporter_email(
         "action_url": f"{base}/{signer.locale}/actions/{signer.action_slug}",
         "confirm_url": f"{base}/confirm/{tokens.confirmation_token(signer.signature_id)}",
     }
-    rendered = templates.render(TEMPLATE_FOR_KIND[delivery.kind], signer.locale, context)
+    rendered = templates.email(TEMPLATE_FOR_KIND[delivery.kind], signer.locale, context)
+    from_name, from_address = parseaddr(settings.email_from)
     return build_email(
         rendered,
-        sender=settings.email_from,
-        to_name=signer.name,
-        to_address=signer.email,
+        sender=address(from_name, from_address),
+        to=address(signer.name, signer.email),
         message_id=message_id(delivery.id, settings.email_from),
         locale=signer.locale,
     )

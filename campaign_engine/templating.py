@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from babel.dates import format_date, format_timedelta
+from babel.dates import format_date, format_datetime, format_timedelta
 from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -34,6 +34,7 @@ def create_environment(templates_dir: Path) -> Environment:
     env.filters.update(
         number=format_number,
         long_date=format_long_date,
+        long_datetime=format_long_datetime,
         relative=format_relative,
         country=lambda code: country_name(code, i18n.active().tag),
         paragraphs=paragraphs,
@@ -54,6 +55,11 @@ def format_number(value: int) -> str:
 
 def format_long_date(value: datetime) -> str:
     return format_date(value, format="long", locale=i18n.active().babel)
+
+
+def format_long_datetime(value: datetime) -> str:
+    """A moment with its date, time and time zone, for readers in any time zone."""
+    return format_datetime(value, format="long", tzinfo=UTC, locale=i18n.active().babel)
 
 
 def format_relative(value: datetime, now: datetime | None = None) -> str:

@@ -28,6 +28,7 @@ class Tokens:
     def __init__(self, secret_key: str) -> None:
         self._confirmation = URLSafeTimedSerializer(secret_key, salt="confirm-signature")
         self._client_key = hashlib.sha256(f"client-address:{secret_key}".encode()).digest()
+        self._phone_key = hashlib.sha256(f"phone-number:{secret_key}".encode()).digest()
 
     def confirmation_token(self, signature_id: UUID) -> str:
         return self._confirmation.dumps(signature_id.hex)
@@ -49,3 +50,7 @@ class Tokens:
     def client_key(self, address: str) -> bytes:
         """A keyed hash of a client address: lets us count repeats without keeping addresses."""
         return hmac.new(self._client_key, address.encode(), hashlib.sha256).digest()[:16]
+
+    def phone_key(self, e164: str) -> bytes:
+        """A keyed hash of a phone number: enough to honour STOP without keeping the number."""
+        return hmac.new(self._phone_key, e164.encode(), hashlib.sha256).digest()

@@ -20,6 +20,7 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit, urlunsplit
 
@@ -27,17 +28,23 @@ import asyncpg
 import httpx
 import pytest
 import redis.asyncio
+from arq import cron
 from asgi_lifespan import LifespanManager
 from starlette.types import ASGIApp
 
+from campaign_engine import jobs
 from campaign_engine.app import create_app
 from campaign_engine.db.migrate import migrate
 from campaign_engine.db.pool import Pool, create_pool
 from campaign_engine.devmail import free_port
+from campaign_engine.domain.pacing import run_due_pacers
 from campaign_engine.embedded import EmbeddedServers
 from campaign_engine.settings import DOCUMENTED, Settings
+from tests.clock import FakeClock
 from tests.smtp import RecordingHandler, SmtpTestServer
+from tests.twilio import ACCOUNT_SID, AUTH_TOKEN, SENDER, TwilioRecord, TwilioStandIn
 from workers.main import create_worker
+from workers.sweeper import sweep_outbox
 
 DOCUMENTED_NAMES = {setting.name for setting in DOCUMENTED}
 TEST_SECRET = "a-secret-for-tests-only-0123456789-abcdefghijklmnopqrstuvwxyz"
@@ -111,6 +118,21 @@ def smtp_server() -> Iterator[SmtpTestServer]:
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def twilio_server() -> Iterator[TwilioStandIn]:
+    server = TwilioStandIn()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def twilio(twilio_server: TwilioStandIn) -> TwilioRecord:
+    """What the Twilio stand-in received, emptied, with no failure scripted."""
+    twilio_server.record.reset()
+    return twilio_server.record
+
+
 def make_settings(**overrides: str) -> Settings:
     return Settings.from_environ(
         {
@@ -128,12 +150,20 @@ def settings(
     database_url: str,
     redis_url: str,
     smtp_server: SmtpTestServer,
+    twilio_server: TwilioStandIn,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Settings:
     return make_settings(
         DATABASE_URL=database_url,
         REDIS_URL=redis_url,
         SMTP_URL=smtp_server.url,
+        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+        TWILIO_FROM=SENDER,
+        TWILIO_API_BASE=twilio_server.api_base,
+        ORGANISATION_NAME="Urgent Actions Test",
+        RELAY_EMAIL="replies@example.org",
+        INBOUND_EMAIL_TOKEN="inbound-mail-token-for-tests",
         DATA_DIR=str(tmp_path_factory.mktemp("data")),
     )
 
@@ -192,14 +222,30 @@ Drain = Callable[[], Awaitable[None]]
 
 
 @pytest.fixture
-def drain(settings: Settings, redis_client: redis.asyncio.Redis) -> Drain:
-    """Run a real worker until the queue is empty. Retries are due at once, so a test sees the
-    second attempt without waiting for the backoff (whose shape `test_deliveries` checks)."""
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def drain(
+    settings: Settings, pool: Pool, redis_client: redis.asyncio.Redis, clock: FakeClock
+) -> Drain:
+    """Run the pacers that are due, then a real worker until the queue is empty, all on the
+    test's clock. Retries are due at once, so a test sees the second attempt without waiting
+    for the backoff (whose shape `test_deliveries` checks)."""
 
     async def run() -> None:
+        assert settings.redis_url is not None
+        redis_pool = await jobs.connect(settings.redis_url)
+        try:
+            await run_due_pacers(pool, jobs.JobQueue(redis_pool), clock)
+        finally:
+            await redis_pool.aclose()
         worker = create_worker(
             settings,
+            clock=clock,
             retry_delay=lambda attempt: timedelta(0),
+            crons=[cron(sweep_outbox, second={0}, run_at_startup=True)],
             handle_signals=False,
             burst=True,
             poll_delay=0.02,
@@ -212,10 +258,28 @@ def drain(settings: Settings, redis_client: redis.asyncio.Redis) -> Drain:
     return run
 
 
+@dataclass(frozen=True)
+class DevStack:
+    base: str  # http://127.0.0.1:<port>
+    environ: dict[str, str]  # what its processes see: run another command against it
+
+    def command(self, *arguments: str) -> str:
+        """Run `campaign-engine <arguments>` against this stack; returns what it printed."""
+        done = subprocess.run(  # noqa: S603 - our own command, no shell
+            [sys.executable, "-m", "campaign_engine", *arguments],
+            env=self.environ,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        return done.stdout
+
+
 @pytest.fixture(scope="session")
-def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
     """`campaign-engine dev` as a newcomer runs it (embedded servers, mailbox, demo, worker),
-    in a process of its own with its own data folder. Yields its base URL."""
+    in a process of its own with its own data folder."""
     port = free_port()
     environ = {
         key: value
@@ -233,7 +297,7 @@ def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_ready(base, process)
-        yield base
+        yield DevStack(base, environ)
     finally:
         process.send_signal(signal.SIGINT)
         try:

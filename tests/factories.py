@@ -7,9 +7,11 @@ import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from uuid import UUID
 
-from campaign_engine.db import authoring
+from campaign_engine.db import authoring, signatures, supporters, targets
 from campaign_engine.db.pool import Pool
+from campaign_engine.domain.appeals import create_appeals, wake_pacers
 
 
 def content(locale: str, slug: str) -> dict[str, str]:
@@ -74,3 +76,99 @@ def confirmation_path(message: EmailMessage) -> str:
     match = re.search(r"http://testserver(/confirm/\S+)", body.get_content())
     assert match is not None, "no confirmation link in the email"
     return match.group(1)
+
+
+async def add_target(
+    pool: Pool,
+    slug: str,
+    *,
+    channel: str = "email",
+    address: str | None = None,
+    preferred_locale: str = "es",
+    salutations: dict[str, str] | None = None,
+    office_hours: dict[str, object] | None = None,
+    time_zone: str = "UTC",
+    max_per_hour: int | None = None,
+    max_per_day: int | None = None,
+    status: str = "ok",
+) -> tuple[int, str]:
+    """A target of the action `slug` on `channel`; returns (target id, its address)."""
+    external_id = f"target-{uuid.uuid4().hex[:12]}"
+    address = address or (
+        f"{external_id}@example.org"
+        if channel == "email"
+        else f"+3363998{uuid.uuid4().int % 10**4:04d}"
+    )
+    async with pool.acquire() as conn, conn.transaction():
+        target_id = await authoring.upsert_target(
+            conn,
+            external_id=external_id,
+            name=f"Official {external_id[-4:]}",
+            title="Minister",
+            organisation="Ministry",
+            country=None,
+            time_zone=time_zone,
+            office_hours=office_hours,
+            preferred_locale=preferred_locale,
+            salutations=salutations if salutations is not None else {"es": "Señora Ministra:"},
+            max_per_hour=max_per_hour,
+            max_per_day=max_per_day,
+        )
+        await authoring.add_target_contact(conn, target_id, channel, address)
+        action_id = await conn.fetchval("SELECT id FROM actions WHERE slug = $1", slug)
+        await authoring.add_action_target(conn, action_id, target_id, channel)
+        contact_id = await conn.fetchval(
+            "SELECT id FROM target_contacts WHERE target_id = $1", target_id
+        )
+        await targets.set_contact_status(conn, contact_id, status)
+    return target_id, address
+
+
+async def make_confirmed_signatures(
+    pool: Pool,
+    slug: str,
+    count: int,
+    *,
+    with_appeals: bool = True,
+    signers: list[tuple[str, str, bool]] | None = None,
+) -> list[UUID]:
+    """`count` confirmed signatures on the action `slug`, made with the product's own queries,
+    their appeals held for the pacers (unless `with_appeals` is false). `signers` gives each
+    one's (name, country, anonymous); by default "Signer <n>" from Mexico."""
+    made = []
+    people = signers or [(f"Signer {n}", "MX", False) for n in range(count)]
+    async with pool.acquire() as conn:
+        action_id = await conn.fetchval("SELECT id FROM actions WHERE slug = $1", slug)
+        for n, (name, country, anonymous) in enumerate(people):
+            email = unique_email(f"signer{n}")
+            async with conn.transaction():
+                supporter_id = await supporters.upsert_supporter(conn, email, email, "en")
+                signature_id = await signatures.insert_signature(
+                    conn,
+                    action_id=action_id,
+                    supporter_id=supporter_id,
+                    locale="en",
+                    country=country,
+                    source=None,
+                    partner=None,
+                    client_key=None,
+                    anonymous=anonymous,
+                )
+                assert signature_id is not None
+                await supporters.insert_signer_details(conn, signature_id, name, None, None)
+                await signatures.confirm_pending_signature(conn, signature_id)
+                if with_appeals:
+                    await create_appeals(conn, signature_id, action_id)
+            made.append(signature_id)
+    if with_appeals:
+        await wake_pacers(pool, [(t, c) for t, c in await _pairs_of(pool, slug)])
+    return made
+
+
+async def _pairs_of(pool: Pool, slug: str) -> list[tuple[int, str]]:
+    rows = await pool.fetch(
+        """SELECT target_id, channel FROM action_targets at JOIN actions a ON a.id = at.action_id
+           WHERE a.slug = $1""",
+        slug,
+    )
+    return [(row["target_id"], row["channel"]) for row in rows]

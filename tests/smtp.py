@@ -33,7 +33,19 @@ class RecordingHandler:
     received: list[Received] = field(default_factory=list)
     script: list[str] = field(default_factory=list)  # answers to DATA
     sender_script: list[str] = field(default_factory=list)  # answers to MAIL FROM
+    recipient_script: list[str] = field(default_factory=list)  # answers to RCPT TO
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        with self._lock:
+            answer = self.recipient_script.pop(0) if self.recipient_script else None
+        if answer is not None:
+            return answer
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(options)
+        return "250 OK"
 
     async def handle_MAIL(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
@@ -69,6 +81,7 @@ class RecordingHandler:
             self.received.clear()
             self.script.clear()
             self.sender_script.clear()
+            self.recipient_script.clear()
 
     def to(self, address: str) -> list[EmailMessage]:
         """Messages received for one address, oldest first."""

@@ -13,6 +13,7 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 
 from campaign_engine.i18n import Catalogues
 from campaign_engine.settings import SOURCE_HOME
+from tests.conftest import DevStack
 
 pytestmark = pytest.mark.browser
 
@@ -47,13 +48,18 @@ def catalogues() -> Catalogues:
 
 
 @pytest.fixture
-async def page(browser: Browser, dev_stack: str) -> AsyncIterator[Page]:
+def base(dev_stack: DevStack) -> str:
+    return dev_stack.base
+
+
+@pytest.fixture
+async def page(browser: Browser, base: str) -> AsyncIterator[Page]:
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     opened = await context.new_page()
     foreign: list[str] = []
     opened.on(
         "request",
-        lambda request: None if request.url.startswith(dev_stack) else foreign.append(request.url),
+        lambda request: None if request.url.startswith(base) else foreign.append(request.url),
     )
     yield opened
     await context.close()
@@ -66,11 +72,11 @@ async def counter(page: Page) -> int:
 
 
 async def test_a_supporter_signs_in_chinese_confirms_and_is_counted(
-    page: Page, dev_stack: str, catalogues: Catalogues
+    page: Page, base: str, catalogues: Catalogues
 ) -> None:
     zh = catalogues.translations("zh-Hans")
     email = f"li.wei.{os.getpid()}@example.org"
-    await page.goto(f"{dev_stack}/zh-Hans/actions/demo")
+    await page.goto(f"{base}/zh-Hans/actions/demo")
     await expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
     before = await counter(page)
 
@@ -82,7 +88,7 @@ async def test_a_supporter_signs_in_chinese_confirms_and_is_counted(
     await expect(page).to_have_url(re.compile(r"/zh-Hans/actions/demo/check-email$"))
     await expect(page.get_by_role("heading", level=1)).to_have_text(zh.gettext("Check your email"))
 
-    await page.goto(f"{dev_stack}/dev/mail")
+    await page.goto(f"{base}/dev/mail")
     mail = page.locator(".mail", has_text=email)
     for _ in range(50):  # the worker sends within a second or two
         if await mail.count():
@@ -93,12 +99,12 @@ async def test_a_supporter_signs_in_chinese_confirms_and_is_counted(
 
     await expect(page).to_have_url(re.compile(r"/zh-Hans/actions/demo/thanks$"))
     assert await counter(page) == before + 1
-    await page.goto(f"{dev_stack}/zh-Hans/actions/demo")
+    await page.goto(f"{base}/zh-Hans/actions/demo")
     assert await counter(page) == before + 1
 
 
-async def test_arabic_reads_right_to_left(page: Page, dev_stack: str) -> None:
-    await page.goto(f"{dev_stack}/ar/actions/demo")
+async def test_arabic_reads_right_to_left(page: Page, base: str) -> None:
+    await page.goto(f"{base}/ar/actions/demo")
     await expect(page.locator("html")).to_have_attribute("dir", "rtl")
     panel = await page.locator(".sign-panel").bounding_box()
     story = await page.locator(".action-header").bounding_box()
@@ -115,10 +121,10 @@ async def test_arabic_reads_right_to_left(page: Page, dev_stack: str) -> None:
 
 
 async def test_errors_are_announced_and_tied_to_their_fields(
-    page: Page, dev_stack: str, catalogues: Catalogues
+    page: Page, base: str, catalogues: Catalogues
 ) -> None:
     ar = catalogues.translations("ar")
-    await page.goto(f"{dev_stack}/ar/actions/demo")
+    await page.goto(f"{base}/ar/actions/demo")
     await page.get_by_label(ar.gettext("Your email address")).fill("not-an-address")
     await page.get_by_role("button", name=ar.pgettext("button", "Sign")).click()
 
@@ -136,8 +142,8 @@ async def test_errors_are_announced_and_tied_to_their_fields(
     await expect(email).to_be_focused()
 
 
-async def test_focus_is_always_visible(page: Page, dev_stack: str) -> None:
-    await page.goto(f"{dev_stack}/en/actions/demo")
+async def test_focus_is_always_visible(page: Page, base: str) -> None:
+    await page.goto(f"{base}/en/actions/demo")
     await page.keyboard.press("Tab")
     skip = page.locator(".skip-link")
     await expect(skip).to_be_focused()
@@ -146,10 +152,10 @@ async def test_focus_is_always_visible(page: Page, dev_stack: str) -> None:
     assert await skip.is_visible()
 
 
-async def test_the_form_works_on_a_small_phone(browser: Browser, dev_stack: str) -> None:
+async def test_the_form_works_on_a_small_phone(browser: Browser, base: str) -> None:
     context = await browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
     phone = await context.new_page()
-    await phone.goto(f"{dev_stack}/ru/actions/demo")
+    await phone.goto(f"{base}/ru/actions/demo")
     width = await phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, "nothing overflows sideways"
     button = await phone.locator("form button[type=submit]").bounding_box()

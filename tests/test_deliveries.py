@@ -11,6 +11,7 @@ import httpx
 import redis.asyncio
 
 from campaign_engine import jobs
+from campaign_engine.clock import SystemClock
 from campaign_engine.db.pool import Pool
 from campaign_engine.domain.deliveries import (
     LEASE,
@@ -116,7 +117,9 @@ async def test_a_send_cut_short_by_a_dead_worker_is_taken_up_after_its_lease(
     client: httpx.AsyncClient, pool: Pool, smtp: RecordingHandler, drain: Drain
 ) -> None:
     email, delivery_id = await sign_someone(client, pool)
-    claimed = await claim_delivery(pool, delivery_id)  # a worker takes it ... and dies
+    claimed = await claim_delivery(
+        pool, SystemClock(), delivery_id
+    )  # a worker takes it ... and dies
     assert claimed is not None
 
     await drain()
@@ -193,20 +196,22 @@ async def test_a_worker_whose_lease_ran_out_records_nothing(
     client: httpx.AsyncClient, pool: Pool, settings: Settings
 ) -> None:
     _email, delivery_id = await sign_someone(client, pool)
-    slow = await claim_delivery(pool, delivery_id)
+    slow = await claim_delivery(pool, SystemClock(), delivery_id)
     assert slow is not None
     await pool.execute(
         "UPDATE deliveries SET lease_until = now() - interval '1 second' WHERE id = $1",
         delivery_id,
     )
-    fast = await claim_delivery(pool, delivery_id)
+    fast = await claim_delivery(pool, SystemClock(), delivery_id)
     assert fast is not None
     assert fast.attempts == slow.attempts + 1
     assert settings.redis_url is not None
     redis = await jobs.connect(settings.redis_url)
     queue = jobs.JobQueue(redis)
-    await record_send_result(pool, queue, fast, SendResult(SendOutcome.SENT, "250"))
-    await record_send_result(pool, queue, slow, SendResult(SendOutcome.TEMPORARY, "SMTP 451"))
+    clock = SystemClock()
+    await record_send_result(pool, queue, clock, fast, SendResult(SendOutcome.SENT, "250"))
+    late = SendResult(SendOutcome.TEMPORARY, "SMTP 451")
+    await record_send_result(pool, queue, clock, slow, late)
     await redis.aclose()
     assert await delivery_row(pool, delivery_id) == {
         "status": "sent",

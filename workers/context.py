@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from campaign_engine.clock import Clock
 from campaign_engine.db.pool import Pool
-from campaign_engine.emails import EmailTemplates
+from campaign_engine.emails import MessageTemplates
 from campaign_engine.jobs import JobQueue
 from campaign_engine.senders.email import Mailer
+from campaign_engine.senders.sms import SmsSender
 from campaign_engine.settings import Settings
 from campaign_engine.tokens import Tokens
 
@@ -21,8 +23,10 @@ class WorkerServices:
     pool: Pool
     queue: JobQueue
     mailer: Mailer
-    email_templates: EmailTemplates
+    texter: SmsSender
+    templates: MessageTemplates
     tokens: Tokens
+    clock: Clock
     retry_delay: Callable[[int], timedelta]  # attempt number -> how long until the next one
 
 

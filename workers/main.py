@@ -1,4 +1,4 @@
-"""The arq worker: which jobs it runs, how often the sweeper runs, what it opens at start."""
+"""The arq worker: which jobs it runs, how often the crons run, what it opens at start."""
 
 from __future__ import annotations
 
@@ -7,40 +7,72 @@ from datetime import timedelta
 from typing import Any
 
 from arq import Worker, cron
+from arq.cron import CronJob
 from arq.worker import func
 
 from campaign_engine import jobs
+from campaign_engine.clock import Clock, SystemClock
 from campaign_engine.db.pool import create_pool
 from campaign_engine.domain import deliveries
-from campaign_engine.emails import EmailTemplates
+from campaign_engine.emails import MessageTemplates
 from campaign_engine.i18n import Catalogues
 from campaign_engine.senders.email import Mailer, SmtpMailer, SmtpServer
+from campaign_engine.senders.sms import DevSmsBox, NoSms, SmsSender, TwilioSender
 from campaign_engine.settings import Settings
 from campaign_engine.templating import create_environment
 from campaign_engine.tokens import Tokens
 from workers.context import WorkerServices
 from workers.deliveries import send_delivery
-from workers.sweeper import sweep_outbox
+from workers.sweeper import make_digests, pace_appeals, sweep_outbox
 
 # Longer than a send may take; arq treats a timeout as a final failure, so it must never be
 # the thing that ends a send (the outbox lease and the sweeper handle a stuck one).
 JOB_TIMEOUT_SECONDS = 90
 SWEEP_EVERY_SECONDS = {0, 15, 30, 45}
+EVERY_SECOND = set(range(60))
+
+
+PRODUCTION_CRONS = [
+    cron(sweep_outbox, second=SWEEP_EVERY_SECONDS, run_at_startup=True),
+    # Pacers release appeals on their slots; every second keeps them to the second.
+    cron(pace_appeals, second=EVERY_SECOND, run_at_startup=True),
+    cron(make_digests, second={5}, run_at_startup=True),
+]
+
+
+def texter_for(settings: Settings) -> SmsSender:
+    """Twilio when configured; in development without it, the box shown at /dev/sms."""
+    if settings.sends_sms:
+        return TwilioSender(
+            settings.twilio_account_sid,
+            settings.twilio_auth_token,
+            settings.twilio_from,
+            settings.twilio_api_base,
+        )
+    if settings.is_development:
+        return DevSmsBox(settings.smsbox_dir)
+    return NoSms()
 
 
 def create_worker(
     settings: Settings,
     *,
     mailer: Mailer | None = None,
+    texter: SmsSender | None = None,
+    clock: Clock | None = None,
     retry_delay: Callable[[int], timedelta] = deliveries.retry_delay,
+    crons: list[CronJob] | None = None,
     handle_signals: bool = True,
     **arq_options: Any,
 ) -> Worker:
-    """The worker; `arq_options` go to arq (the tests pass `burst` and a short `poll_delay`)."""
+    """The worker. Tests pass their own `crons` (a burst worker ends only once the queue is
+    empty, which a cron every second never lets happen) and, in `arq_options`, `burst` and a
+    short `poll_delay`."""
     if settings.database_url is None or settings.redis_url is None or settings.smtp_url is None:
         raise ValueError("the worker needs DATABASE_URL, REDIS_URL and SMTP_URL")
     database_url = settings.database_url
     the_mailer = mailer or SmtpMailer(SmtpServer.from_url(settings.smtp_url))
+    the_texter = texter or texter_for(settings)
 
     async def startup(ctx: dict[str, Any]) -> None:
         ctx["services"] = WorkerServices(
@@ -48,20 +80,23 @@ def create_worker(
             pool=await create_pool(database_url),
             queue=jobs.JobQueue(ctx["redis"]),
             mailer=the_mailer,
-            email_templates=EmailTemplates(
+            texter=the_texter,
+            templates=MessageTemplates(
                 create_environment(settings.templates_dir), Catalogues(settings.locales_dir)
             ),
             tokens=Tokens(settings.secret_key),
+            clock=clock or SystemClock(),
             retry_delay=retry_delay,
         )
 
     async def shutdown(ctx: dict[str, Any]) -> None:
         if "services" in ctx:
             await ctx["services"].pool.close()
+            await ctx["services"].texter.close()
 
     return Worker(
         functions=[func(send_delivery, name=jobs.SEND_DELIVERY, timeout=JOB_TIMEOUT_SECONDS)],
-        cron_jobs=[cron(sweep_outbox, second=SWEEP_EVERY_SECONDS, run_at_startup=True)],
+        cron_jobs=PRODUCTION_CRONS if crons is None else crons,
         on_startup=startup,
         on_shutdown=shutdown,
         redis_settings=jobs.redis_settings(settings.redis_url),

@@ -1,13 +1,26 @@
-"""The sweeper: rings again for outbox rows whose wake-up the queue lost."""
+"""The crons: the sweeper rings again for work the queue lost; the pacer releases appeals;
+digests are made when their period ends."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from campaign_engine.domain.deliveries import wake_overdue_deliveries
+from campaign_engine.domain.digests import create_due_digests
+from campaign_engine.domain.pacing import run_due_pacers
 from workers.context import services
 
 
 async def sweep_outbox(ctx: dict[str, Any]) -> int:
     w = services(ctx)
-    return await wake_overdue_deliveries(w.pool, w.queue)
+    return await wake_overdue_deliveries(w.pool, w.queue, w.clock)
+
+
+async def pace_appeals(ctx: dict[str, Any]) -> int:
+    w = services(ctx)
+    return await run_due_pacers(w.pool, w.queue, w.clock)
+
+
+async def make_digests(ctx: dict[str, Any]) -> int:
+    w = services(ctx)
+    return await create_due_digests(w.pool, w.clock)

@@ -108,3 +108,41 @@ ON CONFLICT (action_id, shard) DO UPDATE SET confirmed = action_counts.confirmed
 
 async def add_confirmed(conn: Connection, action_id: int, shard: int) -> None:
     await conn.execute(ADD_CONFIRMED, action_id, shard % COUNT_SHARDS)
+
+
+SELECT_DELIVERY_PAUSED = "SELECT delivery_paused FROM actions WHERE slug = $1"
+
+
+async def get_delivery_state(conn: Connection, slug: str) -> bool | None:
+    """Whether the action's deliveries are paused; None if there is no such action."""
+    paused: bool | None = await conn.fetchval(SELECT_DELIVERY_PAUSED, slug)
+    return paused
+
+
+# Pausing holds everything not yet handed over: released appeals go back to waiting for their
+# pacer, so resuming starts from an even pace instead of a burst.
+PAUSE_DELIVERIES = """
+WITH paused AS (
+    UPDATE actions SET delivery_paused = true, updated_at = now() WHERE slug = $1 RETURNING id
+)
+UPDATE deliveries d
+SET status = 'scheduled', released_at = NULL
+FROM paused
+WHERE d.action_id = paused.id AND d.kind IN ('appeal', 'digest')
+  AND d.status IN ('pending', 'retry')
+"""
+
+
+async def pause_deliveries(conn: Connection, slug: str) -> None:
+    await conn.execute(PAUSE_DELIVERIES, slug)
+
+
+RESUME_DELIVERIES = """
+UPDATE actions SET delivery_paused = false, updated_at = now() WHERE slug = $1 RETURNING id
+"""
+
+
+async def resume_deliveries(conn: Connection, slug: str) -> int | None:
+    """The action's id, or None if there is no such action."""
+    action_id: int | None = await conn.fetchval(RESUME_DELIVERIES, slug)
+    return action_id

@@ -3,7 +3,7 @@ upsert by a stable key (slug, external id), so loading the same content twice ch
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from campaign_engine.db.pool import Connection
@@ -117,13 +117,14 @@ async def upsert_action_translation(
 UPSERT_TARGET = """
 INSERT INTO targets
     (external_id, name, title, organisation, country, time_zone, office_hours,
-     preferred_locale, salutations)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+     preferred_locale, salutations, max_per_hour, max_per_day)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 ON CONFLICT (external_id) DO UPDATE
 SET name = EXCLUDED.name, title = EXCLUDED.title, organisation = EXCLUDED.organisation,
     country = EXCLUDED.country, time_zone = EXCLUDED.time_zone,
     office_hours = EXCLUDED.office_hours, preferred_locale = EXCLUDED.preferred_locale,
-    salutations = EXCLUDED.salutations, updated_at = now()
+    salutations = EXCLUDED.salutations, max_per_hour = EXCLUDED.max_per_hour,
+    max_per_day = EXCLUDED.max_per_day, updated_at = now()
 RETURNING id
 """
 
@@ -140,6 +141,8 @@ async def upsert_target(
     office_hours: dict[str, Any] | None,
     preferred_locale: str,
     salutations: dict[str, str],
+    max_per_hour: int | None = None,
+    max_per_day: int | None = None,
 ) -> int:
     target_id: int = await conn.fetchval(
         UPSERT_TARGET,
@@ -152,6 +155,8 @@ async def upsert_target(
         office_hours,
         preferred_locale,
         salutations,
+        max_per_hour,
+        max_per_day,
     )
     return target_id
 
@@ -174,3 +179,23 @@ ON CONFLICT DO NOTHING
 
 async def add_action_target(conn: Connection, action_id: int, target_id: int, channel: str) -> None:
     await conn.execute(INSERT_ACTION_TARGET, action_id, target_id, channel)
+
+
+UPSERT_ACTION_CHANNEL = """
+INSERT INTO action_channels (action_id, channel, mode, digest_every, digest_format)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (action_id, channel) DO UPDATE
+SET mode = EXCLUDED.mode, digest_every = EXCLUDED.digest_every,
+    digest_format = EXCLUDED.digest_format
+"""
+
+
+async def set_action_channel(
+    conn: Connection,
+    action_id: int,
+    channel: str,
+    mode: str,
+    digest_every: timedelta = timedelta(days=1),
+    digest_format: str = "list",
+) -> None:
+    await conn.execute(UPSERT_ACTION_CHANNEL, action_id, channel, mode, digest_every, digest_format)

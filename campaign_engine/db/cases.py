@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from campaign_engine.db.pool import Connection, from_row
-from campaign_engine.models import ActionStatus, CaseAction, CasePage
+from campaign_engine.models import ActionStatus, CaseAction, CasePage, NewCaseEvent
 
 # A case is public once one of its actions is; its text falls back to the case's own language.
 SELECT_CASE_PAGE = """
@@ -51,3 +51,31 @@ async def list_case_actions(conn: Connection, case_id: int, locale: str) -> list
         CaseAction(a["slug"], a["code"], ActionStatus(a["status"]), a["locale"], a["title"])
         for a in await conn.fetch(SELECT_CASE_ACTIONS, case_id, locale)
     ]
+
+
+# A provider's id for what arrived makes a second delivery of the same webhook a no-op.
+INSERT_CASE_EVENT = """
+INSERT INTO case_events
+    (case_id, kind, occurred_at, channel, target_id, action_id, sender, subject, body, source_ref)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+ON CONFLICT (source_ref) DO NOTHING
+RETURNING id
+"""
+
+
+async def insert_case_event(conn: Connection, event: NewCaseEvent) -> bool:
+    """False when this event (by its source) was recorded before."""
+    inserted = await conn.fetchval(
+        INSERT_CASE_EVENT,
+        event.case_id,
+        event.kind,
+        event.occurred_at,
+        event.channel,
+        event.target_id,
+        event.action_id,
+        event.sender,
+        event.subject,
+        event.body,
+        event.source_ref,
+    )
+    return inserted is not None

@@ -6,10 +6,10 @@ leaves a row whose lease runs out and which the sweeper hands to another worker.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 
-from campaign_engine.db.pool import Connection
+from campaign_engine.db.pool import Connection, from_row
 from campaign_engine.models import Delivery, DeliveryKind, DueDelivery
 
 INSERT_DELIVERY = """
@@ -46,56 +46,57 @@ async def get_supporter_email_history(
     return int(row["sent_before"]), bool(row["recent"])
 
 
-# Claimable: waiting and due, or "sending" under a lease that ran out (its worker died).
+# Claimable: waiting and due, or "sending" under a lease that ran out (its worker died); and
+# never while its action is paused.
 CLAIM_DELIVERY = """
-UPDATE deliveries
-SET status = 'sending', attempts = attempts + 1, lease_until = now() + $2::interval
+UPDATE deliveries d
+SET status = 'sending', attempts = attempts + 1, lease_until = $3::timestamptz + $2::interval
 WHERE id = $1
-  AND ((status IN ('pending', 'retry', 'ambiguous') AND next_attempt_at <= now())
-       OR (status = 'sending' AND lease_until < now()))
-RETURNING id, kind, channel, signature_id, attempts
+  AND ((status IN ('pending', 'retry', 'ambiguous') AND next_attempt_at <= $3)
+       OR (status = 'sending' AND lease_until < $3))
+  AND NOT EXISTS (SELECT 1 FROM actions a WHERE a.id = d.action_id AND a.delivery_paused)
+RETURNING id, kind, channel, signature_id, target_id, action_id, contact_id, attempts
 """
 
 
-async def claim_delivery(conn: Connection, delivery_id: UUID, lease: timedelta) -> Delivery | None:
-    row = await conn.fetchrow(CLAIM_DELIVERY, delivery_id, lease)
+async def claim_delivery(
+    conn: Connection, delivery_id: UUID, lease: timedelta, now: datetime
+) -> Delivery | None:
+    row = await conn.fetchrow(CLAIM_DELIVERY, delivery_id, lease, now)
     if row is None:
         return None
-    return Delivery(
-        id=row["id"],
-        kind=DeliveryKind(row["kind"]),
-        channel=row["channel"],
-        signature_id=row["signature_id"],
-        attempts=row["attempts"],
-    )
+    return from_row(Delivery, row, kind=DeliveryKind(row["kind"]))
 
 
 # Every record below is fenced by the attempt it concerns: a worker whose lease ran out (and
 # whose row another worker has since taken) records nothing, and so overwrites nothing.
 MARK_SENT = """
-UPDATE deliveries SET status = 'sent', sent_at = now(), lease_until = NULL, last_error = NULL
+UPDATE deliveries
+SET status = 'sent', sent_at = $3, provider_id = $4, lease_until = NULL, last_error = NULL
 WHERE id = $1 AND status = 'sending' AND attempts = $2
 RETURNING id
 """
 
 
-async def mark_sent(conn: Connection, delivery_id: UUID, attempt: int) -> bool:
-    return await conn.fetchval(MARK_SENT, delivery_id, attempt) is not None
+async def mark_sent(
+    conn: Connection, delivery_id: UUID, attempt: int, at: datetime, provider_id: str | None
+) -> bool:
+    return await conn.fetchval(MARK_SENT, delivery_id, attempt, at, provider_id) is not None
 
 
 # Retry and ambiguous rows wait for next_attempt_at; the worker also rings for them itself.
 MARK_WAITING = """
 UPDATE deliveries
-SET status = $3, next_attempt_at = now() + $4::interval, lease_until = NULL, last_error = $5
+SET status = $3, next_attempt_at = $4, lease_until = NULL, last_error = $5
 WHERE id = $1 AND status = 'sending' AND attempts = $2
 RETURNING id
 """
 
 
 async def mark_waiting(
-    conn: Connection, delivery_id: UUID, attempt: int, status: str, delay: timedelta, error: str
+    conn: Connection, delivery_id: UUID, attempt: int, status: str, until: datetime, error: str
 ) -> bool:
-    waiting = await conn.fetchval(MARK_WAITING, delivery_id, attempt, status, delay, error)
+    waiting = await conn.fetchval(MARK_WAITING, delivery_id, attempt, status, until, error)
     return waiting is not None
 
 
@@ -114,15 +115,98 @@ async def mark_failed(conn: Connection, delivery_id: UUID, attempt: int, error: 
 # sending under an expired lease.
 SELECT_OVERDUE = """
 SELECT id, attempts FROM deliveries
-WHERE (status IN ('pending', 'retry', 'ambiguous') AND next_attempt_at <= now() - $1::interval)
-   OR (status = 'sending' AND lease_until < now())
+WHERE (status IN ('pending', 'retry', 'ambiguous')
+       AND next_attempt_at <= $3::timestamptz - $1::interval)
+   OR (status = 'sending' AND lease_until < $3)
 ORDER BY next_attempt_at
 LIMIT $2
 """
 
 
-async def list_overdue(conn: Connection, grace: timedelta, limit: int) -> list[DueDelivery]:
+async def list_overdue(
+    conn: Connection, grace: timedelta, limit: int, now: datetime
+) -> list[DueDelivery]:
     return [
         DueDelivery(row["id"], row["attempts"])
-        for row in await conn.fetch(SELECT_OVERDUE, grace, limit)
+        for row in await conn.fetch(SELECT_OVERDUE, grace, limit, now)
     ]
+
+
+# What providers report later. Each applies only where it still makes sense, so a late or
+# repeated report changes nothing it should not.
+MARK_DELIVERED = """
+UPDATE deliveries
+SET status = 'delivered', delivered_at = $2, provider_id = coalesce(provider_id, $3),
+    lease_until = NULL
+WHERE id = $1 AND status IN ('sending', 'retry', 'ambiguous', 'sent')
+RETURNING id
+"""
+
+
+async def mark_delivered(
+    conn: Connection, delivery_id: UUID, at: datetime, provider_id: str | None
+) -> bool:
+    return await conn.fetchval(MARK_DELIVERED, delivery_id, at, provider_id) is not None
+
+
+# A report that the provider accepted an ambiguous send settles it: it went out.
+MARK_ACCEPTED = """
+UPDATE deliveries
+SET status = 'sent', sent_at = coalesce(sent_at, $2), provider_id = coalesce(provider_id, $3),
+    lease_until = NULL
+WHERE id = $1 AND status IN ('retry', 'ambiguous')
+RETURNING id
+"""
+
+
+async def mark_accepted(
+    conn: Connection, delivery_id: UUID, at: datetime, provider_id: str | None
+) -> bool:
+    return await conn.fetchval(MARK_ACCEPTED, delivery_id, at, provider_id) is not None
+
+
+# Returned by the recipient's side after we sent it: failed (a text) or bounced (an email).
+MARK_RETURNED = """
+UPDATE deliveries SET status = $2, last_error = $3, lease_until = NULL
+WHERE id = $1 AND status IN ('sending', 'retry', 'ambiguous', 'sent', 'delivered')
+RETURNING contact_id
+"""
+
+
+async def mark_returned(
+    conn: Connection, delivery_id: UUID, status: str, error: str
+) -> tuple[bool, int | None]:
+    """(marked, the contact it was sent to)."""
+    row = await conn.fetchrow(MARK_RETURNED, delivery_id, status, error)
+    return (row is not None, row["contact_id"] if row is not None else None)
+
+
+SELECT_CONTEXT = """
+SELECT a.case_id, d.action_id, d.target_id
+FROM deliveries d JOIN actions a ON a.id = d.action_id
+WHERE d.id = $1
+"""
+
+
+async def get_case_context(
+    conn: Connection, delivery_id: UUID
+) -> tuple[int, int, int | None] | None:
+    """(case, action, target) a delivery belongs to; None for one that is no appeal."""
+    row = await conn.fetchrow(SELECT_CONTEXT, delivery_id)
+    return None if row is None else (row["case_id"], row["action_id"], row["target_id"])
+
+
+# The case an official's text answers: the last appeal sent to that number.
+SELECT_LAST_APPEAL_TO = """
+SELECT a.case_id, d.action_id
+FROM deliveries d JOIN actions a ON a.id = d.action_id
+WHERE d.contact_id = $1 AND d.status IN ('sent', 'delivered')
+ORDER BY d.sent_at DESC NULLS LAST
+LIMIT 1
+"""
+
+
+async def get_last_appeal_to(conn: Connection, contact_id: int) -> tuple[int, int] | None:
+    """(case, action) of the last appeal that went to this address."""
+    row = await conn.fetchrow(SELECT_LAST_APPEAL_TO, contact_id)
+    return None if row is None else (row["case_id"], row["action_id"])

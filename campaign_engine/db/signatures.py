@@ -10,8 +10,9 @@ from campaign_engine.models import ActionStatus, SignatureStatus
 
 # A second signature by the same supporter on the same action inserts nothing.
 INSERT_SIGNATURE = """
-INSERT INTO signatures (action_id, supporter_id, locale, country, source, partner, client_key)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+INSERT INTO signatures
+    (action_id, supporter_id, locale, country, source, partner, client_key, anonymous)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 ON CONFLICT (action_id, supporter_id) DO NOTHING
 RETURNING id
 """
@@ -27,10 +28,19 @@ async def insert_signature(
     source: str | None,
     partner: str | None,
     client_key: bytes | None,
+    anonymous: bool,
 ) -> UUID | None:
     """The new signature's id, or None when this supporter had already signed."""
     signature_id: UUID | None = await conn.fetchval(
-        INSERT_SIGNATURE, action_id, supporter_id, locale, country, source, partner, client_key
+        INSERT_SIGNATURE,
+        action_id,
+        supporter_id,
+        locale,
+        country,
+        source,
+        partner,
+        client_key,
+        anonymous,
     )
     return signature_id
 

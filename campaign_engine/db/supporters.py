@@ -7,6 +7,8 @@ erased and exported in one place.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from campaign_engine.db.pool import Connection, from_row
@@ -67,3 +69,73 @@ async def get_supporter_message_context(
         row,
         signature_status=SignatureStatus(row["signature_status"]),
     )
+
+
+@dataclass(frozen=True)
+class AppealSigner:
+    """The supporter behind an appeal, as the letter to an official names them."""
+
+    name: str
+    email: str
+    country: str
+    comment: str | None
+    anonymous: bool
+
+
+SELECT_APPEAL_SIGNER = """
+SELECT d.name, p.email, s.country, d.comment, s.anonymous
+FROM signatures s
+JOIN supporters p ON p.id = s.supporter_id
+JOIN signer_details d ON d.signature_id = s.id
+WHERE s.id = $1 AND s.status = 'confirmed'
+"""
+
+
+async def get_appeal_signer(conn: Connection, signature_id: UUID) -> AppealSigner | None:
+    row = await conn.fetchrow(SELECT_APPEAL_SIGNER, signature_id)
+    return None if row is None else from_row(AppealSigner, row)
+
+
+# Those who signed an action in a period, oldest first: countries for everyone, names for
+# those who did not ask to stay unnamed.
+SELECT_DIGEST_SIGNERS = """
+SELECT CASE WHEN s.anonymous THEN NULL ELSE d.name END AS name, s.country
+FROM signatures s
+JOIN signer_details d ON d.signature_id = s.id
+WHERE s.action_id = $1 AND s.status = 'confirmed'
+  AND s.confirmed_at >= $2 AND s.confirmed_at < $3
+ORDER BY s.confirmed_at
+"""
+
+
+async def list_digest_signers(
+    conn: Connection, action_id: int, start: datetime, end: datetime
+) -> list[tuple[str | None, str]]:
+    """(name or None, country) of each confirmed signer in [start, end)."""
+    rows = await conn.fetch(SELECT_DIGEST_SIGNERS, action_id, start, end)
+    return [(row["name"], row["country"]) for row in rows]
+
+
+# Numbers that texted STOP, kept only as keyed hashes.
+INSERT_OPT_OUT = """
+INSERT INTO sms_opt_outs (phone_key, opted_out_at) VALUES ($1, $2)
+ON CONFLICT (phone_key) DO NOTHING
+"""
+
+
+async def opt_out_phone(conn: Connection, phone_key: bytes, at: datetime) -> None:
+    await conn.execute(INSERT_OPT_OUT, phone_key, at)
+
+
+DELETE_OPT_OUT = "DELETE FROM sms_opt_outs WHERE phone_key = $1"
+
+
+async def opt_in_phone(conn: Connection, phone_key: bytes) -> None:
+    await conn.execute(DELETE_OPT_OUT, phone_key)
+
+
+SELECT_OPTED_OUT = "SELECT EXISTS (SELECT 1 FROM sms_opt_outs WHERE phone_key = $1)"
+
+
+async def is_opted_out(conn: Connection, phone_key: bytes) -> bool:
+    return bool(await conn.fetchval(SELECT_OPTED_OUT, phone_key))

@@ -88,3 +88,5 @@ async def _load_target(conn: Connection, action_id: int, target: dict[str, Any])
     address = target["email"] if channel == "email" else target["phone"]
     await authoring.add_target_contact(conn, target_id, channel, address)
     await authoring.add_action_target(conn, action_id, target_id, channel)
+    # One appeal per confirmed signature: a newcomer sees theirs go out within seconds.
+    await authoring.set_action_channel(conn, action_id, channel, "per_signature")

@@ -10,11 +10,13 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 
-from campaign_engine.db import deliveries, supporters
-from campaign_engine.db.pool import Pool
+from campaign_engine.clock import Clock
+from campaign_engine.db import deliveries, pacing, supporters, targets
+from campaign_engine.db.pool import Connection, Pool
+from campaign_engine.domain.office_hours import schedule_of
 from campaign_engine.jobs import JobQueue
 from campaign_engine.models import (
     Delivery,
@@ -47,10 +49,11 @@ def retry_delay(attempt: int) -> timedelta:
     return timedelta(seconds=ceiling / 2 + random.uniform(0, ceiling / 2))  # noqa: S311
 
 
-async def claim_delivery(pool: Pool, delivery_id: UUID) -> Delivery | None:
-    """Take a row for sending, or None if it is not ours to send (done, leased, not due)."""
+async def claim_delivery(pool: Pool, clock: Clock, delivery_id: UUID) -> Delivery | None:
+    """Take a row for sending, or None if it is not ours to send (done, leased, not due, or
+    its action paused)."""
     async with pool.acquire() as conn:
-        delivery = await deliveries.claim_delivery(conn, delivery_id, LEASE)
+        delivery = await deliveries.claim_delivery(conn, delivery_id, LEASE, clock.now())
         if delivery is not None and delivery.attempts > MAX_ATTEMPTS:
             await deliveries.mark_failed(
                 conn, delivery.id, delivery.attempts, "gave up after too many attempts"
@@ -72,37 +75,50 @@ async def supporter_message_context(
 async def record_send_result(
     pool: Pool,
     queue: JobQueue,
+    clock: Clock,
     delivery: Delivery,
     result: SendResult,
     backoff: Callable[[int], timedelta] = retry_delay,
 ) -> None:
-    wake_at = None
+    now, wake_at = clock.now(), None
     async with pool.acquire() as conn:
         if result.outcome is SendOutcome.SENT:
-            recorded = await deliveries.mark_sent(conn, delivery.id, delivery.attempts)
+            recorded = await deliveries.mark_sent(
+                conn, delivery.id, delivery.attempts, now, result.provider_id
+            )
         elif result.outcome is SendOutcome.PERMANENT or delivery.attempts >= MAX_ATTEMPTS:
             recorded = await deliveries.mark_failed(
                 conn, delivery.id, delivery.attempts, result.detail
             )
+            if recorded and result.address_status and delivery.contact_id is not None:
+                await targets.set_contact_status(conn, delivery.contact_id, result.address_status)
             log.warning("delivery %s failed: %s", delivery.id, result.detail)
         else:
-            # An ambiguous send is tried again too: the repeat carries the same Message-ID,
-            # so a mailbox that did receive the first one shows it once.
+            # An ambiguous send is tried again too: an email carries the same Message-ID, so a
+            # mailbox that did receive the first shows it once; a text's status callback, if
+            # it arrives first, marks it sent and the retry finds nothing to do.
             status = (
                 DeliveryStatus.AMBIGUOUS
                 if result.outcome is SendOutcome.AMBIGUOUS
                 else DeliveryStatus.RETRY
             )
-            delay = backoff(delivery.attempts)
+            wake_at = await _next_attempt(conn, delivery, now + backoff(delivery.attempts))
             recorded = await deliveries.mark_waiting(
-                conn, delivery.id, delivery.attempts, status, delay, result.detail
+                conn, delivery.id, delivery.attempts, status, wake_at, result.detail
             )
-            wake_at = datetime.now(UTC) + delay
     if not recorded:
         # Our lease ran out mid-send and another worker took the row: its record stands.
         log.warning("delivery %s attempt %d outlived its lease", delivery.id, delivery.attempts)
     elif wake_at is not None:
         await queue.wake_delivery(delivery.id, delivery.attempts, not_before=wake_at)
+
+
+async def _next_attempt(conn: Connection, delivery: Delivery, earliest: datetime) -> datetime:
+    """When to try again: after the backoff, and for an official, inside their office hours."""
+    if delivery.target_id is None:
+        return earliest
+    office_hours, time_zone = await targets.get_schedule(conn, delivery.target_id)
+    return schedule_of(office_hours, time_zone).next_opening(earliest)
 
 
 async def record_undeliverable(pool: Pool, delivery: Delivery, reason: str) -> None:
@@ -111,12 +127,15 @@ async def record_undeliverable(pool: Pool, delivery: Delivery, reason: str) -> N
         await deliveries.mark_failed(conn, delivery.id, delivery.attempts, reason)
 
 
-async def wake_overdue_deliveries(pool: Pool, queue: JobQueue) -> int:
-    """The sweeper: ring again for every row whose doorbell was lost. Returns how many."""
+async def wake_overdue_deliveries(pool: Pool, queue: JobQueue, clock: Clock) -> int:
+    """The sweeper: ring again for every row whose doorbell was lost, and wake any pacer that
+    fell asleep with appeals held. Returns how many rows it rang for."""
     async with pool.acquire() as conn:
-        overdue = await deliveries.list_overdue(conn, SWEEP_GRACE, SWEEP_BATCH)
+        overdue = await deliveries.list_overdue(conn, SWEEP_GRACE, SWEEP_BATCH, clock.now())
+        await pacing.wake_forgotten_pacers(conn)
+    sweep = f"swept-{int(clock.now().timestamp())}"
     for due in overdue:
-        await queue.wake_delivery(due.id, due.attempts)
+        await queue.wake_delivery(due.id, due.attempts, round_=sweep)
     if overdue:
         log.info("sweeper woke %d overdue deliveries", len(overdue))
     return len(overdue)

@@ -17,6 +17,7 @@ from uuid import UUID
 from campaign_engine.db import actions, deliveries, signatures, supporters
 from campaign_engine.db.pool import Connection, Pool
 from campaign_engine.domain.actions import check_signable
+from campaign_engine.domain.appeals import create_appeals, wake_pacers
 from campaign_engine.domain.consent import record_consent, shown_consent
 from campaign_engine.domain.errors import ActionClosed, ActionRemoved, SignatureNotFound
 from campaign_engine.domain.supporters import canonical_email
@@ -56,6 +57,7 @@ async def sign_action(
             client_key=tokens.client_key(request.client_address)
             if request.client_address
             else None,
+            anonymous=request.anonymous,
         )
         if signature_id is not None:
             await _keep_first_signature_details(conn, supporter_id, signature_id, request)
@@ -130,8 +132,10 @@ async def _queue_supporter_email(
 
 
 async def confirm_signature(pool: Pool, tokens: Tokens, token: str) -> ConfirmedSignature:
-    """Confirm the signature a link names; clicking it again changes nothing."""
+    """Confirm the signature a link names, count it, and hand its appeals to the officials'
+    pacers; clicking the link again changes nothing."""
     signature_id = tokens.read_confirmation_token(token)
+    new_appeals: list[tuple[int, str]] = []
     async with pool.acquire() as conn, conn.transaction():
         state = await signatures.get_signature_state(conn, signature_id)
         if state is None or state.status not in (
@@ -146,4 +150,6 @@ async def confirm_signature(pool: Pool, tokens: Tokens, token: str) -> Confirmed
                 raise ActionClosed(state.action_slug)
             if await signatures.confirm_pending_signature(conn, signature_id):
                 await actions.add_confirmed(conn, state.action_id, shard=signature_id.int)
+                new_appeals = await create_appeals(conn, signature_id, state.action_id)
+    await wake_pacers(pool, new_appeals)
     return ConfirmedSignature(state.action_slug, state.locale)

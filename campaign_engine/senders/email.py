@@ -131,7 +131,9 @@ def _classify_refusal(code: int, step: Step) -> SendResult:
     never be taken. 5xx before that (a refused login, a refused sender) is about our own
     account or relay, not this message: retry, so mail waits while someone fixes it."""
     detail = f"SMTP {code} at {step}"
-    if 500 <= code < 600 and step in (Step.RECIPIENT, Step.DATA):
+    if 500 <= code < 600 and step is Step.RECIPIENT:  # the address itself is refused
+        return SendResult(SendOutcome.PERMANENT, detail, address_status="bouncing")
+    if 500 <= code < 600 and step is Step.DATA:
         return SendResult(SendOutcome.PERMANENT, detail)
     return SendResult(SendOutcome.TEMPORARY, detail)
 

@@ -15,6 +15,8 @@ from campaign_engine import i18n
 access_log = logging.getLogger("campaign_engine.access")
 
 MAX_BODY_BYTES = 64 * 1024
+# Forwarded mail may carry an official's attachments.
+LARGER_BODIES = {"/webhooks/email": 25 * 1024 * 1024}
 
 
 def locale_for(scope: Scope) -> str:
@@ -96,8 +98,9 @@ class BodyLimitMiddleware(HttpMiddleware):
         self.limit = limit
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        limit = LARGER_BODIES.get(scope["path"], self.limit)
         declared = Headers(scope=scope).get("content-length", "")
-        announced_too_large = declared.isdigit() and int(declared) > self.limit
+        announced_too_large = declared.isdigit() and int(declared) > limit
         received = 0
 
         async def limited_receive() -> Message:
@@ -106,7 +109,7 @@ class BodyLimitMiddleware(HttpMiddleware):
                 raise BodyTooLarge
             message = await receive()
             received += len(message.get("body", b""))
-            if received > self.limit:
+            if received > limit:
                 raise BodyTooLarge
             return message
 

@@ -8,7 +8,7 @@ from starlette.staticfiles import StaticFiles
 
 from campaign_engine import i18n
 from campaign_engine.settings import Settings
-from campaign_engine.web import api, dev, ops, pages
+from campaign_engine.web import api, dev, ops, pages, webhooks
 
 
 class LocaleConvertor(Convertor[str]):
@@ -55,11 +55,16 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/{locale:locale}/actions/{slug:slug}/check-email", pages.check_email),
         Route("/{locale:locale}/actions/{slug:slug}/thanks", pages.thanks),
         Route("/{locale:locale}/cases/{slug:slug}", pages.case_page),
+        Route("/webhooks/twilio/status", webhooks.twilio_status, methods=["POST"]),
+        Route("/webhooks/twilio/sms", webhooks.twilio_incoming, methods=["POST"]),
+        Route("/webhooks/email", webhooks.forwarded_email, methods=["POST"]),
         Mount("/static", StaticFiles(directory=settings.static_dir), name="static"),
     ]
     if settings.is_development:
         table += [
             Route("/dev/mail", dev.mailbox_page),
             Route("/dev/mail.json", dev.mailbox_json),
+            Route("/dev/sms", dev.smsbox_page),
+            Route("/dev/sms.json", dev.smsbox_json),
         ]
     return table

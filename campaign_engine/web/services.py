@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
+from campaign_engine.clock import Clock
 from campaign_engine.db.pool import Pool
 from campaign_engine.i18n import Catalogues
 from campaign_engine.jobs import JobQueue
@@ -22,6 +23,7 @@ class Services:
     tokens: Tokens
     templates: Jinja2Templates
     catalogues: Catalogues
+    clock: Clock
 
 
 def services(request: Request) -> Services:

@@ -1,0 +1,162 @@
+"""Appeals and digests: creating them, and reading what writing one needs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from campaign_engine.db.pool import Connection, from_row
+
+# One appeal per target and channel the action writes to one by one, addressed to the target's
+# first working address on that channel (or, lacking one, to its first: the appeal is then
+# recorded as undeliverable, so every signature accounts for every target). An action with no
+# channel settings writes per signature.
+INSERT_APPEALS = """
+INSERT INTO deliveries
+    (dedup_key, kind, channel, signature_id, target_id, action_id, contact_id, status)
+SELECT 'appeal:' || $1::uuid::text || ':' || at.target_id || ':' || at.channel,
+       'appeal', at.channel, $1::uuid, at.target_id, at.action_id, contact.id, 'scheduled'
+FROM action_targets at
+LEFT JOIN action_channels ac ON ac.action_id = at.action_id AND ac.channel = at.channel
+JOIN LATERAL (
+    SELECT id FROM target_contacts
+    WHERE target_id = at.target_id AND channel = at.channel
+    ORDER BY status = 'ok' DESC, id
+    LIMIT 1
+) contact ON true
+WHERE at.action_id = $2 AND coalesce(ac.mode, 'per_signature') = 'per_signature'
+ON CONFLICT DO NOTHING
+RETURNING target_id, channel
+"""
+
+
+async def insert_appeals(
+    conn: Connection, signature_id: UUID, action_id: int
+) -> list[tuple[int, str]]:
+    """The (target, channel) pairs that got an appeal."""
+    rows = await conn.fetch(INSERT_APPEALS, signature_id, action_id)
+    return [(row["target_id"], row["channel"]) for row in rows]
+
+
+@dataclass(frozen=True)
+class AppealTarget:
+    """Who an appeal goes to, and how they like to be written to."""
+
+    target_id: int
+    name: str
+    title: str
+    organisation: str
+    preferred_locale: str
+    salutations: dict[str, str]
+    office_hours: dict[str, Any] | None
+    time_zone: str
+    address: str
+    address_status: str
+    action_id: int
+    action_slug: str
+    action_code: str
+    default_locale: str
+    reply_to: str
+    case_id: int
+
+
+SELECT_APPEAL_TARGET = """
+SELECT t.id AS target_id, t.name, t.title, t.organisation, t.preferred_locale, t.salutations,
+       t.office_hours, t.time_zone, c.address, c.status AS address_status,
+       a.id AS action_id, a.slug AS action_slug, a.code AS action_code, a.default_locale,
+       a.reply_to, a.case_id
+FROM deliveries d
+JOIN targets t ON t.id = d.target_id
+JOIN target_contacts c ON c.id = d.contact_id
+JOIN actions a ON a.id = d.action_id
+WHERE d.id = $1
+"""
+
+
+async def get_appeal_target(conn: Connection, delivery_id: UUID) -> AppealTarget | None:
+    row = await conn.fetchrow(SELECT_APPEAL_TARGET, delivery_id)
+    return None if row is None else from_row(AppealTarget, row)
+
+
+@dataclass(frozen=True)
+class LetterText:
+    locale: str
+    subject: str
+    body: str
+
+
+# The model letter in the first of `locales` that has a published translation.
+SELECT_LETTER = """
+SELECT locale, letter_subject AS subject, letter_body AS body
+FROM action_translations
+WHERE action_id = $1 AND published AND locale = ANY($2::text[])
+ORDER BY array_position($2::text[], locale)
+LIMIT 1
+"""
+
+
+async def get_letter(conn: Connection, action_id: int, locales: list[str]) -> LetterText | None:
+    row = await conn.fetchrow(SELECT_LETTER, action_id, locales)
+    return None if row is None else from_row(LetterText, row)
+
+
+# One digest per target and channel for each action writing in digests, for the last complete
+# period (periods are aligned on multiples of their length since 1970, in UTC), when anyone
+# signed in it. A second run in the same period makes nothing new.
+INSERT_DUE_DIGESTS = """
+INSERT INTO deliveries
+    (dedup_key, kind, channel, target_id, action_id, contact_id, period_start, status)
+SELECT 'digest:' || ac.action_id || ':' || at.target_id || ':' || ac.channel || ':'
+           || extract(epoch FROM period.start)::bigint,
+       'digest', ac.channel, at.target_id, ac.action_id, contact.id, period.start, 'scheduled'
+FROM action_channels ac
+JOIN actions a ON a.id = ac.action_id AND a.status IN ('open', 'closed')
+CROSS JOIN LATERAL (
+    SELECT to_timestamp(
+               floor(extract(epoch FROM $1::timestamptz) / extract(epoch FROM ac.digest_every))
+               * extract(epoch FROM ac.digest_every)
+           ) - ac.digest_every AS start
+) period
+JOIN action_targets at ON at.action_id = ac.action_id AND at.channel = ac.channel
+JOIN LATERAL (
+    SELECT id FROM target_contacts
+    WHERE target_id = at.target_id AND channel = at.channel
+    ORDER BY status = 'ok' DESC, id
+    LIMIT 1
+) contact ON true
+WHERE ac.mode = 'digest'
+  AND EXISTS (SELECT 1 FROM signatures s
+              WHERE s.action_id = ac.action_id AND s.status = 'confirmed'
+                AND s.confirmed_at >= period.start
+                AND s.confirmed_at < period.start + ac.digest_every)
+ON CONFLICT DO NOTHING
+RETURNING target_id, channel
+"""
+
+
+async def insert_due_digests(conn: Connection, now: datetime) -> list[tuple[int, str]]:
+    """The (target, channel) pairs that got a digest."""
+    return [(row["target_id"], row["channel"]) for row in await conn.fetch(INSERT_DUE_DIGESTS, now)]
+
+
+@dataclass(frozen=True)
+class DigestPeriod:
+    start: datetime
+    end: datetime
+    csv: bool
+
+
+SELECT_DIGEST_PERIOD = """
+SELECT d.period_start AS start, d.period_start + ac.digest_every AS end,
+       ac.digest_format = 'csv' AS csv
+FROM deliveries d
+JOIN action_channels ac ON ac.action_id = d.action_id AND ac.channel = d.channel
+WHERE d.id = $1
+"""
+
+
+async def get_digest_period(conn: Connection, delivery_id: UUID) -> DigestPeriod | None:
+    row = await conn.fetchrow(SELECT_DIGEST_PERIOD, delivery_id)
+    return None if row is None else from_row(DigestPeriod, row)

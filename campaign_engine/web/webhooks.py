@@ -1,0 +1,93 @@
+"""Webhooks: Twilio's status callbacks and incoming texts, and mail forwarded by a provider.
+
+Nothing is done before the caller is known: Twilio's requests must carry a valid
+`X-Twilio-Signature` for the URL they were sent to, and forwarded mail a bearer token. Both
+may come more than once; what they record is recorded once.
+"""
+
+from __future__ import annotations
+
+import hmac
+from uuid import UUID
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from campaign_engine.domain.inbound import TextKind, receive_email, receive_text, record_text_status
+from campaign_engine.web.services import services
+
+FORBIDDEN = Response(status_code=403)
+
+
+def _signed_by_twilio(request: Request, form: dict[str, str]) -> bool:
+    settings = services(request).settings
+    if not settings.twilio_auth_token:
+        return False
+    # The URL Twilio signed is the one it was given: our public address, not the one we see
+    # behind a proxy.
+    url = f"{settings.public_base_url}{request.url.path}"
+    if request.url.query:
+        url = f"{url}?{request.url.query}"
+    signature = request.headers.get("x-twilio-signature", "")
+    return bool(RequestValidator(settings.twilio_auth_token).validate(url, form, signature))
+
+
+async def _twilio_form(request: Request) -> dict[str, str] | None:
+    form = await request.form(max_files=0, max_fields=100)
+    fields = {key: value for key, value in form.items() if isinstance(value, str)}
+    return fields if _signed_by_twilio(request, fields) else None
+
+
+async def twilio_status(request: Request) -> Response:
+    form = await _twilio_form(request)
+    if form is None:
+        return FORBIDDEN
+    try:
+        delivery_id = UUID(request.query_params.get("d", ""))
+    except ValueError:
+        return Response(status_code=204)  # not one of ours: nothing to do
+    s = services(request)
+    await record_text_status(
+        s.pool,
+        s.clock,
+        delivery_id,
+        form.get("MessageSid"),
+        form.get("MessageStatus", ""),
+        form.get("ErrorCode"),
+    )
+    return Response(status_code=204)
+
+
+async def twilio_incoming(request: Request) -> Response:
+    form = await _twilio_form(request)
+    if form is None:
+        return FORBIDDEN
+    s = services(request)
+    received = await receive_text(
+        s.pool,
+        s.tokens,
+        s.clock,
+        form.get("From", ""),
+        form.get("Body", ""),
+        form.get("MessageSid", ""),
+    )
+    answer = MessagingResponse()
+    if received.kind is TextKind.HELP:
+        with s.catalogues.activate(received.locale):
+            template = s.templates.env.get_template("sms/help.txt")
+            answer.message(
+                " ".join(template.render(organisation=s.settings.organisation_name).split())
+            )
+    return Response(str(answer), media_type="text/xml")
+
+
+async def forwarded_email(request: Request) -> Response:
+    s = services(request)
+    expected = f"Bearer {s.settings.inbound_email_token}"
+    given = request.headers.get("authorization", "")
+    if not s.settings.inbound_email_token or not hmac.compare_digest(given, expected):
+        return FORBIDDEN
+    recorded = await receive_email(s.pool, s.clock, s.settings.relay_email, await request.body())
+    return JSONResponse({"recorded": recorded}, status_code=202)
