@@ -182,11 +182,11 @@ async def add_action_target(conn: Connection, action_id: int, target_id: int, ch
 
 
 UPSERT_ACTION_CHANNEL = """
-INSERT INTO action_channels (action_id, channel, mode, digest_every, digest_format)
-VALUES ($1, $2, $3, $4, $5)
+INSERT INTO action_channels (action_id, channel, mode, digest_every, digest_format, min_per_hour)
+VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (action_id, channel) DO UPDATE
 SET mode = EXCLUDED.mode, digest_every = EXCLUDED.digest_every,
-    digest_format = EXCLUDED.digest_format
+    digest_format = EXCLUDED.digest_format, min_per_hour = EXCLUDED.min_per_hour
 """
 
 
@@ -197,5 +197,8 @@ async def set_action_channel(
     mode: str,
     digest_every: timedelta = timedelta(days=1),
     digest_format: str = "list",
+    min_per_hour: int = 60,
 ) -> None:
-    await conn.execute(UPSERT_ACTION_CHANNEL, action_id, channel, mode, digest_every, digest_format)
+    await conn.execute(
+        UPSERT_ACTION_CHANNEL, action_id, channel, mode, digest_every, digest_format, min_per_hour
+    )

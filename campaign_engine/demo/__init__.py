@@ -16,6 +16,7 @@ from campaign_engine.db import authoring
 from campaign_engine.db.pool import Connection, Pool
 
 DEMO_FILE = Path(__file__).parent / "demo.toml"
+DEMO_PACE_PER_HOUR = 3600
 
 
 def read_demo(path: Path = DEMO_FILE) -> dict[str, Any]:
@@ -88,5 +89,8 @@ async def _load_target(conn: Connection, action_id: int, target: dict[str, Any])
     address = target["email"] if channel == "email" else target["phone"]
     await authoring.add_target_contact(conn, target_id, channel, address)
     await authoring.add_action_target(conn, action_id, target_id, channel)
-    # One appeal per confirmed signature: a newcomer sees theirs go out within seconds.
-    await authoring.set_action_channel(conn, action_id, channel, "per_signature")
+    # One appeal per confirmed signature, as fast as one a second: a newcomer trying the
+    # demo again and again sees each of theirs go out within seconds.
+    await authoring.set_action_channel(
+        conn, action_id, channel, "per_signature", min_per_hour=DEMO_PACE_PER_HOUR
+    )
