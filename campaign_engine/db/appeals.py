@@ -9,16 +9,18 @@ from uuid import UUID
 
 from campaign_engine.db.pool import Connection, from_row
 
-# One appeal per target and channel the action writes to one by one, addressed to the target's
-# first working address on that channel (or, lacking one, to its first: the appeal is then
-# recorded as undeliverable, so every signature accounts for every target). An action with no
-# channel settings writes per signature.
-INSERT_APPEALS = """
+# The appeals confirmed signatures of an action ($1) should have: one per target and channel
+# the action writes to one by one, addressed to the target's first working address on that
+# channel (or, lacking one, to its first: the appeal is then recorded as undeliverable, so every
+# signature accounts for every target). An action with no channel settings writes per
+# signature. Existing appeals are left alone.
+_APPEALS = """
 INSERT INTO deliveries
     (dedup_key, kind, channel, signature_id, target_id, action_id, contact_id, status)
-SELECT 'appeal:' || $1::uuid::text || ':' || at.target_id || ':' || at.channel,
-       'appeal', at.channel, $1::uuid, at.target_id, at.action_id, contact.id, 'scheduled'
-FROM action_targets at
+SELECT 'appeal:' || s.id || ':' || at.target_id || ':' || at.channel,
+       'appeal', at.channel, s.id, at.target_id, at.action_id, contact.id, 'scheduled'
+FROM signatures s
+JOIN action_targets at ON at.action_id = s.action_id
 LEFT JOIN action_channels ac ON ac.action_id = at.action_id AND ac.channel = at.channel
 JOIN LATERAL (
     SELECT id FROM target_contacts
@@ -26,7 +28,12 @@ JOIN LATERAL (
     ORDER BY status = 'ok' DESC, id
     LIMIT 1
 ) contact ON true
-WHERE at.action_id = $2 AND coalesce(ac.mode, 'per_signature') = 'per_signature'
+WHERE s.action_id = $1 AND s.status = 'confirmed'
+  AND coalesce(ac.mode, 'per_signature') = 'per_signature'
+"""
+
+INSERT_APPEALS = f"""
+{_APPEALS} AND s.id = $2
 ON CONFLICT DO NOTHING
 RETURNING target_id, channel
 """
@@ -35,9 +42,22 @@ RETURNING target_id, channel
 async def insert_appeals(
     conn: Connection, signature_id: UUID, action_id: int
 ) -> list[tuple[int, str]]:
-    """The (target, channel) pairs that got an appeal."""
-    rows = await conn.fetch(INSERT_APPEALS, signature_id, action_id)
+    """The appeals of one confirmed signature; returns the (target, channel) pairs made."""
+    rows = await conn.fetch(INSERT_APPEALS, action_id, signature_id)
     return [(row["target_id"], row["channel"]) for row in rows]
+
+
+# For a target added after people signed, or signatures made in bulk.
+INSERT_MISSING_APPEALS = f"""
+{_APPEALS}
+ON CONFLICT DO NOTHING
+"""
+
+
+async def insert_missing_appeals(conn: Connection, action_id: int) -> int:
+    """Every appeal the action's confirmed signatures lack; returns how many were made."""
+    result = await conn.execute(INSERT_MISSING_APPEALS, action_id)
+    return int(result.split()[-1])
 
 
 @dataclass(frozen=True)

@@ -139,3 +139,27 @@ SELECT_OPTED_OUT = "SELECT EXISTS (SELECT 1 FROM sms_opt_outs WHERE phone_key = 
 
 async def is_opted_out(conn: Connection, phone_key: bytes) -> bool:
     return bool(await conn.fetchval(SELECT_OPTED_OUT, phone_key))
+
+
+# Made-up confirmed signers, in one statement: for the benchmark's fan-out, which needs tens of
+# thousands of them in seconds. Addresses are at example.org and carry `batch`.
+INSERT_SYNTHETIC_SIGNERS = """
+WITH new_supporters AS (
+    INSERT INTO supporters (email, email_canonical, locale)
+    SELECT 'signer' || n || '@example.org', 'signer' || n || '.' || $3 || '@example.org', 'en'
+    FROM generate_series(1, $2) AS n
+    RETURNING id
+), new_signatures AS (
+    INSERT INTO signatures (action_id, supporter_id, locale, country, status, confirmed_at)
+    SELECT $1, id, 'en', 'GB', 'confirmed', now() FROM new_supporters
+    RETURNING id
+)
+INSERT INTO signer_details (signature_id, name)
+SELECT id, 'Bench Signer' FROM new_signatures
+"""
+
+
+async def insert_synthetic_signers(
+    conn: Connection, action_id: int, count: int, batch: str
+) -> None:
+    await conn.execute(INSERT_SYNTHETIC_SIGNERS, action_id, count, batch)

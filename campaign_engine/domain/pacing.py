@@ -35,6 +35,9 @@ DEFAULT_MIN_PER_HOUR = 60
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 DUE_BATCH = 100
+# How late a pacer may run and still keep its schedule (it runs every second); later than
+# that, or later than a whole interval, is a gap.
+LATE = timedelta(seconds=2)
 UNLIMITED = 10**9
 
 
@@ -69,7 +72,7 @@ def plan(inputs: PacingInputs, last_slot: datetime | None, now: datetime) -> Pla
         return Plan(0, last_slot, capped_until)
     interval = release_interval(inputs, schedule, now)
     slot = now if last_slot is None else last_slot + interval
-    if slot < now - interval:  # back after a gap: start from now, no catching up
+    if slot < now - max(interval, LATE):  # back after a gap: start from now, no catching up
         slot = now
     room = min(
         inputs.held,

@@ -1,7 +1,6 @@
-"""`campaign-engine bench`: the signing path under a fixed arrival rate, on a stack of its own.
+"""The signing benchmark: the signing path under a fixed arrival rate, on a stack of its own.
 
-It starts what `make dev` starts (embedded PostgreSQL and Valkey, an SMTP sink), then the web
-app (`serve`, N processes) and a `worker`, each in a process of its own, as in production. It
+It starts the web app (`serve`, N processes) and a `worker`, each in a process of its own. It
 sends signatures to the JSON API at a constant rate for a fixed time, whether or not earlier
 ones have been answered (an open loop: a slow server cannot slow the load down and hide its
 own queueing), and measures each latency from the moment the request was due. Then it checks
@@ -16,25 +15,17 @@ from __future__ import annotations
 import asyncio
 import os
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import aiohttp
 
-from campaign_engine.db import authoring
-from campaign_engine.db.migrate import migrate
-from campaign_engine.db.pool import Pool, create_pool
-from campaign_engine.devmail import DevSmtpServer, free_port
-from campaign_engine.embedded import EmbeddedServers
+from campaign_engine.bench.stack import SLUG, BenchStack, prepare
+from campaign_engine.db.pool import create_pool
+from campaign_engine.devmail import free_port
 
-SLUG = "bench"
 SIGNATURE_PATH = f"/api/v1/actions/{SLUG}/signatures"
 COUNT_SIGNATURES = """
 SELECT count(*) FROM signatures s JOIN actions a ON a.id = s.action_id WHERE a.slug = $1
@@ -63,90 +54,23 @@ class Results:
         return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] if ordered else 0.0
 
 
-def run_bench(rate: int, duration: int, web_processes: int) -> int:
-    with tempfile.TemporaryDirectory(prefix="campaign-engine-bench-") as folder:
-        data = Path(folder)
-        servers = EmbeddedServers()
-        mailbox = DevSmtpServer(data / "mailbox")
-        processes: list[subprocess.Popen[bytes]] = []
-        try:
-            environ = {
-                **os.environ,
-                "ENVIRONMENT": "test",
-                "DATA_DIR": str(data),
-                "DATABASE_URL": servers.start_postgres(data / "postgres", throwaway=True),
-                "REDIS_URL": servers.start_valkey(data / "valkey", throwaway=True),
-                "SMTP_URL": mailbox.start(),
-                "SECRET_KEY": uuid.uuid4().hex + uuid.uuid4().hex,
-                "LOG_LEVEL": "WARNING",
-            }
-            asyncio.run(_prepare(environ["DATABASE_URL"]))
-            port = free_port()
-            command = [sys.executable, "-m", "campaign_engine"]
-            serve = ["serve", "--port", str(port), "--workers", str(web_processes)]
-            for arguments in (serve, ["worker"]):
-                processes.append(
-                    subprocess.Popen([*command, *arguments], env=environ)  # noqa: S603
-                )
-            return asyncio.run(
-                _measure(
-                    f"http://127.0.0.1:{port}",
-                    environ["DATABASE_URL"],
-                    rate,
-                    duration,
-                    web_processes,
-                )
-            )
-        finally:
-            for process in processes:
-                process.terminate()
-            for process in processes:
-                process.wait(timeout=30)
-            mailbox.stop()
-            servers.stop()
+def run_signing(rate: int, duration: int, web_processes: int) -> int:
+    with BenchStack() as stack:
+        asyncio.run(_prepare(stack))
+        port = free_port()
+        stack.start("serve", "--port", str(port), "--workers", str(web_processes))
+        stack.start("worker")
+        return asyncio.run(
+            _measure(f"http://127.0.0.1:{port}", stack.database_url, rate, duration, web_processes)
+        )
 
 
-async def _prepare(database_url: str) -> None:
-    pool = await create_pool(database_url, max_size=2)
+async def _prepare(stack: BenchStack) -> None:
+    pool = await stack.pool()
     try:
-        async with pool.acquire() as conn:
-            await migrate(conn)
-            await _create_bench_action(pool)
+        await prepare(pool)
     finally:
         await pool.close()
-
-
-async def _create_bench_action(pool: Pool) -> None:
-    text = {
-        "title": "Benchmark action",
-        "person": "Nobody",
-        "summary": "Signatures for the benchmark.",
-        "body": "Benchmark.",
-        "letter_subject": "Benchmark",
-        "letter_body": "Benchmark.",
-        "share_text": "Benchmark.",
-    }
-    async with pool.acquire() as conn, conn.transaction():
-        case_id = await authoring.upsert_case(
-            conn,
-            slug="bench",
-            country=None,
-            risk_category="other",
-            status="open",
-            default_locale="en",
-        )
-        await authoring.upsert_case_translation(conn, case_id, "en", text)
-        action_id = await authoring.upsert_action(
-            conn,
-            case_id=case_id,
-            slug=SLUG,
-            code="UA 0/00",
-            status="open",
-            deadline=datetime.now(UTC) + timedelta(days=1),
-            goal=0,
-            default_locale="en",
-        )
-        await authoring.upsert_action_translation(conn, action_id, "en", text, published=True)
 
 
 async def _measure(base: str, database_url: str, rate: int, duration: int, web: int) -> int:

@@ -1,0 +1,111 @@
+"""A stack of its own for each benchmark: embedded PostgreSQL and Valkey, the fast SMTP sink,
+and the product's own commands in processes of their own, as in production."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+
+from campaign_engine.bench.sink import SmtpSink
+from campaign_engine.db import authoring
+from campaign_engine.db.migrate import migrate
+from campaign_engine.db.pool import Pool, create_pool
+from campaign_engine.devmail import free_port
+from campaign_engine.embedded import EmbeddedServers
+
+SLUG = "bench"
+BENCH_TEXT = {
+    "title": "Benchmark action",
+    "person": "Nobody",
+    "summary": "Signatures for the benchmark.",
+    "body": "A benchmark letter.\n\nIt has two paragraphs, like a short real one.",
+    "letter_subject": "Benchmark appeal",
+    "letter_body": "Please release the person at once.\n\nThey are held for their work.",
+    "share_text": "Benchmark.",
+}
+
+
+class BenchStack:
+    def __init__(self) -> None:
+        self._folder = tempfile.TemporaryDirectory(prefix="campaign-engine-bench-")
+        self.data = Path(self._folder.name)
+        self._servers = EmbeddedServers()
+        self.sink = SmtpSink(free_port())
+        self._processes: list[subprocess.Popen[bytes]] = []
+        self.environ: dict[str, str] = {}
+
+    def __enter__(self) -> BenchStack:
+        self.sink.start()
+        self.environ = {
+            **os.environ,
+            "ENVIRONMENT": "test",
+            "DATA_DIR": str(self.data),
+            "DATABASE_URL": self._servers.start_postgres(self.data / "postgres", throwaway=True),
+            "REDIS_URL": self._servers.start_valkey(self.data / "valkey", throwaway=True),
+            "SMTP_URL": self.sink.url,
+            "SECRET_KEY": uuid.uuid4().hex + uuid.uuid4().hex,
+            "EMAIL_FROM": "Bench <bench@example.org>",
+            "LOG_LEVEL": "WARNING",
+        }
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        for process in self._processes:
+            process.terminate()
+        for process in self._processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.sink.stop()
+        self._servers.stop()
+        self._folder.cleanup()
+
+    @property
+    def database_url(self) -> str:
+        return self.environ["DATABASE_URL"]
+
+    def start(self, *arguments: str) -> None:
+        """`campaign-engine <arguments>`, against this stack."""
+        self._processes.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "campaign_engine", *arguments], env=self.environ
+            )
+        )
+
+    async def pool(self) -> Pool:
+        return await create_pool(self.database_url, max_size=4)
+
+
+async def prepare(pool: Pool) -> int:
+    """The migrated schema and the benchmark's action; returns the action's id."""
+    async with pool.acquire() as conn:
+        await migrate(conn)
+    async with pool.acquire() as conn, conn.transaction():
+        case_id = await authoring.upsert_case(
+            conn, slug=SLUG, country=None, risk_category="other", status="open", default_locale="en"
+        )
+        await authoring.upsert_case_translation(conn, case_id, "en", BENCH_TEXT)
+        action_id = await authoring.upsert_action(
+            conn,
+            case_id=case_id,
+            slug=SLUG,
+            code="UA 0/00",
+            status="open",
+            deadline=datetime.now(UTC) + timedelta(days=1),
+            goal=0,
+            default_locale="en",
+        )
+        await authoring.upsert_action_translation(conn, action_id, "en", BENCH_TEXT, published=True)
+    return action_id
