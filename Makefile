@@ -38,7 +38,7 @@ format: $(VENV)/.installed-test
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## make bench: the signing benchmark, on a stack of its own.
+## make bench: the benchmarks (signing, fan-out, pacing), each on a stack of its own.
 bench: $(VENV)/.installed-dev
 	$(BIN)/campaign-engine bench
 

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import Any
 from uuid import UUID
@@ -13,6 +12,7 @@ from campaign_engine.countries import country_name
 from campaign_engine.domain.appeals import AppealLetter
 from campaign_engine.domain.digests import DigestLetter
 from campaign_engine.emails import MessageTemplates, address, build_email, message_id
+from campaign_engine.mime import Attachment, OutgoingEmail
 from campaign_engine.senders.sms import Sms
 from campaign_engine.settings import Settings
 from campaign_engine.sms_text import fits
@@ -47,7 +47,7 @@ def _context(letter: AppealLetter, settings: Settings) -> dict[str, Any]:
 
 def compose_appeal_email(
     templates: MessageTemplates, settings: Settings, letter: AppealLetter
-) -> EmailMessage:
+) -> OutgoingEmail:
     rendered = templates.email("appeal", letter.locale, _context(letter, settings))
     assert rendered.sender_name is not None, "templates/email/appeal/from.txt names the sender"
     reply_to = (
@@ -103,10 +103,10 @@ def _digest_context(letter: DigestLetter, settings: Settings) -> dict[str, Any]:
 
 def compose_digest_email(
     templates: MessageTemplates, settings: Settings, letter: DigestLetter
-) -> EmailMessage:
+) -> OutgoingEmail:
     context = _digest_context(letter, settings)
     rendered = templates.email("digest", letter.locale, context)
-    message = build_email(
+    return build_email(
         rendered,
         sender=address(settings.organisation_name, parseaddr(settings.email_from)[1]),
         to=address(letter.to_name, letter.to_address),
@@ -114,17 +114,17 @@ def compose_digest_email(
         message_id=message_id(letter.delivery_id, settings.email_from),
         locale=letter.locale,
         automatic=False,
+        attachments=_signers_csv(templates, letter, context) if letter.as_csv else (),
     )
-    if letter.as_csv:
-        header = templates.line("email/digest/csv-header.txt", letter.locale, context).split("|")
-        rows = [(name, country) for name, country in context["names"]]
-        message.add_attachment(
-            csv_bytes(header, rows),
-            maintype="text",
-            subtype="csv",
-            filename=f"{letter.action_code.replace(' ', '-').replace('/', '-')}.csv",
-        )
-    return message
+
+
+def _signers_csv(
+    templates: MessageTemplates, letter: DigestLetter, context: dict[str, Any]
+) -> tuple[Attachment]:
+    header = templates.line("email/digest/csv-header.txt", letter.locale, context).split("|")
+    rows = [(name, country) for name, country in context["names"]]
+    filename = f"{letter.action_code.replace(' ', '-').replace('/', '-')}.csv"
+    return (Attachment(filename, "text/csv", csv_bytes(header, rows)),)
 
 
 def compose_digest_sms(

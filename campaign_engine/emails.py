@@ -10,8 +10,6 @@ import unicodedata
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from email.headerregistry import Address
-from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from typing import Any
 from uuid import UUID
@@ -19,6 +17,7 @@ from uuid import UUID
 from jinja2 import Environment
 
 from campaign_engine.i18n import SOURCE_LOCALE, Catalogues, is_supported, text_direction
+from campaign_engine.mime import Attachment, Content, Mailbox, OutgoingEmail, write_message
 from campaign_engine.templating import one_line
 
 
@@ -84,32 +83,31 @@ def safe_display_name(name: str) -> str:
 def build_email(
     rendered: RenderedEmail,
     *,
-    sender: Address,
-    to: Address,
+    sender: Mailbox,
+    to: Mailbox,
     message_id: str,
     locale: str,
     reply_to: str | None = None,
     automatic: bool = True,
-) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = to
+    attachments: tuple[Attachment, ...] = (),
+) -> OutgoingEmail:
+    headers: list[tuple[str, str | Mailbox]] = [("From", sender), ("To", to)]
     if reply_to:
-        message["Reply-To"] = reply_to
-    message["Subject"] = rendered.subject
-    message["Date"] = formatdate(usegmt=True)
-    message["Message-ID"] = message_id
+        headers.append(("Reply-To", Mailbox("", reply_to)))
+    headers += [
+        ("Subject", rendered.subject),
+        ("Date", formatdate(usegmt=True)),
+        ("Message-ID", message_id),
+        ("Content-Language", locale),
+    ]
     if automatic:
         # Tells mail servers and vacation responders that no human wrote this: no
         # auto-replies. An appeal is a person's letter, so it says no such thing.
-        message["Auto-Submitted"] = "auto-generated"
-    message.set_content(rendered.text)
-    message.add_alternative(rendered.html, subtype="html")
-    # After the content: setting content clears every Content-* header set before it.
-    message["Content-Language"] = locale
-    return message
+        headers.append(("Auto-Submitted", "auto-generated"))
+    content = Content(rendered.text, rendered.html, attachments)
+    return write_message(headers, content, sender=sender.email, to=to.email)
 
 
-def address(name: str, email: str) -> Address:
+def address(name: str, email: str) -> Mailbox:
     """A header address whose name cannot break out of its header."""
-    return Address(display_name=safe_display_name(name), addr_spec=email)
+    return Mailbox(name=safe_display_name(name), email=email)

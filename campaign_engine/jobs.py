@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -19,7 +20,9 @@ from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
 
-SEND_DELIVERY = "send_delivery"
+SEND_DELIVERIES = "send_deliveries"
+# Deliveries rung for together go to one job: a fan-out of thousands costs tens of jobs.
+BATCH = 100
 
 
 def serialize(job: dict[str, Any]) -> bytes:
@@ -45,12 +48,10 @@ async def connect(url: str) -> ArqRedis:
     )
 
 
-def delivery_job_id(delivery_id: UUID, attempt: int, round_: str = "") -> str:
+def delivery_job_id(delivery_id: UUID, attempt: int) -> str:
     # One id per attempt: a repeat ring for the same attempt is dropped by arq, and a retry
-    # (a new attempt) is never mistaken for a job that already ran. The sweeper adds its round:
-    # the job it rings again for may be stuck in a dead worker's hands, where arq keeps it
-    # for the worker's longest timeout before anyone may run it.
-    return f"delivery:{delivery_id}:{attempt}{':' + round_ if round_ else ''}"
+    # (a new attempt) is never mistaken for a job that already ran.
+    return f"delivery:{delivery_id}:{attempt}"
 
 
 class JobQueue:
@@ -63,18 +64,31 @@ class JobQueue:
         attempt: int,
         *,
         not_before: datetime | None = None,
-        round_: str = "",
     ) -> None:
         """Ask a worker to send a delivery; call only after the transaction that made it."""
+        await self._enqueue([delivery_id], delivery_job_id(delivery_id, attempt), not_before)
+
+    async def wake_deliveries(self, delivery_ids: list[UUID]) -> None:
+        """Ask workers to send many deliveries, a batch to a job; after the transaction."""
+        for start in range(0, len(delivery_ids), BATCH):
+            # A fresh job id every time: the sweeper's ring must not be dropped as a repeat
+            # of a job stuck in a dead worker's hands, which arq keeps for the worker's
+            # longest timeout before anyone may run it.
+            job_id = f"deliveries:{uuid.uuid4().hex}"
+            await self._enqueue(delivery_ids[start : start + BATCH], job_id, None)
+
+    async def _enqueue(
+        self, delivery_ids: list[UUID], job_id: str, not_before: datetime | None
+    ) -> None:
         try:
             await self._redis.enqueue_job(
-                SEND_DELIVERY,
-                str(delivery_id),
-                _job_id=delivery_job_id(delivery_id, attempt, round_),
+                SEND_DELIVERIES,
+                [str(delivery_id) for delivery_id in delivery_ids],
+                _job_id=job_id,
                 _defer_until=not_before,
             )
         except (RedisError, OSError) as error:
-            log.warning("queue unavailable, the sweeper will send %s: %r", delivery_id, error)
+            log.warning("queue unavailable, the sweeper will send %d: %r", len(delivery_ids), error)
 
     async def ping(self) -> bool:
         try:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from email.message import EmailMessage
 from email.utils import parseaddr
 
 from campaign_engine.emails import MessageTemplates, address, build_email, message_id
+from campaign_engine.mime import OutgoingEmail
 from campaign_engine.models import Delivery, DeliveryKind, SupporterMessageContext
 from campaign_engine.settings import Settings
 from campaign_engine.tokens import Tokens
@@ -22,7 +22,7 @@ def compose_supporter_email(
     tokens: Tokens,
     delivery: Delivery,
     signer: SupporterMessageContext,
-) -> EmailMessage:
+) -> OutgoingEmail:
     base = settings.public_base_url
     context = {
         "name": signer.name,

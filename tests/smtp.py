@@ -17,8 +17,10 @@ from campaign_engine.devmail import free_port
 
 # What the server does with the next messages, in order: "accept", a reply such as
 # "451 4.3.0 Try again later", "take-and-hang-up" (keep the message, close before replying),
-# or "stall" (say nothing for a long while).
+# "accept-then-hang-up" (keep the message, reply, then close the idle connection, as servers
+# do with connections left open too long), or "stall" (say nothing for a long while).
 TAKE_AND_HANG_UP = "take-and-hang-up"
+ACCEPT_THEN_HANG_UP = "accept-then-hang-up"
 STALL = "stall"
 
 
@@ -26,6 +28,7 @@ STALL = "stall"
 class Received:
     envelope_to: list[str]
     message: EmailMessage
+    peer: Any  # the client's end of the connection it came on
 
 
 @dataclass
@@ -64,16 +67,20 @@ class RecordingHandler:
         if action == STALL:
             await asyncio.sleep(5)
             return "250 OK"
-        if action not in ("accept", TAKE_AND_HANG_UP):
+        if action not in ("accept", TAKE_AND_HANG_UP, ACCEPT_THEN_HANG_UP):
             return action
         assert isinstance(envelope.content, bytes)
         message = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(message, EmailMessage)
         with self._lock:
-            self.received.append(Received([str(to) for to in envelope.rcpt_tos], message))
+            self.received.append(
+                Received([str(to) for to in envelope.rcpt_tos], message, session.peer)
+            )
+        assert isinstance(server.transport, asyncio.Transport)
         if action == TAKE_AND_HANG_UP:
-            assert isinstance(server.transport, asyncio.Transport)
             server.transport.abort()
+        if action == ACCEPT_THEN_HANG_UP:
+            asyncio.get_running_loop().call_later(0.05, server.transport.close)
         return "250 OK"
 
     def reset(self) -> None:
@@ -82,6 +89,11 @@ class RecordingHandler:
             self.script.clear()
             self.sender_script.clear()
             self.recipient_script.clear()
+
+    def peers(self) -> list[Any]:
+        """The connection each message came on, oldest first."""
+        with self._lock:
+            return [r.peer for r in self.received]
 
     def to(self, address: str) -> list[EmailMessage]:
         """Messages received for one address, oldest first."""

@@ -17,7 +17,8 @@ from campaign_engine.domain.deliveries import (
     LEASE,
     MAX_ATTEMPTS,
     claim_delivery,
-    record_send_result,
+    hand_back,
+    record_send_results,
     retry_delay,
 )
 from campaign_engine.models import SendOutcome, SendResult
@@ -138,6 +139,32 @@ async def test_a_send_cut_short_by_a_dead_worker_is_taken_up_after_its_lease(
     }
 
 
+async def test_a_row_handed_back_untried_is_sent_without_losing_an_attempt(
+    client: httpx.AsyncClient,
+    pool: Pool,
+    smtp: RecordingHandler,
+    drain: Drain,
+    settings: Settings,
+) -> None:
+    """A worker whose sending slots were all busy gives back what it claimed: the row is
+    claimable at once, and its attempt is not counted against it."""
+    email, delivery_id = await sign_someone(client, pool)
+    claimed = await claim_delivery(pool, SystemClock(), delivery_id)
+    assert claimed is not None
+    assert settings.redis_url is not None
+    redis = await jobs.connect(settings.redis_url)
+    await hand_back(pool, jobs.JobQueue(redis), SystemClock(), [claimed])
+    await redis.aclose()
+    assert await delivery_row(pool, delivery_id) == {
+        "status": "sending",
+        "attempts": 0,
+        "last_error": None,
+    }
+    await drain()
+    assert len(smtp.to(email)) == 1
+    assert (await delivery_row(pool, delivery_id))["attempts"] == 1
+
+
 async def test_a_delivery_that_never_succeeds_stops_after_the_last_attempt(
     client: httpx.AsyncClient, pool: Pool, smtp: RecordingHandler, drain: Drain
 ) -> None:
@@ -177,7 +204,7 @@ async def test_the_queue_holds_ids_only(
             assert email.encode() not in blob
             assert b"Ana" not in blob
     job = await redis_client.get(f"arq:job:delivery:{delivery_id}:0")
-    assert json.loads(job)["a"] == [str(delivery_id)], "the job is JSON, and carries the id"
+    assert json.loads(job)["a"] == [[str(delivery_id)]], "the job is JSON, and carries ids"
 
 
 async def test_a_refused_sender_waits_for_someone_to_fix_the_account(
@@ -209,9 +236,9 @@ async def test_a_worker_whose_lease_ran_out_records_nothing(
     redis = await jobs.connect(settings.redis_url)
     queue = jobs.JobQueue(redis)
     clock = SystemClock()
-    await record_send_result(pool, queue, clock, fast, SendResult(SendOutcome.SENT, "250"))
+    await record_send_results(pool, queue, clock, [(fast, SendResult(SendOutcome.SENT, "250"))])
     late = SendResult(SendOutcome.TEMPORARY, "SMTP 451")
-    await record_send_result(pool, queue, clock, slow, late)
+    await record_send_results(pool, queue, clock, [(slow, late)])
     await redis.aclose()
     assert await delivery_row(pool, delivery_id) == {
         "status": "sent",

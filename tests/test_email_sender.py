@@ -2,27 +2,37 @@
 
 from __future__ import annotations
 
-from email.message import EmailMessage
+import asyncio
+from collections.abc import AsyncIterator
 
 import pytest
 
+from campaign_engine.mime import Content, Mailbox, OutgoingEmail, write_message
 from campaign_engine.models import SendOutcome
 from campaign_engine.senders.email import SmtpMailer, SmtpServer
-from tests.smtp import STALL, TAKE_AND_HANG_UP, RecordingHandler, SmtpTestServer
+from tests.smtp import (
+    ACCEPT_THEN_HANG_UP,
+    STALL,
+    TAKE_AND_HANG_UP,
+    RecordingHandler,
+    SmtpTestServer,
+)
 
 
-def message(to: str = "ana@example.org") -> EmailMessage:
-    mail = EmailMessage()
-    mail["From"] = "Urgent Actions <actions@example.org>"
-    mail["To"] = to
-    mail["Subject"] = "Confirme tu firma"
-    mail.set_content("Hola, Ana: ¿confirmas?")
-    return mail
+def message(to: str = "ana@example.org") -> OutgoingEmail:
+    return write_message(
+        [("From", Mailbox("Urgent Actions", "actions@example.org")), ("To", Mailbox("", to))],
+        Content("Hola, Ana: ¿confirmas?", "<p>Hola, Ana: ¿confirmas?</p>"),
+        sender="actions@example.org",
+        to=to,
+    )
 
 
 @pytest.fixture
-def mailer(smtp_server: SmtpTestServer) -> SmtpMailer:
-    return SmtpMailer(SmtpServer.from_url(smtp_server.url), step_timeout=2, send_timeout=1)
+async def mailer(smtp_server: SmtpTestServer) -> AsyncIterator[SmtpMailer]:
+    mailer = SmtpMailer(SmtpServer.from_url(smtp_server.url), step_timeout=2, send_timeout=1)
+    yield mailer
+    await mailer.close()
 
 
 @pytest.mark.parametrize(
@@ -51,6 +61,44 @@ async def test_a_refused_sender_is_temporary(mailer: SmtpMailer, smtp: Recording
     smtp.sender_script.append("530 5.7.0 Authentication required")
     result = await mailer.send(message())
     assert (result.outcome, result.detail) == (SendOutcome.TEMPORARY, "SMTP 530 at sender")
+
+
+async def test_one_connection_carries_many_messages(
+    mailer: SmtpMailer, smtp: RecordingHandler
+) -> None:
+    for n in range(3):
+        assert (await mailer.send(message(f"official{n}@example.org"))).outcome is SendOutcome.SENT
+    assert len(set(smtp.peers())) == 1
+
+
+async def test_a_kept_connection_the_server_closed_is_replaced(
+    mailer: SmtpMailer, smtp: RecordingHandler
+) -> None:
+    smtp.script.append(ACCEPT_THEN_HANG_UP)
+    assert (await mailer.send(message())).outcome is SendOutcome.SENT
+    await asyncio.sleep(0.2)  # the server hangs up
+    assert (await mailer.send(message())).outcome is SendOutcome.SENT
+    assert len(set(smtp.peers())) == 2
+
+
+async def test_a_kept_connection_refused_with_421_is_replaced(
+    mailer: SmtpMailer, smtp: RecordingHandler
+) -> None:
+    """421 is how a server says it is closing this connection; the message itself was never
+    offered, so a new connection tries it at once."""
+    assert (await mailer.send(message())).outcome is SendOutcome.SENT
+    smtp.sender_script.append("421 4.7.0 Too many messages on this connection")
+    assert (await mailer.send(message())).outcome is SendOutcome.SENT
+    assert len(smtp.peers()) == len(set(smtp.peers())) == 2
+
+
+async def test_a_new_connection_refused_with_421_waits(
+    mailer: SmtpMailer, smtp: RecordingHandler
+) -> None:
+    smtp.sender_script.append("421 4.7.0 Try again later")
+    result = await mailer.send(message())
+    assert (result.outcome, result.detail) == (SendOutcome.TEMPORARY, "SMTP 421 at sender")
+    assert smtp.peers() == []
 
 
 async def test_no_server_is_temporary() -> None:

@@ -41,7 +41,7 @@ async def test_a_whole_journey_logs_nothing_personal(
     assert confirm.rsplit("/", 1)[1].lower() not in logged
     for secret in (email, "canary", "birdsong", phone, "612345678", "broken@"):
         assert secret.lower() not in logged, f"{secret!r} reached the logs"
-    assert any("send_delivery" in record.getMessage() for record in caplog.records)
+    assert any("send_deliveries" in record.getMessage() for record in caplog.records)
 
 
 async def test_a_path_cannot_forge_a_log_line(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -28,6 +29,7 @@ class WorkerServices:
     tokens: Tokens
     clock: Clock
     retry_delay: Callable[[int], timedelta]  # attempt number -> how long until the next one
+    send_slots: asyncio.Semaphore  # sends in flight at once, across all of this worker's jobs
 
 
 def services(ctx: dict[str, Any]) -> WorkerServices:

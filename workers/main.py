@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -22,12 +23,16 @@ from campaign_engine.settings import Settings
 from campaign_engine.templating import create_environment
 from campaign_engine.tokens import Tokens
 from workers.context import WorkerServices
-from workers.deliveries import send_delivery
+from workers.deliveries import send_deliveries
 from workers.sweeper import make_digests, pace_appeals, sweep_outbox
 
-# Longer than a send may take; arq treats a timeout as a final failure, so it must never be
-# the thing that ends a send (the outbox lease and the sweeper handle a stuck one).
+# Longer than a batch may take (its sends start within 15 s and end within 40 s); arq treats
+# a timeout as a final failure, so it must never be the thing that ends a send (the outbox
+# lease and the sweeper handle a stuck one).
 JOB_TIMEOUT_SECONDS = 90
+# Sends in flight at once per worker process: as many connections to the mail relay (each
+# kept for the next message) or requests to Twilio. Past this, rows wait their turn.
+SEND_SLOTS = 16
 SWEEP_EVERY_SECONDS = {0, 15, 30, 45}
 EVERY_SECOND = set(range(60))
 
@@ -87,15 +92,17 @@ def create_worker(
             tokens=Tokens(settings.secret_key),
             clock=clock or SystemClock(),
             retry_delay=retry_delay,
+            send_slots=asyncio.Semaphore(SEND_SLOTS),
         )
 
     async def shutdown(ctx: dict[str, Any]) -> None:
         if "services" in ctx:
             await ctx["services"].pool.close()
             await ctx["services"].texter.close()
+            await ctx["services"].mailer.close()
 
     return Worker(
-        functions=[func(send_delivery, name=jobs.SEND_DELIVERY, timeout=JOB_TIMEOUT_SECONDS)],
+        functions=[func(send_deliveries, name=jobs.SEND_DELIVERIES, timeout=JOB_TIMEOUT_SECONDS)],
         cron_jobs=PRODUCTION_CRONS if crons is None else crons,
         on_startup=startup,
         on_shutdown=shutdown,

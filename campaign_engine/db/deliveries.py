@@ -48,40 +48,58 @@ async def get_supporter_email_history(
 
 # Claimable: waiting and due, or "sending" under a lease that ran out (its worker died); and
 # never while its action is paused.
-CLAIM_DELIVERY = """
+CLAIM_DELIVERIES = """
 UPDATE deliveries d
 SET status = 'sending', attempts = attempts + 1, lease_until = $3::timestamptz + $2::interval
-WHERE id = $1
+WHERE id = ANY($1::uuid[])
   AND ((status IN ('pending', 'retry', 'ambiguous') AND next_attempt_at <= $3)
-       OR (status = 'sending' AND lease_until < $3))
+       OR (status = 'sending' AND lease_until <= $3))
   AND NOT EXISTS (SELECT 1 FROM actions a WHERE a.id = d.action_id AND a.delivery_paused)
 RETURNING id, kind, channel, signature_id, target_id, action_id, contact_id, attempts
 """
 
 
-async def claim_delivery(
-    conn: Connection, delivery_id: UUID, lease: timedelta, now: datetime
-) -> Delivery | None:
-    row = await conn.fetchrow(CLAIM_DELIVERY, delivery_id, lease, now)
-    if row is None:
-        return None
-    return from_row(Delivery, row, kind=DeliveryKind(row["kind"]))
+async def claim_deliveries(
+    conn: Connection, delivery_ids: list[UUID], lease: timedelta, now: datetime
+) -> list[Delivery]:
+    rows = await conn.fetch(CLAIM_DELIVERIES, delivery_ids, lease, now)
+    return [from_row(Delivery, row, kind=DeliveryKind(row["kind"])) for row in rows]
 
 
 # Every record below is fenced by the attempt it concerns: a worker whose lease ran out (and
 # whose row another worker has since taken) records nothing, and so overwrites nothing.
 MARK_SENT = """
-UPDATE deliveries
-SET status = 'sent', sent_at = $3, provider_id = $4, lease_until = NULL, last_error = NULL
-WHERE id = $1 AND status = 'sending' AND attempts = $2
-RETURNING id
+UPDATE deliveries d
+SET status = 'sent', sent_at = $4, provider_id = sent.provider_id, lease_until = NULL,
+    last_error = NULL
+FROM unnest($1::uuid[], $2::int[], $3::text[]) AS sent(id, attempt, provider_id)
+WHERE d.id = sent.id AND d.status = 'sending' AND d.attempts = sent.attempt
+RETURNING d.id
 """
 
 
 async def mark_sent(
-    conn: Connection, delivery_id: UUID, attempt: int, at: datetime, provider_id: str | None
-) -> bool:
-    return await conn.fetchval(MARK_SENT, delivery_id, attempt, at, provider_id) is not None
+    conn: Connection, sent: list[tuple[UUID, int, str | None]], at: datetime
+) -> set[UUID]:
+    """Record many sends at once, given (delivery, attempt, provider id); returns those
+    recorded."""
+    ids, attempts, provider_ids = (list(column) for column in zip(*sent, strict=True))
+    return {row["id"] for row in await conn.fetch(MARK_SENT, ids, attempts, provider_ids, at)}
+
+
+# A row claimed but never tried (the worker had no free connection in time) goes back as it
+# was: claimable at once, and the attempt not counted.
+HAND_BACK = """
+UPDATE deliveries d
+SET lease_until = $3, attempts = d.attempts - 1
+FROM unnest($1::uuid[], $2::int[]) AS untried(id, attempt)
+WHERE d.id = untried.id AND d.status = 'sending' AND d.attempts = untried.attempt
+"""
+
+
+async def hand_back(conn: Connection, untried: list[tuple[UUID, int]], now: datetime) -> None:
+    ids, attempts = (list(column) for column in zip(*untried, strict=True))
+    await conn.execute(HAND_BACK, ids, attempts, now)
 
 
 # Retry and ambiguous rows wait for next_attempt_at; the worker also rings for them itself.
@@ -117,7 +135,7 @@ SELECT_OVERDUE = """
 SELECT id, attempts FROM deliveries
 WHERE (status IN ('pending', 'retry', 'ambiguous')
        AND next_attempt_at <= $3::timestamptz - $1::interval)
-   OR (status = 'sending' AND lease_until < $3)
+   OR (status = 'sending' AND lease_until <= $3)
 ORDER BY next_attempt_at
 LIMIT $2
 """

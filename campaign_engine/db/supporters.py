@@ -71,31 +71,6 @@ async def get_supporter_message_context(
     )
 
 
-@dataclass(frozen=True)
-class AppealSigner:
-    """The supporter behind an appeal, as the letter to an official names them."""
-
-    name: str
-    email: str
-    country: str
-    comment: str | None
-    anonymous: bool
-
-
-SELECT_APPEAL_SIGNER = """
-SELECT d.name, p.email, s.country, d.comment, s.anonymous
-FROM signatures s
-JOIN supporters p ON p.id = s.supporter_id
-JOIN signer_details d ON d.signature_id = s.id
-WHERE s.id = $1 AND s.status = 'confirmed'
-"""
-
-
-async def get_appeal_signer(conn: Connection, signature_id: UUID) -> AppealSigner | None:
-    row = await conn.fetchrow(SELECT_APPEAL_SIGNER, signature_id)
-    return None if row is None else from_row(AppealSigner, row)
-
-
 # Those who signed an action in a period, oldest first: countries for everyone, names for
 # those who did not ask to stay unnamed.
 SELECT_DIGEST_SIGNERS = """
@@ -163,3 +138,59 @@ async def insert_synthetic_signers(
     conn: Connection, action_id: int, count: int, batch: str
 ) -> None:
     await conn.execute(INSERT_SYNTHETIC_SIGNERS, action_id, count, batch)
+
+
+@dataclass(frozen=True)
+class AppealRow:
+    """Everything one appeal says and where it goes, as the database holds it."""
+
+    delivery_id: UUID
+    case_id: int
+    action_code: str
+    reply_to: str
+    to_name: str
+    to_address: str
+    address_status: str
+    salutations: dict[str, str]
+    locale: str  # the letter's language, along the target's chain
+    subject: str
+    body: str
+    signer_name: str
+    signer_email: str
+    signer_country: str
+    comment: str | None
+    anonymous: bool
+
+
+# The appeals of several deliveries at once, each with its letter in the first language of the
+# chain (the target's preferred, its base, the action's own) that has a published one. Those
+# with no confirmed signature or no letter are simply missing.
+SELECT_APPEALS = """
+SELECT d.id AS delivery_id, a.case_id, a.code AS action_code, a.reply_to,
+       t.name AS to_name, c.address AS to_address, c.status AS address_status, t.salutations,
+       letter.locale, letter.letter_subject AS subject, letter.letter_body AS body,
+       sd.name AS signer_name, p.email AS signer_email, s.country AS signer_country,
+       sd.comment, s.anonymous
+FROM deliveries d
+JOIN targets t ON t.id = d.target_id
+JOIN target_contacts c ON c.id = d.contact_id
+JOIN actions a ON a.id = d.action_id
+JOIN signatures s ON s.id = d.signature_id AND s.status = 'confirmed'
+JOIN supporters p ON p.id = s.supporter_id
+JOIN signer_details sd ON sd.signature_id = s.id
+JOIN LATERAL (
+    SELECT locale, letter_subject, letter_body FROM action_translations
+    WHERE action_id = a.id AND published
+      AND locale = ANY(ARRAY[t.preferred_locale, split_part(t.preferred_locale, '-', 1),
+                             a.default_locale])
+    ORDER BY array_position(
+        ARRAY[t.preferred_locale, split_part(t.preferred_locale, '-', 1), a.default_locale],
+        locale)
+    LIMIT 1
+) letter ON true
+WHERE d.id = ANY($1::uuid[])
+"""
+
+
+async def list_appeals(conn: Connection, delivery_ids: list[UUID]) -> list[AppealRow]:
+    return [from_row(AppealRow, row) for row in await conn.fetch(SELECT_APPEALS, delivery_ids)]

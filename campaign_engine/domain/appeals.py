@@ -14,6 +14,7 @@ from uuid import UUID
 
 from campaign_engine.db import actions, appeals, pacing, supporters
 from campaign_engine.db.pool import Connection, Pool
+from campaign_engine.db.supporters import AppealRow
 from campaign_engine.domain.errors import ActionNotFound
 from campaign_engine.models import Delivery
 
@@ -66,37 +67,33 @@ class AppealLetter:
     reply_to_supporter: bool
 
 
-async def appeal_letter(pool: Pool, delivery: Delivery) -> AppealLetter | None:
-    """The letter of an appeal, or None when there is nothing left to send (the signature was
-    invalidated or erased, or the action has no published letter)."""
-    if delivery.signature_id is None:
-        return None
+async def appeal_letters(pool: Pool, deliveries: list[Delivery]) -> dict[UUID, AppealLetter]:
+    """The letters of several appeals, by delivery. An appeal with nothing left to send (its
+    signature was invalidated or erased, or the action has no published letter) is missing."""
+    channels = {delivery.id: delivery.channel for delivery in deliveries}
     async with pool.acquire() as conn:
-        target = await appeals.get_appeal_target(conn, delivery.id)
-        signer = await supporters.get_appeal_signer(conn, delivery.signature_id)
-        if target is None or signer is None:
-            return None
-        locales = letter_locales(target.preferred_locale, target.default_locale)
-        letter = await appeals.get_letter(conn, target.action_id, locales)
-    if letter is None:
-        return None
+        rows = await supporters.list_appeals(conn, list(channels))
+    return {row.delivery_id: _letter(row, channels[row.delivery_id]) for row in rows}
+
+
+def _letter(row: AppealRow, channel: str) -> AppealLetter:
     return AppealLetter(
-        delivery_id=delivery.id,
-        channel=delivery.channel,
-        case_id=target.case_id,
-        locale=letter.locale,
-        to_name=target.name,
-        to_address=target.address,
-        address_ok=target.address_status == "ok",
-        salutation=target.salutations.get(letter.locale),
-        subject=letter.subject,
-        body=letter.body,
-        signer_name=None if signer.anonymous else signer.name,
-        signer_country=signer.country,
-        signer_email=signer.email,
-        comment=signer.comment,
-        action_code=target.action_code,
-        reply_to_supporter=target.reply_to == "supporter" and not signer.anonymous,
+        delivery_id=row.delivery_id,
+        channel=channel,
+        case_id=row.case_id,
+        locale=row.locale,
+        to_name=row.to_name,
+        to_address=row.to_address,
+        address_ok=row.address_status == "ok",
+        salutation=row.salutations.get(row.locale),
+        subject=row.subject,
+        body=row.body,
+        signer_name=None if row.anonymous else row.signer_name,
+        signer_country=row.signer_country,
+        signer_email=row.signer_email,
+        comment=row.comment,
+        action_code=row.action_code,
+        reply_to_supporter=row.reply_to == "supporter" and not row.anonymous,
     )
 
 

@@ -49,17 +49,21 @@ def retry_delay(attempt: int) -> timedelta:
     return timedelta(seconds=ceiling / 2 + random.uniform(0, ceiling / 2))  # noqa: S311
 
 
-async def claim_delivery(pool: Pool, clock: Clock, delivery_id: UUID) -> Delivery | None:
-    """Take a row for sending, or None if it is not ours to send (done, leased, not due, or
-    its action paused)."""
+async def claim_deliveries(pool: Pool, clock: Clock, delivery_ids: list[UUID]) -> list[Delivery]:
+    """Take rows for sending; those not ours to send (done, leased, not due, or their action
+    paused) are left out, and so are those out of attempts, which are failed here."""
     async with pool.acquire() as conn:
-        delivery = await deliveries.claim_delivery(conn, delivery_id, LEASE, clock.now())
-        if delivery is not None and delivery.attempts > MAX_ATTEMPTS:
+        claimed = await deliveries.claim_deliveries(conn, delivery_ids, LEASE, clock.now())
+        for spent in (delivery for delivery in claimed if delivery.attempts > MAX_ATTEMPTS):
             await deliveries.mark_failed(
-                conn, delivery.id, delivery.attempts, "gave up after too many attempts"
+                conn, spent.id, spent.attempts, "gave up after too many attempts"
             )
-            return None
-    return delivery
+    return [delivery for delivery in claimed if delivery.attempts <= MAX_ATTEMPTS]
+
+
+async def claim_delivery(pool: Pool, clock: Clock, delivery_id: UUID) -> Delivery | None:
+    claimed = await claim_deliveries(pool, clock, [delivery_id])
+    return claimed[0] if claimed else None
 
 
 async def supporter_message_context(
@@ -72,45 +76,72 @@ async def supporter_message_context(
         return await supporters.get_supporter_message_context(conn, delivery.signature_id)
 
 
-async def record_send_result(
+async def record_send_results(
     pool: Pool,
     queue: JobQueue,
     clock: Clock,
-    delivery: Delivery,
-    result: SendResult,
+    results: list[tuple[Delivery, SendResult]],
     backoff: Callable[[int], timedelta] = retry_delay,
 ) -> None:
-    now, wake_at = clock.now(), None
+    """Record what came of sends: the sent ones in one statement, the others one by one, then
+    ring for those that will be tried again."""
+    now = clock.now()
+    sent = [(d, result) for d, result in results if result.outcome is SendOutcome.SENT]
+    unsent = [(d, result) for d, result in results if result.outcome is not SendOutcome.SENT]
+    outlived: list[Delivery] = []
+    wakes: list[tuple[Delivery, datetime]] = []
     async with pool.acquire() as conn:
-        if result.outcome is SendOutcome.SENT:
-            recorded = await deliveries.mark_sent(
-                conn, delivery.id, delivery.attempts, now, result.provider_id
+        if sent:
+            by_attempt = [(d.id, d.attempts, result.provider_id) for d, result in sent]
+            recorded = await deliveries.mark_sent(conn, by_attempt, now)
+            outlived += [delivery for delivery, _ in sent if delivery.id not in recorded]
+        for delivery, result in unsent:
+            recorded_unsent, wake_at = await _record_unsent(
+                conn, delivery, result, now + backoff(delivery.attempts)
             )
-        elif result.outcome is SendOutcome.PERMANENT or delivery.attempts >= MAX_ATTEMPTS:
-            recorded = await deliveries.mark_failed(
-                conn, delivery.id, delivery.attempts, result.detail
-            )
-            if recorded and result.address_status and delivery.contact_id is not None:
-                await targets.set_contact_status(conn, delivery.contact_id, result.address_status)
-            log.warning("delivery %s failed: %s", delivery.id, result.detail)
-        else:
-            # An ambiguous send is tried again too: an email carries the same Message-ID, so a
-            # mailbox that did receive the first shows it once; a text's status callback, if
-            # it arrives first, marks it sent and the retry finds nothing to do.
-            status = (
-                DeliveryStatus.AMBIGUOUS
-                if result.outcome is SendOutcome.AMBIGUOUS
-                else DeliveryStatus.RETRY
-            )
-            wake_at = await _next_attempt(conn, delivery, now + backoff(delivery.attempts))
-            recorded = await deliveries.mark_waiting(
-                conn, delivery.id, delivery.attempts, status, wake_at, result.detail
-            )
-    if not recorded:
+            if not recorded_unsent:
+                outlived.append(delivery)
+            elif wake_at is not None:
+                wakes.append((delivery, wake_at))
+    for delivery in outlived:
         # Our lease ran out mid-send and another worker took the row: its record stands.
         log.warning("delivery %s attempt %d outlived its lease", delivery.id, delivery.attempts)
-    elif wake_at is not None:
+    for delivery, wake_at in wakes:
         await queue.wake_delivery(delivery.id, delivery.attempts, not_before=wake_at)
+
+
+async def _record_unsent(
+    conn: Connection, delivery: Delivery, result: SendResult, earliest: datetime
+) -> tuple[bool, datetime | None]:
+    """Failed for good, or waiting to be tried again (and from when): (recorded, wake at)."""
+    if result.outcome is SendOutcome.PERMANENT or delivery.attempts >= MAX_ATTEMPTS:
+        recorded = await deliveries.mark_failed(conn, delivery.id, delivery.attempts, result.detail)
+        if recorded and result.address_status and delivery.contact_id is not None:
+            await targets.set_contact_status(conn, delivery.contact_id, result.address_status)
+        log.warning("delivery %s failed: %s", delivery.id, result.detail)
+        return recorded, None
+    # An ambiguous send is tried again too: an email carries the same Message-ID, so a
+    # mailbox that did receive the first shows it once; a text's status callback, if it
+    # arrives first, marks it sent and the retry finds nothing to do.
+    status = (
+        DeliveryStatus.AMBIGUOUS
+        if result.outcome is SendOutcome.AMBIGUOUS
+        else DeliveryStatus.RETRY
+    )
+    wake_at = await _next_attempt(conn, delivery, earliest)
+    recorded = await deliveries.mark_waiting(
+        conn, delivery.id, delivery.attempts, status, wake_at, result.detail
+    )
+    return recorded, wake_at
+
+
+async def hand_back(pool: Pool, queue: JobQueue, clock: Clock, untried: list[Delivery]) -> None:
+    """Return rows claimed but never tried, their attempt uncounted, and ring for them again."""
+    if not untried:
+        return
+    async with pool.acquire() as conn:
+        await deliveries.hand_back(conn, [(d.id, d.attempts) for d in untried], clock.now())
+    await queue.wake_deliveries([delivery.id for delivery in untried])
 
 
 async def _next_attempt(conn: Connection, delivery: Delivery, earliest: datetime) -> datetime:
@@ -121,21 +152,13 @@ async def _next_attempt(conn: Connection, delivery: Delivery, earliest: datetime
     return schedule_of(office_hours, time_zone).next_opening(earliest)
 
 
-async def record_undeliverable(pool: Pool, delivery: Delivery, reason: str) -> None:
-    """Nobody to send to (the signature was erased, say): the row is finished."""
-    async with pool.acquire() as conn:
-        await deliveries.mark_failed(conn, delivery.id, delivery.attempts, reason)
-
-
 async def wake_overdue_deliveries(pool: Pool, queue: JobQueue, clock: Clock) -> int:
     """The sweeper: ring again for every row whose doorbell was lost, and wake any pacer that
     fell asleep with appeals held. Returns how many rows it rang for."""
     async with pool.acquire() as conn:
         overdue = await deliveries.list_overdue(conn, SWEEP_GRACE, SWEEP_BATCH, clock.now())
         await pacing.wake_forgotten_pacers(conn)
-    sweep = f"swept-{int(clock.now().timestamp())}"
-    for due in overdue:
-        await queue.wake_delivery(due.id, due.attempts, round_=sweep)
+    await queue.wake_deliveries([due.id for due in overdue])
     if overdue:
         log.info("sweeper woke %d overdue deliveries", len(overdue))
     return len(overdue)

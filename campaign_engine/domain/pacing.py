@@ -108,8 +108,7 @@ async def pace_target(
     now = clock.now()
     async with pool.acquire() as conn, conn.transaction():
         released = await _pace_locked(conn, target_id, channel, now)
-    for delivery_id in released:
-        await queue.wake_delivery(delivery_id, attempt=0)
+    await queue.wake_deliveries(released)
     return released
 
 

@@ -11,14 +11,14 @@ import asyncio
 import enum
 import socket
 import ssl
+import time
 from dataclasses import dataclass
-from email.message import EmailMessage
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
-from aiosmtplib.email import extract_recipients, extract_sender, flatten_message
 
+from campaign_engine.mime import OutgoingEmail
 from campaign_engine.models import SendOutcome, SendResult
 
 STEP_TIMEOUT_SECONDS = 20
@@ -52,6 +52,20 @@ class SmtpServer:
         )
 
 
+# Connections are kept for the next message, so a fan-out of thousands costs a few greetings,
+# not thousands. Relays limit how many messages one connection carries and drop connections
+# left idle (RFC 5321 lets a server wait only five minutes), so ours retire before either.
+MESSAGES_PER_CONNECTION = 100
+IDLE_SECONDS = 30
+
+
+@dataclass
+class _Connection:
+    smtp: aiosmtplib.SMTP
+    carried: int = 0  # messages sent on it so far
+    idle_since: float = 0.0
+
+
 class SmtpMailer:
     def __init__(
         self,
@@ -65,41 +79,90 @@ class SmtpMailer:
         # The name we greet servers with (EHLO). Looked up once: aiosmtplib would otherwise
         # ask the resolver for it on every connection.
         self._local_hostname = socket.getfqdn()
+        self._idle: list[_Connection] = []
 
-    async def send(self, message: EmailMessage) -> SendResult:
-        smtp = aiosmtplib.SMTP(
-            hostname=self._server.hostname,
-            port=self._server.port,
-            username=self._server.username,
-            password=self._server.password,
-            use_tls=self._server.use_tls,
-            start_tls=self._server.start_tls,
-            timeout=self._step_timeout,
-            local_hostname=self._local_hostname,
-        )
-        step = Step.CONNECT
+    async def send(self, message: OutgoingEmail) -> SendResult:
+        # aiosmtplib's timeout is per step; the whole send must also end in time, well inside
+        # the outbox lease, or another worker could take the row meanwhile.
+        deadline = asyncio.get_running_loop().time() + self._send_timeout
+        kept = self._take_idle()
+        if kept is not None:
+            result, gone = await self._send_on(kept, message, deadline)
+            if not gone:
+                return result
+            # The server had hung up on the kept connection before it took anything: a new
+            # connection is as safe to try as the first.
+        result, _ = await self._send_on(self._new_connection(), message, deadline)
+        return result
+
+    async def _send_on(
+        self, connection: _Connection, message: OutgoingEmail, deadline: float
+    ) -> tuple[SendResult, bool]:
+        """What came of the send, and whether a kept connection was found dead before MAIL
+        FROM was answered."""
+        smtp, step = connection.smtp, Step.CONNECT
+        kept = connection.carried > 0
         try:
-            # aiosmtplib's timeout is per step; the whole conversation must also end in time,
-            # well inside the outbox lease, or another worker could take the row meanwhile.
-            async with asyncio.timeout(self._send_timeout):
-                await smtp.connect()
-                flat, mail_options = await _prepare(smtp, message)
+            async with asyncio.timeout_at(deadline):
+                if not smtp.is_connected:
+                    await smtp.connect()
+                if smtp.is_ehlo_or_helo_needed:
+                    await smtp.ehlo()
                 step = Step.SENDER
-                await smtp.mail(_sender(message), options=mail_options)
+                await smtp.mail(message.sender)
                 step = Step.RECIPIENT
-                for recipient in extract_recipients(message):
+                for recipient in message.recipients:
                     await smtp.rcpt(recipient)
                 step = Step.DATA
-                response = await smtp.data(flat)
+                response = await smtp.data(message.data)
         except aiosmtplib.SMTPResponseException as refused:
-            return _classify_refusal(refused.code, step)
+            await _close(smtp)
+            gone = kept and step is Step.SENDER and refused.code == 421
+            return _classify_refusal(refused.code, step), gone
         except (aiosmtplib.SMTPException, OSError, ssl.SSLError, TimeoutError) as failure:
+            smtp.close()
             # Cut off during DATA, the server may hold the message already.
             outcome = SendOutcome.AMBIGUOUS if step is Step.DATA else SendOutcome.TEMPORARY
-            return SendResult(outcome, f"{type(failure).__name__} at {step}")
-        finally:
-            await _close(smtp)
-        return SendResult(SendOutcome.SENT, str(response.code))
+            gone = kept and step is Step.SENDER and not isinstance(failure, TimeoutError)
+            return SendResult(outcome, f"{type(failure).__name__} at {step}"), gone
+        await self._keep(connection)
+        return SendResult(SendOutcome.SENT, str(response.code)), False
+
+    def _new_connection(self) -> _Connection:
+        return _Connection(
+            aiosmtplib.SMTP(
+                hostname=self._server.hostname,
+                port=self._server.port,
+                username=self._server.username,
+                password=self._server.password,
+                use_tls=self._server.use_tls,
+                start_tls=self._server.start_tls,
+                timeout=self._step_timeout,
+                local_hostname=self._local_hostname,
+            )
+        )
+
+    def _take_idle(self) -> _Connection | None:
+        now = time.monotonic()
+        while self._idle:
+            connection = self._idle.pop()  # the most recently used: the likeliest alive
+            if connection.smtp.is_connected and now - connection.idle_since < IDLE_SECONDS:
+                return connection
+            connection.smtp.close()
+        return None
+
+    async def _keep(self, connection: _Connection) -> None:
+        connection.carried += 1
+        if connection.carried >= MESSAGES_PER_CONNECTION:
+            await _close(connection.smtp)
+            return
+        connection.idle_since = time.monotonic()
+        self._idle.append(connection)
+
+    async def close(self) -> None:
+        idle, self._idle = self._idle, []
+        for connection in idle:
+            await _close(connection.smtp)
 
 
 class Step(enum.StrEnum):
@@ -107,23 +170,6 @@ class Step(enum.StrEnum):
     SENDER = "sender"  # MAIL FROM
     RECIPIENT = "recipient"  # RCPT TO
     DATA = "data"
-
-
-def _sender(message: EmailMessage) -> str:
-    sender = extract_sender(message)
-    if sender is None:
-        raise ValueError("a message needs a From header")
-    return sender
-
-
-async def _prepare(smtp: aiosmtplib.SMTP, message: EmailMessage) -> tuple[bytes, list[str]]:
-    """The message as bytes, and the MAIL options the server's extensions call for.
-    Addresses are ASCII (the signing form asks for that), so SMTPUTF8 is never needed."""
-    if smtp.is_ehlo_or_helo_needed:
-        await smtp.ehlo()
-    if smtp.supports_extension("8BITMIME"):
-        return flatten_message(message, cte_type="8bit"), ["BODY=8BITMIME"]
-    return flatten_message(message, cte_type="7bit"), []
 
 
 def _classify_refusal(code: int, step: Step) -> SendResult:
@@ -148,4 +194,6 @@ async def _close(smtp: aiosmtplib.SMTP) -> None:
 
 
 class Mailer(Protocol):
-    async def send(self, message: EmailMessage) -> SendResult: ...
+    async def send(self, message: OutgoingEmail) -> SendResult: ...
+
+    async def close(self) -> None: ...
