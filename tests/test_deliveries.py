@@ -16,9 +16,10 @@ from campaign_engine.db.pool import Pool
 from campaign_engine.domain.deliveries import (
     LEASE,
     MAX_ATTEMPTS,
+    Attempt,
     claim_delivery,
     hand_back,
-    record_send_results,
+    record_attempts,
     retry_delay,
 )
 from campaign_engine.models import SendOutcome, SendResult
@@ -156,7 +157,7 @@ async def test_a_row_handed_back_untried_is_sent_without_losing_an_attempt(
     await hand_back(pool, jobs.JobQueue(redis), SystemClock(), [claimed])
     await redis.aclose()
     assert await delivery_row(pool, delivery_id) == {
-        "status": "sending",
+        "status": "pending",
         "attempts": 0,
         "last_error": None,
     }
@@ -236,9 +237,10 @@ async def test_a_worker_whose_lease_ran_out_records_nothing(
     redis = await jobs.connect(settings.redis_url)
     queue = jobs.JobQueue(redis)
     clock = SystemClock()
-    await record_send_results(pool, queue, clock, [(fast, SendResult(SendOutcome.SENT, "250"))])
-    late = SendResult(SendOutcome.TEMPORARY, "SMTP 451")
-    await record_send_results(pool, queue, clock, [(slow, late)])
+    sent = Attempt(fast, SendResult(SendOutcome.SENT, "250"), clock.now())
+    await record_attempts(pool, queue, [sent])
+    late = Attempt(slow, SendResult(SendOutcome.TEMPORARY, "SMTP 451"), clock.now())
+    await record_attempts(pool, queue, [late])
     await redis.aclose()
     assert await delivery_row(pool, delivery_id) == {
         "status": "sent",

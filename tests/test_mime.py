@@ -29,6 +29,7 @@ SUBJECTS = [
     "A subject that goes on " * 8,
     "Ünïcödé subject that goes on " * 6,
     "=?utf-8?q?looks_encoded?= but is not",
+    "https://example.org/" + "a-very-long-path" * 8,  # no space to fold at
 ]
 TEXTS = [
     "Estimado Ministro,\n\nLibere a la defensora.\n",

@@ -10,6 +10,7 @@ import itertools
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 
 from campaign_engine.db.pacing import PacingInputs
@@ -19,7 +20,8 @@ from campaign_engine.domain.office_hours import AnyHour, OfficeHours, schedule_o
 from campaign_engine.domain.pacing import plan, release_interval
 from tests.clock import FakeClock
 from tests.conftest import Drain
-from tests.factories import add_target, make_action, make_confirmed_signatures
+from tests.factories import add_target, make_action, make_confirmed_signatures, unique_email
+from tests.smtp import RecordingHandler
 
 MINUTE = timedelta(minutes=1)
 WEEKDAYS_9_TO_5 = {"weekdays": [1, 2, 3, 4, 5], "start": "09:00", "end": "17:00"}
@@ -186,6 +188,20 @@ async def test_pausing_stops_at_once_and_resuming_does_not_burst(
     await send_for(timedelta(minutes=3), pool, clock, drain, target_id)
     after = await sent_times(pool, target_id)
     assert len(after) - before == 2, "back at the even pace, not a catch-up burst"
+
+
+async def test_a_paused_action_still_confirms_its_signers(
+    client: httpx.AsyncClient, pool: Pool, smtp: RecordingHandler, drain: Drain
+) -> None:
+    """Pausing holds the letters to officials, not a supporter's own email."""
+    slug = await make_action(pool)
+    await add_target(pool, slug)
+    await pause_appeals(pool, slug)
+    email = unique_email()
+    fields = {"name": "Ana Pérez", "email": email, "country": "ES"}
+    assert (await client.post(f"/en/actions/{slug}/sign", data=fields)).status_code == 303
+    await drain()
+    assert len(smtp.to(email)) == 1
 
 
 async def test_a_held_appeal_is_not_forgotten_by_a_sleeping_pacer(

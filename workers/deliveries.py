@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 from uuid import UUID
 
@@ -17,9 +18,10 @@ from campaign_engine.appeal_messages import (
 from campaign_engine.domain.appeals import AppealLetter, appeal_letters
 from campaign_engine.domain.deliveries import (
     LEASE,
+    Attempt,
     claim_deliveries,
     hand_back,
-    record_send_results,
+    record_attempts,
     supporter_message_context,
 )
 from campaign_engine.domain.digests import digest_letter
@@ -32,13 +34,24 @@ log = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
 
-# A send must end inside its row's lease, or another worker could take the row meanwhile: a
-# row whose send cannot start this soon after the claim (every slot busy) is handed back.
-START_WITHIN_SECONDS = LEASE.total_seconds() - SEND_TIMEOUT_SECONDS - 5
+# A send must end inside its row's lease, or another worker could take the row and send it
+# again: a row whose send cannot start this soon after the claim (every slot busy) is handed
+# back, and a send ends within SEND_TIMEOUT_SECONDS of its start.
+START_WITHIN_SECONDS = LEASE.total_seconds() - SEND_TIMEOUT_SECONDS - 20
+# Sends are recorded as they end, a few at a time: a worker that dies mid-batch leaves at most
+# this much of its work unrecorded (to be sent again, with the same Message-ID, after the lease).
+RECORD_EVERY_SECONDS = 0.25
 
 
 class Undeliverable(Exception):
     """Nothing can be sent for this row: say why, and finish it."""
+
+
+@dataclass(frozen=True)
+class NoSlot:
+    """A row that got no sending slot in time: it goes back, untried."""
+
+    delivery: Delivery
 
 
 async def send_deliveries(ctx: dict[str, Any], delivery_ids: list[str]) -> None:
@@ -47,39 +60,44 @@ async def send_deliveries(ctx: dict[str, Any], delivery_ids: list[str]) -> None:
     if not claimed:  # sent already, held by another worker, not due, or paused
         return
     start_by = asyncio.get_running_loop().time() + START_WITHIN_SECONDS
-    appeals = [delivery for delivery in claimed if delivery.kind is DeliveryKind.APPEAL]
-    letters = await appeal_letters(w.pool, appeals)
-    outcomes = await asyncio.gather(
-        *(_attempt(w, delivery, letters, start_by) for delivery in claimed),
-        return_exceptions=True,
-    )
-    results, untried = [], []
-    for delivery, outcome in zip(claimed, outcomes, strict=True):
-        if isinstance(outcome, SendResult):
-            results.append((delivery, outcome))
-        elif outcome is None:
-            untried.append(delivery)
-        else:  # a bug of ours: the row waits out its lease, then the sweeper tries again
-            log.error("delivery %s raised", delivery.id, exc_info=outcome)
-    await record_send_results(w.pool, w.queue, w.clock, results, backoff=w.retry_delay)
+    letters = await appeal_letters(w.pool, [d for d in claimed if d.kind is DeliveryKind.APPEAL])
+    sending = {asyncio.create_task(_attempt(w, d, letters, start_by)) for d in claimed}
+    try:
+        while sending:
+            ended, sending = await asyncio.wait(sending, timeout=RECORD_EVERY_SECONDS)
+            if ended:  # shielded: a job cut short (shutdown, timeout) still records these
+                await asyncio.shield(_record(w, [task.result() for task in ended]))
+    finally:
+        for task in sending:  # cut short: what has not ended waits out its lease
+            task.cancel()
+
+
+async def _record(w: WorkerServices, ended: list[Attempt | NoSlot | None]) -> None:
+    attempts = [outcome for outcome in ended if isinstance(outcome, Attempt)]
+    await record_attempts(w.pool, w.queue, attempts, backoff=w.retry_delay)
+    untried = [outcome.delivery for outcome in ended if isinstance(outcome, NoSlot)]
     await hand_back(w.pool, w.queue, w.clock, untried)
 
 
 async def _attempt(
     w: WorkerServices, delivery: Delivery, letters: dict[UUID, AppealLetter], start_by: float
-) -> SendResult | None:
-    """What came of sending one row, or None if it never got a slot in time."""
+) -> Attempt | NoSlot | None:
+    """Send one row. None when our own code failed: logged, and the row waits out its lease."""
     try:
         async with asyncio.timeout_at(start_by):
             await w.send_slots.acquire()
     except TimeoutError:
-        return None
+        return NoSlot(delivery)
     try:
-        return await _send(w, delivery, letters)
+        result = await _send(w, delivery, letters)
     except Undeliverable as reason:
-        return SendResult(SendOutcome.PERMANENT, str(reason))
+        result = SendResult(SendOutcome.PERMANENT, str(reason))
+    except Exception:
+        log.exception("sending delivery %s failed in our own code", delivery.id)
+        return None
     finally:
         w.send_slots.release()
+    return Attempt(delivery, result, w.clock.now())
 
 
 async def _send(

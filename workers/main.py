@@ -26,10 +26,13 @@ from workers.context import WorkerServices
 from workers.deliveries import send_deliveries
 from workers.sweeper import make_digests, pace_appeals, sweep_outbox
 
-# Longer than a batch may take (its sends start within 15 s and end within 40 s); arq treats
+# Longer than a batch may take (its sends start within 30 s and end within 40 s); arq treats
 # a timeout as a final failure, so it must never be the thing that ends a send (the outbox
 # lease and the sweeper handle a stuck one).
-JOB_TIMEOUT_SECONDS = 90
+JOB_TIMEOUT_SECONDS = 120
+# On SIGTERM or SIGINT the worker takes no new job and lets running batches end (sent, and
+# recorded) before it stops: give its container a stop grace period longer than this.
+FINISH_ON_STOP_SECONDS = 75
 # Sends in flight at once per worker process: as many connections to the mail relay (each
 # kept for the next message) or requests to Twilio. Past this, rows wait their turn.
 SEND_SLOTS = 16
@@ -110,7 +113,10 @@ def create_worker(
         job_serializer=jobs.serialize,
         job_deserializer=jobs.deserialize,
         keep_result=0,  # the outcome lives in PostgreSQL; Redis keeps nothing of a job
-        max_jobs=20,
+        # Ten batches of 100 keep the 16 sending slots busy; more would claim rows that can
+        # only wait for a slot and be handed back.
+        max_jobs=10,
+        job_completion_wait=FINISH_ON_STOP_SECONDS,
         handle_signals=handle_signals,
         **arq_options,
     )

@@ -129,7 +129,7 @@ UPDATE deliveries d
 SET status = 'scheduled', released_at = NULL
 FROM paused
 WHERE d.action_id = paused.id AND d.kind IN ('appeal', 'digest')
-  AND d.status IN ('pending', 'retry')
+  AND d.status IN ('pending', 'retry', 'ambiguous')
 """
 
 

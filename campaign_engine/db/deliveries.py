@@ -46,15 +46,17 @@ async def get_supporter_email_history(
     return int(row["sent_before"]), bool(row["recent"])
 
 
-# Claimable: waiting and due, or "sending" under a lease that ran out (its worker died); and
-# never while its action is paused.
+# Claimable: waiting and due, or "sending" under a lease that ran out (its worker died); and,
+# for a letter to an official, never while its action is paused (a signer's own email still
+# goes).
 CLAIM_DELIVERIES = """
 UPDATE deliveries d
 SET status = 'sending', attempts = attempts + 1, lease_until = $3::timestamptz + $2::interval
 WHERE id = ANY($1::uuid[])
   AND ((status IN ('pending', 'retry', 'ambiguous') AND next_attempt_at <= $3)
-       OR (status = 'sending' AND lease_until <= $3))
-  AND NOT EXISTS (SELECT 1 FROM actions a WHERE a.id = d.action_id AND a.delivery_paused)
+       OR (status = 'sending' AND lease_until < $3))
+  AND NOT (kind IN ('appeal', 'digest')
+           AND EXISTS (SELECT 1 FROM actions a WHERE a.id = d.action_id AND a.delivery_paused))
 RETURNING id, kind, channel, signature_id, target_id, action_id, contact_id, attempts
 """
 
@@ -70,28 +72,31 @@ async def claim_deliveries(
 # whose row another worker has since taken) records nothing, and so overwrites nothing.
 MARK_SENT = """
 UPDATE deliveries d
-SET status = 'sent', sent_at = $4, provider_id = sent.provider_id, lease_until = NULL,
+SET status = 'sent', sent_at = sent.at, provider_id = sent.provider_id, lease_until = NULL,
     last_error = NULL
-FROM unnest($1::uuid[], $2::int[], $3::text[]) AS sent(id, attempt, provider_id)
+FROM unnest($1::uuid[], $2::int[], $3::text[], $4::timestamptz[])
+     AS sent(id, attempt, provider_id, at)
 WHERE d.id = sent.id AND d.status = 'sending' AND d.attempts = sent.attempt
 RETURNING d.id
 """
 
 
 async def mark_sent(
-    conn: Connection, sent: list[tuple[UUID, int, str | None]], at: datetime
+    conn: Connection, sent: list[tuple[UUID, int, str | None, datetime]]
 ) -> set[UUID]:
-    """Record many sends at once, given (delivery, attempt, provider id); returns those
+    """Record many sends at once, given (delivery, attempt, provider id, when); returns those
     recorded."""
-    ids, attempts, provider_ids = (list(column) for column in zip(*sent, strict=True))
-    return {row["id"] for row in await conn.fetch(MARK_SENT, ids, attempts, provider_ids, at)}
+    columns = [list(column) for column in zip(*sent, strict=True)]
+    return {row["id"] for row in await conn.fetch(MARK_SENT, *columns)}
 
 
-# A row claimed but never tried (the worker had no free connection in time) goes back as it
-# was: claimable at once, and the attempt not counted.
+# A row claimed but never tried (its worker had no free sending slot in time) goes back to
+# waiting, due at once, its attempt uncounted. Being no longer 'sending', it cannot match a
+# record fenced by the attempt number it had before this claim.
 HAND_BACK = """
 UPDATE deliveries d
-SET lease_until = $3, attempts = d.attempts - 1
+SET status = CASE WHEN d.attempts > 1 THEN 'retry' ELSE 'pending' END,
+    attempts = d.attempts - 1, lease_until = NULL, next_attempt_at = $3
 FROM unnest($1::uuid[], $2::int[]) AS untried(id, attempt)
 WHERE d.id = untried.id AND d.status = 'sending' AND d.attempts = untried.attempt
 """
@@ -130,12 +135,15 @@ async def mark_failed(conn: Connection, delivery_id: UUID, attempt: int, error: 
 
 
 # Overdue: due longer than `grace` ago (a fresh row's own doorbell has had its chance), or
-# sending under an expired lease.
+# sending under an expired lease; leaving out what the claim would refuse (a paused action's
+# letters), which would otherwise be rung for every round.
 SELECT_OVERDUE = """
-SELECT id, attempts FROM deliveries
-WHERE (status IN ('pending', 'retry', 'ambiguous')
-       AND next_attempt_at <= $3::timestamptz - $1::interval)
-   OR (status = 'sending' AND lease_until <= $3)
+SELECT id, attempts FROM deliveries d
+WHERE ((status IN ('pending', 'retry', 'ambiguous')
+        AND next_attempt_at <= $3::timestamptz - $1::interval)
+       OR (status = 'sending' AND lease_until < $3))
+  AND NOT (kind IN ('appeal', 'digest')
+           AND EXISTS (SELECT 1 FROM actions a WHERE a.id = d.action_id AND a.delivery_paused))
 ORDER BY next_attempt_at
 LIMIT $2
 """

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -28,9 +29,10 @@ from campaign_engine.models import (
 
 log = logging.getLogger(__name__)
 
-# Longer than any send may take (the SMTP client gives up after 40 s in all), so a live
-# worker keeps its lease; short enough that a dead worker's row moves on within two minutes.
-LEASE = timedelta(seconds=60)
+# Longer than a claimed row can take: up to 30 s waiting for a sending slot, then at most 40 s
+# for the send itself (workers/deliveries.py), with room to record it. Short enough that a
+# dead worker's row moves on within two minutes (the sweeper looks every 15 s).
+LEASE = timedelta(seconds=90)
 # With the backoff below, thirty attempts span about a day: a provider's outage or a surge's
 # throttling costs a supporter their email only if it lasts longer than that.
 MAX_ATTEMPTS = 30
@@ -76,36 +78,46 @@ async def supporter_message_context(
         return await supporters.get_supporter_message_context(conn, delivery.signature_id)
 
 
-async def record_send_results(
+@dataclass(frozen=True)
+class Attempt:
+    """What came of one send, and when it ended."""
+
+    delivery: Delivery
+    result: SendResult
+    at: datetime
+
+
+async def record_attempts(
     pool: Pool,
     queue: JobQueue,
-    clock: Clock,
-    results: list[tuple[Delivery, SendResult]],
+    attempts: list[Attempt],
     backoff: Callable[[int], timedelta] = retry_delay,
 ) -> None:
     """Record what came of sends: the sent ones in one statement, the others one by one, then
     ring for those that will be tried again."""
-    now = clock.now()
-    sent = [(d, result) for d, result in results if result.outcome is SendOutcome.SENT]
-    unsent = [(d, result) for d, result in results if result.outcome is not SendOutcome.SENT]
-    outlived: list[Delivery] = []
+    if not attempts:
+        return
+    sent = [a for a in attempts if a.result.outcome is SendOutcome.SENT]
+    unsent = [a for a in attempts if a.result.outcome is not SendOutcome.SENT]
+    overtaken: list[Delivery] = []
     wakes: list[tuple[Delivery, datetime]] = []
     async with pool.acquire() as conn:
         if sent:
-            by_attempt = [(d.id, d.attempts, result.provider_id) for d, result in sent]
-            recorded = await deliveries.mark_sent(conn, by_attempt, now)
-            outlived += [delivery for delivery, _ in sent if delivery.id not in recorded]
-        for delivery, result in unsent:
-            recorded_unsent, wake_at = await _record_unsent(
-                conn, delivery, result, now + backoff(delivery.attempts)
-            )
-            if not recorded_unsent:
-                outlived.append(delivery)
+            rows = [(a.delivery.id, a.delivery.attempts, a.result.provider_id, a.at) for a in sent]
+            recorded = await deliveries.mark_sent(conn, rows)
+            overtaken += [a.delivery for a in sent if a.delivery.id not in recorded]
+        for attempt in unsent:
+            delivery = attempt.delivery
+            earliest = attempt.at + backoff(delivery.attempts)
+            was_recorded, wake_at = await _record_unsent(conn, delivery, attempt.result, earliest)
+            if not was_recorded:
+                overtaken.append(delivery)
             elif wake_at is not None:
                 wakes.append((delivery, wake_at))
-    for delivery in outlived:
-        # Our lease ran out mid-send and another worker took the row: its record stands.
-        log.warning("delivery %s attempt %d outlived its lease", delivery.id, delivery.attempts)
+    for delivery in overtaken:
+        # Another worker took the row when our lease ran out, or a provider's report (a text
+        # delivered) came first: what was recorded stands.
+        log.warning("delivery %s attempt %d was recorded before us", delivery.id, delivery.attempts)
     for delivery, wake_at in wakes:
         await queue.wake_delivery(delivery.id, delivery.attempts, not_before=wake_at)
 

@@ -23,6 +23,7 @@ from campaign_engine.models import SendOutcome, SendResult
 
 STEP_TIMEOUT_SECONDS = 20
 SEND_TIMEOUT_SECONDS = 40  # the whole conversation; the outbox lease is longer
+QUIT_TIMEOUT_SECONDS = 2
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class SmtpMailer:
         # ask the resolver for it on every connection.
         self._local_hostname = socket.getfqdn()
         self._idle: list[_Connection] = []
+        self._closed = False
 
     async def send(self, message: OutgoingEmail) -> SendResult:
         # aiosmtplib's timeout is per step; the whole send must also end in time, well inside
@@ -125,6 +127,9 @@ class SmtpMailer:
             outcome = SendOutcome.AMBIGUOUS if step is Step.DATA else SendOutcome.TEMPORARY
             gone = kept and step is Step.SENDER and not isinstance(failure, TimeoutError)
             return SendResult(outcome, f"{type(failure).__name__} at {step}"), gone
+        except BaseException:  # cancelled, or a bug: the connection is in an unknown state
+            smtp.close()
+            raise
         await self._keep(connection)
         return SendResult(SendOutcome.SENT, str(response.code)), False
 
@@ -143,23 +148,26 @@ class SmtpMailer:
         )
 
     def _take_idle(self) -> _Connection | None:
-        now = time.monotonic()
-        while self._idle:
-            connection = self._idle.pop()  # the most recently used: the likeliest alive
+        now, fresh = time.monotonic(), []
+        for connection in self._idle:
             if connection.smtp.is_connected and now - connection.idle_since < IDLE_SECONDS:
-                return connection
-            connection.smtp.close()
-        return None
+                fresh.append(connection)
+            else:
+                connection.smtp.close()
+        self._idle = fresh
+        return self._idle.pop() if self._idle else None  # the most recently used
 
     async def _keep(self, connection: _Connection) -> None:
         connection.carried += 1
-        if connection.carried >= MESSAGES_PER_CONNECTION:
+        if self._closed or connection.carried >= MESSAGES_PER_CONNECTION:
             await _close(connection.smtp)
             return
         connection.idle_since = time.monotonic()
         self._idle.append(connection)
 
     async def close(self) -> None:
+        """Say goodbye on every kept connection; sends that end afterwards keep none."""
+        self._closed = True
         idle, self._idle = self._idle, []
         for connection in idle:
             await _close(connection.smtp)
@@ -185,11 +193,13 @@ def _classify_refusal(code: int, step: Step) -> SendResult:
 
 
 async def _close(smtp: aiosmtplib.SMTP) -> None:
+    """QUIT, politely but briefly: the send it follows must still end inside its lease."""
     if not smtp.is_connected:
         return
     try:
-        await smtp.quit()
-    except (aiosmtplib.SMTPException, OSError):
+        async with asyncio.timeout(QUIT_TIMEOUT_SECONDS):
+            await smtp.quit()
+    except (aiosmtplib.SMTPException, OSError, TimeoutError):
         smtp.close()
 
 
