@@ -38,9 +38,6 @@ R = TypeVar("R")
 # again: a row whose send cannot start this soon after the claim (every slot busy) is handed
 # back, and a send ends within SEND_TIMEOUT_SECONDS of its start.
 START_WITHIN_SECONDS = LEASE.total_seconds() - SEND_TIMEOUT_SECONDS - 20
-# Sends are recorded as they end, a few at a time: a worker that dies mid-batch leaves at most
-# this much of its work unrecorded (to be sent again, with the same Message-ID, after the lease).
-RECORD_EVERY_SECONDS = 0.25
 
 
 class Undeliverable(Exception):
@@ -64,9 +61,12 @@ async def send_deliveries(ctx: dict[str, Any], delivery_ids: list[str]) -> None:
     sending = {asyncio.create_task(_attempt(w, d, letters, start_by)) for d in claimed}
     try:
         while sending:
-            ended, sending = await asyncio.wait(sending, timeout=RECORD_EVERY_SECONDS)
-            if ended:  # shielded: a job cut short (shutdown, timeout) still records these
-                await asyncio.shield(_record(w, [task.result() for task in ended]))
+            # Sends are recorded as soon as they end, together with all that ended while the
+            # last record was written: a worker that dies mid-batch leaves little unrecorded
+            # (to be sent again, under the same Message-ID, when the lease runs out).
+            ended, sending = await asyncio.wait(sending, return_when=asyncio.FIRST_COMPLETED)
+            # Shielded: a job cut short (shutdown, timeout) still records what it sent.
+            await asyncio.shield(_record(w, [task.result() for task in ended]))
     finally:
         for task in sending:  # cut short: what has not ended waits out its lease
             task.cancel()
