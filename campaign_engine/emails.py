@@ -14,7 +14,7 @@ from email.utils import formatdate, parseaddr
 from typing import Any
 from uuid import UUID
 
-from jinja2 import Environment
+from jinja2 import Environment, TemplateNotFound
 
 from campaign_engine.i18n import SOURCE_LOCALE, Catalogues, is_supported, text_direction
 from campaign_engine.mime import Attachment, Content, Mailbox, OutgoingEmail, write_message
@@ -47,12 +47,16 @@ class MessageTemplates:
                 subject=one_line(self._render(f"{folder}/subject.txt", page)),
                 text=self._render(f"{folder}/body.txt", page),
                 html=self._render(f"{folder}/body.html", page),
-                sender_name=(
-                    one_line(self._render(f"{folder}/from.txt", page))
-                    if f"{folder}/from.txt" in self._env.list_templates()
-                    else None
-                ),
+                sender_name=self._sender_name(f"{folder}/from.txt", page),
             )
+
+    def _sender_name(self, template: str, page: Mapping[str, Any]) -> str | None:
+        """The folder's `from.txt`, if it has one. (Asked of the loader, which caches what it
+        found: listing the templates would walk the folder for every message.)"""
+        try:
+            return one_line(self._render(template, page))
+        except TemplateNotFound:
+            return None
 
     def line(self, template: str, locale: str, context: Mapping[str, Any]) -> str:
         """A one-line text, such as a text message (`sms/appeal.txt`), folded onto one line."""

@@ -24,15 +24,20 @@ from campaign_engine.domain.deliveries import (
     record_attempts,
     supporter_message_context,
 )
-from campaign_engine.domain.digests import digest_letter
+from campaign_engine.domain.digests import DigestLetter, digest_letter
+from campaign_engine.emails import MessageTemplates
+from campaign_engine.mime import OutgoingEmail
 from campaign_engine.models import Delivery, DeliveryKind, SendOutcome, SendResult
 from campaign_engine.senders.email import SEND_TIMEOUT_SECONDS
+from campaign_engine.senders.sms import Sms
+from campaign_engine.settings import Settings
 from campaign_engine.supporter_emails import compose_supporter_email
 from workers.context import WorkerServices, services
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
+L = TypeVar("L", AppealLetter, DigestLetter)
 
 # A send must end inside its row's lease, or another worker could take the row and send it
 # again: a row whose send cannot start this soon after the claim (every slot busy) is handed
@@ -119,22 +124,28 @@ async def _send_appeal(
 ) -> SendResult:
     if letter is None:
         raise Undeliverable("no confirmed signature or no published letter")
-    if not letter.address_ok:
-        raise Undeliverable("the official's address is bouncing or blocked")
-    if delivery.channel == "sms":
-        return await w.texter.send(_written(compose_appeal_sms, w.templates, w.settings, letter))
-    return await w.mailer.send(_written(compose_appeal_email, w.templates, w.settings, letter))
+    return await _send_to_official(w, delivery, letter, compose_appeal_sms, compose_appeal_email)
 
 
 async def _send_digest(w: WorkerServices, delivery: Delivery) -> SendResult:
     letter = await digest_letter(w.pool, delivery)
     if letter is None:
         raise Undeliverable("nobody signed in the period, or no published letter")
+    return await _send_to_official(w, delivery, letter, compose_digest_sms, compose_digest_email)
+
+
+async def _send_to_official(
+    w: WorkerServices,
+    delivery: Delivery,
+    letter: L,
+    as_sms: Callable[[MessageTemplates, Settings, L], Sms],
+    as_email: Callable[[MessageTemplates, Settings, L], OutgoingEmail],
+) -> SendResult:
     if not letter.address_ok:
         raise Undeliverable("the official's address is bouncing or blocked")
     if delivery.channel == "sms":
-        return await w.texter.send(_written(compose_digest_sms, w.templates, w.settings, letter))
-    return await w.mailer.send(_written(compose_digest_email, w.templates, w.settings, letter))
+        return await w.texter.send(_written(as_sms, w.templates, w.settings, letter))
+    return await w.mailer.send(_written(as_email, w.templates, w.settings, letter))
 
 
 def _written(compose: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
