@@ -1,4 +1,4 @@
-"""The `campaign-engine` command: dev, serve, worker, migrate, seed-demo, bench, i18n.
+"""The `campaign-engine` command: dev, serve, worker, migrate, create-user, bench, i18n, ….
 
 Each command reads Settings from the environment, fills any address left unset outside
 production with a local server (see `local_servers`), and calls into the code that does the
@@ -22,16 +22,26 @@ from redis.exceptions import RedisError
 
 from campaign_engine import translations
 from campaign_engine.app import configure_logging, create_app
+from campaign_engine.clock import SystemClock
 from campaign_engine.db.migrate import migrate
 from campaign_engine.db.pool import Pool, create_pool
 from campaign_engine.demo import load_demo
 from campaign_engine.domain.appeals import pause_appeals, resume_appeals
-from campaign_engine.domain.errors import ActionNotFound
+from campaign_engine.domain.errors import ActionNotFound, StaffExists, StaffNotFound
 from campaign_engine.domain.reports import STATUSES, ActionDeliveries, delivery_report
+from campaign_engine.domain.staff import (
+    Invitation,
+    development_owner_link,
+    invite_staff,
+    sign_in_link_for,
+)
 from campaign_engine.embedded import EmbeddedServers
+from campaign_engine.models import Role
 from campaign_engine.settings import Settings, SettingsError
 
 T = TypeVar("T")
+# `make dev`'s workspace owner: an address that can never receive mail.
+DEVELOPMENT_OWNER = "owner@example.org"
 
 
 def load_settings() -> Settings:
@@ -118,12 +128,22 @@ def dev(host: str, port: int) -> None:
         settings = replace(settings, public_base_url=f"http://{host}:{port}")
     with local_servers(settings, mailbox=True) as settings:
         run(prepare_database(settings, demo=True))
+        owner = run(
+            _with_pool(
+                settings,
+                lambda pool: development_owner_link(
+                    pool, SystemClock(), DEVELOPMENT_OWNER, "Development Owner"
+                ),
+            )
+        )
         with stopping_gracefully_on_signals():
-            run(_serve_with_worker(settings, host, port))
+            run(_serve_with_worker(settings, host, port, owner))
     print(f"\nstopped; the data stays in {settings.data_dir} (delete it to start afresh)")
 
 
-async def _serve_with_worker(settings: Settings, host: str, port: int) -> None:
+async def _serve_with_worker(
+    settings: Settings, host: str, port: int, owner: Invitation | None
+) -> None:
     from workers.main import create_worker
 
     server = uvicorn.Server(
@@ -138,7 +158,7 @@ async def _serve_with_worker(settings: Settings, host: str, port: int) -> None:
     )
     worker = create_worker(settings, handle_signals=False)
     worker_task = asyncio.create_task(worker.async_run())
-    banner = asyncio.create_task(_announce(server, settings))
+    banner = asyncio.create_task(_announce(server, settings, owner))
     try:
         await server.serve()
     finally:
@@ -152,7 +172,7 @@ async def _serve_with_worker(settings: Settings, host: str, port: int) -> None:
             await worker_task
 
 
-async def _announce(server: uvicorn.Server, settings: Settings) -> None:
+async def _announce(server: uvicorn.Server, settings: Settings, owner: Invitation | None) -> None:
     while not server.started:  # noqa: ASYNC110 - uvicorn offers a flag, not an event
         await asyncio.sleep(0.05)
     base = settings.public_base_url
@@ -160,6 +180,7 @@ async def _announce(server: uvicorn.Server, settings: Settings) -> None:
         f"\ncampaign-engine is running: {base}/\n"
         f"  the demo urgent action   {base}/zh-Hans/actions/demo  (also /en/ /fr/ /es/ /ar/ /ru/)\n"
         f"  the development mailbox  {base}/dev/mail\n"
+        f"  the workspace            {_workspace_door(settings, owner)}\n"
         f"  data (PostgreSQL, Valkey, mail) under {settings.data_dir}\n"
         "Press Ctrl+C to stop.\n",
         flush=True,
@@ -247,6 +268,59 @@ def resume(slug: str) -> None:
     print(f"{slug}: appeals resumed")
 
 
+@main.command("create-user")
+@click.argument("email")
+@click.option("--name", required=True, help="How the workspace names them.")
+@click.option(
+    "--role",
+    type=click.Choice([role.value for role in Role]),
+    default=Role.OWNER.value,
+    show_default=True,
+)
+@click.option("--locale", default="en", show_default=True, help="Language of their workspace.")
+def create_user(email: str, name: str, role: str, locale: str) -> None:
+    """Add a campaigner, and print the one-time link where they choose their password."""
+    settings = load_settings()
+    with local_servers(settings) as settings:
+        invitation = run(
+            _with_pool(
+                settings,
+                lambda pool: invite_staff(
+                    pool, SystemClock(), None, email, name, Role(role), locale
+                ),
+            )
+        )
+    print(f"{invitation.staff.email} ({role}) can sign in once, within three days, at:")
+    print(sign_in_link(settings, invitation))
+
+
+@main.command("sign-in-link")
+@click.argument("email")
+def sign_in_link_command(email: str) -> None:
+    """A new one-time sign-in link for a campaigner (a forgotten password, a lost link)."""
+    settings = load_settings()
+    with local_servers(settings) as settings:
+        invitation = run(
+            _with_pool(settings, lambda pool: sign_in_link_for(pool, SystemClock(), email))
+        )
+    print(f"{invitation.staff.email} can sign in once, within three days, at:")
+    print(sign_in_link(settings, invitation))
+
+
+def _workspace_door(settings: Settings, owner: Invitation | None) -> str:
+    if owner is None:
+        return f"{settings.public_base_url}/admin  (as {DEVELOPMENT_OWNER})"
+    return (
+        f"{sign_in_link(settings, owner)}\n"
+        f"                           (once, for {owner.staff.email}: choose a password, and scan\n"
+        "                           the second factor with an authenticator app)"
+    )
+
+
+def sign_in_link(settings: Settings, invitation: Invitation) -> str:
+    return f"{settings.public_base_url}/admin/welcome/{invitation.token}"
+
+
 async def _with_pool(settings: Settings, work: Callable[[Pool], Awaitable[T]]) -> T:
     assert settings.database_url is not None
     pool = await create_pool(settings.database_url, max_size=2)
@@ -254,6 +328,10 @@ async def _with_pool(settings: Settings, work: Callable[[Pool], Awaitable[T]]) -
         return await work(pool)
     except ActionNotFound as missing:
         raise click.ClickException("no such action") from missing
+    except StaffExists as exists:
+        raise click.ClickException("someone already has this address") from exists
+    except StaffNotFound as missing:
+        raise click.ClickException("nobody has this address") from missing
     finally:
         await pool.close()
 

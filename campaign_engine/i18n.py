@@ -136,6 +136,11 @@ def npgettext(context: str, singular: str, plural: str, n: int) -> str:
 _ = gettext
 
 
+def N_(message: str) -> str:
+    """Marks a message for extraction where it is defined; it is translated where shown."""
+    return message
+
+
 def negotiate(accept_language: str | None) -> str:
     """The best of our languages for an `Accept-Language` header, else the source language.
 

@@ -229,3 +229,75 @@ class NewCaseEvent:
     sender: str | None = None
     subject: str | None = None
     source_ref: str | None = None  # the provider's id: recorded once, however often it comes
+
+
+class Role(enum.StrEnum):
+    """A campaigner's role; what each may do is `domain/access.py`'s."""
+
+    OWNER = "owner"
+    ADMIN = "admin"
+    CAMPAIGNER = "campaigner"
+    TRANSLATOR = "translator"
+    VIEWER = "viewer"
+
+
+@dataclass(frozen=True)
+class Staff:
+    """A campaigner's account, without its secrets."""
+
+    id: int
+    email: str
+    name: str
+    role: Role
+    locale: str
+    has_password: bool
+    has_second_factor: bool
+    disabled: bool
+
+
+@dataclass(frozen=True)
+class StaffSecrets:
+    """What signing in checks: read only by the verbs that do."""
+
+    staff_id: int
+    password_hash: str | None
+    totp_secret: str | None
+
+
+@dataclass(frozen=True)
+class StaffSession:
+    """A signed-in browser: whose, and whether every factor was shown."""
+
+    token_hash: bytes
+    staff: Staff
+    verified: bool
+    created_at: datetime
+    last_seen_at: datetime
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    staff_name: str | None  # None: the system or the command line
+    verb: str
+    object_type: str | None
+    object_id: str | None
+    detail: dict[str, object]
+    at: datetime
+
+
+@dataclass(frozen=True)
+class WorkspaceAction:
+    """An action as the workspace lists it: any status, titled in the reader's language or
+    the action's own."""
+
+    slug: str
+    code: str
+    status: ActionStatus
+    deadline: datetime | None
+    goal: int
+    title: str
+    locale: str
+    confirmed: int
+    pending: int
+    delivery_paused: bool

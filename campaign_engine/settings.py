@@ -215,9 +215,12 @@ class Settings:
         return settings
 
     def check(self) -> None:
-        """Refuse a guessable secret in production."""
+        """Refuse a guessable secret, or links and session cookies over plain HTTP, in
+        production."""
         if self.environment != "production":
             return
+        if not self.public_base_url.startswith("https://"):
+            raise SettingsError("PUBLIC_BASE_URL must start with https:// in production")
         if len(self.secret_key) < MIN_SECRET_LENGTH:
             raise SettingsError(f"SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters")
         if len(set(self.secret_key)) < MIN_SECRET_DISTINCT_CHARACTERS:  # "aaaa…" is no secret

@@ -62,6 +62,17 @@ def test_dependencies_point_one_way(folder: Path, forbidden: tuple[str, ...]) ->
     assert offenders(folder, forbidden) == []
 
 
+def test_the_web_reaches_the_database_only_through_domain_verbs() -> None:
+    """Handlers call a domain verb; they may name the pool's type, never run a query."""
+    reaching = [
+        f"{path.relative_to(SOURCE_HOME)} imports {name}"
+        for path in python_files(PACKAGE / "web")
+        for name in imports_of(path)
+        if name.startswith("campaign_engine.db") and name != "campaign_engine.db.pool"
+    ]
+    assert reaching == []
+
+
 PERSONAL_TABLES = re.compile(r"\b(supporters|signer_details)\b")
 SQL_VERBS = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE)\b")
 

@@ -44,6 +44,11 @@ def test_production_refuses_a_weak_secret(secret: str) -> None:
         Settings.from_environ({**PRODUCTION, "SECRET_KEY": secret})
 
 
+def test_production_refuses_plain_http_links() -> None:
+    with pytest.raises(SettingsError, match="https"):
+        Settings.from_environ({**PRODUCTION, "PUBLIC_BASE_URL": "http://act.example.org"})
+
+
 def test_development_defaults_to_embedded_servers_and_keeps_its_secret(tmp_path: Path) -> None:
     first = Settings.from_environ({"DATA_DIR": str(tmp_path)})
     assert first.environment == "development"

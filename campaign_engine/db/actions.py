@@ -1,9 +1,16 @@
-"""Urgent actions as the public site and the API read them."""
+"""Urgent actions as the public site, the API and the workspace read them."""
 
 from __future__ import annotations
 
 from campaign_engine.db.pool import Connection, from_row
-from campaign_engine.models import ActionCard, ActionCount, ActionPage, ActionRef, ActionStatus
+from campaign_engine.models import (
+    ActionCard,
+    ActionCount,
+    ActionPage,
+    ActionRef,
+    ActionStatus,
+    WorkspaceAction,
+)
 
 # An action's confirmed signatures: the sum of its count shards (see add_confirmed).
 CONFIRMED = "(SELECT coalesce(sum(confirmed), 0)::bigint FROM action_counts WHERE action_id = a.id)"
@@ -146,3 +153,26 @@ async def resume_deliveries(conn: Connection, slug: str) -> int | None:
     """The action's id, or None if there is no such action."""
     action_id: int | None = await conn.fetchval(RESUME_DELIVERIES, slug)
     return action_id
+
+
+SELECT_WORKSPACE_ACTIONS = f"""
+SELECT a.slug, a.code, a.status, a.deadline, a.goal, a.delivery_paused, t.locale, t.title,
+       {CONFIRMED} AS confirmed,
+       (SELECT count(*) FROM signatures s
+        WHERE s.action_id = a.id AND s.status = 'pending') AS pending
+FROM actions a
+JOIN LATERAL (
+    SELECT locale, title FROM action_translations
+    WHERE action_id = a.id AND locale IN ($1, a.default_locale)
+    ORDER BY locale = $1 DESC
+    LIMIT 1
+) t ON true
+ORDER BY a.status = 'open' DESC, a.deadline ASC NULLS LAST, a.id DESC
+"""
+
+
+async def list_workspace_actions(conn: Connection, locale: str) -> list[WorkspaceAction]:
+    return [
+        from_row(WorkspaceAction, row, status=ActionStatus(row["status"]))
+        for row in await conn.fetch(SELECT_WORKSPACE_ACTIONS, locale)
+    ]

@@ -5,7 +5,14 @@ from __future__ import annotations
 from campaign_engine.db import actions
 from campaign_engine.db.pool import Pool
 from campaign_engine.domain.errors import ActionClosed, ActionNotFound, ActionRemoved
-from campaign_engine.models import ActionCard, ActionCount, ActionPage, ActionRef, ActionStatus
+from campaign_engine.models import (
+    ActionCard,
+    ActionCount,
+    ActionPage,
+    ActionRef,
+    ActionStatus,
+    WorkspaceAction,
+)
 
 
 async def read_action_page(pool: Pool, slug: str, locale: str) -> ActionPage:
@@ -38,6 +45,12 @@ async def ensure_signable(pool: Pool, slug: str) -> None:
 async def list_open_actions(pool: Pool, locale: str) -> list[ActionCard]:
     async with pool.acquire() as conn:
         return await actions.list_open_action_cards(conn, locale)
+
+
+async def list_workspace_actions(pool: Pool, locale: str) -> list[WorkspaceAction]:
+    """Every action, whatever its status, as the workspace lists them."""
+    async with pool.acquire() as conn:
+        return await actions.list_workspace_actions(conn, locale)
 
 
 async def read_count(pool: Pool, slug: str) -> ActionCount:

@@ -29,3 +29,43 @@ class CaseNotFound(DomainError):
 
 class SignatureNotFound(DomainError):
     """The link names a signature we no longer hold, or one that cannot be confirmed."""
+
+
+class SignInRefused(DomainError):
+    """The address and password do not open an account (which of the two is never said)."""
+
+
+class TooManyAttempts(DomainError):
+    """Too many passwords were tried for this address, or from this client, lately."""
+
+
+class WrongCode(DomainError):
+    """The second factor's code is not the current one, or was used already."""
+
+
+class InvitationInvalid(DomainError):
+    """The sign-in link is not one of ours, was used, or has expired."""
+
+
+class PasswordRefused(DomainError):
+    """The new password does not meet the rules; `reason` says which."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason  # "too_short", "too_long", "is_email", "current_wrong"
+
+
+class NotAllowed(DomainError):
+    """The campaigner's role does not allow this."""
+
+
+class StaffNotFound(DomainError):
+    """No account has this id."""
+
+
+class StaffExists(DomainError):
+    """An account already has this address."""
+
+
+class LastOwner(DomainError):
+    """The change would leave the workspace without an owner who can sign in."""

@@ -22,16 +22,12 @@ from campaign_engine.domain.errors import (
     ActionRemoved,
     CaseNotFound,
 )
-from campaign_engine.i18n import _
+from campaign_engine.i18n import N_, _
 from campaign_engine.web.api import api_error
 from campaign_engine.web.middleware import BodyTooLarge, HttpMiddleware, redacted_path
 from campaign_engine.web.rendering import render_error
 
 log = logging.getLogger(__name__)
-
-
-def N_(message: str) -> str:
-    return message
 
 
 @dataclass(frozen=True)

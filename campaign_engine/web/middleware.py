@@ -117,11 +117,12 @@ class BodyLimitMiddleware(HttpMiddleware):
 
 
 # Paths that carry a secret: logged without it.
-_SECRET_PATHS = re.compile(r"^/(confirm)/[^/]+")
+_SECRET_PATHS = re.compile(r"^/(confirm|admin/welcome)/[^/]+")
 
 
 def redacted_path(path: str) -> str:
-    """A path as it may be logged: `/confirm/<token>` becomes `/confirm/…`, and characters
+    """A path as it may be logged: `/confirm/<token>` becomes `/confirm/…` (and so do the
+    workspace's sign-in links), and characters
     that could forge a log line (a decoded `%0a`) are written as escapes."""
     path = _SECRET_PATHS.sub(r"/\1/…", path)
     return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in path)

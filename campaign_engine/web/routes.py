@@ -9,6 +9,7 @@ from starlette.staticfiles import StaticFiles
 from campaign_engine import i18n
 from campaign_engine.settings import Settings
 from campaign_engine.web import api, dev, ops, pages, webhooks
+from campaign_engine.web.admin import account, audit, auth, overview, team
 
 
 class LocaleConvertor(Convertor[str]):
@@ -35,7 +36,20 @@ class SlugConvertor(Convertor[str]):
         return value
 
 
+class IdConvertor(Convertor[int]):
+    """A row id: digits that fit PostgreSQL's bigint, so a longer number is simply not found."""
+
+    regex = "[0-9]{1,18}"
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        return str(value)
+
+
 register_url_convertor("locale", LocaleConvertor())
+register_url_convertor("id", IdConvertor())
 register_url_convertor("slug", SlugConvertor())
 
 
@@ -58,6 +72,32 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/webhooks/twilio/status", webhooks.twilio_status, methods=["POST"]),
         Route("/webhooks/twilio/sms", webhooks.twilio_incoming, methods=["POST"]),
         Route("/webhooks/email", webhooks.forwarded_email, methods=["POST"]),
+        # The workspace (web/admin/): every page but the way in needs a signed-in campaigner.
+        Route("/admin/login", auth.login_page),
+        Route("/admin/login", auth.login, methods=["POST"]),
+        Route("/admin/second-factor", auth.second_factor_page),
+        Route("/admin/second-factor", auth.give_second_factor, methods=["POST"]),
+        Route("/admin/enrol", auth.enrol_page),
+        Route("/admin/enrol", auth.enrol, methods=["POST"]),
+        Route("/admin/welcome/{token}", auth.welcome_page),
+        Route("/admin/welcome/{token}", auth.accept, methods=["POST"]),
+        Route("/admin/logout", auth.logout, methods=["POST"]),
+        Route("/admin", overview.overview),
+        Route("/admin/account", account.account_page),
+        Route("/admin/account/language", account.choose_language, methods=["POST"]),
+        Route("/admin/account/password", account.new_password, methods=["POST"]),
+        Route("/admin/team", team.team_page),
+        Route("/admin/team", team.invite, methods=["POST"]),
+        Route("/admin/team/{staff_id:id}/role", team.set_role, methods=["POST"]),
+        Route("/admin/team/{staff_id:id}/disable", team.disable, methods=["POST"]),
+        Route("/admin/team/{staff_id:id}/enable", team.enable, methods=["POST"]),
+        Route("/admin/team/{staff_id:id}/link", team.issue_link, methods=["POST"]),
+        Route(
+            "/admin/team/{staff_id:id}/second-factor/remove",
+            team.reset_second_factor,
+            methods=["POST"],
+        ),
+        Route("/admin/audit", audit.audit_page),
         Mount("/static", StaticFiles(directory=settings.static_dir), name="static"),
     ]
     if settings.is_development:

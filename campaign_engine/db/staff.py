@@ -1,0 +1,199 @@
+"""Campaigners' accounts and the one-time links that let them choose a password."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from datetime import datetime
+
+from asyncpg import Record
+
+from campaign_engine.db.pool import Connection, from_row
+from campaign_engine.models import Role, Staff, StaffSecrets
+
+STAFF_COLUMNS = """
+id, email, name, role, locale, password_hash IS NOT NULL AS has_password,
+totp_secret IS NOT NULL AS has_second_factor, disabled_at IS NOT NULL AS disabled
+"""
+
+
+def staff_from(row: Record) -> Staff:
+    """The account in a row, which may hold other columns beside STAFF_COLUMNS."""
+    values = {field.name: row[field.name] for field in fields(Staff)}
+    return Staff(**{**values, "role": Role(row["role"])})
+
+
+INSERT_STAFF = f"""
+INSERT INTO staff (email, name, role, locale) VALUES ($1, $2, $3, $4)
+ON CONFLICT (email) DO NOTHING
+RETURNING {STAFF_COLUMNS}
+"""
+
+
+async def insert_staff(
+    conn: Connection, email: str, name: str, role: Role, locale: str
+) -> Staff | None:
+    """The new account, or None if the address has one already."""
+    row = await conn.fetchrow(INSERT_STAFF, email, name, role, locale)
+    return None if row is None else staff_from(row)
+
+
+SELECT_STAFF = f"SELECT {STAFF_COLUMNS} FROM staff WHERE id = $1"
+
+
+async def get_staff(conn: Connection, staff_id: int) -> Staff | None:
+    row = await conn.fetchrow(SELECT_STAFF, staff_id)
+    return None if row is None else staff_from(row)
+
+
+SELECT_STAFF_BY_EMAIL = f"SELECT {STAFF_COLUMNS} FROM staff WHERE email = $1"
+
+
+async def get_staff_by_email(conn: Connection, email: str) -> Staff | None:
+    row = await conn.fetchrow(SELECT_STAFF_BY_EMAIL, email)
+    return None if row is None else staff_from(row)
+
+
+SELECT_TEAM = f"SELECT {STAFF_COLUMNS} FROM staff ORDER BY disabled_at IS NOT NULL, name, id"
+
+
+async def list_staff(conn: Connection) -> list[Staff]:
+    return [staff_from(row) for row in await conn.fetch(SELECT_TEAM)]
+
+
+SELECT_SECRETS = """
+SELECT id AS staff_id, password_hash, totp_secret FROM staff
+WHERE email = $1 AND disabled_at IS NULL
+"""
+
+
+async def get_secrets_by_email(conn: Connection, email: str) -> StaffSecrets | None:
+    """An enabled account's secrets; None for an unknown or disabled address."""
+    row = await conn.fetchrow(SELECT_SECRETS, email)
+    return None if row is None else from_row(StaffSecrets, row)
+
+
+SELECT_SECRETS_BY_ID = """
+SELECT id AS staff_id, password_hash, totp_secret FROM staff WHERE id = $1
+"""
+
+
+async def get_secrets(conn: Connection, staff_id: int) -> StaffSecrets | None:
+    row = await conn.fetchrow(SELECT_SECRETS_BY_ID, staff_id)
+    return None if row is None else from_row(StaffSecrets, row)
+
+
+UPDATE_PASSWORD_HASH = "UPDATE staff SET password_hash = $2, updated_at = $3 WHERE id = $1"  # noqa: S105
+
+
+async def set_password_hash(conn: Connection, staff_id: int, hashed: str, at: datetime) -> None:
+    await conn.execute(UPDATE_PASSWORD_HASH, staff_id, hashed, at)
+
+
+UPDATE_SECOND_FACTOR = """
+UPDATE staff SET totp_secret = $2, totp_last_step = $3, updated_at = $4 WHERE id = $1
+"""
+
+
+async def set_second_factor(
+    conn: Connection, staff_id: int, secret: str | None, step: int | None, at: datetime
+) -> None:
+    """Enrol a secret (with the step of the code that proved it), or remove it (None)."""
+    await conn.execute(UPDATE_SECOND_FACTOR, staff_id, secret, step, at)
+
+
+# Atomic, so two requests racing with one code cannot both pass.
+USE_TOTP_STEP = """
+UPDATE staff SET totp_last_step = $2
+WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)
+RETURNING id
+"""
+
+
+async def use_totp_step(conn: Connection, staff_id: int, step: int) -> bool:
+    """Spend a code's time step; False if that step (or a later one) was used already."""
+    return await conn.fetchval(USE_TOTP_STEP, staff_id, step) is not None
+
+
+UPDATE_ROLE = "UPDATE staff SET role = $2, updated_at = $3 WHERE id = $1"
+
+
+async def set_role(conn: Connection, staff_id: int, role: Role, at: datetime) -> None:
+    await conn.execute(UPDATE_ROLE, staff_id, role, at)
+
+
+UPDATE_DISABLED = """
+UPDATE staff SET disabled_at = CASE WHEN $2 THEN $3::timestamptz END, updated_at = $3
+WHERE id = $1
+"""
+
+
+async def set_disabled(conn: Connection, staff_id: int, disabled: bool, at: datetime) -> None:
+    await conn.execute(UPDATE_DISABLED, staff_id, disabled, at)
+
+
+UPDATE_LOCALE = "UPDATE staff SET locale = $2, updated_at = $3 WHERE id = $1"
+
+
+async def set_locale(conn: Connection, staff_id: int, locale: str, at: datetime) -> None:
+    await conn.execute(UPDATE_LOCALE, staff_id, locale, at)
+
+
+COUNT_ACTIVE_OWNERS = "SELECT count(*) FROM staff WHERE role = 'owner' AND disabled_at IS NULL"
+
+
+async def count_active_owners(conn: Connection) -> int:
+    return int(await conn.fetchval(COUNT_ACTIVE_OWNERS))
+
+
+INSERT_INVITATION = """
+INSERT INTO staff_invitations (token_hash, staff_id, created_by, created_at, expires_at)
+VALUES ($1, $2, $3, $4, $5)
+"""
+
+
+async def insert_invitation(
+    conn: Connection,
+    token_hash: bytes,
+    staff_id: int,
+    created_by: int | None,
+    at: datetime,
+    expires_at: datetime,
+) -> None:
+    await conn.execute(INSERT_INVITATION, token_hash, staff_id, created_by, at, expires_at)
+
+
+SELECT_INVITATION = f"""
+SELECT {STAFF_COLUMNS} FROM staff
+WHERE disabled_at IS NULL AND id = (
+    SELECT staff_id FROM staff_invitations
+    WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
+)
+"""
+
+
+async def get_invited_staff(conn: Connection, token_hash: bytes, now: datetime) -> Staff | None:
+    """Whose unused, unexpired link this is; None if it is not one."""
+    row = await conn.fetchrow(SELECT_INVITATION, token_hash, now)
+    return None if row is None else staff_from(row)
+
+
+# Using a link spends it, and every other link of the same account with it: the newest
+# password choice stands alone.
+USE_INVITATION = """
+WITH spent AS (
+    UPDATE staff_invitations SET used_at = $2
+    WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
+    RETURNING staff_id
+), others AS (
+    UPDATE staff_invitations i SET used_at = $2
+    FROM spent
+    WHERE i.staff_id = spent.staff_id AND i.used_at IS NULL AND i.token_hash <> $1
+)
+SELECT staff_id FROM spent
+"""
+
+
+async def use_invitation(conn: Connection, token_hash: bytes, now: datetime) -> int | None:
+    """Spend a link; the account's id, or None if it was not a live link."""
+    staff_id: int | None = await conn.fetchval(USE_INVITATION, token_hash, now)
+    return staff_id

@@ -1,0 +1,1 @@
+"""The workspace, where campaigners run urgent actions: every page behind `guard.staff_page`."""

@@ -1,0 +1,63 @@
+"""A campaigner's own account: their language, their password, their second factor."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from campaign_engine import i18n, passwords
+from campaign_engine.domain.errors import PasswordRefused, TooManyAttempts
+from campaign_engine.domain.sign_in import change_password, set_language
+from campaign_engine.i18n import _
+from campaign_engine.web.admin.auth import password_problem
+from campaign_engine.web.admin.guard import form_values, staff_page, staff_session
+from campaign_engine.web.admin.rendering import render_admin
+from campaign_engine.web.services import services
+
+
+@staff_page(None)
+async def account_page(request: Request) -> Response:
+    return _account(request)
+
+
+@staff_page(None)
+async def choose_language(request: Request) -> Response:
+    s = services(request)
+    locale = i18n.supported(form_values(await request.form()).get("locale", ""))
+    if locale is not None:
+        await set_language(s.pool, s.clock, staff_session(request), locale)
+    return RedirectResponse("/admin/account", status_code=303)
+
+
+@staff_page(None)
+async def new_password(request: Request) -> Response:
+    s = services(request)
+    values = form_values(await request.form())
+    try:
+        await change_password(
+            s.pool,
+            s.clock,
+            s.tokens,
+            staff_session(request),
+            values.get("current_password", ""),
+            values.get("new_password", ""),
+        )
+    except PasswordRefused as refused:
+        field = "current_password" if refused.reason == "current_wrong" else "new_password"
+        return _account(request, {field: password_problem(refused.reason)}, 422)
+    except TooManyAttempts:
+        problem = _("Too many attempts. Wait an hour before trying again.")
+        return _account(request, {"current_password": problem}, 429)
+    return _account(request, {}, 200, changed=True)
+
+
+def _account(
+    request: Request, errors: dict[str, str] | None = None, status: int = 200, changed: bool = False
+) -> Response:
+    context = {
+        "languages": [(tag, i18n.native_name(tag)) for tag in i18n.LOCALES],
+        "errors": errors or {},
+        "changed": changed,
+        "min_length": passwords.MIN_LENGTH,
+    }
+    return render_admin(request, "admin/account.html", context, status_code=status)

@@ -1,0 +1,179 @@
+"""The workspace's door: every workspace handler is wrapped by `staff_page`, which finds the
+session, checks the capability the page needs, checks the form's CSRF token and the request's
+origin on anything that changes state, and speaks the campaigner's language.
+
+Sessions are server-side (`domain/sign_in.py`); the cookie holds only a random token. Over
+HTTPS it is a `__Host-` cookie: Secure, for this host only, unreadable by scripts, and never
+sent along by another site (SameSite=Strict).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from campaign_engine.domain.access import Capability, may
+from campaign_engine.domain.sign_in import IDLE_TIMEOUT, current_session
+from campaign_engine.i18n import _
+from campaign_engine.models import StaffSession
+from campaign_engine.settings import Settings
+from campaign_engine.web.rendering import render_error
+from campaign_engine.web.services import services
+
+Handler = Callable[[Request], Awaitable[Response]]
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# The sign-in forms, before any session: a random cookie, and a form token made from it.
+FORM_COOKIE = "ce-form"
+
+
+def session_cookie(settings: Settings) -> str:
+    return "__Host-ce-session" if _secure(settings) else "ce-session"
+
+
+def _secure(settings: Settings) -> bool:
+    return settings.public_base_url.startswith("https://")
+
+
+def staff_page(
+    capability: Capability | None, *, unverified: bool = False
+) -> Callable[[Handler], Handler]:
+    """Guard a workspace handler. `capability` None: any signed-in campaigner (their own
+    account page). `unverified`: also a session still owing its second factor (the pages
+    where it is given)."""
+
+    def wrap(handler: Handler) -> Handler:
+        @wraps(handler)
+        async def guarded(request: Request) -> Response:
+            s = services(request)
+            token = request.cookies.get(session_cookie(s.settings))
+            session = await current_session(s.pool, s.clock, token) if token else None
+            if session is None or not (session.verified or unverified):
+                return _to_sign_in(request, session)
+            if capability is not None and not may(session.staff, capability):
+                return forbidden(request)
+            if request.method not in SAFE_METHODS and not await _same_origin_form(
+                request, session.token_hash
+            ):
+                return forbidden(request)
+            request.state.session = session
+            with s.catalogues.activate(session.staff.locale):
+                response = await handler(request)
+            response.headers["Cache-Control"] = "no-store"
+            return response
+
+        guarded.capability = capability  # type: ignore[attr-defined]  # read by the route matrix
+        return guarded
+
+    return wrap
+
+
+def staff_session(request: Request) -> StaffSession:
+    session: StaffSession = request.state.session
+    return session
+
+
+def _to_sign_in(request: Request, session: StaffSession | None) -> Response:
+    if session is not None:  # a password was given; the second factor is still owed
+        step = "enrol" if not session.staff.has_second_factor else "second-factor"
+        return RedirectResponse(f"/admin/{step}", status_code=303)
+    if request.method in SAFE_METHODS:
+        return RedirectResponse(f"/admin/login?next={quote(request.url.path)}", status_code=303)
+    return forbidden(request)
+
+
+def forbidden(request: Request) -> Response:
+    return render_error(
+        request,
+        403,
+        _("You cannot do this"),
+        _("Your role does not allow this, or the form had expired. Go back and try again."),
+    )
+
+
+async def _same_origin_form(request: Request, binding: bytes) -> bool:
+    """A state change must come from our own pages: a browser that says the request crossed
+    sites is refused, and the form must carry the token made for this session."""
+    if not _same_origin(request):
+        return False
+    form = await request.form(max_files=1, max_fields=200)
+    given = form.get("csrf_token")
+    return isinstance(given, str) and services(request).tokens.csrf_matches(binding, given)
+
+
+def _same_origin(request: Request) -> bool:
+    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("origin")
+    return origin is None or origin == f"{request.url.scheme}://{request.url.netloc}"
+
+
+def csrf_token(request: Request) -> str:
+    """The form token for the current session."""
+    return services(request).tokens.csrf_token(staff_session(request).token_hash)
+
+
+def set_session_cookie(response: Response, settings: Settings, token: str) -> None:
+    response.set_cookie(
+        session_cookie(settings),
+        token,
+        # The browser may forget it sooner; the server ends it after the idle timeout anyway.
+        max_age=int(IDLE_TIMEOUT.total_seconds()) * 24,
+        path="/",
+        secure=_secure(settings),
+        httponly=True,
+        samesite="strict",
+    )
+
+
+def clear_session_cookie(response: Response, settings: Settings) -> None:
+    response.delete_cookie(
+        session_cookie(settings),
+        path="/",
+        secure=_secure(settings),
+        httponly=True,
+        samesite="strict",
+    )
+
+
+# The sign-in forms (before a session exists) are protected by a double submission: a random
+# cookie, and in the form a token made from it that another site cannot read or forge.
+
+
+def form_binding(request: Request) -> tuple[str, bool]:
+    """The sign-in form cookie's value, and whether it must be set (it was missing)."""
+    existing = request.cookies.get(FORM_COOKIE)
+    return (existing, False) if existing else (secrets.token_urlsafe(24), True)
+
+
+def anonymous_form_token(request: Request, binding: str) -> str:
+    return services(request).tokens.csrf_token(binding.encode())
+
+
+def set_form_cookie(response: Response, settings: Settings, binding: str) -> None:
+    response.set_cookie(
+        FORM_COOKIE,
+        binding,
+        path="/admin",
+        secure=_secure(settings),
+        httponly=True,
+        samesite="strict",
+    )
+
+
+async def anonymous_form_ok(request: Request) -> bool:
+    binding = request.cookies.get(FORM_COOKIE)
+    if binding is None or not _same_origin(request):
+        return False
+    form = await request.form(max_files=0, max_fields=20)
+    given = form.get("csrf_token")
+    return isinstance(given, str) and services(request).tokens.csrf_matches(binding.encode(), given)
+
+
+def form_values(form: Any) -> dict[str, str]:
+    return {key: value for key, value in form.items() if isinstance(value, str)}

@@ -1,0 +1,184 @@
+"""The route × role matrix, generated from the router: every route of the app has an entry in
+EXPECTED saying who may use it, and every workspace route is tried by an anonymous visitor and
+by each role. A route added without an entry fails here, so nobody ships a page without
+deciding who may see it; a role without the capability gets 403, never a 2xx."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from starlette.routing import Mount, Route
+from starlette.types import ASGIApp
+
+from campaign_engine.db.pool import Pool
+from campaign_engine.domain.access import CAPABILITIES, Capability
+from campaign_engine.models import Role
+from campaign_engine.settings import Settings
+from campaign_engine.web.routes import routes
+from tests.conftest import http_client
+from tests.staff import Campaigner, signed_in
+
+PUBLIC = "public"  # the public site, the API, webhooks, operations: not the workspace
+DOOR = "door"  # the way into the workspace: no session needed
+ANY_CAMPAIGNER = "any campaigner"  # signed in, whatever the role (their own account)
+
+EXPECTED: dict[tuple[str, str], str | Capability] = {
+    ("GET", "/"): PUBLIC,
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/readyz"): PUBLIC,
+    ("GET", "/confirm/{token}"): PUBLIC,
+    ("GET", "/api/v1/actions"): PUBLIC,
+    ("GET", "/api/v1/actions/{slug:slug}"): PUBLIC,
+    ("GET", "/api/v1/actions/{slug:slug}/count"): PUBLIC,
+    ("POST", "/api/v1/actions/{slug:slug}/signatures"): PUBLIC,
+    ("GET", "/{locale:locale}/"): PUBLIC,
+    ("GET", "/{locale:locale}/actions/{slug:slug}"): PUBLIC,
+    ("POST", "/{locale:locale}/actions/{slug:slug}/sign"): PUBLIC,
+    ("GET", "/{locale:locale}/actions/{slug:slug}/check-email"): PUBLIC,
+    ("GET", "/{locale:locale}/actions/{slug:slug}/thanks"): PUBLIC,
+    ("GET", "/{locale:locale}/cases/{slug:slug}"): PUBLIC,
+    ("POST", "/webhooks/twilio/status"): PUBLIC,
+    ("POST", "/webhooks/twilio/sms"): PUBLIC,
+    ("POST", "/webhooks/email"): PUBLIC,
+    ("GET", "/static"): PUBLIC,
+    ("GET", "/dev/mail"): PUBLIC,
+    ("GET", "/dev/mail.json"): PUBLIC,
+    ("GET", "/dev/sms"): PUBLIC,
+    ("GET", "/dev/sms.json"): PUBLIC,
+    ("GET", "/admin/login"): DOOR,
+    ("POST", "/admin/login"): DOOR,
+    ("GET", "/admin/welcome/{token}"): DOOR,
+    ("POST", "/admin/welcome/{token}"): DOOR,
+    ("GET", "/admin/second-factor"): ANY_CAMPAIGNER,
+    ("POST", "/admin/second-factor"): ANY_CAMPAIGNER,
+    ("GET", "/admin/enrol"): ANY_CAMPAIGNER,
+    ("POST", "/admin/enrol"): ANY_CAMPAIGNER,
+    ("POST", "/admin/logout"): ANY_CAMPAIGNER,
+    ("GET", "/admin"): Capability.READ,
+    ("GET", "/admin/account"): ANY_CAMPAIGNER,
+    ("POST", "/admin/account/language"): ANY_CAMPAIGNER,
+    ("POST", "/admin/account/password"): ANY_CAMPAIGNER,
+    ("GET", "/admin/team"): Capability.MANAGE_TEAM,
+    ("POST", "/admin/team"): Capability.MANAGE_TEAM,
+    ("POST", "/admin/team/{staff_id:id}/role"): Capability.MANAGE_TEAM,
+    ("POST", "/admin/team/{staff_id:id}/disable"): Capability.MANAGE_TEAM,
+    ("POST", "/admin/team/{staff_id:id}/enable"): Capability.MANAGE_TEAM,
+    ("POST", "/admin/team/{staff_id:id}/link"): Capability.MANAGE_TEAM,
+    ("POST", "/admin/team/{staff_id:id}/second-factor/remove"): Capability.MANAGE_TEAM,
+    ("GET", "/admin/audit"): Capability.MANAGE_TEAM,
+}
+GUARDED = sorted(
+    (key for key, who in EXPECTED.items() if who not in (PUBLIC, DOOR)), key=lambda key: key[1]
+)
+
+
+def table(settings: Settings) -> dict[tuple[str, str], Any]:
+    """(method, path) -> handler, for every route the app serves (in development, which
+    serves them all)."""
+    found: dict[tuple[str, str], Any] = {}
+    for route in routes(replace(settings, environment="development")):
+        if isinstance(route, Mount):
+            found[("GET", route.path)] = route.app
+        elif isinstance(route, Route):
+            for method in sorted((route.methods or {"GET"}) - {"HEAD"}):
+                found[(method, route.path)] = route.endpoint
+    return found
+
+
+def test_every_route_says_who_may_use_it(settings: Settings) -> None:
+    served = table(settings)
+    assert set(served) - set(EXPECTED) == set(), "a route without an entry in EXPECTED"
+    assert set(EXPECTED) - set(served) == set(), "an entry for a route that no longer exists"
+    for key, who in EXPECTED.items():
+        guard = getattr(served[key], "capability", "unguarded")
+        if who in (PUBLIC, DOOR):
+            assert guard == "unguarded", f"{key} is guarded but listed as {who}"
+        else:
+            wanted = None if who == ANY_CAMPAIGNER else who
+            assert guard == wanted, f"{key} needs {guard!r}, EXPECTED says {who!r}"
+
+
+@pytest.fixture(scope="module")
+async def team(asgi_app: ASGIApp, pool: Pool) -> AsyncIterator[dict[Role, Campaigner]]:
+    members = {role: await signed_in(asgi_app, pool, role) for role in Role}
+    yield members
+    for member in members.values():
+        await member.client.aclose()
+
+
+@pytest.fixture(scope="module")
+async def colleague(asgi_app: ASGIApp, pool: Pool) -> AsyncIterator[Campaigner]:
+    """Whom the team pages act on: a viewer, whom owners and admins may manage."""
+    member = await signed_in(asgi_app, pool, Role.VIEWER)
+    yield member
+    await member.client.aclose()
+
+
+def concrete(path: str, colleague: Campaigner) -> str:
+    return path.replace("{staff_id:id}", str(colleague.staff.id))
+
+
+@pytest.mark.parametrize(("method", "path"), GUARDED, ids=[f"{m} {p}" for m, p in GUARDED])
+async def test_an_anonymous_visitor_is_sent_to_sign_in_and_changes_nothing(
+    asgi_app: ASGIApp, colleague: Campaigner, method: str, path: str
+) -> None:
+    async with http_client(asgi_app) as anonymous:
+        answer = await anonymous.request(method, concrete(path, colleague), data={"role": "owner"})
+    if method == "GET":
+        assert answer.status_code == 303
+        assert answer.headers["location"].startswith("/admin/login")
+    else:
+        assert answer.status_code == 403
+
+
+@pytest.mark.parametrize("role", list(Role), ids=[role.value for role in Role])
+@pytest.mark.parametrize(("method", "path"), GUARDED, ids=[f"{m} {p}" for m, p in GUARDED])
+async def test_each_role_gets_exactly_what_its_capabilities_allow(
+    asgi_app: ASGIApp,
+    pool: Pool,
+    team: dict[Role, Campaigner],
+    colleague: Campaigner,
+    role: Role,
+    method: str,
+    path: str,
+) -> None:
+    who = EXPECTED[(method, path)]
+    allowed = who == ANY_CAMPAIGNER or who in CAPABILITIES[role]
+    # Signing out would end the shared session: that route gets a campaigner of its own.
+    member = await signed_in(asgi_app, pool, role) if path == "/admin/logout" else team[role]
+    target = concrete(path, colleague)
+    if method == "GET":
+        answer = await member.client.get(target)
+    else:
+        answer = await member.post(target, {"role": "viewer"})
+    if allowed:
+        assert answer.status_code not in (401, 403), f"{role} refused on {method} {path}"
+        assert answer.status_code < 500
+    else:
+        assert answer.status_code == 403, f"{role} reached {method} {path}: {answer.status_code}"
+    if path == "/admin/logout":
+        await member.client.aclose()
+
+
+async def test_no_workspace_page_answers_a_stranger_with_content(
+    asgi_app: ASGIApp, colleague: Campaigner
+) -> None:
+    """Crawled without a session, with real and made-up ids, no workspace page shows a byte of
+    anyone's account."""
+    async with http_client(asgi_app) as stranger:
+        for method, path in GUARDED:
+            for staff_id in (str(colleague.staff.id), "1", "999999999999999999"):
+                answer = await stranger.request(method, path.replace("{staff_id:id}", staff_id))
+                assert colleague.staff.email not in answer.text
+                assert answer.status_code in (303, 403)
+
+
+async def test_ids_too_long_for_the_database_are_simply_not_found(
+    team: dict[Role, Campaigner],
+) -> None:
+    owner = team[Role.OWNER]
+    answer = await owner.post("/admin/team/99999999999999999999999/disable")
+    assert answer.status_code == 404
