@@ -33,6 +33,7 @@ check: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/bandit -c pyproject.toml -r campaign_engine workers -q
 
 format: $(VENV)/.installed-test
 	$(BIN)/ruff format .

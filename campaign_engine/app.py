@@ -26,6 +26,7 @@ from campaign_engine.web.middleware import (
     LocaleMiddleware,
     SecurityHeadersMiddleware,
 )
+from campaign_engine.web.rate_limits import RateLimiter
 from campaign_engine.web.routes import routes
 from campaign_engine.web.services import Services
 
@@ -51,6 +52,7 @@ def create_app(settings: Settings) -> Starlette:
                     settings=settings,
                     pool=pool,
                     queue=jobs.JobQueue(redis),
+                    limiter=RateLimiter(redis, settings.secret_key),
                     tokens=Tokens(settings.secret_key),
                     templates=templates,
                     catalogues=catalogues,

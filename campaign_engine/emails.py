@@ -17,7 +17,14 @@ from uuid import UUID
 from jinja2 import Environment, TemplateNotFound
 
 from campaign_engine.i18n import SOURCE_LOCALE, Catalogues, is_supported, text_direction
-from campaign_engine.mime import Attachment, Content, Mailbox, OutgoingEmail, write_message
+from campaign_engine.mime import (
+    Attachment,
+    Content,
+    Mailbox,
+    OutgoingEmail,
+    Verbatim,
+    write_message,
+)
 from campaign_engine.templating import one_line
 
 
@@ -94,8 +101,10 @@ def build_email(
     reply_to: str | None = None,
     automatic: bool = True,
     attachments: tuple[Attachment, ...] = (),
+    extra_headers: tuple[tuple[str, str | Verbatim], ...] = (),
 ) -> OutgoingEmail:
-    headers: list[tuple[str, str | Mailbox]] = [("From", sender), ("To", to)]
+    """The message; `extra_headers` come last (List-Unsubscribe, for mail to a list)."""
+    headers: list[tuple[str, str | Mailbox | Verbatim]] = [("From", sender), ("To", to)]
     if reply_to:
         headers.append(("Reply-To", Mailbox("", reply_to)))
     headers += [
@@ -108,6 +117,7 @@ def build_email(
         # Tells mail servers and vacation responders that no human wrote this: no
         # auto-replies. An appeal is a person's letter, so it says no such thing.
         headers.append(("Auto-Submitted", "auto-generated"))
+    headers += extra_headers
     content = Content(rendered.text, rendered.html, attachments)
     return write_message(headers, content, sender=sender.email, to=to.email)
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -50,6 +50,16 @@ def native_name(tag: str) -> str:
     """A language's name in itself, as a language menu shows it: "Français", "中文 (简体)"."""
     name = babel_locale(tag).get_display_name(babel_locale(tag)) or tag
     return name[:1].upper() + name[1:]
+
+
+def language_name(code: str, reader: str | None = None) -> str:
+    """A language named in the reader's language (the active one by default): 'Arabic',
+    'arabe', '阿拉伯语'; the code itself when Babel does not know it."""
+    try:
+        name = babel_locale(code).get_display_name(babel_locale(reader or active().tag))
+    except (ValueError, UnknownLocaleError):
+        return code
+    return name or code
 
 
 def is_supported(tag: str) -> bool:

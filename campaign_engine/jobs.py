@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 SEND_DELIVERIES = "send_deliveries"
 # Deliveries rung for together go to one job: a fan-out of thousands costs tens of jobs.
 BATCH = 100
+# An update's send: the job that writes its deliveries (workers/updates.py).
+FAN_OUT_UPDATE = "fan_out_update"
 
 
 def serialize(job: dict[str, Any]) -> bytes:
@@ -76,6 +78,16 @@ class JobQueue:
             # longest timeout before anyone may run it.
             job_id = f"deliveries:{uuid.uuid4().hex}"
             await self._enqueue(delivery_ids[start : start + BATCH], job_id, None)
+
+    async def fan_out_update(self, mailing_id: int, *, again: bool = False) -> None:
+        """Ask a worker to write the deliveries of an update's send; after the transaction
+        that started it. `again`: the sweeper's ring for a fan-out that stalled, under a
+        fresh job id (the first may still be held by a dead worker)."""
+        job_id = f"mailing:{mailing_id}" + (f":{uuid.uuid4().hex}" if again else "")
+        try:
+            await self._redis.enqueue_job(FAN_OUT_UPDATE, mailing_id, _job_id=job_id)
+        except (RedisError, OSError) as error:
+            log.warning("queue unavailable, the sweeper will fan out %d: %r", mailing_id, error)
 
     async def _enqueue(
         self, delivery_ids: list[UUID], job_id: str, not_before: datetime | None

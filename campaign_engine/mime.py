@@ -21,12 +21,22 @@ from email.utils import encode_rfc2231, formataddr
 CRLF = b"\r\n"
 # Header lines fold at spaces to stay under 78 characters; a longer word cannot.
 LONGEST_WORD = 60
+# No line of a message may be longer (RFC 5322 §2.1.1).
+MAX_LINE = 998
 
 
 @dataclass(frozen=True)
 class Mailbox:
     name: str  # shown as is; an empty name shows the address alone
     email: str  # ASCII: the signing form and target records insist on it
+
+
+@dataclass(frozen=True)
+class Verbatim:
+    """A header value written exactly as given, on one line: for values a program reads, such
+    as the link in List-Unsubscribe, which no encoding or folding may touch."""
+
+    text: str  # printable ASCII
 
 
 @dataclass(frozen=True)
@@ -53,7 +63,7 @@ class Content:
 
 
 def write_message(
-    headers: list[tuple[str, str | Mailbox]], content: Content, *, sender: str, to: str
+    headers: list[tuple[str, str | Mailbox | Verbatim]], content: Content, *, sender: str, to: str
 ) -> OutgoingEmail:
     """The message: `headers` in order (a Mailbox is written as an address), then the body."""
     lines = [_header(name, value) for name, value in headers]
@@ -62,7 +72,12 @@ def write_message(
     return OutgoingEmail(sender=sender, recipients=(to,), data=CRLF.join(lines) + CRLF)
 
 
-def _header(name: str, value: str | Mailbox) -> bytes:
+def _header(name: str, value: str | Mailbox | Verbatim) -> bytes:
+    if isinstance(value, Verbatim):
+        line = f"{name}: {value.text}"
+        if not (line.isascii() and line.isprintable()) or len(line) > MAX_LINE:
+            raise ValueError(f"the {name} header cannot be written as it is")
+        return line.encode("ascii")
     given = (value.name, value.email) if isinstance(value, Mailbox) else (value,)
     if any("\r" in text or "\n" in text for text in given):  # it could start another header
         raise ValueError(f"a line break in the {name} header")
@@ -85,9 +100,10 @@ def _address(name: str, mailbox: Mailbox) -> str:
 
 def _charset(value: str) -> str:
     """Plain ASCII goes as it is, unless it looks like an encoded word (which a reader would
-    decode) or has a word too long to fold at a space: then it is encoded, like anything
-    beyond ASCII, into words that may be split anywhere."""
-    plain = value.isascii() and "=?" not in value
+    decode), holds a control character (a NUL or a vertical tab has no place in a header line,
+    RFC 5322 §3.2.5) or has a word too long to fold at a space: then it is encoded, like
+    anything beyond ASCII, into words that may be split anywhere."""
+    plain = value.isascii() and "=?" not in value and value.replace("\t", " ").isprintable()
     return (
         "us-ascii" if plain and max(map(len, value.split()), default=0) <= LONGEST_WORD else "utf-8"
     )

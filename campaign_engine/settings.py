@@ -102,6 +102,12 @@ DOCUMENTED: tuple[Setting, ...] = (
         "one under `DATA_DIR`.",
     ),
     Setting(
+        "SIGNATURES_PER_CLIENT",
+        "60",
+        "Signatures the JSON API takes from one client address a minute (then 429); 0 turns "
+        "the limit off (the benchmark's stack does: it signs thousands a minute from one place).",
+    ),
+    Setting(
         "TRUSTED_PROXIES",
         "127.0.0.1,::1",
         "Comma-separated addresses whose `X-Forwarded-For` is believed.",
@@ -133,6 +139,7 @@ class Settings:
     public_base_url: str
     secret_key: str
     trusted_proxies: tuple[str, ...]
+    signatures_per_client: int  # a minute, per client address; 0: no limit
     data_dir: Path
     home: Path
     log_level: str
@@ -207,6 +214,9 @@ class Settings:
             trusted_proxies=tuple(
                 p.strip() for p in get("TRUSTED_PROXIES", "127.0.0.1,::1").split(",") if p.strip()
             ),
+            signatures_per_client=_whole_number(
+                get("SIGNATURES_PER_CLIENT", "60"), "SIGNATURES_PER_CLIENT"
+            ),
             data_dir=data_dir,
             home=Path(get("CAMPAIGN_ENGINE_HOME", str(SOURCE_HOME))).resolve(),
             log_level=get("LOG_LEVEL", "INFO").upper(),
@@ -237,3 +247,9 @@ def development_secret(data_dir: Path) -> str:
     path.touch(mode=0o600)
     path.write_text(secret)
     return secret
+
+
+def _whole_number(text: str, name: str) -> int:
+    if not text.strip().isdigit():
+        raise SettingsError(f"{name} must be a whole number, 0 or more")
+    return int(text)

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value: str) -> str:
-    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
 
 
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
@@ -25,3 +25,29 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
     writer.writerow([safe_cell(cell) for cell in header])
     writer.writerows([safe_cell(cell) for cell in row] for row in rows)
     return "\ufeff".encode() + buffer.getvalue().encode()
+
+
+BYTE_ORDER_MARK = "\ufeff".encode()
+
+
+async def csv_chunks(
+    header: Sequence[str], batches: AsyncIterable[Iterable[Sequence[str]]]
+) -> AsyncIterator[bytes]:
+    """The same file as `csv_bytes`, written a batch of rows at a time, so that an export of a
+    million rows never sits in memory whole: first the mark and the header, then one chunk per
+    batch."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([safe_cell(cell) for cell in header])
+    yield BYTE_ORDER_MARK + _take(buffer)
+    async for rows in batches:
+        writer.writerows([safe_cell(cell) for cell in row] for row in rows)
+        yield _take(buffer)
+
+
+def _take(buffer: io.StringIO) -> bytes:
+    """What was written since the last take, encoded; the buffer starts again empty."""
+    written = buffer.getvalue().encode()
+    buffer.seek(0)
+    buffer.truncate()
+    return written

@@ -8,13 +8,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
 # A confirmation link stays valid long enough for a supporter who reads mail weekly.
 CONFIRMATION_MAX_AGE = timedelta(days=30)
+# A preview link is passed to a colleague or a partner for a review: a week, then worthless.
+PREVIEW_MAX_AGE = timedelta(days=7)
 
 
 class InvalidLink(Exception):
@@ -33,6 +35,10 @@ class Tokens:
         self._account_key = hashlib.sha256(f"sign-in-address:{secret_key}".encode()).digest()
         self._csrf_key = hashlib.sha256(f"csrf:{secret_key}".encode()).digest()
         self._second_factor = URLSafeTimedSerializer(secret_key, salt="second-factor-enrolment")
+        # Never expires: a supporter may unsubscribe from an email years old.
+        self._unsubscribe = URLSafeSerializer(secret_key, salt="unsubscribe")
+        # Its expiry travels inside it, so the page can say until when it works.
+        self._preview = URLSafeSerializer(secret_key, salt="action-preview")
 
     def confirmation_token(self, signature_id: UUID) -> str:
         return self._confirmation.dumps(signature_id.hex)
@@ -49,6 +55,19 @@ class Tokens:
         try:
             return UUID(hex=str(payload))
         except ValueError as bad:
+            raise InvalidLink from bad
+
+    def unsubscribe_token(self, supporter_id: UUID, scope: str, locale: str) -> str:
+        """The link under every update: whose it is (an id, not an address), what it stops,
+        and the language of the message it came in."""
+        return self._unsubscribe.dumps([supporter_id.hex, scope, locale])
+
+    def read_unsubscribe_token(self, token: str) -> tuple[UUID, str, str]:
+        """(supporter, scope, locale) of a link we made; InvalidLink for any other."""
+        try:
+            hex_id, scope, locale = self._unsubscribe.loads(token)
+            return UUID(hex=str(hex_id)), str(scope), str(locale)
+        except (BadSignature, ValueError, TypeError) as bad:
             raise InvalidLink from bad
 
     def client_key(self, address: str) -> bytes:
@@ -83,6 +102,25 @@ class Tokens:
         if owner != staff_id or not isinstance(secret, str):
             raise InvalidLink
         return secret
+
+    def preview_token(self, action_id: int, locale: str, expires_at: datetime) -> str:
+        """A link that shows one language of an action, published or not, until `expires_at`."""
+        return self._preview.dumps([action_id, locale, int(expires_at.timestamp())])
+
+    def read_preview_token(self, token: str, now: datetime) -> tuple[int, str, datetime]:
+        """The action's id, the language and the expiry a preview link names."""
+        try:
+            action_id, locale, expires = self._preview.loads(token)
+        except (BadSignature, ValueError, TypeError) as bad:
+            raise InvalidLink from bad
+        if not isinstance(action_id, int) or not isinstance(locale, str):
+            raise InvalidLink
+        if not isinstance(expires, int):
+            raise InvalidLink
+        expires_at = datetime.fromtimestamp(expires, UTC)
+        if expires_at <= now:
+            raise ExpiredLink
+        return action_id, locale, expires_at
 
 
 def new_session_token() -> tuple[str, bytes]:

@@ -319,3 +319,24 @@ def _wait_until_ready(base: str, process: subprocess.Popen[bytes]) -> None:
             pass
         time.sleep(0.2)
     raise TimeoutError("campaign-engine dev did not become ready")
+
+
+def _signed_in_as(role_name: str) -> Callable[..., AsyncIterator[object]]:
+    """A campaigner of one role, signed in on a client of their own, shared by a module's
+    tests (tests.staff is imported when the fixture runs: it imports this file)."""
+
+    @pytest.fixture(scope="module")
+    async def member(asgi_app: ASGIApp, pool: Pool) -> AsyncIterator[object]:
+        from campaign_engine.models import Role
+        from tests.staff import signed_in
+
+        signed = await signed_in(asgi_app, pool, Role(role_name))
+        yield signed
+        await signed.client.aclose()
+
+    return member
+
+
+campaigner = _signed_in_as("campaigner")
+translator = _signed_in_as("translator")
+viewer = _signed_in_as("viewer")

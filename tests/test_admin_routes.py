@@ -5,6 +5,7 @@ deciding who may see it; a role without the capability gets 403, never a 2xx."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
@@ -69,6 +70,111 @@ EXPECTED: dict[tuple[str, str], str | Capability] = {
     ("POST", "/admin/team/{staff_id:id}/link"): Capability.MANAGE_TEAM,
     ("POST", "/admin/team/{staff_id:id}/second-factor/remove"): Capability.MANAGE_TEAM,
     ("GET", "/admin/audit"): Capability.MANAGE_TEAM,
+    # Partners
+    ("GET", "/admin/partners"): Capability.READ,
+    ("POST", "/admin/partners"): Capability.MANAGE_PARTNERS,
+    ("GET", "/admin/partners/new"): Capability.MANAGE_PARTNERS,
+    ("GET", "/admin/partners/{partner_id:id}"): Capability.READ,
+    ("POST", "/admin/partners/{partner_id:id}"): Capability.MANAGE_PARTNERS,
+    ("POST", "/admin/partners/{partner_id:id}/key"): Capability.MANAGE_PARTNERS,
+    ("POST", "/admin/partners/{partner_id:id}/disable"): Capability.MANAGE_PARTNERS,
+    ("POST", "/admin/partners/{partner_id:id}/enable"): Capability.MANAGE_PARTNERS,
+    # The widget and its loader
+    # API keys and the JSON API v1
+    ("GET", "/api/v1/openapi.json"): PUBLIC,
+    ("OPTIONS", "/api/v1/actions/{slug:slug}/signatures"): PUBLIC,
+    ("GET", "/api/v1/admin/actions"): PUBLIC,
+    ("GET", "/api/v1/admin/cases"): PUBLIC,
+    ("GET", "/api/v1/admin/actions/{slug:slug}/signatures"): PUBLIC,
+    ("GET", "/api/osdi/v1/"): PUBLIC,
+    ("GET", "/api/osdi/v1/petitions"): PUBLIC,
+    ("GET", "/api/osdi/v1/petitions/{slug:slug}"): PUBLIC,
+    ("GET", "/api/osdi/v1/petitions/{slug:slug}/signatures"): PUBLIC,
+    ("POST", "/api/osdi/v1/petitions/{slug:slug}/signatures"): PUBLIC,
+    ("GET", "/admin/api-keys"): Capability.MANAGE_PARTNERS,
+    ("POST", "/admin/api-keys"): Capability.MANAGE_PARTNERS,
+    ("POST", "/admin/api-keys/{key_id:id}/revoke"): Capability.MANAGE_PARTNERS,
+    # Webhooks
+    ("GET", "/admin/webhooks"): Capability.MANAGE_PARTNERS,
+    ("POST", "/admin/webhooks"): Capability.MANAGE_PARTNERS,
+    ("GET", "/admin/webhooks/{endpoint_id:id}"): Capability.MANAGE_PARTNERS,
+    ("POST", "/admin/webhooks/{endpoint_id:id}"): Capability.MANAGE_PARTNERS,
+    ("POST", "/admin/webhooks/{endpoint_id:id}/disable"): Capability.MANAGE_PARTNERS,
+    ("POST", "/admin/webhooks/{endpoint_id:id}/enable"): Capability.MANAGE_PARTNERS,
+    ("POST", "/admin/webhooks/{endpoint_id:id}/secret"): Capability.MANAGE_PARTNERS,
+    ("GET", "/embed.js"): PUBLIC,
+    ("GET", "/{locale:locale}/embed/{slug:slug}"): PUBLIC,
+    ("POST", "/{locale:locale}/embed/{slug:slug}/sign"): PUBLIC,
+    ("GET", "/{locale:locale}/embed/{slug:slug}/check-email"): PUBLIC,
+    # Cases and their timeline
+    ("GET", "/admin/cases"): Capability.READ,
+    ("POST", "/admin/cases"): Capability.CAMPAIGN,
+    ("GET", "/admin/cases/new"): Capability.CAMPAIGN,
+    ("GET", "/admin/cases/{case_id:id}"): Capability.READ,
+    ("POST", "/admin/cases/{case_id:id}"): Capability.CAMPAIGN,
+    ("GET", "/admin/cases/{case_id:id}/translations/{locale:locale}"): Capability.TRANSLATE,
+    ("POST", "/admin/cases/{case_id:id}/translations/{locale:locale}"): Capability.TRANSLATE,
+    ("POST", "/admin/cases/{case_id:id}/events"): Capability.CAMPAIGN,
+    ("POST", "/admin/cases/{case_id:id}/events/{event_id:id}"): Capability.CAMPAIGN,
+    ("POST", "/admin/cases/{case_id:id}/events/{event_id:id}/publish"): Capability.CAMPAIGN,
+    ("POST", "/admin/cases/{case_id:id}/events/{event_id:id}/unpublish"): Capability.CAMPAIGN,
+    ("POST", "/admin/cases/{case_id:id}/events/{event_id:id}/delete"): Capability.CAMPAIGN,
+    # Actions: the list and the editor
+    ("GET", "/admin/actions"): Capability.READ,
+    ("POST", "/admin/actions"): Capability.CAMPAIGN,
+    ("GET", "/admin/actions/new"): Capability.CAMPAIGN,
+    ("GET", "/admin/actions/{slug:slug}/edit"): Capability.CAMPAIGN,
+    ("POST", "/admin/actions/{slug:slug}/edit"): Capability.CAMPAIGN,
+    ("POST", "/admin/actions/{slug:slug}/publish"): Capability.CAMPAIGN,
+    ("POST", "/admin/actions/{slug:slug}/schedule"): Capability.CAMPAIGN,
+    ("POST", "/admin/actions/{slug:slug}/close"): Capability.CAMPAIGN,
+    ("POST", "/admin/actions/{slug:slug}/reopen"): Capability.CAMPAIGN,
+    ("POST", "/admin/actions/{slug:slug}/archive"): Capability.CAMPAIGN,
+    ("POST", "/admin/actions/{slug:slug}/remove"): Capability.CAMPAIGN,
+    ("POST", "/admin/actions/{slug:slug}/restore"): Capability.CAMPAIGN,
+    ("POST", "/admin/actions/{slug:slug}/follow-up"): Capability.CAMPAIGN,
+    ("GET", "/admin/actions/{slug:slug}/translations"): Capability.TRANSLATE,
+    ("GET", "/admin/actions/{slug:slug}/translations/{locale:locale}"): Capability.TRANSLATE,
+    ("POST", "/admin/actions/{slug:slug}/translations/{locale:locale}"): Capability.TRANSLATE,
+    (
+        "POST",
+        "/admin/actions/{slug:slug}/translations/{locale:locale}/publish",
+    ): Capability.CAMPAIGN,
+    (
+        "POST",
+        "/admin/actions/{slug:slug}/translations/{locale:locale}/unpublish",
+    ): Capability.CAMPAIGN,
+    (
+        "POST",
+        "/admin/actions/{slug:slug}/translations/{locale:locale}/preview-link",
+    ): Capability.TRANSLATE,
+    ("GET", "/preview/{token}"): PUBLIC,
+    # Targets
+    ("GET", "/admin/targets"): Capability.READ,
+    ("POST", "/admin/targets"): Capability.CAMPAIGN,
+    ("GET", "/admin/targets/new"): Capability.CAMPAIGN,
+    ("GET", "/admin/targets/import"): Capability.CAMPAIGN,
+    ("POST", "/admin/targets/import"): Capability.CAMPAIGN,
+    ("POST", "/admin/targets/import/{import_id:id}"): Capability.CAMPAIGN,
+    ("GET", "/admin/targets/{target_id:id}"): Capability.READ,
+    ("POST", "/admin/targets/{target_id:id}"): Capability.CAMPAIGN,
+    ("POST", "/admin/targets/{target_id:id}/contacts/{contact_id:id}/reset"): Capability.CAMPAIGN,
+    ("GET", "/admin/actions/{slug:slug}/targets"): Capability.READ,
+    ("POST", "/admin/actions/{slug:slug}/targets"): Capability.CAMPAIGN,
+    ("POST", "/admin/actions/{slug:slug}/targets/remove"): Capability.CAMPAIGN,
+    ("POST", "/admin/actions/{slug:slug}/channels"): Capability.CAMPAIGN,
+    ("POST", "/admin/actions/{slug:slug}/letters/pause"): Capability.CAMPAIGN,
+    ("POST", "/admin/actions/{slug:slug}/letters/resume"): Capability.CAMPAIGN,
+    # Updates to supporters
+    ("GET", "/admin/cases/{case_id:id}/updates"): Capability.READ,
+    ("POST", "/admin/cases/{case_id:id}/updates/{event_id:id}/send"): Capability.CAMPAIGN,
+    ("GET", "/unsubscribe/{token}"): PUBLIC,
+    ("POST", "/unsubscribe/{token}"): PUBLIC,
+    # Dashboard and exports
+    ("GET", "/admin/actions/{slug:slug}"): Capability.READ,
+    ("GET", "/admin/actions/{slug:slug}/export"): Capability.EXPORT,
+    ("GET", "/admin/actions/{slug:slug}/export/signatures.csv"): Capability.EXPORT,
+    ("GET", "/admin/actions/{slug:slug}/export/deliveries.csv"): Capability.EXPORT,
 }
 GUARDED = sorted(
     (key for key, who in EXPECTED.items() if who not in (PUBLIC, DOOR)), key=lambda key: key[1]
@@ -117,8 +223,15 @@ async def colleague(asgi_app: ASGIApp, pool: Pool) -> AsyncIterator[Campaigner]:
     await member.client.aclose()
 
 
-def concrete(path: str, colleague: Campaigner) -> str:
-    return path.replace("{staff_id:id}", str(colleague.staff.id))
+# Made-up ids and slugs: an allowed role meets "not found", a refused one 403 before any lookup.
+PLACEHOLDERS = {"{slug:slug}": "no-such-thing", "{locale:locale}": "fr", "{token}": "not-a-token"}
+
+
+def concrete(path: str, colleague: Campaigner, staff_id: str | None = None) -> str:
+    path = path.replace("{staff_id:id}", staff_id or str(colleague.staff.id))
+    for placeholder, value in PLACEHOLDERS.items():
+        path = path.replace(placeholder, value)
+    return re.sub(r"\{[a-z_]+:id\}", "999999999", path)
 
 
 @pytest.mark.parametrize(("method", "path"), GUARDED, ids=[f"{m} {p}" for m, p in GUARDED])
@@ -171,7 +284,7 @@ async def test_no_workspace_page_answers_a_stranger_with_content(
     async with http_client(asgi_app) as stranger:
         for method, path in GUARDED:
             for staff_id in (str(colleague.staff.id), "1", "999999999999999999"):
-                answer = await stranger.request(method, path.replace("{staff_id:id}", staff_id))
+                answer = await stranger.request(method, concrete(path, colleague, staff_id))
                 assert colleague.staff.email not in answer.text
                 assert answer.status_code in (303, 403)
 

@@ -26,7 +26,7 @@ def test_a_new_sentence_fails_the_check_until_every_language_has_it(tmp_path: Pa
             SOURCE_HOME / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__")
         )
     new = tmp_path / "templates" / "public" / "new.html"
-    new.write_text('{{ _("A sentence nobody has translated yet.") }}')
+    new.write_text('{{ _("Zebras juggle quartz violins on Tuesdays.") }}')
     assert translations.problems(tmp_path) == [
         "locales/messages.pot is stale: run `campaign-engine i18n extract`"
     ]
@@ -34,7 +34,7 @@ def test_a_new_sentence_fails_the_check_until_every_language_has_it(tmp_path: Pa
     translations.update_catalogues(tmp_path)
     found = translations.problems(tmp_path)
     for tag in LOCALES[1:]:
-        assert f"{tag}: 'A sentence nobody has translated yet.': not translated" in found
+        assert f"{tag}: 'Zebras juggle quartz violins on Tuesdays.': not translated" in found
 
 
 @pytest.mark.parametrize(

@@ -64,6 +64,12 @@ def test_an_unknown_environment_is_refused() -> None:
         Settings.from_environ({"ENVIRONMENT": "staging"})
 
 
+def test_the_signature_limit_is_a_whole_number() -> None:
+    assert Settings.from_environ({"SIGNATURES_PER_CLIENT": "0"}).signatures_per_client == 0
+    with pytest.raises(SettingsError, match="SIGNATURES_PER_CLIENT"):
+        Settings.from_environ({"SIGNATURES_PER_CLIENT": "lots"})
+
+
 def test_every_setting_is_documented_in_the_readme() -> None:
     readme = (SOURCE_HOME / "README.md").read_text()
     for setting in DOCUMENTED:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -14,6 +14,7 @@ from campaign_engine.emails import MessageTemplates
 from campaign_engine.jobs import JobQueue
 from campaign_engine.senders.email import Mailer
 from campaign_engine.senders.sms import SmsSender
+from campaign_engine.senders.webhooks import WebhookSender
 from campaign_engine.settings import Settings
 from campaign_engine.tokens import Tokens
 
@@ -30,6 +31,8 @@ class WorkerServices:
     clock: Clock
     retry_delay: Callable[[int], timedelta]  # attempt number -> how long until the next one
     send_slots: asyncio.Semaphore  # sends in flight at once, across all of this worker's jobs
+    # Webhooks: one HTTP session for the worker's posts, opened on first use.
+    webhooks: WebhookSender = field(default_factory=WebhookSender)
 
 
 def services(ctx: dict[str, Any]) -> WorkerServices:

@@ -25,13 +25,17 @@ from campaign_engine.domain.deliveries import (
     supporter_message_context,
 )
 from campaign_engine.domain.digests import DigestLetter, digest_letter
+from campaign_engine.domain.mailings import UpdateMessage, update_messages
+from campaign_engine.domain.webhooks import PostRecord, record_post, webhook_body, webhook_message
 from campaign_engine.emails import MessageTemplates
 from campaign_engine.mime import OutgoingEmail
 from campaign_engine.models import Delivery, DeliveryKind, SendOutcome, SendResult
 from campaign_engine.senders.email import SEND_TIMEOUT_SECONDS
 from campaign_engine.senders.sms import Sms
+from campaign_engine.senders.webhooks import WebhookPost
 from campaign_engine.settings import Settings
 from campaign_engine.supporter_emails import compose_supporter_email
+from campaign_engine.supporter_updates import compose_update_email, compose_update_sms
 from workers.context import WorkerServices, services
 
 log = logging.getLogger(__name__)
@@ -50,6 +54,14 @@ class Undeliverable(Exception):
 
 
 @dataclass(frozen=True)
+class Batch:
+    """What a claimed batch's messages say, read for all of them at once."""
+
+    letters: dict[UUID, AppealLetter]
+    updates: dict[UUID, UpdateMessage | str]  # a string: why it is no longer to be sent
+
+
+@dataclass(frozen=True)
 class NoSlot:
     """A row that got no sending slot in time: it goes back, untried."""
 
@@ -62,8 +74,13 @@ async def send_deliveries(ctx: dict[str, Any], delivery_ids: list[str]) -> None:
     if not claimed:  # sent already, held by another worker, not due, or paused
         return
     start_by = asyncio.get_running_loop().time() + START_WITHIN_SECONDS
-    letters = await appeal_letters(w.pool, [d for d in claimed if d.kind is DeliveryKind.APPEAL])
-    sending = {asyncio.create_task(_attempt(w, d, letters, start_by)) for d in claimed}
+    batch = Batch(
+        letters=await appeal_letters(w.pool, _of_kind(claimed, DeliveryKind.APPEAL)),
+        updates=await update_messages(
+            w.pool, w.tokens, w.settings.public_base_url, _of_kind(claimed, DeliveryKind.UPDATE)
+        ),
+    )
+    sending = {asyncio.create_task(_attempt(w, d, batch, start_by)) for d in claimed}
     try:
         while sending:
             # Sends are recorded as soon as they end, together with all that ended while the
@@ -77,6 +94,10 @@ async def send_deliveries(ctx: dict[str, Any], delivery_ids: list[str]) -> None:
             task.cancel()
 
 
+def _of_kind(deliveries: list[Delivery], kind: DeliveryKind) -> list[Delivery]:
+    return [delivery for delivery in deliveries if delivery.kind is kind]
+
+
 async def _record(w: WorkerServices, ended: list[Attempt | NoSlot | None]) -> None:
     attempts = [outcome for outcome in ended if isinstance(outcome, Attempt)]
     await record_attempts(w.pool, w.queue, attempts, backoff=w.retry_delay)
@@ -85,7 +106,7 @@ async def _record(w: WorkerServices, ended: list[Attempt | NoSlot | None]) -> No
 
 
 async def _attempt(
-    w: WorkerServices, delivery: Delivery, letters: dict[UUID, AppealLetter], start_by: float
+    w: WorkerServices, delivery: Delivery, batch: Batch, start_by: float
 ) -> Attempt | NoSlot | None:
     """Send one row. None when our own code failed: logged, and the row waits out its lease."""
     try:
@@ -94,7 +115,7 @@ async def _attempt(
     except TimeoutError:
         return NoSlot(delivery)
     try:
-        result = await _send(w, delivery, letters)
+        result = await _send(w, delivery, batch)
     except Undeliverable as reason:
         result = SendResult(SendOutcome.PERMANENT, str(reason))
     except Exception:
@@ -105,13 +126,15 @@ async def _attempt(
     return Attempt(delivery, result, w.clock.now())
 
 
-async def _send(
-    w: WorkerServices, delivery: Delivery, letters: dict[UUID, AppealLetter]
-) -> SendResult:
+async def _send(w: WorkerServices, delivery: Delivery, batch: Batch) -> SendResult:
     if delivery.kind is DeliveryKind.APPEAL:
-        return await _send_appeal(w, delivery, letters.get(delivery.id))
+        return await _send_appeal(w, delivery, batch.letters.get(delivery.id))
     if delivery.kind is DeliveryKind.DIGEST:
         return await _send_digest(w, delivery)
+    if delivery.kind is DeliveryKind.UPDATE:
+        return await _send_update(w, delivery, batch.updates.get(delivery.id))
+    if delivery.kind is DeliveryKind.WEBHOOK:
+        return await _send_webhook(w, delivery)
     signer = await supporter_message_context(w.pool, delivery)
     if signer is None:
         raise Undeliverable("the signature is no longer held")
@@ -132,6 +155,35 @@ async def _send_digest(w: WorkerServices, delivery: Delivery) -> SendResult:
     if letter is None:
         raise Undeliverable("nobody signed in the period, or no published letter")
     return await _send_to_official(w, delivery, letter, compose_digest_sms, compose_digest_email)
+
+
+async def _send_update(
+    w: WorkerServices, delivery: Delivery, message: UpdateMessage | str | None
+) -> SendResult:
+    """An update, unless its reader stopped wanting it since the fan-out (asked again here)."""
+    if message is None:
+        raise Undeliverable("the supporter is no longer held")
+    if isinstance(message, str):
+        raise Undeliverable(message)
+    if delivery.channel == "sms":
+        return await w.texter.send(_written(compose_update_sms, w.templates, w.settings, message))
+    return await w.mailer.send(_written(compose_update_email, w.templates, w.settings, message))
+
+
+async def _send_webhook(w: WorkerServices, delivery: Delivery) -> SendResult:
+    """Post the event, signed, under the delivery's id (the same on every retry, so the
+    receiver can drop a repeat), and log what the receiver answered."""
+    message = await webhook_message(w.pool, delivery)
+    if message is None:
+        raise Undeliverable("the endpoint or its event is gone")
+    timestamp = int(w.clock.now().timestamp())
+    post = WebhookPost(
+        message.url, str(delivery.id), timestamp, webhook_body(message), message.secret
+    )
+    outcome = await w.webhooks.post(post)
+    record = PostRecord(outcome.result, outcome.status_code, outcome.duration_ms)
+    await record_post(w.pool, w.clock, delivery, message, record)
+    return outcome.result
 
 
 async def _send_to_official(

@@ -24,7 +24,9 @@ from campaign_engine.templating import create_environment
 from campaign_engine.tokens import Tokens
 from workers.context import WorkerServices
 from workers.deliveries import send_deliveries
+from workers.schedules import apply_action_schedules
 from workers.sweeper import make_digests, pace_appeals, sweep_outbox
+from workers.updates import fan_out_update, resume_update_fan_outs
 
 # Longer than a batch may take (its sends start within 30 s and end within 40 s); arq treats
 # a timeout as a final failure, so it must never be the thing that ends a send (the outbox
@@ -36,6 +38,8 @@ FINISH_ON_STOP_SECONDS = 75
 # Sends in flight at once per worker process: as many connections to the mail relay (each
 # kept for the next message) or requests to Twilio. Past this, rows wait their turn.
 SEND_SLOTS = 16
+# Writing 20,000 deliveries takes seconds; a million, a few minutes. One cut short resumes.
+FAN_OUT_TIMEOUT_SECONDS = 600
 SWEEP_EVERY_SECONDS = {0, 15, 30, 45}
 EVERY_SECOND = set(range(60))
 
@@ -45,6 +49,10 @@ PRODUCTION_CRONS = [
     # Pacers release appeals on their slots; every second keeps them to the second.
     cron(pace_appeals, second=EVERY_SECOND, run_at_startup=True),
     cron(make_digests, second={5}, run_at_startup=True),
+    # Updates to supporters: a fan-out whose job was lost is asked for again.
+    cron(resume_update_fan_outs, second=SWEEP_EVERY_SECONDS, run_at_startup=True),
+    # Actions: scheduled ones open, open ones close at their deadline.
+    cron(apply_action_schedules, second=SWEEP_EVERY_SECONDS, run_at_startup=True),
 ]
 
 
@@ -103,9 +111,14 @@ def create_worker(
             await ctx["services"].pool.close()
             await ctx["services"].texter.close()
             await ctx["services"].mailer.close()
+            await ctx["services"].webhooks.close()  # Webhooks
 
     return Worker(
-        functions=[func(send_deliveries, name=jobs.SEND_DELIVERIES, timeout=JOB_TIMEOUT_SECONDS)],
+        functions=[
+            func(send_deliveries, name=jobs.SEND_DELIVERIES, timeout=JOB_TIMEOUT_SECONDS),
+            # Updates to supporters: a fan-out commits every batch, so a timeout loses nothing.
+            func(fan_out_update, name=jobs.FAN_OUT_UPDATE, timeout=FAN_OUT_TIMEOUT_SECONDS),
+        ],
         cron_jobs=PRODUCTION_CRONS if crons is None else crons,
         on_startup=startup,
         on_shutdown=shutdown,

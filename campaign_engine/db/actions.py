@@ -18,10 +18,14 @@ CONFIRMED = "(SELECT coalesce(sum(confirmed), 0)::bigint FROM action_counts WHER
 # Statuses the public can see: a draft or a scheduled action does not exist yet for them.
 PUBLIC_STATUSES = ("open", "closed", "archived", "removed")
 
-SELECT_ACTION_REF = """
-SELECT id, slug, status, default_locale
-FROM actions
-WHERE slug = $1 AND status = ANY($2::text[])
+# An open action whose deadline has passed is closed, even before the cron that records it
+# (workers/schedules.py) has run: nobody signs after the deadline.
+STATUS = "CASE WHEN a.status = 'open' AND a.deadline <= now() THEN 'closed' ELSE a.status END"
+
+SELECT_ACTION_REF = f"""
+SELECT a.id, a.slug, {STATUS} AS status, a.default_locale
+FROM actions a
+WHERE a.slug = $1 AND a.status = ANY($2::text[])
 """
 
 
@@ -34,7 +38,7 @@ async def get_public_action_ref(conn: Connection, slug: str) -> ActionRef | None
 
 # The text comes in the requested language when it is published, else in the action's own.
 SELECT_ACTION_PAGE = f"""
-SELECT a.id, a.slug, a.code, a.status, a.deadline, a.goal, a.default_locale,
+SELECT a.id, a.slug, a.code, {STATUS} AS status, a.deadline, a.goal, a.default_locale,
        ARRAY(SELECT locale FROM action_translations
              WHERE action_id = a.id AND published ORDER BY locale) AS published_locales,
        {CONFIRMED} AS confirmed,
@@ -77,7 +81,7 @@ SELECT a.slug, a.code, a.status, a.deadline, a.goal, t.locale, t.title, t.summar
        {CONFIRMED} AS confirmed
 FROM actions a
 JOIN action_translations t ON t.action_id = a.id AND t.locale = $1 AND t.published
-WHERE a.status = 'open'
+WHERE a.status = 'open' AND (a.deadline IS NULL OR a.deadline > now())
 ORDER BY a.deadline ASC NULLS LAST, a.id DESC
 """
 
@@ -90,7 +94,7 @@ async def list_open_action_cards(conn: Connection, locale: str) -> list[ActionCa
 
 
 SELECT_COUNT = f"""
-SELECT a.status, a.goal,
+SELECT {STATUS} AS status, a.goal,
        {CONFIRMED} AS confirmed
 FROM actions a
 WHERE a.slug = $1 AND a.status = ANY($2::text[])
@@ -167,12 +171,16 @@ JOIN LATERAL (
     ORDER BY locale = $1 DESC
     LIMIT 1
 ) t ON true
+WHERE $2::text IS NULL OR a.status = $2
 ORDER BY a.status = 'open' DESC, a.deadline ASC NULLS LAST, a.id DESC
 """
 
 
-async def list_workspace_actions(conn: Connection, locale: str) -> list[WorkspaceAction]:
+async def list_workspace_actions(
+    conn: Connection, locale: str, status: ActionStatus | None = None
+) -> list[WorkspaceAction]:
+    """Every action, or those with one status."""
     return [
         from_row(WorkspaceAction, row, status=ActionStatus(row["status"]))
-        for row in await conn.fetch(SELECT_WORKSPACE_ACTIONS, locale)
+        for row in await conn.fetch(SELECT_WORKSPACE_ACTIONS, locale, status)
     ]

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from campaign_engine.db.pool import Connection, from_row
-from campaign_engine.models import ActionStatus, CaseAction, CasePage, NewCaseEvent
+from campaign_engine.models import (
+    ActionStatus,
+    CaseAction,
+    CaseEventKind,
+    CasePage,
+    NewCaseEvent,
+    Outcome,
+    TimelineEntry,
+)
 
 # A case is public once one of its actions is; its text falls back to the case's own language.
 SELECT_CASE_PAGE = """
@@ -79,3 +87,34 @@ async def insert_case_event(conn: Connection, event: NewCaseEvent) -> bool:
         event.source_ref,
     )
     return inserted is not None
+
+
+# What the public reads of a case's story: published events, never notes, newest first, each in
+# the reader's language, else the case's own, else any it was written in (the case's language
+# may have changed since); a reply as it arrived (or was typed in), in the official's words.
+SELECT_PUBLIC_TIMELINE = """
+SELECT e.id, e.kind, e.outcome, e.occurred_at, e.source, t.locale,
+       coalesce(t.title, e.subject, '') AS title, coalesce(t.body, e.body, '') AS body
+FROM case_events e
+JOIN cases c ON c.id = e.case_id
+LEFT JOIN LATERAL (
+    SELECT locale, title, body FROM case_event_translations
+    WHERE event_id = e.id AND e.kind <> 'reply'
+    ORDER BY locale = $2 DESC, locale = c.default_locale DESC, locale
+    LIMIT 1
+) t ON true
+WHERE e.case_id = $1 AND e.published AND e.kind <> 'note'
+ORDER BY e.occurred_at DESC, e.id DESC
+"""
+
+
+async def list_public_timeline(conn: Connection, case_id: int, locale: str) -> list[TimelineEntry]:
+    return [
+        from_row(
+            TimelineEntry,
+            row,
+            kind=CaseEventKind(row["kind"]),
+            outcome=Outcome(row["outcome"]) if row["outcome"] else None,
+        )
+        for row in await conn.fetch(SELECT_PUBLIC_TIMELINE, case_id, locale)
+    ]

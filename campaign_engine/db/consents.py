@@ -32,8 +32,8 @@ async def get_or_insert_consent_text(
 
 INSERT_CONSENT_RECORD = """
 INSERT INTO consent_records
-    (supporter_id, signature_id, scope, granted, consent_text_id, source, partner)
-VALUES ($1, $2, $3, true, $4, $5, $6)
+    (supporter_id, signature_id, scope, granted, consent_text_id, source, partner, partner_id)
+VALUES ($1, $2, $3, true, $4, $5, $6, $7)
 """
 
 
@@ -46,7 +46,64 @@ async def insert_consent_granted(
     consent_text_id: int,
     source: str | None,
     partner: str | None,
+    partner_id: int | None = None,
 ) -> None:
     await conn.execute(
-        INSERT_CONSENT_RECORD, supporter_id, signature_id, scope, consent_text_id, source, partner
+        INSERT_CONSENT_RECORD,
+        supporter_id,
+        signature_id,
+        scope,
+        consent_text_id,
+        source,
+        partner,
+        partner_id,
     )
+
+
+def latest_consent(scope: ConsentScope, supporter: str) -> str:
+    """SQL for a LATERAL subquery: the latest record about `scope` that counts, for the
+    supporter id in the column `supporter`, as (granted, signature_id, consent_text_id).
+
+    A record given with a signature counts once that signature is confirmed (until then
+    anyone could have typed the address); a withdrawal, made through an unsubscribe link,
+    has no signature and counts at once. Records are append-only, so the latest one that
+    counts is the supporter's current answer.
+    """
+    return f"""(
+    SELECT r.granted, r.signature_id, r.consent_text_id
+    FROM consent_records r
+    LEFT JOIN signatures rs ON rs.id = r.signature_id
+    WHERE r.supporter_id = {supporter} AND r.scope = '{ConsentScope(scope)}'
+      AND (r.signature_id IS NULL OR rs.status = 'confirmed')
+    ORDER BY r.id DESC
+    LIMIT 1
+)"""
+
+
+SELECT_LATEST_CONSENT = {
+    scope: f"SELECT granted, consent_text_id FROM {latest_consent(scope, '$1')} latest"
+    for scope in ConsentScope
+}
+
+
+async def get_latest_consent(
+    conn: Connection, supporter_id: UUID, scope: ConsentScope
+) -> tuple[bool, int] | None:
+    """(granted, the wording it was about) of the supporter's current answer; None: never
+    asked, or only with a signature still unconfirmed."""
+    row = await conn.fetchrow(SELECT_LATEST_CONSENT[scope], supporter_id)
+    return None if row is None else (row["granted"], row["consent_text_id"])
+
+
+# A withdrawal names the wording it withdraws from, and has no signature: it is made by the
+# owner of the mailbox the update reached, which a signature's confirmation had proved.
+INSERT_CONSENT_WITHDRAWN = """
+INSERT INTO consent_records (supporter_id, scope, granted, consent_text_id, source)
+VALUES ($1, $2, false, $3, $4)
+"""
+
+
+async def insert_consent_withdrawn(
+    conn: Connection, supporter_id: UUID, scope: ConsentScope, consent_text_id: int, source: str
+) -> None:
+    await conn.execute(INSERT_CONSENT_WITHDRAWN, supporter_id, scope, consent_text_id, source)

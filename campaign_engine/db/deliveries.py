@@ -48,7 +48,7 @@ async def get_supporter_email_history(
 
 # Claimable: waiting and due, or "sending" under a lease that ran out (its worker died); and,
 # for a letter to an official, never while its action is paused (a signer's own email still
-# goes).
+# goes); for a webhook, never while its endpoint is switched off (held until switched on).
 CLAIM_DELIVERIES = """
 UPDATE deliveries d
 SET status = 'sending', attempts = attempts + 1, lease_until = $3::timestamptz + $2::interval
@@ -57,6 +57,9 @@ WHERE id = ANY($1::uuid[])
        OR (status = 'sending' AND lease_until < $3))
   AND NOT (kind IN ('appeal', 'digest')
            AND EXISTS (SELECT 1 FROM actions a WHERE a.id = d.action_id AND a.delivery_paused))
+  AND NOT (kind = 'webhook'
+           AND EXISTS (SELECT 1 FROM webhook_endpoints e
+                       WHERE e.id = d.webhook_endpoint_id AND NOT e.enabled))
 RETURNING id, kind, channel, signature_id, target_id, action_id, contact_id, attempts
 """
 
@@ -136,7 +139,7 @@ async def mark_failed(conn: Connection, delivery_id: UUID, attempt: int, error: 
 
 # Overdue: due longer than `grace` ago (a fresh row's own doorbell has had its chance), or
 # sending under an expired lease; leaving out what the claim would refuse (a paused action's
-# letters), which would otherwise be rung for every round.
+# letters, a switched-off endpoint's webhooks), which would otherwise be rung for every round.
 SELECT_OVERDUE = """
 SELECT id, attempts FROM deliveries d
 WHERE ((status IN ('pending', 'retry', 'ambiguous')
@@ -144,6 +147,9 @@ WHERE ((status IN ('pending', 'retry', 'ambiguous')
        OR (status = 'sending' AND lease_until < $3))
   AND NOT (kind IN ('appeal', 'digest')
            AND EXISTS (SELECT 1 FROM actions a WHERE a.id = d.action_id AND a.delivery_paused))
+  AND NOT (kind = 'webhook'
+           AND EXISTS (SELECT 1 FROM webhook_endpoints e
+                       WHERE e.id = d.webhook_endpoint_id AND NOT e.enabled))
 ORDER BY next_attempt_at
 LIMIT $2
 """

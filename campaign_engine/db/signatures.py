@@ -11,8 +11,9 @@ from campaign_engine.models import ActionStatus, SignatureStatus
 # A second signature by the same supporter on the same action inserts nothing.
 INSERT_SIGNATURE = """
 INSERT INTO signatures
-    (action_id, supporter_id, locale, country, source, partner, client_key, anonymous)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    (action_id, supporter_id, locale, country, source, partner, partner_id, utm, client_key,
+     anonymous)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 ON CONFLICT (action_id, supporter_id) DO NOTHING
 RETURNING id
 """
@@ -29,8 +30,11 @@ async def insert_signature(
     partner: str | None,
     client_key: bytes | None,
     anonymous: bool,
+    partner_id: int | None = None,
+    utm: dict[str, str] | None = None,
 ) -> UUID | None:
-    """The new signature's id, or None when this supporter had already signed."""
+    """The new signature's id, or None when this supporter had already signed. `partner`
+    is the partner's slug, kept beside its id: the dashboard's breakdown reads the slug."""
     signature_id: UUID | None = await conn.fetchval(
         INSERT_SIGNATURE,
         action_id,
@@ -39,6 +43,8 @@ async def insert_signature(
         country,
         source,
         partner,
+        partner_id,
+        utm,
         client_key,
         anonymous,
     )

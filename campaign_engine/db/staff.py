@@ -82,7 +82,7 @@ async def get_secrets(conn: Connection, staff_id: int) -> StaffSecrets | None:
     return None if row is None else from_row(StaffSecrets, row)
 
 
-UPDATE_PASSWORD_HASH = "UPDATE staff SET password_hash = $2, updated_at = $3 WHERE id = $1"  # noqa: S105
+UPDATE_PASSWORD_HASH = "UPDATE staff SET password_hash = $2, updated_at = $3 WHERE id = $1"  # noqa: S105  # nosec B105 # SQL, not a password
 
 
 async def set_password_hash(conn: Connection, staff_id: int, hashed: str, at: datetime) -> None:

@@ -7,12 +7,22 @@ erased and exported in one place.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from campaign_engine.db.consents import latest_consent
 from campaign_engine.db.pool import Connection, from_row
-from campaign_engine.models import SignatureStatus, SupporterMessageContext
+from campaign_engine.db.updates import AUDIENCE, reader_locale
+from campaign_engine.models import (
+    ApiSignature,
+    ConsentScope,
+    SignatureExportRow,
+    SignatureFilters,
+    SignatureStatus,
+    SupporterMessageContext,
+)
 
 # A supporter who signs again keeps the address and language they first gave: a signature is
 # not yet proof that the mailbox is theirs, so it must not rewrite what we hold.
@@ -194,3 +204,240 @@ WHERE d.id = ANY($1::uuid[])
 
 async def list_appeals(conn: Connection, delivery_ids: list[UUID]) -> list[AppealRow]:
     return [from_row(AppealRow, row) for row in await conn.fetch(SELECT_APPEALS, delivery_ids)]
+
+
+# --- Exports (domain/exports.py) ---
+
+# An action's signatures with what each signer typed, oldest first. Each consent column is the
+# latest word on its scope that concerns this signature: what was given with it, or a later
+# change the supporter made outside any signature (signature_id NULL: unsubscribing); the
+# partner's scope only for this signature's partner. NULL: never asked or never given.
+SELECT_SIGNATURE_EXPORT = """
+SELECT s.created_at AS signed_at, s.confirmed_at, s.status, d.name, p.email, d.phone,
+       s.country, s.locale AS language, s.source, s.partner, d.comment,
+       c.updates AS consent_updates, c.partner AS consent_partner, c.sms AS consent_sms
+FROM signatures s
+JOIN supporters p ON p.id = s.supporter_id
+LEFT JOIN signer_details d ON d.signature_id = s.id
+LEFT JOIN LATERAL (
+    SELECT (array_agg(r.granted ORDER BY r.id DESC) FILTER (WHERE r.scope = 'updates'))[1]
+               AS updates,
+           (array_agg(r.granted ORDER BY r.id DESC)
+                FILTER (WHERE r.scope = 'partner'
+                          AND (r.partner IS NULL OR r.partner = s.partner)))[1] AS partner,
+           (array_agg(r.granted ORDER BY r.id DESC) FILTER (WHERE r.scope = 'sms'))[1] AS sms
+    FROM consent_records r
+    WHERE r.supporter_id = s.supporter_id AND (r.signature_id = s.id OR r.signature_id IS NULL)
+) c ON true
+WHERE s.action_id = $1 AND s.status = ANY($2::text[])
+  AND ($3::timestamptz IS NULL OR s.created_at >= $3)
+  AND ($4::timestamptz IS NULL OR s.created_at < $4)
+  AND ($5::text IS NULL OR s.country = $5)
+  AND ($6::text IS NULL OR s.locale = $6)
+  AND ($7::text IS NULL OR s.source = $7)
+  AND ($8::text IS NULL OR s.partner = $8)
+ORDER BY s.created_at, s.id
+"""
+
+
+async def stream_signature_export(
+    conn: Connection,
+    action_id: int,
+    filters: SignatureFilters,
+    signed_from: datetime | None,
+    signed_before: datetime | None,
+    batch_size: int,
+) -> AsyncIterator[list[SignatureExportRow]]:
+    """The signatures `filters` choose, `batch_size` at a time, from a cursor: call inside a
+    transaction. The dates come as instants (`signed_before` excluded)."""
+    cursor = await conn.cursor(
+        SELECT_SIGNATURE_EXPORT,
+        action_id,
+        [str(status) for status in filters.statuses],
+        signed_from,
+        signed_before,
+        filters.country,
+        filters.language,
+        filters.source,
+        filters.partner,
+    )
+    while rows := await cursor.fetch(batch_size):
+        yield [from_row(SignatureExportRow, row) for row in rows]
+
+
+# --- Updates to supporters (domain/updates.py, domain/mailings.py) ---
+
+# The number an update by text goes to: the one given with the signature whose consent to
+# texts is the supporter's current answer.
+TEXT_PHONE = f"""
+JOIN LATERAL {latest_consent(ConsentScope.SMS, "x.supporter_id")} texts ON texts.granted
+JOIN signer_details phone_of ON phone_of.signature_id = texts.signature_id
+"""
+
+# The numbers of everyone who would receive the case's updates by text (before STOP, which
+# only a keyed hash of each number can tell).
+SELECT_CASE_TEXT_PHONES = f"""
+SELECT phone_of.phone
+FROM ({AUDIENCE}) x
+{TEXT_PHONE}
+WHERE phone_of.phone IS NOT NULL
+"""
+
+
+async def list_case_text_phones(conn: Connection, case_id: int) -> list[str]:
+    return [row["phone"] for row in await conn.fetch(SELECT_CASE_TEXT_PHONES, case_id)]
+
+
+SELECT_TEXT_PHONES = f"""
+SELECT x.supporter_id, phone_of.phone
+FROM unnest($1::uuid[]) AS x(supporter_id)
+{TEXT_PHONE}
+WHERE phone_of.phone IS NOT NULL
+"""
+
+
+async def list_text_phones(conn: Connection, supporter_ids: list[UUID]) -> list[tuple[UUID, str]]:
+    """(supporter, number) of those among `supporter_ids` who agreed to texts."""
+    rows = await conn.fetch(SELECT_TEXT_PHONES, supporter_ids)
+    return [(row["supporter_id"], row["phone"]) for row in rows]
+
+
+@dataclass(frozen=True)
+class UpdateRecipient:
+    """Whom an update's delivery goes to, and whether they still want it."""
+
+    delivery_id: UUID
+    channel: str
+    supporter_id: UUID
+    event_id: int | None  # None: the event was deleted
+    email: str
+    phone: str | None  # the number they agreed to texts with, while they agree
+    locale: str  # the language of their latest confirmed signature
+    wants_updates: bool
+    wants_texts: bool
+
+
+# Asked again just before sending: an unsubscribe since the fan-out stops what is left.
+SELECT_UPDATE_RECIPIENTS = f"""
+SELECT d.id AS delivery_id, d.channel, d.supporter_id, d.case_event_id AS event_id, p.email,
+       phone_of.phone, coalesce(lang.locale, p.locale) AS locale,
+       coalesce(wants.granted, false) AS wants_updates,
+       coalesce(texts.granted, false) AS wants_texts
+FROM deliveries d
+JOIN supporters p ON p.id = d.supporter_id
+LEFT JOIN LATERAL {reader_locale("d.supporter_id")} lang ON true
+LEFT JOIN LATERAL {latest_consent(ConsentScope.UPDATES, "d.supporter_id")} wants ON true
+LEFT JOIN LATERAL {latest_consent(ConsentScope.SMS, "d.supporter_id")} texts ON true
+LEFT JOIN signer_details phone_of ON phone_of.signature_id = texts.signature_id AND texts.granted
+WHERE d.id = ANY($1::uuid[]) AND d.kind = 'update'
+"""
+
+
+async def list_update_recipients(
+    conn: Connection, delivery_ids: list[UUID]
+) -> list[UpdateRecipient]:
+    rows = await conn.fetch(SELECT_UPDATE_RECIPIENTS, delivery_ids)
+    return [from_row(UpdateRecipient, row) for row in rows]
+
+
+SELECT_OPTED_OUT_KEYS = "SELECT phone_key FROM sms_opt_outs WHERE phone_key = ANY($1::bytea[])"
+
+
+async def list_opted_out(conn: Connection, phone_keys: list[bytes]) -> set[bytes]:
+    """Which of these numbers (as keyed hashes) texted STOP."""
+    return {bytes(row["phone_key"]) for row in await conn.fetch(SELECT_OPTED_OUT_KEYS, phone_keys)}
+
+
+# Unsubscribing holds the supporter's row, so two clicks at once record one withdrawal.
+LOCK_SUPPORTER = "SELECT true FROM supporters WHERE id = $1 FOR UPDATE"
+
+
+async def lock_supporter(conn: Connection, supporter_id: UUID) -> bool:
+    """False when we hold no such supporter (erased)."""
+    return bool(await conn.fetchval(LOCK_SUPPORTER, supporter_id))
+
+
+# --- API keys and the JSON API v1 (web/api_admin.py) ---
+
+# An action's confirmed signatures with the signer's name and email, a page at a time in
+# (created_at, id) order. With a partner ($4): only the signatures credited to it whose signer's
+# latest word on that partner's list is yes (a withdrawal without a signature counts at once).
+SELECT_API_SIGNATURES = """
+SELECT s.id, s.created_at, s.confirmed_at, s.country, s.locale, s.source, s.partner, s.utm,
+       d.name, p.email
+FROM signatures s
+JOIN actions a ON a.id = s.action_id
+JOIN supporters p ON p.id = s.supporter_id
+LEFT JOIN signer_details d ON d.signature_id = s.id
+WHERE a.slug = $1 AND s.status = 'confirmed'
+  AND ($2::timestamptz IS NULL OR (s.created_at, s.id) > ($2, $3::uuid))
+  AND ($4::bigint IS NULL OR (
+        s.partner_id = $4
+        AND (SELECT r.granted FROM consent_records r
+             LEFT JOIN signatures rs ON rs.id = r.signature_id
+             WHERE r.supporter_id = s.supporter_id AND r.scope = 'partner'
+               AND r.partner_id = $4
+               AND (r.signature_id IS NULL OR rs.status = 'confirmed')
+             ORDER BY r.id DESC LIMIT 1)))
+ORDER BY s.created_at, s.id
+LIMIT $5
+"""
+
+
+async def list_api_signatures(
+    conn: Connection,
+    action_slug: str,
+    after: tuple[datetime, UUID] | None,
+    partner_id: int | None,
+    limit: int,
+) -> list[ApiSignature]:
+    rows = await conn.fetch(
+        SELECT_API_SIGNATURES,
+        action_slug,
+        after[0] if after else None,
+        after[1] if after else None,
+        partner_id,
+        limit,
+    )
+    return [from_row(ApiSignature, row) for row in rows]
+
+
+# OSDI pages signatures by number: the same signatures as SELECT_API_SIGNATURES (confirmed;
+# with a partner, $2, only its own opted-in signers), in the same order, by offset.
+_OSDI_SIGNATURES = """
+FROM signatures s
+JOIN actions a ON a.id = s.action_id
+WHERE a.slug = $1 AND s.status = 'confirmed'
+  AND ($2::bigint IS NULL OR (
+        s.partner_id = $2
+        AND (SELECT r.granted FROM consent_records r
+             LEFT JOIN signatures rs ON rs.id = r.signature_id
+             WHERE r.supporter_id = s.supporter_id AND r.scope = 'partner'
+               AND r.partner_id = $2
+               AND (r.signature_id IS NULL OR rs.status = 'confirmed')
+             ORDER BY r.id DESC LIMIT 1)))
+"""
+
+SELECT_OSDI_SIGNATURES_PAGE = f"""
+SELECT s.id, s.created_at, s.confirmed_at, s.country, s.locale, s.source, s.partner, s.utm,
+       (SELECT d.name FROM signer_details d WHERE d.signature_id = s.id) AS name,
+       (SELECT p.email FROM supporters p WHERE p.id = s.supporter_id) AS email
+{_OSDI_SIGNATURES}
+ORDER BY s.created_at, s.id
+OFFSET $3 LIMIT $4
+"""
+
+
+async def list_osdi_signatures(
+    conn: Connection, action_slug: str, partner_id: int | None, offset: int, limit: int
+) -> list[ApiSignature]:
+    rows = await conn.fetch(SELECT_OSDI_SIGNATURES_PAGE, action_slug, partner_id, offset, limit)
+    return [from_row(ApiSignature, row) for row in rows]
+
+
+COUNT_OSDI_SIGNATURES = f"SELECT count(*) {_OSDI_SIGNATURES}"
+
+
+async def count_osdi_signatures(conn: Connection, action_slug: str, partner_id: int | None) -> int:
+    total: int = await conn.fetchval(COUNT_OSDI_SIGNATURES, action_slug, partner_id)
+    return total

@@ -1,5 +1,7 @@
-"""The demo content of `make dev`: a fictional case, its open urgent action `demo` in all six
-languages, and two officials, one reached by email in Spanish and one by SMS in French.
+"""The demo content of `make dev`: a fictional case with a published update on its timeline,
+its open urgent action `demo` in all six languages, two officials, one reached by email in
+Spanish and one by SMS in French, and the partner `demo-partner`, allowed to embed it on
+http://localhost:8001 with its own opt-in sentence in every language.
 
 Loading is idempotent: run it on every start and it updates what is there. The deadline is set
 some weeks ahead and moved forward again once it has passed, so the demo never closes itself.
@@ -12,8 +14,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from campaign_engine.db import authoring
+from campaign_engine.db import authoring, case_events, partners
 from campaign_engine.db.pool import Connection, Pool
+from campaign_engine.models import CaseEventKind, Outcome, PartnerDetails
 
 DEMO_FILE = Path(__file__).parent / "demo.toml"
 DEMO_PACE_PER_HOUR = 3600
@@ -42,6 +45,7 @@ async def load_demo(pool: Pool) -> None:
         action_id = await _load_case_and_action(conn, demo["case"], demo["action"])
         for target in demo["targets"]:
             await _load_target(conn, action_id, target)
+        await _load_partner(conn, demo["partner"])
 
 
 async def _load_case_and_action(
@@ -57,6 +61,8 @@ async def _load_case_and_action(
     )
     for locale, content in case["content"].items():
         await authoring.upsert_case_translation(conn, case_id, locale, content)
+    for event in case.get("events", []):
+        await _load_event(conn, case_id, event)
     action_id = await authoring.upsert_action(
         conn,
         case_id=case_id,
@@ -93,4 +99,50 @@ async def _load_target(conn: Connection, action_id: int, target: dict[str, Any])
     # demo again and again sees each of theirs go out within seconds.
     await authoring.set_action_channel(
         conn, action_id, channel, "per_signature", min_per_hour=DEMO_PACE_PER_HOUR
+    )
+
+
+async def _load_event(conn: Connection, case_id: int, event: dict[str, Any]) -> None:
+    """A timeline event, the first time only (its `ref` is its `source_ref`): once loaded it is
+    the team's, and what they change in the workspace stays."""
+    now = datetime.now(UTC)
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    event_id = await case_events.insert_written_event(
+        conn,
+        case_id,
+        kind=CaseEventKind(event["kind"]),
+        outcome=Outcome(event["outcome"]) if "outcome" in event else None,
+        occurred_at=midnight - timedelta(days=event["days_ago"]),
+        source=event.get("source"),
+        subject=None,
+        body=None,
+        published=event["published"],
+        created_by=None,
+        at=now,
+        source_ref=event["ref"],
+    )
+    if event_id is None:
+        return
+    for locale, content in event["content"].items():
+        await case_events.upsert_event_text(
+            conn,
+            event_id,
+            locale,
+            title=content["title"],
+            body=content["body"],
+            at=now,
+            is_source=True,
+        )
+
+
+async def _load_partner(conn: Connection, partner: dict[str, Any]) -> None:
+    details = PartnerDetails(
+        name=partner["name"],
+        contact_email=partner["contact_email"],
+        allowed_origins=tuple(partner["allowed_origins"]),
+        consent_texts=partner["consent_texts"],
+    )
+    partner_id = await partners.upsert_partner(conn, partner["slug"], details, partner["embed_key"])
+    await partners.replace_partner_consent_texts(
+        conn, partner_id, details.consent_texts, datetime.now(UTC)
     )

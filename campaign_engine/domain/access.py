@@ -17,6 +17,9 @@ class Capability(enum.StrEnum):
     CAMPAIGN = "campaign"  # create and edit cases, actions and targets; send updates
     EXPORT = "export"  # download supporters' data
     MANAGE_TEAM = "manage_team"  # invite campaigners, change roles; read the audit log
+    # Partners' allowed origins and keys decide who may frame the widget and post signatures
+    # from a browser: an organisation's decision, like its team.
+    MANAGE_PARTNERS = "manage_partners"
 
 
 CAPABILITIES: dict[Role, frozenset[Capability]] = {

@@ -18,6 +18,10 @@ from campaign_engine.models import (
 async def read_action_page(pool: Pool, slug: str, locale: str) -> ActionPage:
     async with pool.acquire() as conn:
         page = await actions.get_action_page(conn, slug, locale)
+        # A removed action is gone (410) even if it never had a published language.
+        ref = await actions.get_public_action_ref(conn, slug) if page is None else None
+    if ref is not None and ref.status is ActionStatus.REMOVED:
+        raise ActionRemoved
     if page is None:
         raise ActionNotFound
     if page.status is ActionStatus.REMOVED:

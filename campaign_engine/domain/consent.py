@@ -45,7 +45,10 @@ async def record_consent(
     shown: ConsentText,
     source: str | None,
     partner: str | None,
+    partner_id: int | None = None,
 ) -> None:
+    """Keep `shown` as agreed to; `partner` (slug) and `partner_id` name the partner whose
+    form it was."""
     digest = hashlib.sha256(shown.text.encode()).hexdigest()
     text_id = await consents.get_or_insert_consent_text(
         conn, shown.scope, shown.locale, digest, shown.text
@@ -63,4 +66,5 @@ async def record_consent(
         consent_text_id=text_id,
         source=source,
         partner=partner,
+        partner_id=partner_id,
     )

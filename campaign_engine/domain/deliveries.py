@@ -48,7 +48,7 @@ def retry_delay(attempt: int) -> timedelta:
     waiting message in the same second.
     """
     ceiling = min(3600.0, 30.0 * 2 ** max(attempt - 1, 0))
-    return timedelta(seconds=ceiling / 2 + random.uniform(0, ceiling / 2))  # noqa: S311
+    return timedelta(seconds=ceiling / 2 + random.uniform(0, ceiling / 2))  # noqa: S311  # nosec B311 # retry jitter, not a secret
 
 
 async def claim_deliveries(pool: Pool, clock: Clock, delivery_ids: list[UUID]) -> list[Delivery]:

@@ -20,15 +20,20 @@ from campaign_engine.domain.actions import check_signable
 from campaign_engine.domain.appeals import create_appeals, wake_pacers
 from campaign_engine.domain.consent import record_consent, shown_consent
 from campaign_engine.domain.errors import ActionClosed, ActionRemoved, SignatureNotFound
+from campaign_engine.domain.partners import signing_partner
 from campaign_engine.domain.supporters import canonical_email
+from campaign_engine.domain.webhooks import ring, tell
 from campaign_engine.jobs import JobQueue
 from campaign_engine.models import (
     ActionStatus,
     ConfirmedSignature,
     ConsentScope,
+    ConsentText,
     DeliveryKind,
+    Partner,
     SignatureRequest,
     SignatureStatus,
+    WebhookEventType,
 )
 from campaign_engine.tokens import Tokens
 
@@ -43,6 +48,8 @@ async def sign_action(
     """
     async with pool.acquire() as conn, conn.transaction():
         action = check_signable(await actions.get_public_action_ref(conn, slug))
+        # An unknown or disabled partner credits nobody, and changes nothing else.
+        partner = await signing_partner(conn, request.partner, request.locale)
         supporter_id = await supporters.upsert_supporter(
             conn, request.email, canonical_email(request.email), request.locale
         )
@@ -53,14 +60,16 @@ async def sign_action(
             locale=request.locale,
             country=request.country,
             source=request.source,
-            partner=request.partner,
+            partner=partner[0].slug if partner else None,
+            partner_id=partner[0].id if partner else None,
+            utm=request.utm,
             client_key=tokens.client_key(request.client_address)
             if request.client_address
             else None,
             anonymous=request.anonymous,
         )
         if signature_id is not None:
-            await _keep_first_signature_details(conn, supporter_id, signature_id, request)
+            await _keep_first_signature_details(conn, supporter_id, signature_id, request, partner)
             kind: DeliveryKind | None = DeliveryKind.CONFIRMATION
         else:
             signature_id, status = await signatures.get_existing_signature(
@@ -75,7 +84,11 @@ async def sign_action(
 
 
 async def _keep_first_signature_details(
-    conn: Connection, supporter_id: UUID, signature_id: UUID, request: SignatureRequest
+    conn: Connection,
+    supporter_id: UUID,
+    signature_id: UUID,
+    request: SignatureRequest,
+    partner: tuple[Partner, ConsentText] | None,
 ) -> None:
     await supporters.insert_signer_details(
         conn, signature_id, request.name, request.phone, request.comment
@@ -83,19 +96,21 @@ async def _keep_first_signature_details(
     # Consent is kept with a first signature only, and counts only once that signature is
     # confirmed: until then anyone could have typed this address, and a repeat must not sign
     # its owner up for anything. Whatever sends updates asks for a confirmed signature.
-    given = [ConsentScope.UPDATES] if request.consent_updates else []
-    if request.consent_partner and request.partner:
-        given.append(ConsentScope.PARTNER)
+    # The partner's box shows the partner's own sentence: that sentence is what is kept.
+    shown = [shown_consent(ConsentScope.UPDATES)] if request.consent_updates else []
+    if request.consent_partner and partner:
+        shown.append(partner[1])
     if request.consent_sms and request.phone:
-        given.append(ConsentScope.SMS)
-    for scope in given:
+        shown.append(shown_consent(ConsentScope.SMS))
+    for consent in shown:
         await record_consent(
             conn,
             supporter_id=supporter_id,
             signature_id=signature_id,
-            shown=shown_consent(scope),
+            shown=consent,
             source=request.source,
-            partner=request.partner,
+            partner=partner[0].slug if partner else None,
+            partner_id=partner[0].id if partner else None,
         )
 
 
@@ -131,11 +146,14 @@ async def _queue_supporter_email(
     )
 
 
-async def confirm_signature(pool: Pool, tokens: Tokens, token: str) -> ConfirmedSignature:
-    """Confirm the signature a link names, count it, and hand its appeals to the officials'
-    pacers; clicking the link again changes nothing."""
+async def confirm_signature(
+    pool: Pool, tokens: Tokens, token: str, queue: JobQueue | None = None
+) -> ConfirmedSignature:
+    """Confirm the signature a link names, count it, hand its appeals to the officials'
+    pacers and tell the webhooks subscribed; clicking the link again changes nothing."""
     signature_id = tokens.read_confirmation_token(token)
     new_appeals: list[tuple[int, str]] = []
+    webhooks: list[UUID] = []
     async with pool.acquire() as conn, conn.transaction():
         state = await signatures.get_signature_state(conn, signature_id)
         if state is None or state.status not in (
@@ -151,5 +169,9 @@ async def confirm_signature(pool: Pool, tokens: Tokens, token: str) -> Confirmed
             if await signatures.confirm_pending_signature(conn, signature_id):
                 await actions.add_confirmed(conn, state.action_id, shard=signature_id.int)
                 new_appeals = await create_appeals(conn, signature_id, state.action_id)
+                webhooks = await tell(
+                    conn, WebhookEventType.SIGNATURE_CONFIRMED, signature_id, None
+                )
     await wake_pacers(pool, new_appeals)
+    await ring(queue, webhooks)
     return ConfirmedSignature(state.action_slug, state.locale)

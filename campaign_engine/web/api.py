@@ -18,6 +18,7 @@ from campaign_engine.domain.actions import (
 from campaign_engine.domain.signatures import sign_action
 from campaign_engine.i18n import _
 from campaign_engine.models import ActionCard, ActionPage
+from campaign_engine.web.api_guard import public_signature_post
 from campaign_engine.web.forms import FieldErrors, parse_signature
 from campaign_engine.web.services import client_address, services
 
@@ -90,6 +91,7 @@ async def get_count(request: Request) -> Response:
     )
 
 
+@public_signature_post
 async def post_signature(request: Request) -> Response:
     # JSON only: a browser cannot send it from another site without asking first (CORS), so
     # no web page can make its visitors sign through this endpoint unknowingly.

@@ -26,6 +26,10 @@ MAX_COMMENT = 1000
 # attribution must never cost a signature.
 _ATTRIBUTION = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _CHECKED = frozenset({"1", "on", "true", "yes"})
+# The embedding page's campaign tags, as analytics tools name them. Kept as written (they are
+# the partner's own labels), short, one line; a bad one is dropped like any attribution.
+UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
+MAX_UTM = 200
 
 
 @dataclass
@@ -64,6 +68,7 @@ def parse_signature(
         source=attribution(data.get("source")),
         locale=locale,
         client_address=client_address,
+        utm=campaign_tags(data),
     )
 
 
@@ -179,3 +184,16 @@ def attribution(value: object) -> str | None:
     if isinstance(value, str) and _ATTRIBUTION.match(value.strip()):
         return value.strip()
     return None
+
+
+def campaign_tags(data: Mapping[str, object]) -> dict[str, str] | None:
+    """The utm_* tags that look like tags (one line of at most MAX_UTM characters), or None."""
+    tags = {}
+    for key in UTM_KEYS:
+        value = data.get(key)
+        if not isinstance(value, str):
+            continue
+        value = value.strip()
+        if value and len(value) <= MAX_UTM and not _has_unacceptable_characters(value):
+            tags[key] = value
+    return tags or None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Sequence
 from urllib.parse import parse_qs
 
 from starlette.datastructures import Headers, MutableHeaders
@@ -16,7 +17,14 @@ access_log = logging.getLogger("campaign_engine.access")
 
 MAX_BODY_BYTES = 64 * 1024
 # Forwarded mail may carry an official's attachments.
-LARGER_BODIES = {"/webhooks/email": 25 * 1024 * 1024}
+LARGER_BODIES = {
+    "/webhooks/email": 25 * 1024 * 1024,
+    # A CSV of targets may be 2 MB (domain/target_import.py), plus the upload's own wrapping.
+    "/admin/targets/import": 3 * 1024 * 1024,
+}
+# The workspace's forms carry long texts (a story, a letter: up to 50,000 characters), and a
+# character of Arabic, Chinese or Russian takes 6 to 9 bytes once a form encodes it.
+WORKSPACE_PREFIX, WORKSPACE_BODY_BYTES = "/admin/", 1024 * 1024
 
 
 def locale_for(scope: Scope) -> str:
@@ -67,14 +75,35 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+# The widget (web/embed.py) is the one page meant to be framed, by its partner's origins only.
+# It runs one script of ours (the frame's resizer: CSP forbids inline scripts) and sets no
+# cookie, so a browser blocking third-party cookies changes nothing.
+EMBED_PATH = re.compile(r"^/[^/]+/embed/")
+
+
+def embed_policy(frame_ancestors: Sequence[str]) -> str:
+    """The widget's policy: framed by `frame_ancestors` (origins), or by our own pages only
+    when there are none."""
+    ancestors = " ".join(frame_ancestors) or "'self'"
+    return (
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; "
+        f"form-action 'self'; base-uri 'none'; frame-ancestors {ancestors}"
+    )
+
+
 class SecurityHeadersMiddleware(HttpMiddleware):
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # X-Frame-Options knows no list of origins; on the widget frame-ancestors alone decides
+        # (browsers obey it over X-Frame-Options anyway), and its errors keep 'none' by default.
+        embed = EMBED_PATH.match(scope["path"]) is not None
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
                 headers.setdefault("X-Content-Type-Options", "nosniff")
-                headers.setdefault("X-Frame-Options", "DENY")
+                if not embed:
+                    headers.setdefault("X-Frame-Options", "DENY")
                 # Links in emails carry tokens; never pass a URL of ours to another site.
                 headers.setdefault("Referrer-Policy", "same-origin")
             await send(message)
@@ -98,7 +127,9 @@ class BodyLimitMiddleware(HttpMiddleware):
         self.limit = limit
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        limit = LARGER_BODIES.get(scope["path"], self.limit)
+        limit = LARGER_BODIES.get(scope["path"]) or (
+            WORKSPACE_BODY_BYTES if scope["path"].startswith(WORKSPACE_PREFIX) else self.limit
+        )
         declared = Headers(scope=scope).get("content-length", "")
         announced_too_large = declared.isdigit() and int(declared) > limit
         received = 0
@@ -117,12 +148,12 @@ class BodyLimitMiddleware(HttpMiddleware):
 
 
 # Paths that carry a secret: logged without it.
-_SECRET_PATHS = re.compile(r"^/(confirm|admin/welcome)/[^/]+")
+_SECRET_PATHS = re.compile(r"^/(confirm|admin/welcome|unsubscribe|preview)/[^/]+")
 
 
 def redacted_path(path: str) -> str:
     """A path as it may be logged: `/confirm/<token>` becomes `/confirm/…` (and so do the
-    workspace's sign-in links), and characters
+    workspace's sign-in links, unsubscribe and preview links), and characters
     that could forge a log line (a decoded `%0a`) are written as escapes."""
     path = _SECRET_PATHS.sub(r"/\1/…", path)
     return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -10,13 +11,22 @@ from starlette.responses import RedirectResponse, Response
 
 from campaign_engine import i18n
 from campaign_engine.countries import country_choices
+from campaign_engine.domain.action_pages import Preview, read_public_action
 from campaign_engine.domain.actions import ensure_signable, list_open_actions, read_action_page
 from campaign_engine.domain.cases import read_case_page
 from campaign_engine.domain.consent import consent_wording
 from campaign_engine.domain.errors import SignatureNotFound
+from campaign_engine.domain.partners import partner_for_signing
 from campaign_engine.domain.signatures import confirm_signature, sign_action
+from campaign_engine.domain.timeline import kind_names, outcome_names
 from campaign_engine.i18n import _
-from campaign_engine.models import ActionPage, ActionStatus, ConsentScope
+from campaign_engine.models import (
+    ActionPage,
+    ActionStatus,
+    ConsentScope,
+    ConsentText,
+    TimelineEntry,
+)
 from campaign_engine.tokens import CONFIRMATION_MAX_AGE, ExpiredLink, InvalidLink
 from campaign_engine.web.forms import FieldErrors, attribution, parse_signature
 from campaign_engine.web.rendering import PRIVATE, render, render_error
@@ -36,7 +46,8 @@ async def index(request: Request) -> Response:
 
 
 async def action_page(request: Request) -> Response:
-    page = await read_action_page(
+    """The action and its form; once it is closed, the case's latest news instead."""
+    found = await read_public_action(
         services(request).pool, request.path_params["slug"], i18n.active().tag
     )
     # Only codes the form would keep: the partner checkbox must never be shown in vain.
@@ -44,7 +55,11 @@ async def action_page(request: Request) -> Response:
         "partner": attribution(request.query_params.get("partner")) or "",
         "source": attribution(request.query_params.get("source")) or "",
     }
-    return render(request, "public/action.html", _action_context(page, values, FieldErrors()))
+    consent = await _partner_consent(request, values)
+    context = action_context(
+        found.page, values, FieldErrors(), news=found.news, partner_consent=consent
+    )
+    return render(request, "public/action.html", context)
 
 
 async def sign(request: Request) -> Response:
@@ -56,10 +71,11 @@ async def sign(request: Request) -> Response:
         # An action that is gone or closed says so, whatever was wrong with the fields.
         await ensure_signable(services(request).pool, slug)
         page = await read_action_page(services(request).pool, slug, tag)
+        consent = await _partner_consent(request, values)
         return render(
             request,
             "public/action.html",
-            _action_context(page, values, parsed),
+            action_context(page, values, parsed, partner_consent=consent),
             status_code=422,
             cache=PRIVATE,
         )
@@ -68,17 +84,44 @@ async def sign(request: Request) -> Response:
     return RedirectResponse(f"/{tag}/actions/{slug}/check-email", status_code=303)
 
 
-def _action_context(
-    page: ActionPage, values: dict[str, str], errors: FieldErrors
+async def _partner_consent(request: Request, values: dict[str, str]) -> ConsentText | None:
+    """The sentence beside the partner's opt-in box, in the partner's own words; None (and
+    no box) when the page names no partner that may collect signatures now."""
+    found = await partner_for_signing(
+        services(request).pool, attribution(values.get("partner")), i18n.active().tag
+    )
+    return found[1] if found else None
+
+
+def action_context(
+    page: ActionPage,
+    values: dict[str, str],
+    errors: FieldErrors,
+    *,
+    news: Sequence[TimelineEntry] = (),
+    preview: Preview | None = None,
+    partner_consent: ConsentText | None = None,
 ) -> dict[str, Any]:
+    """What public/action.html shows: the action, its form (or why it is closed, with the
+    case's news), and for a preview link the banner and a form that cannot be sent. The
+    partner's box shows only with `partner_consent` (see `partner_for_signing`)."""
     return {
         "page": page,
         "open": page.status is ActionStatus.OPEN,
+        "news": news,
+        "outcome_names": outcome_names() if news else {},
+        "preview": preview,
         "values": values,
         "errors": errors.errors,
         "countries": country_choices(i18n.active().tag),
         "consent_updates": consent_wording(ConsentScope.UPDATES),
-        "consent_partner": consent_wording(ConsentScope.PARTNER),
+        "consent_partner": (
+            partner_consent.text if partner_consent else consent_wording(ConsentScope.PARTNER)
+        ),
+        "consent_partner_locale": (
+            partner_consent.locale if partner_consent else i18n.active().tag
+        ),
+        "partner_box": partner_consent is not None,
         "consent_sms": consent_wording(ConsentScope.SMS),
     }
 
@@ -106,7 +149,7 @@ async def confirm(request: Request) -> Response:
     """The link in the confirmation email. It confirms on GET, as the email promises."""
     s = services(request)
     try:
-        confirmed = await confirm_signature(s.pool, s.tokens, request.path_params["token"])
+        confirmed = await confirm_signature(s.pool, s.tokens, request.path_params["token"], s.queue)
     except ExpiredLink:
         return render_error(
             request,
@@ -132,7 +175,15 @@ async def confirm(request: Request) -> Response:
 
 
 async def case_page(request: Request) -> Response:
-    case, actions = await read_case_page(
+    case = await read_case_page(
         services(request).pool, request.path_params["slug"], i18n.active().tag
     )
-    return render(request, "public/case.html", {"case": case, "actions": actions})
+    context = {
+        "case": case.page,
+        "actions": case.actions,
+        "timeline": case.timeline,
+        "outcome": case.outcome,
+        "outcome_names": outcome_names(),
+        "kind_names": kind_names(),
+    }
+    return render(request, "public/case.html", context)

@@ -6,10 +6,41 @@ from starlette.convertors import Convertor, register_url_convertor
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from campaign_engine import i18n
+from campaign_engine import fields, i18n
 from campaign_engine.settings import Settings
-from campaign_engine.web import api, dev, ops, pages, webhooks
-from campaign_engine.web.admin import account, audit, auth, overview, team
+from campaign_engine.web import (
+    api,
+    api_admin,
+    api_guard,
+    dev,
+    embed,
+    openapi,
+    ops,
+    osdi,
+    pages,
+    preview,
+    unsubscribe,
+    webhooks,
+)
+from campaign_engine.web.admin import (
+    account,
+    action_targets,
+    action_translations,
+    actions,
+    api_keys,
+    audit,
+    auth,
+    cases,
+    dashboard,
+    exports,
+    overview,
+    partners,
+    target_imports,
+    targets,
+    team,
+    updates,
+)
+from campaign_engine.web.admin import webhooks as webhook_endpoints  # Webhooks
 
 
 class LocaleConvertor(Convertor[str]):
@@ -27,7 +58,7 @@ class LocaleConvertor(Convertor[str]):
 class SlugConvertor(Convertor[str]):
     """A slug as the database allows it, so anything else is simply not found."""
 
-    regex = "[a-z0-9]+(?:-[a-z0-9]+)*"
+    regex = fields.SLUG_PATTERN
 
     def convert(self, value: str) -> str:
         return value
@@ -98,6 +129,168 @@ def routes(settings: Settings) -> list[BaseRoute]:
             methods=["POST"],
         ),
         Route("/admin/audit", audit.audit_page),
+        # Partners (web/admin/partners.py)
+        Route("/admin/partners", partners.partner_list),
+        Route("/admin/partners", partners.create, methods=["POST"]),
+        Route("/admin/partners/new", partners.new_partner_page),
+        Route("/admin/partners/{partner_id:id}", partners.partner_page),
+        Route("/admin/partners/{partner_id:id}", partners.save, methods=["POST"]),
+        Route("/admin/partners/{partner_id:id}/key", partners.new_key, methods=["POST"]),
+        Route("/admin/partners/{partner_id:id}/disable", partners.disable, methods=["POST"]),
+        Route("/admin/partners/{partner_id:id}/enable", partners.enable, methods=["POST"]),
+        # The widget and its loader (web/embed.py)
+        # API keys, the OpenAPI document, authenticated API v1 (web/api.py, web/admin/api_keys.py)
+        Route("/api/v1/openapi.json", openapi.openapi_json),
+        Route(
+            "/api/v1/actions/{slug:slug}/signatures",
+            api_guard.signature_preflight,
+            methods=["OPTIONS"],
+        ),
+        Route("/api/v1/admin/actions", api_admin.list_actions),
+        Route("/api/v1/admin/cases", api_admin.list_cases),
+        Route("/api/v1/admin/actions/{slug:slug}/signatures", api_admin.list_signatures),
+        # OSDI (web/osdi.py): petitions and signatures in HAL+JSON, the record_signature helper
+        Route("/api/osdi/v1/", osdi.entry_point),
+        Route("/api/osdi/v1/petitions", osdi.petitions),
+        Route("/api/osdi/v1/petitions/{slug:slug}", osdi.petition),
+        Route("/api/osdi/v1/petitions/{slug:slug}/signatures", osdi.signatures),
+        Route(
+            "/api/osdi/v1/petitions/{slug:slug}/signatures",
+            osdi.record_signature,
+            methods=["POST"],
+        ),
+        Route("/admin/api-keys", api_keys.api_keys_page),
+        Route("/admin/api-keys", api_keys.create, methods=["POST"]),
+        Route("/admin/api-keys/{key_id:id}/revoke", api_keys.revoke, methods=["POST"]),
+        # Webhooks (web/admin/webhooks.py)
+        Route("/admin/webhooks", webhook_endpoints.webhook_list),
+        Route("/admin/webhooks", webhook_endpoints.create, methods=["POST"]),
+        Route("/admin/webhooks/{endpoint_id:id}", webhook_endpoints.webhook_page),
+        Route("/admin/webhooks/{endpoint_id:id}", webhook_endpoints.save, methods=["POST"]),
+        Route(
+            "/admin/webhooks/{endpoint_id:id}/disable", webhook_endpoints.disable, methods=["POST"]
+        ),
+        Route(
+            "/admin/webhooks/{endpoint_id:id}/enable", webhook_endpoints.enable, methods=["POST"]
+        ),
+        Route(
+            "/admin/webhooks/{endpoint_id:id}/secret",
+            webhook_endpoints.new_secret,
+            methods=["POST"],
+        ),
+        Route("/embed.js", embed.loader),
+        Route("/{locale:locale}/embed/{slug:slug}", embed.widget),
+        Route("/{locale:locale}/embed/{slug:slug}/sign", embed.sign, methods=["POST"]),
+        Route("/{locale:locale}/embed/{slug:slug}/check-email", embed.check_email),
+        # Cases and their timeline (web/admin/cases.py)
+        Route("/admin/cases", cases.cases_page),
+        Route("/admin/cases", cases.create, methods=["POST"]),
+        Route("/admin/cases/new", cases.new_case_page),
+        Route("/admin/cases/{case_id:id}", cases.case_page),
+        Route("/admin/cases/{case_id:id}", cases.describe, methods=["POST"]),
+        Route("/admin/cases/{case_id:id}/translations/{locale:locale}", cases.translation_page),
+        Route(
+            "/admin/cases/{case_id:id}/translations/{locale:locale}",
+            cases.translate,
+            methods=["POST"],
+        ),
+        Route("/admin/cases/{case_id:id}/events", cases.add_to_timeline, methods=["POST"]),
+        Route(
+            "/admin/cases/{case_id:id}/events/{event_id:id}", cases.change_event, methods=["POST"]
+        ),
+        Route(
+            "/admin/cases/{case_id:id}/events/{event_id:id}/publish",
+            cases.publish,
+            methods=["POST"],
+        ),
+        Route(
+            "/admin/cases/{case_id:id}/events/{event_id:id}/unpublish",
+            cases.unpublish,
+            methods=["POST"],
+        ),
+        Route(
+            "/admin/cases/{case_id:id}/events/{event_id:id}/delete",
+            cases.remove_event,
+            methods=["POST"],
+        ),
+        # Actions: the list and the editor (web/admin/actions.py)
+        Route("/admin/actions", actions.actions_page),
+        Route("/admin/actions", actions.create, methods=["POST"]),
+        Route("/admin/actions/new", actions.new_action_page),
+        Route("/admin/actions/{slug:slug}/edit", actions.edit_page),
+        Route("/admin/actions/{slug:slug}/edit", actions.update_settings, methods=["POST"]),
+        Route("/admin/actions/{slug:slug}/publish", actions.publish, methods=["POST"]),
+        Route("/admin/actions/{slug:slug}/schedule", actions.schedule, methods=["POST"]),
+        Route("/admin/actions/{slug:slug}/close", actions.close, methods=["POST"]),
+        Route("/admin/actions/{slug:slug}/reopen", actions.reopen, methods=["POST"]),
+        Route("/admin/actions/{slug:slug}/archive", actions.archive, methods=["POST"]),
+        Route("/admin/actions/{slug:slug}/remove", actions.remove, methods=["POST"]),
+        Route("/admin/actions/{slug:slug}/restore", actions.restore, methods=["POST"]),
+        Route("/admin/actions/{slug:slug}/follow-up", actions.make_follow_up, methods=["POST"]),
+        Route("/admin/actions/{slug:slug}/translations", action_translations.translations_page),
+        Route(
+            "/admin/actions/{slug:slug}/translations/{locale:locale}",
+            action_translations.translation_page,
+        ),
+        Route(
+            "/admin/actions/{slug:slug}/translations/{locale:locale}",
+            action_translations.save,
+            methods=["POST"],
+        ),
+        Route(
+            "/admin/actions/{slug:slug}/translations/{locale:locale}/publish",
+            action_translations.publish,
+            methods=["POST"],
+        ),
+        Route(
+            "/admin/actions/{slug:slug}/translations/{locale:locale}/unpublish",
+            action_translations.unpublish,
+            methods=["POST"],
+        ),
+        Route(
+            "/admin/actions/{slug:slug}/translations/{locale:locale}/preview-link",
+            action_translations.preview_link,
+            methods=["POST"],
+        ),
+        Route("/preview/{token}", preview.preview_page),
+        # Targets, and who each action addresses (web/admin/targets.py)
+        Route("/admin/targets", targets.target_list),
+        Route("/admin/targets", targets.create, methods=["POST"]),
+        Route("/admin/targets/new", targets.new_target_page),
+        Route("/admin/targets/import", target_imports.import_page),
+        Route("/admin/targets/import", target_imports.upload, methods=["POST"]),
+        Route("/admin/targets/import/{import_id:id}", target_imports.apply, methods=["POST"]),
+        Route("/admin/targets/{target_id:id}", targets.target_page),
+        Route("/admin/targets/{target_id:id}", targets.save, methods=["POST"]),
+        Route(
+            "/admin/targets/{target_id:id}/contacts/{contact_id:id}/reset",
+            targets.reset_address,
+            methods=["POST"],
+        ),
+        Route("/admin/actions/{slug:slug}/targets", action_targets.action_targets_page),
+        Route("/admin/actions/{slug:slug}/targets", action_targets.add_target, methods=["POST"]),
+        Route(
+            "/admin/actions/{slug:slug}/targets/remove",
+            action_targets.remove_target,
+            methods=["POST"],
+        ),
+        Route(
+            "/admin/actions/{slug:slug}/channels", action_targets.save_channels, methods=["POST"]
+        ),
+        Route("/admin/actions/{slug:slug}/letters/pause", action_targets.pause, methods=["POST"]),
+        Route("/admin/actions/{slug:slug}/letters/resume", action_targets.resume, methods=["POST"]),
+        # Updates to supporters (web/admin/updates.py) and the public unsubscribe page
+        Route("/admin/cases/{case_id:id}/updates", updates.updates_page),
+        Route(
+            "/admin/cases/{case_id:id}/updates/{event_id:id}/send", updates.send, methods=["POST"]
+        ),
+        Route("/unsubscribe/{token}", unsubscribe.unsubscribe_page),
+        Route("/unsubscribe/{token}", unsubscribe.unsubscribe_now, methods=["POST"]),
+        # One action's dashboard, and exports (web/admin/dashboard.py, web/admin/exports.py)
+        Route("/admin/actions/{slug:slug}", dashboard.dashboard_page),
+        Route("/admin/actions/{slug:slug}/export", exports.export_page),
+        Route("/admin/actions/{slug:slug}/export/signatures.csv", exports.signatures_csv),
+        Route("/admin/actions/{slug:slug}/export/deliveries.csv", exports.deliveries_csv),
         Mount("/static", StaticFiles(directory=settings.static_dir), name="static"),
     ]
     if settings.is_development:

@@ -13,6 +13,7 @@ from campaign_engine.i18n import Catalogues
 from campaign_engine.jobs import JobQueue
 from campaign_engine.settings import Settings
 from campaign_engine.tokens import Tokens
+from campaign_engine.web.rate_limits import RateLimiter
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class Services:
     settings: Settings
     pool: Pool
     queue: JobQueue
+    limiter: RateLimiter
     tokens: Tokens
     templates: Jinja2Templates
     catalogues: Catalogues

@@ -61,6 +61,8 @@ def staff_page(
                 request, session.token_hash
             ):
                 return forbidden(request)
+            if await _carries_nul(request):
+                return unacceptable(request)
             request.state.session = session
             with s.catalogues.activate(session.staff.locale):
                 response = await handler(request)
@@ -78,6 +80,26 @@ def staff_session(request: Request) -> StaffSession:
     return session
 
 
+# What a workspace URL names. The route's convertor has checked the text already
+# (`{slug:slug}`, `{case_id:id}`, `{locale:locale}` in web/routes.py), so these only read it.
+
+
+def path_slug(request: Request) -> str:
+    slug: str = request.path_params["slug"]
+    return slug
+
+
+def path_id(request: Request, name: str) -> int:
+    """A row id from the path, like `path_id(request, "case_id")`."""
+    row_id: int = request.path_params[name]
+    return row_id
+
+
+def path_locale(request: Request) -> str:
+    locale: str = request.path_params["locale"]
+    return locale
+
+
 def _to_sign_in(request: Request, session: StaffSession | None) -> Response:
     if session is not None:  # a password was given; the second factor is still owed
         step = "enrol" if not session.staff.has_second_factor else "second-factor"
@@ -85,6 +107,24 @@ def _to_sign_in(request: Request, session: StaffSession | None) -> Response:
     if request.method in SAFE_METHODS:
         return RedirectResponse(f"/admin/login?next={quote(request.url.path)}", status_code=303)
     return forbidden(request)
+
+
+def unacceptable(request: Request) -> Response:
+    return render_error(
+        request,
+        400,
+        _("This cannot be saved"),
+        _("What was sent holds a character no text can carry (a NUL). Remove it and try again."),
+    )
+
+
+async def _carries_nul(request: Request) -> bool:
+    """A NUL character, which PostgreSQL cannot store and nobody types: refused here, once for
+    every workspace form and filter, rather than by each page."""
+    values = list(request.query_params.values())
+    if request.method not in SAFE_METHODS:
+        values += [value for value in (await request.form()).values() if isinstance(value, str)]
+    return any("\x00" in value for value in values)
 
 
 def forbidden(request: Request) -> Response:

@@ -40,9 +40,18 @@ STATUS_NAMES = {
     ActionStatus.REMOVED: N_("Removed"),
 }
 
+CHANNEL_NAMES = {"email": N_("Email"), "sms": N_("Text message")}
+
 # The menu: where it leads, what it says, and who sees it.
 NAVIGATION = (
     ("/admin", N_("Overview"), Capability.READ),
+    ("/admin/cases", N_("Cases"), Capability.READ),
+    ("/admin/actions", N_("Actions"), Capability.READ),
+    ("/admin/targets", N_("Targets"), Capability.READ),
+    ("/admin/partners", N_("Partners"), Capability.READ),
+    ("/admin/webhooks", N_("Webhooks"), Capability.MANAGE_PARTNERS),
+    # API keys and the JSON API v1
+    ("/admin/api-keys", N_("API keys"), Capability.MANAGE_PARTNERS),
     ("/admin/team", N_("Team"), Capability.MANAGE_TEAM),
     ("/admin/audit", N_("Audit log"), Capability.MANAGE_TEAM),
 )
@@ -62,6 +71,8 @@ def render_admin(
         **_layout(request),
         "staff": staff,
         "csrf_token": csrf_token(request),
+        # What the campaigner's role allows, for menus and buttons: can.campaign, can.export…
+        "can": {capability.value: may(staff, capability) for capability in Capability},
         "navigation": [
             (href, _(label), href == path or (href != "/admin" and path.startswith(href)))
             for href, label, capability in NAVIGATION
@@ -91,6 +102,7 @@ def _layout(request: Request) -> dict[str, Any]:
         "role_names": _translated(ROLE_NAMES),
         "role_descriptions": _translated(ROLE_DESCRIPTIONS),
         "status_names": _translated(STATUS_NAMES),
+        "channel_names": _translated(CHANNEL_NAMES),
     }
 
 

@@ -22,7 +22,13 @@ from campaign_engine.domain.staff import (
 from campaign_engine.i18n import _
 from campaign_engine.models import Role
 from campaign_engine.web.admin.forms import parse_invitation
-from campaign_engine.web.admin.guard import forbidden, form_values, staff_page, staff_session
+from campaign_engine.web.admin.guard import (
+    forbidden,
+    form_values,
+    path_id,
+    staff_page,
+    staff_session,
+)
 from campaign_engine.web.admin.rendering import render_admin
 from campaign_engine.web.rendering import render_error
 from campaign_engine.web.services import services
@@ -104,7 +110,7 @@ async def _change(request: Request, change: Any) -> Response:
 
 
 def _member(request: Request) -> int:
-    member_id: int = request.path_params["staff_id"]
+    member_id = path_id(request, "staff_id")
     return member_id
 
 

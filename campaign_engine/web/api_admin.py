@@ -1,0 +1,204 @@
+"""The authenticated JSON API v1: actions, cases (with outcomes) and signatures, for scripts
+and partners holding an API key. Lists are pages: `?limit=1..100&cursor=<opaque>`, answered
+`{"data": [...], "next_cursor": "..." | null}`.
+
+Signers' names and emails are personal data: read through db/supporters.py, answered to the
+key that may read them, never logged.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from campaign_engine import i18n
+from campaign_engine.domain.api_reads import (
+    MAX_PAGE,
+    list_actions_page,
+    list_cases_page,
+    list_signatures_page,
+)
+from campaign_engine.i18n import _
+from campaign_engine.models import ApiAction, ApiCase, ApiScope, ApiSignature, TimelineEntry
+from campaign_engine.web.api import api_error
+from campaign_engine.web.api_guard import api_key, key_required
+from campaign_engine.web.services import services
+
+DEFAULT_PAGE = 50
+MAX_ID = 2**63 - 1
+
+
+class BadPage(Exception):
+    def __init__(self, field: str, message: str) -> None:
+        self.field, self.message = field, message
+
+
+def encode_cursor(value: str) -> str:
+    return base64.urlsafe_b64encode(value.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(request: Request) -> str | None:
+    given = request.query_params.get("cursor")
+    if given is None or given == "":
+        return None
+    try:
+        if len(given) > 200:
+            raise ValueError
+        return base64.urlsafe_b64decode(given + "=" * (-len(given) % 4)).decode("ascii")
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise BadPage(
+            "cursor", _("This cursor is not one we gave: start again without it.")
+        ) from None
+
+
+def _limit(request: Request) -> int:
+    given = request.query_params.get("limit", str(DEFAULT_PAGE))
+    if not given.isascii() or not given.isdigit() or not 1 <= int(given) <= MAX_PAGE:
+        raise BadPage("limit", _("Give a number from 1 to %(most)d.") % {"most": MAX_PAGE})
+    return int(given)
+
+
+def _id_cursor(request: Request) -> int:
+    """The last id of the previous page (0: from the start)."""
+    decoded = _decode_cursor(request)
+    if decoded is None:
+        return 0
+    if not decoded.isascii() or not decoded.isdigit() or int(decoded) > MAX_ID:
+        raise BadPage("cursor", _("This cursor is not one we gave: start again without it."))
+    return int(decoded)
+
+
+def _signature_cursor(request: Request) -> tuple[datetime, UUID] | None:
+    decoded = _decode_cursor(request)
+    if decoded is None:
+        return None
+    try:
+        at, _bar, signature_id = decoded.partition("|")
+        when = datetime.fromisoformat(at)
+        if when.tzinfo is None:
+            raise ValueError
+        return when, UUID(signature_id)
+    except ValueError:
+        raise BadPage(
+            "cursor", _("This cursor is not one we gave: start again without it.")
+        ) from None
+
+
+def _bad_page(error: BadPage) -> Response:
+    return api_error(
+        400, "invalid_parameter", _("A query parameter is not valid."), {error.field: error.message}
+    )
+
+
+def _page(data: list[dict[str, Any]], limit: int, next_cursor: str | None) -> Response:
+    return JSONResponse(
+        {"data": data, "next_cursor": next_cursor if len(data) == limit else None},
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+@key_required(ApiScope.ACTIONS_READ)
+async def list_actions(request: Request) -> Response:
+    try:
+        after, limit = _id_cursor(request), _limit(request)
+    except BadPage as error:
+        return _bad_page(error)
+    actions = await list_actions_page(services(request).pool, after, limit)
+    last = encode_cursor(str(actions[-1].id)) if actions else None
+    return _page([_action(action) for action in actions], limit, last)
+
+
+@key_required(ApiScope.CASES_READ)
+async def list_cases(request: Request) -> Response:
+    try:
+        after, limit = _id_cursor(request), _limit(request)
+    except BadPage as error:
+        return _bad_page(error)
+    found = await list_cases_page(services(request).pool, after, limit, i18n.active().tag)
+    last = encode_cursor(str(found[-1].id)) if found else None
+    return _page([_case(case) for case in found], limit, last)
+
+
+@key_required(ApiScope.SIGNATURES_READ)
+async def list_signatures(request: Request) -> Response:
+    try:
+        after, limit = _signature_cursor(request), _limit(request)
+    except BadPage as error:
+        return _bad_page(error)
+    signatures = await list_signatures_page(
+        services(request).pool, api_key(request), request.path_params["slug"], after, limit
+    )
+    last = (
+        encode_cursor(f"{signatures[-1].created_at.isoformat()}|{signatures[-1].id}")
+        if signatures
+        else None
+    )
+    return _page([_signature(signature) for signature in signatures], limit, last)
+
+
+def _action(action: ApiAction) -> dict[str, Any]:
+    return {
+        "id": action.id,
+        "slug": action.slug,
+        "code": action.code,
+        "status": action.status,
+        "case": action.case_slug,
+        "default_locale": action.default_locale,
+        "locales": list(action.locales),
+        "published_locales": list(action.published_locales),
+        "deadline": _iso(action.deadline),
+        "goal": action.goal,
+        "created_at": _iso(action.created_at),
+    }
+
+
+def _case(case: ApiCase) -> dict[str, Any]:
+    return {
+        "id": case.id,
+        "slug": case.slug,
+        "country": case.country,
+        "risk_category": case.risk_category,
+        "status": case.status,
+        "default_locale": case.default_locale,
+        "locales": list(case.locales),
+        "created_at": _iso(case.created_at),
+        "events": [_event(event) for event in case.events],
+    }
+
+
+def _event(event: TimelineEntry) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "kind": str(event.kind),
+        "outcome": str(event.outcome) if event.outcome else None,
+        "occurred_at": _iso(event.occurred_at),
+        "source": event.source,
+        "locale": event.locale,
+        "title": event.title,
+        "body": event.body,
+    }
+
+
+def _signature(signature: ApiSignature) -> dict[str, Any]:
+    return {
+        "id": str(signature.id),
+        "created_at": _iso(signature.created_at),
+        "confirmed_at": _iso(signature.confirmed_at),
+        "country": signature.country,
+        "locale": signature.locale,
+        "source": signature.source,
+        "partner": signature.partner,
+        "utm": signature.utm,
+        "name": signature.name,
+        "email": signature.email,
+    }

@@ -1,0 +1,23 @@
+"""The cron that keeps actions to their calendar: scheduled ones open at their time, open ones
+close at their deadline (domain/action_lifecycle.apply_schedules)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from campaign_engine.domain.action_lifecycle import apply_schedules
+from workers.context import services
+
+log = logging.getLogger(__name__)
+
+
+async def apply_action_schedules(ctx: dict[str, Any]) -> int:
+    w = services(ctx)
+    run = await apply_schedules(w.pool, w.clock, w.queue)
+    # Codes only: they are public, and say which action changed without a lookup.
+    for code in run.opened:
+        log.info("opened %s at its publication time", code)
+    for code in run.closed:
+        log.info("closed %s at its deadline", code)
+    return len(run.opened) + len(run.closed)
