@@ -72,7 +72,8 @@ def create_app(settings: Settings) -> Starlette:
             # from a proxy we trust; anyone else could write any address there.
             Middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies)),
             Middleware(AccessLogMiddleware),
-            Middleware(SecurityHeadersMiddleware),
+            # HSTS only in production: there PUBLIC_BASE_URL must be https (settings.check).
+            Middleware(SecurityHeadersMiddleware, hsts=settings.environment == "production"),
             Middleware(BodyLimitMiddleware),
             Middleware(LocaleMiddleware, catalogues=catalogues),
             Middleware(ServerErrorPages),

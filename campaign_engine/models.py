@@ -24,6 +24,27 @@ class SignatureStatus(enum.StrEnum):
     ERASED = "erased"
 
 
+class Suspicion(enum.StrEnum):
+    """Why a signature is suspected (docs/abuse.md). It is kept and answered like any other,
+    but gets no confirmation email until a campaigner releases it."""
+
+    CLIENT_RATE = "client_rate"  # its client signed this action too often, too fast
+    HONEYPOT = "honeypot"  # the field no person sees was filled in
+    DISPOSABLE_DOMAIN = "disposable_domain"  # an address that lives for minutes
+
+
+@dataclass(frozen=True)
+class InvalidationCriteria:
+    """Which of an action's signatures an invalidation takes; None matches anything. At
+    least one must be set (domain/invalidations.py refuses an empty one)."""
+
+    domain: str | None = None  # this domain and its subdomains
+    client_key: bytes | None = None
+    signed_from: datetime | None = None
+    signed_until: datetime | None = None
+    suspicion: str | None = None  # a Suspicion, or "any"
+
+
 class DeliveryKind(enum.StrEnum):
     CONFIRMATION = "confirmation"
     ALREADY_SIGNED = "already_signed"
@@ -43,6 +64,7 @@ class DeliveryStatus(enum.StrEnum):
     DELIVERED = "delivered"  # the provider says it arrived
     FAILED = "failed"
     BOUNCED = "bounced"  # accepted, then returned by the recipient's server
+    CANCELLED = "cancelled"  # its signature was invalidated before it went out
 
 
 class SendOutcome(enum.StrEnum):
@@ -170,6 +192,7 @@ class SignatureRequest:
     # The embedding page's campaign tags: utm_source, utm_medium, utm_campaign, utm_term,
     # utm_content (the widget forwards them; the site's own form has none).
     utm: dict[str, str] | None = None
+    honeypot: bool = False  # the form's hidden field came back filled in: a robot's form
 
 
 @dataclass(frozen=True)

@@ -103,9 +103,22 @@ DOCUMENTED: tuple[Setting, ...] = (
     ),
     Setting(
         "SIGNATURES_PER_CLIENT",
+        "600",
+        "Load shedding, not fraud control: signatures the JSON API takes from one client "
+        "address a minute, across all actions (then 429); 0 turns it off (the benchmark's "
+        "stack does: it signs thousands a minute from one place).",
+    ),
+    Setting(
+        "CLIENT_BURST_PER_ACTION",
+        "10",
+        "Signatures one client address makes on one action within a minute before the rest "
+        "are suspected (kept, answered alike, not confirmed: docs/abuse.md); 0: no limit.",
+    ),
+    Setting(
+        "CLIENT_HOURLY_PER_ACTION",
         "60",
-        "Signatures the JSON API takes from one client address a minute (then 429); 0 turns "
-        "the limit off (the benchmark's stack does: it signs thousands a minute from one place).",
+        "The same, within an hour. Generous, because a carrier's NAT or an office puts "
+        "many people behind one address; 0: no limit.",
     ),
     Setting(
         "TRUSTED_PROXIES",
@@ -140,6 +153,8 @@ class Settings:
     secret_key: str
     trusted_proxies: tuple[str, ...]
     signatures_per_client: int  # a minute, per client address; 0: no limit
+    client_burst_per_action: int  # a minute, per client address and action; 0: no limit
+    client_hourly_per_action: int  # an hour, per client address and action; 0: no limit
     data_dir: Path
     home: Path
     log_level: str
@@ -215,7 +230,13 @@ class Settings:
                 p.strip() for p in get("TRUSTED_PROXIES", "127.0.0.1,::1").split(",") if p.strip()
             ),
             signatures_per_client=_whole_number(
-                get("SIGNATURES_PER_CLIENT", "60"), "SIGNATURES_PER_CLIENT"
+                get("SIGNATURES_PER_CLIENT", "600"), "SIGNATURES_PER_CLIENT"
+            ),
+            client_burst_per_action=_whole_number(
+                get("CLIENT_BURST_PER_ACTION", "10"), "CLIENT_BURST_PER_ACTION"
+            ),
+            client_hourly_per_action=_whole_number(
+                get("CLIENT_HOURLY_PER_ACTION", "60"), "CLIENT_HOURLY_PER_ACTION"
             ),
             data_dir=data_dir,
             home=Path(get("CAMPAIGN_ENGINE_HOME", str(SOURCE_HOME))).resolve(),

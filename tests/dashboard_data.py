@@ -39,7 +39,7 @@ async def add_signatures(pool: Pool, slug: str, signers: list[Signer]) -> list[U
         action_id = await conn.fetchval("SELECT id FROM actions WHERE slug = $1", slug)
         for signer in signers:
             async with conn.transaction():
-                supporter_id = await supporters.upsert_supporter(
+                supporter_id, _new = await supporters.upsert_supporter(
                     conn, signer.email, signer.email.lower(), signer.locale
                 )
                 signature_id = await signatures.insert_signature(
@@ -52,6 +52,7 @@ async def add_signatures(pool: Pool, slug: str, signers: list[Signer]) -> list[U
                     partner=signer.partner,
                     client_key=None,
                     anonymous=False,
+                    email_domain=signer.email.rpartition("@")[2].lower(),
                 )
                 assert signature_id is not None
                 await supporters.insert_signer_details(

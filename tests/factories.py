@@ -150,7 +150,7 @@ async def make_confirmed_signatures(
         for n, (name, country, anonymous) in enumerate(people):
             email = unique_email(f"signer{n}")
             async with conn.transaction():
-                supporter_id = await supporters.upsert_supporter(conn, email, email, "en")
+                supporter_id, _new = await supporters.upsert_supporter(conn, email, email, "en")
                 signature_id = await signatures.insert_signature(
                     conn,
                     action_id=action_id,
@@ -161,6 +161,7 @@ async def make_confirmed_signatures(
                     partner=None,
                     client_key=None,
                     anonymous=anonymous,
+                    email_domain=email.rpartition("@")[2].lower(),
                 )
                 assert signature_id is not None
                 await supporters.insert_signer_details(conn, signature_id, name, None, None)

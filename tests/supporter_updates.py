@@ -82,7 +82,7 @@ async def make_signer(
     email = email or unique_email()
     async with pool.acquire() as conn, conn.transaction():
         action_id = await conn.fetchval("SELECT id FROM actions WHERE slug = $1", action_slug)
-        supporter_id = await supporters.upsert_supporter(conn, email, email, locale)
+        supporter_id, _new = await supporters.upsert_supporter(conn, email, email, locale)
         signature_id = await signatures.insert_signature(
             conn,
             action_id=action_id,
@@ -93,6 +93,7 @@ async def make_signer(
             partner=None,
             client_key=None,
             anonymous=False,
+            email_domain=email.rpartition("@")[2].lower(),
         )
         assert signature_id is not None
         await supporters.insert_signer_details(conn, signature_id, "Ana Pérez", phone, None)

@@ -173,6 +173,10 @@ EXPECTED: dict[tuple[str, str], str | Capability] = {
     # Dashboard and exports
     ("GET", "/admin/actions/{slug:slug}"): Capability.READ,
     ("GET", "/admin/actions/{slug:slug}/export"): Capability.EXPORT,
+    # Bots and abuse
+    ("GET", "/admin/actions/{slug:slug}/abuse"): Capability.READ,
+    ("GET", "/admin/actions/{slug:slug}/abuse/preview"): Capability.CAMPAIGN,
+    ("POST", "/admin/actions/{slug:slug}/abuse/invalidate"): Capability.CAMPAIGN,
     ("GET", "/admin/actions/{slug:slug}/export/signatures.csv"): Capability.EXPORT,
     ("GET", "/admin/actions/{slug:slug}/export/deliveries.csv"): Capability.EXPORT,
 }

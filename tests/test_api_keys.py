@@ -235,7 +235,7 @@ async def test_only_partners_origins_pass_cors(client: httpx.AsyncClient, pool: 
 async def test_too_many_signatures_from_one_client_are_answered_429(
     asgi_app: ASGIApp, client: httpx.AsyncClient, pool: Pool, redis_client: redis.asyncio.Redis
 ) -> None:
-    """Each client address has its own count; the 61st from one is refused, another's first
+    """Each client address has its own count; one past the limit is refused, another's first
     is not."""
     left = WINDOW_SECONDS - time.time() % WINDOW_SECONDS
     if left < 10:  # the whole burst must fall in one window

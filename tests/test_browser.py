@@ -152,6 +152,24 @@ async def test_focus_is_always_visible(page: Page, base: str) -> None:
     assert await skip.is_visible()
 
 
+async def test_the_hidden_field_is_out_of_every_persons_way(page: Page, base: str) -> None:
+    """The honeypot (domain/abuse.py) must never catch a person: not seen, not in the
+    accessibility tree, never reached with Tab."""
+    await page.goto(f"{base}/en/actions/demo")
+    # Its wrapper is a clipped pixel, as for any visually hidden text.
+    box = await page.locator("div:has(> #website)").bounding_box()
+    assert box is not None
+    assert box["width"] <= 1, "no bigger than a clipped pixel"
+    assert box["height"] <= 1
+    assert await page.get_by_role("textbox", name="Leave this field empty").count() == 0
+    reached = []
+    for _ in range(40):
+        await page.keyboard.press("Tab")
+        reached.append(await page.evaluate("document.activeElement && document.activeElement.id"))
+    assert "email" in reached, "Tab walks through the form"
+    assert "website" not in reached
+
+
 async def test_the_form_works_on_a_small_phone(browser: Browser, base: str) -> None:
     context = await browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
     phone = await context.new_page()

@@ -7,9 +7,11 @@ import re
 
 import httpx
 import pytest
+from starlette.responses import PlainTextResponse
 
 from campaign_engine.db.pool import Pool
 from campaign_engine.i18n import LOCALES
+from campaign_engine.web.middleware import SecurityHeadersMiddleware
 from tests.factories import make_action
 
 RTL = {"ar"}
@@ -94,6 +96,17 @@ async def test_responses_carry_protective_headers(client: httpx.AsyncClient, poo
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["referrer-policy"] == "same-origin"
     assert response.headers["x-frame-options"] == "DENY"
+
+
+async def test_production_tells_browsers_to_use_https_only(client: httpx.AsyncClient) -> None:
+    """HSTS for a year in production; never elsewhere, where the site runs on plain HTTP."""
+    assert "strict-transport-security" not in (await client.get("/en/")).headers
+    production = SecurityHeadersMiddleware(PlainTextResponse("ok"), hsts=True)
+    transport = httpx.ASGITransport(app=production)
+    async with httpx.AsyncClient(transport=transport, base_url="https://example.org") as https:
+        answer = await https.get("/")
+    assert answer.headers["strict-transport-security"] == "max-age=31536000; includeSubDomains"
+    assert answer.headers["x-content-type-options"] == "nosniff"
 
 
 async def test_pages_load_nothing_from_another_origin(

@@ -26,6 +26,7 @@ from workers.context import WorkerServices
 from workers.deliveries import send_deliveries
 from workers.schedules import apply_action_schedules
 from workers.sweeper import make_digests, pace_appeals, sweep_outbox
+from workers.trends import spot_abuse_trends
 from workers.updates import fan_out_update, resume_update_fan_outs
 
 # Longer than a batch may take (its sends start within 30 s and end within 40 s); arq treats
@@ -53,6 +54,8 @@ PRODUCTION_CRONS = [
     cron(resume_update_fan_outs, second=SWEEP_EVERY_SECONDS, run_at_startup=True),
     # Actions: scheduled ones open, open ones close at their deadline.
     cron(apply_action_schedules, second=SWEEP_EVERY_SECONDS, run_at_startup=True),
+    # Bot waves: trending clients and email domains, counted over each open action's hour.
+    cron(spot_abuse_trends, second={20}, run_at_startup=True),
 ]
 
 

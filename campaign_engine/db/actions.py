@@ -121,6 +121,53 @@ async def add_confirmed(conn: Connection, action_id: int, shard: int) -> None:
     await conn.execute(ADD_CONFIRMED, action_id, shard % COUNT_SHARDS)
 
 
+# Every shard row made first, so the lock below holds them all: a confirmation that would
+# make one instead waits here until it is in, and then its signature is in the recount.
+MAKE_COUNT_SHARDS = """
+INSERT INTO action_counts (action_id, shard) SELECT $1, generate_series(0, $2 - 1)
+ON CONFLICT (action_id, shard) DO NOTHING
+"""
+
+
+async def make_count_shards(conn: Connection, action_id: int) -> None:
+    await conn.execute(MAKE_COUNT_SHARDS, action_id, COUNT_SHARDS)
+
+
+# Held until the recount commits: a confirmation meanwhile waits to add its one, and adds it
+# to the fresh count (its signature, not yet committed, was not counted).
+LOCK_COUNTS = "SELECT shard FROM action_counts WHERE action_id = $1 FOR UPDATE"
+
+
+async def lock_counts(conn: Connection, action_id: int) -> None:
+    """Lock the action's count shards (all made by make_count_shards), for a recount."""
+    await conn.execute(LOCK_COUNTS, action_id)
+
+
+# The exact count, from the signatures themselves, into shard 0; every other shard to 0.
+RECOUNT_CONFIRMED = """
+INSERT INTO action_counts (action_id, shard, confirmed)
+SELECT $1, shard, CASE WHEN shard = 0 THEN (
+    SELECT count(*) FROM signatures WHERE action_id = $1 AND status = 'confirmed'
+) ELSE 0 END
+FROM generate_series(0, $2 - 1) AS shard
+ON CONFLICT (action_id, shard) DO UPDATE SET confirmed = excluded.confirmed
+"""
+
+
+async def recount_confirmed(conn: Connection, action_id: int) -> None:
+    """Count an action's confirmed signatures again; call after lock_counts."""
+    await conn.execute(RECOUNT_CONFIRMED, action_id, COUNT_SHARDS)
+
+
+SELECT_CONFIRMED_COUNT = f"SELECT {CONFIRMED} FROM actions a WHERE a.id = $1"
+
+
+async def count_confirmed(conn: Connection, action_id: int) -> int:
+    """The action's public count: the sum of its shards."""
+    count: int = await conn.fetchval(SELECT_CONFIRMED_COUNT, action_id)
+    return count
+
+
 SELECT_DELIVERY_PAUSED = "SELECT delivery_paused FROM actions WHERE slug = $1"
 
 

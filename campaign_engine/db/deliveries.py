@@ -46,6 +46,25 @@ async def get_supporter_email_history(
     return int(row["sent_before"]), bool(row["recent"])
 
 
+# Emails to one address about its signatures (confirm, already signed), on every action; the
+# count stops at the cap. Failed ones count too: they were attempts on that mailbox.
+COUNT_EMAILS_ABOUT_SIGNATURES = """
+SELECT count(*) FROM (
+    SELECT 1 FROM signatures s JOIN deliveries d ON d.signature_id = s.id
+    WHERE s.supporter_id = $1 AND d.kind IN ('confirmation', 'already_signed')
+      AND d.created_at > now() - $2::interval
+    LIMIT $3
+) recent
+"""
+
+
+async def count_emails_about_signatures(
+    conn: Connection, supporter_id: UUID, window: timedelta, cap: int
+) -> int:
+    count: int = await conn.fetchval(COUNT_EMAILS_ABOUT_SIGNATURES, supporter_id, window, cap)
+    return count
+
+
 # Claimable: waiting and due, or "sending" under a lease that ran out (its worker died); and,
 # for a letter to an official, never while its action is paused (a signer's own email still
 # goes); for a webhook, never while its endpoint is switched off (held until switched on).

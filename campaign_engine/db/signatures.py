@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from campaign_engine.db.pool import Connection
-from campaign_engine.models import ActionStatus, SignatureStatus
+from campaign_engine.models import ActionStatus, SignatureStatus, Suspicion
 
 # A second signature by the same supporter on the same action inserts nothing.
 INSERT_SIGNATURE = """
 INSERT INTO signatures
     (action_id, supporter_id, locale, country, source, partner, partner_id, utm, client_key,
-     anonymous)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+     anonymous, email_domain, suspicion)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 ON CONFLICT (action_id, supporter_id) DO NOTHING
 RETURNING id
 """
@@ -30,6 +30,8 @@ async def insert_signature(
     partner: str | None,
     client_key: bytes | None,
     anonymous: bool,
+    email_domain: str,
+    suspicion: Suspicion | None = None,
     partner_id: int | None = None,
     utm: dict[str, str] | None = None,
 ) -> UUID | None:
@@ -47,21 +49,24 @@ async def insert_signature(
         utm,
         client_key,
         anonymous,
+        email_domain,
+        suspicion,
     )
     return signature_id
 
 
 SELECT_EXISTING_SIGNATURE = """
-SELECT id, status FROM signatures WHERE action_id = $1 AND supporter_id = $2
+SELECT id, status, suspicion FROM signatures WHERE action_id = $1 AND supporter_id = $2
 """
 
 
 async def get_existing_signature(
     conn: Connection, action_id: int, supporter_id: UUID
-) -> tuple[UUID, SignatureStatus]:
+) -> tuple[UUID, SignatureStatus, Suspicion | None]:
     row = await conn.fetchrow(SELECT_EXISTING_SIGNATURE, action_id, supporter_id)
     assert row is not None, "called after an insert that conflicted, in the same transaction"
-    return row["id"], SignatureStatus(row["status"])
+    suspicion = Suspicion(row["suspicion"]) if row["suspicion"] else None
+    return row["id"], SignatureStatus(row["status"]), suspicion
 
 
 @dataclass(frozen=True)
@@ -94,10 +99,11 @@ async def get_signature_state(conn: Connection, signature_id: UUID) -> Signature
     )
 
 
-# Only a pending signature becomes confirmed, so fifty clicks on one link confirm it once.
+# Only a pending signature becomes confirmed, so fifty clicks on one link confirm it once;
+# a suspected one never is, whatever link comes back for it.
 CONFIRM_PENDING_SIGNATURE = """
 UPDATE signatures SET status = 'confirmed', confirmed_at = now()
-WHERE id = $1 AND status = 'pending'
+WHERE id = $1 AND status = 'pending' AND suspicion IS NULL
 RETURNING id
 """
 

@@ -29,13 +29,17 @@ from campaign_engine.models import (
 UPSERT_SUPPORTER = """
 INSERT INTO supporters (email, email_canonical, locale) VALUES ($1, $2, $3)
 ON CONFLICT (email_canonical) DO UPDATE SET last_signed_at = now()
-RETURNING id
+RETURNING id, xmax = 0 AS new
 """
 
 
-async def upsert_supporter(conn: Connection, email: str, email_canonical: str, locale: str) -> UUID:
-    supporter_id: UUID = await conn.fetchval(UPSERT_SUPPORTER, email, email_canonical, locale)
-    return supporter_id
+async def upsert_supporter(
+    conn: Connection, email: str, email_canonical: str, locale: str
+) -> tuple[UUID, bool]:
+    """The supporter's id, and whether this call made them (a row just inserted has no xmax)."""
+    row = await conn.fetchrow(UPSERT_SUPPORTER, email, email_canonical, locale)
+    assert row is not None
+    return row["id"], row["new"]
 
 
 INSERT_SIGNER_DETAILS = """

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from campaign_engine.db.pool import Pool
+from campaign_engine.domain.abuse import ClientLimits
 from campaign_engine.domain.action_pages import PublicAction, read_public_action
 from campaign_engine.domain.errors import ActionRemoved
 from campaign_engine.domain.partners import partner_for_signing
@@ -89,12 +90,14 @@ async def sign_in_widget(
     slug: str,
     request: SignatureRequest,
     key: str | None,
+    *,
+    limits: ClientLimits,
 ) -> None:
     """Sign through the same verb as the site's form; only a partner that may embed now is
     credited (a made-up or disabled one is dropped, never an error)."""
     partner = await embedding_partner(pool, request.partner, key, request.locale)
     credited = partner.partner.slug if partner and partner.credited else None
-    await sign_action(pool, queue, tokens, slug, replace(request, partner=credited))
+    await sign_action(pool, queue, tokens, slug, replace(request, partner=credited), limits=limits)
 
 
 def page_source(url: str) -> str | None:

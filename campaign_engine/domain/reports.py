@@ -22,6 +22,7 @@ STATUSES = (
     "delivered",
     "failed",
     "bounced",
+    "cancelled",
 )
 
 

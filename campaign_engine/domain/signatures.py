@@ -16,6 +16,7 @@ from uuid import UUID
 
 from campaign_engine.db import actions, deliveries, signatures, supporters
 from campaign_engine.db.pool import Connection, Pool
+from campaign_engine.domain.abuse import ClientLimits, email_domain, suspicion_of
 from campaign_engine.domain.actions import check_signable
 from campaign_engine.domain.appeals import create_appeals, wake_pacers
 from campaign_engine.domain.consent import record_consent, shown_consent
@@ -39,19 +40,36 @@ from campaign_engine.tokens import Tokens
 
 
 async def sign_action(
-    pool: Pool, queue: JobQueue, tokens: Tokens, slug: str, request: SignatureRequest
+    pool: Pool,
+    queue: JobQueue,
+    tokens: Tokens,
+    slug: str,
+    request: SignatureRequest,
+    *,
+    limits: ClientLimits,
 ) -> None:
     """Record a signature and send the email that confirms it.
 
     A repeat signature by the same person is answered exactly like a first one; they get an
-    email saying so (or a fresh confirmation link if they never confirmed).
+    email saying so (or a fresh confirmation link if they never confirmed). So is a suspected
+    one (domain/abuse.py), which gets no email at all.
     """
+    canonical = canonical_email(request.email)
+    client_key = tokens.client_key(request.client_address) if request.client_address else None
     async with pool.acquire() as conn, conn.transaction():
         action = check_signable(await actions.get_public_action_ref(conn, slug))
         # An unknown or disabled partner credits nobody, and changes nothing else.
         partner = await signing_partner(conn, request.partner, request.locale)
-        supporter_id = await supporters.upsert_supporter(
-            conn, request.email, canonical_email(request.email), request.locale
+        supporter_id, new_supporter = await supporters.upsert_supporter(
+            conn, request.email, canonical, request.locale
+        )
+        suspicion = await suspicion_of(
+            conn,
+            limits,
+            action_id=action.id,
+            client_key=client_key,
+            domain=email_domain(canonical),
+            honeypot=request.honeypot,
         )
         signature_id = await signatures.insert_signature(
             conn,
@@ -63,22 +81,30 @@ async def sign_action(
             partner=partner[0].slug if partner else None,
             partner_id=partner[0].id if partner else None,
             utm=request.utm,
-            client_key=tokens.client_key(request.client_address)
-            if request.client_address
-            else None,
+            client_key=client_key,
             anonymous=request.anonymous,
+            email_domain=email_domain(canonical),
+            suspicion=suspicion,
         )
+        repeat = signature_id is None
         if signature_id is not None:
             await _keep_first_signature_details(conn, supporter_id, signature_id, request, partner)
-            kind: DeliveryKind | None = DeliveryKind.CONFIRMATION
+            kind: DeliveryKind | None = None if suspicion else DeliveryKind.CONFIRMATION
         else:
-            signature_id, status = await signatures.get_existing_signature(
+            signature_id, status, suspected = await signatures.get_existing_signature(
                 conn, action.id, supporter_id
             )
-            kind = _email_for_repeat(status)
+            kind = None if suspected else _email_for_repeat(status)
         delivery_id = None
         if kind is not None:
-            delivery_id = await _queue_supporter_email(conn, kind, signature_id)
+            delivery_id = await _queue_supporter_email(
+                conn,
+                kind,
+                signature_id,
+                supporter_id,
+                new_signature=not repeat,
+                new_supporter=new_supporter,
+            )
     if delivery_id is not None:
         await queue.wake_delivery(delivery_id, attempt=0)
 
@@ -125,16 +151,37 @@ def _email_for_repeat(status: SignatureStatus) -> DeliveryKind | None:
 # A signer gets at most one email of a kind per hour, however often the form is submitted
 # with their address: it may be somebody else typing it, to flood their mailbox.
 REPEAT_EMAIL_WINDOW = timedelta(hours=1)
+# And an address gets at most this many emails about signatures a day, on all actions
+# together (e-petitions' cap of 5): signing with a victim's address on every action we run
+# sends them five emails, not hundreds. Anyone held back signs again tomorrow and gets one.
+EMAILS_PER_ADDRESS_PER_DAY = 5
 
 
 async def _queue_supporter_email(
-    conn: Connection, kind: DeliveryKind, signature_id: UUID
+    conn: Connection,
+    kind: DeliveryKind,
+    signature_id: UUID,
+    supporter_id: UUID,
+    *,
+    new_signature: bool,
+    new_supporter: bool,
 ) -> UUID | None:
-    """Put an email about this signature in the outbox, unless one went out within the hour."""
-    sent_before, recent = await deliveries.get_supporter_email_history(
-        conn, signature_id, kind, REPEAT_EMAIL_WINDOW
-    )
-    if recent:
+    """Put an email about this signature in the outbox, unless one went out within the hour
+    or the address had its day's share. A signature just made has had no email, an address
+    seen for the first time none either: most of a surge skips both counts."""
+    sent_before = 0
+    if not new_signature:
+        sent_before, recent = await deliveries.get_supporter_email_history(
+            conn, signature_id, kind, REPEAT_EMAIL_WINDOW
+        )
+        if recent:
+            return None
+    if not new_supporter and (
+        await deliveries.count_emails_about_signatures(
+            conn, supporter_id, timedelta(days=1), EMAILS_PER_ADDRESS_PER_DAY
+        )
+        >= EMAILS_PER_ADDRESS_PER_DAY
+    ):
         return None
     # Numbered per signature and kind: two submissions racing for the same email make one row.
     return await deliveries.insert_delivery(

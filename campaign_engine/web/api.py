@@ -125,7 +125,14 @@ async def post_signature(request: Request) -> Response:
             return api_error(
                 422, "validation_failed", _("Some fields need your attention."), parsed.errors
             )
-        await sign_action(s.pool, s.queue, s.tokens, request.path_params["slug"], parsed)
+        await sign_action(
+            s.pool,
+            s.queue,
+            s.tokens,
+            request.path_params["slug"],
+            parsed,
+            limits=s.client_limits,
+        )
     return JSONResponse(
         {"status": "pending_confirmation"}, status_code=202, headers={"Cache-Control": "no-store"}
     )

@@ -77,7 +77,7 @@ async def sign(request: Request) -> Response:
     # Without a source the embedding page is one; parse_signature already took the utm_* tags.
     signed = replace(parsed, source=parsed.source or page_source(values["page"]))
     try:
-        await sign_in_widget(s.pool, s.queue, s.tokens, slug, signed, key)
+        await sign_in_widget(s.pool, s.queue, s.tokens, slug, signed, key, limits=s.client_limits)
     except (ActionClosed, ActionRemoved):
         # Closed or removed since the form was shown: the widget says so instead.
         found = await read_widget(s.pool, slug, tag, partner, key)

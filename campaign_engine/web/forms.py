@@ -69,6 +69,7 @@ def parse_signature(
         locale=locale,
         client_address=client_address,
         utm=campaign_tags(data),
+        honeypot=bool(_text(data, "website")),
     )
 
 

@@ -91,7 +91,16 @@ def embed_policy(frame_ancestors: Sequence[str]) -> str:
     )
 
 
+# A year, subdomains included (ASVS 3.4.1): once a browser has seen us over HTTPS it never
+# tries plain HTTP again, so a network in the middle cannot strip the TLS off a supporter.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
+
+
 class SecurityHeadersMiddleware(HttpMiddleware):
+    def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
+        super().__init__(app)
+        self.hsts = hsts
+
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         # X-Frame-Options knows no list of origins; on the widget frame-ancestors alone decides
         # (browsers obey it over X-Frame-Options anyway), and its errors keep 'none' by default.
@@ -106,6 +115,8 @@ class SecurityHeadersMiddleware(HttpMiddleware):
                     headers.setdefault("X-Frame-Options", "DENY")
                 # Links in emails carry tokens; never pass a URL of ours to another site.
                 headers.setdefault("Referrer-Policy", "same-origin")
+                if self.hsts:
+                    headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

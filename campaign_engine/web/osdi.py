@@ -205,7 +205,7 @@ async def record_signature(request: Request) -> Response:
             _("Some fields need your attention."),
             {PERSON_FIELDS.get(field, field): message for field, message in parsed.errors.items()},
         )
-    await sign_action(s.pool, s.queue, s.tokens, slug, parsed)
+    await sign_action(s.pool, s.queue, s.tokens, slug, parsed, limits=s.client_limits)
     return _hal(
         {
             "origin_system": ORIGIN_SYSTEM,

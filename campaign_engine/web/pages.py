@@ -80,7 +80,7 @@ async def sign(request: Request) -> Response:
             cache=PRIVATE,
         )
     s = services(request)
-    await sign_action(s.pool, s.queue, s.tokens, slug, parsed)
+    await sign_action(s.pool, s.queue, s.tokens, slug, parsed, limits=s.client_limits)
     return RedirectResponse(f"/{tag}/actions/{slug}/check-email", status_code=303)
 
 

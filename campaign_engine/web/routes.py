@@ -23,6 +23,7 @@ from campaign_engine.web import (
     webhooks,
 )
 from campaign_engine.web.admin import (
+    abuse,
     account,
     action_targets,
     action_translations,
@@ -279,6 +280,14 @@ def routes(settings: Settings) -> list[BaseRoute]:
         ),
         Route("/admin/actions/{slug:slug}/letters/pause", action_targets.pause, methods=["POST"]),
         Route("/admin/actions/{slug:slug}/letters/resume", action_targets.resume, methods=["POST"]),
+        # Bots and abuse: trends, suspicions, invalidation (web/admin/abuse.py)
+        Route("/admin/actions/{slug:slug}/abuse", abuse.abuse_page),
+        Route("/admin/actions/{slug:slug}/abuse/preview", abuse.preview),
+        Route(
+            "/admin/actions/{slug:slug}/abuse/invalidate",
+            abuse.invalidate_signatures,
+            methods=["POST"],
+        ),
         # Updates to supporters (web/admin/updates.py) and the public unsubscribe page
         Route("/admin/cases/{case_id:id}/updates", updates.updates_page),
         Route(

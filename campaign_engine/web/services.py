@@ -9,6 +9,7 @@ from starlette.templating import Jinja2Templates
 
 from campaign_engine.clock import Clock
 from campaign_engine.db.pool import Pool
+from campaign_engine.domain.abuse import ClientLimits
 from campaign_engine.i18n import Catalogues
 from campaign_engine.jobs import JobQueue
 from campaign_engine.settings import Settings
@@ -26,6 +27,12 @@ class Services:
     templates: Jinja2Templates
     catalogues: Catalogues
     clock: Clock
+
+    @property
+    def client_limits(self) -> ClientLimits:
+        return ClientLimits(
+            self.settings.client_burst_per_action, self.settings.client_hourly_per_action
+        )
 
 
 def services(request: Request) -> Services:

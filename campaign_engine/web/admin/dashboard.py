@@ -16,6 +16,7 @@ from campaign_engine.domain.access import Capability
 from campaign_engine.domain.dashboard import Breakdown, Dashboard, read_dashboard
 from campaign_engine.domain.errors import ActionNotFound
 from campaign_engine.domain.reports import STATUSES
+from campaign_engine.domain.trends import actions_with_alerts
 from campaign_engine.i18n import N_, _
 from campaign_engine.models import SignatureTally
 from campaign_engine.web.admin.actions import not_found
@@ -34,6 +35,7 @@ DELIVERY_STATUS_NAMES = {
     "delivered": N_("Delivered"),
     "failed": N_("Failed"),
     "bounced": N_("Bounced"),
+    "cancelled": N_("Cancelled"),
 }
 # The time chart, per the length of its periods: its table's first column, and what the
 # picture shows (time runs left to right in every language).
@@ -148,6 +150,7 @@ async def dashboard_page(request: Request) -> Response:
         ),
         "charts": chart_views(dashboard, tag),
         "statuses": [(status, _(DELIVERY_STATUS_NAMES[status])) for status in STATUSES],
+        "alerts": (await actions_with_alerts(s.pool, s.clock)).get(dashboard.action.slug, 0),
     }
     return render_admin(request, "admin/dashboard.html", context)
 

@@ -1,0 +1,246 @@
+"""Abuse: counting a client's recent signatures, spotting trends, and invalidating signatures
+by criteria. Client addresses appear only as keyed hashes; domains are read from signatures,
+never from the supporters' table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from campaign_engine.db.pool import Connection
+from campaign_engine.models import InvalidationCriteria
+
+# Signatures of one client on one action queue here, one transaction at a time, so two sent
+# at once cannot both count the other out and slip past the limit together. The key is a hash
+# of both, seeded by the action: another client or action never waits.
+LOCK_CLIENT_ON_ACTION = """
+SELECT pg_advisory_xact_lock(hashtextextended(encode($2::bytea, 'hex'), $1::bigint))
+"""
+
+
+async def lock_client_on_action(conn: Connection, action_id: int, client_key: bytes) -> None:
+    await conn.execute(LOCK_CLIENT_ON_ACTION, action_id, client_key)
+
+
+# One client's signatures on one action in the last minute and the last hour, in one read of
+# its index; counting stops at the hour's limit, so a flood costs no more than the limit's rows.
+COUNT_RECENT_CLIENT_SIGNATURES = """
+SELECT count(*) FILTER (WHERE created_at > now() - interval '1 minute') AS minute,
+       count(*) AS hour
+FROM (
+    SELECT created_at FROM signatures
+    WHERE action_id = $1 AND client_key = $2 AND created_at > now() - interval '1 hour'
+    ORDER BY created_at DESC
+    LIMIT $3
+) recent
+"""
+
+
+async def count_recent_client_signatures(
+    conn: Connection, action_id: int, client_key: bytes, at_most: int
+) -> tuple[int, int]:
+    """(in the last minute, in the last hour), each counted up to `at_most`."""
+    row = await conn.fetchrow(COUNT_RECENT_CLIENT_SIGNATURES, action_id, client_key, at_most)
+    assert row is not None
+    return row["minute"], row["hour"]
+
+
+@dataclass(frozen=True)
+class Trend:
+    action_id: int
+    kind: str  # "client" or "domain"
+    subject: str  # the domain, or the client key in hex
+    signatures: int
+
+
+# Open actions only, each read through its (action_id, created_at) index.
+SELECT_TRENDS = """
+SELECT s.action_id, 'client' AS kind, encode(s.client_key, 'hex') AS subject, count(*) AS n
+FROM actions a JOIN signatures s ON s.action_id = a.id AND s.created_at > $1
+WHERE a.status = 'open' AND s.client_key IS NOT NULL
+GROUP BY s.action_id, s.client_key HAVING count(*) >= $2
+UNION ALL
+SELECT s.action_id, 'domain', s.email_domain, count(*)
+FROM actions a JOIN signatures s ON s.action_id = a.id AND s.created_at > $1
+WHERE a.status = 'open' AND s.email_domain <> ALL($4::text[])
+GROUP BY s.action_id, s.email_domain HAVING count(*) >= $3
+"""
+
+
+async def find_trends(
+    conn: Connection,
+    since: datetime,
+    client_threshold: int,
+    domain_threshold: int,
+    common_domains: Sequence[str],
+) -> list[Trend]:
+    rows = await conn.fetch(
+        SELECT_TRENDS, since, client_threshold, domain_threshold, list(common_domains)
+    )
+    return [Trend(r["action_id"], r["kind"], r["subject"], r["n"]) for r in rows]
+
+
+# A trend seen again moves its alert's last sighting on; the first sighting stays.
+UPSERT_ALERTS = """
+INSERT INTO abuse_alerts (action_id, kind, subject, signatures, first_seen, last_seen)
+SELECT t.action_id, t.kind, t.subject, t.n, $5, $5
+FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[]) AS t(action_id, kind, subject, n)
+ON CONFLICT (action_id, kind, subject) DO UPDATE
+SET signatures = excluded.signatures, last_seen = excluded.last_seen
+RETURNING (xmax = 0) AS new
+"""
+
+
+async def record_alerts(conn: Connection, trends: Sequence[Trend], now: datetime) -> int:
+    """Keep each trend as an alert; the number of alerts new this time."""
+    rows = await conn.fetch(
+        UPSERT_ALERTS,
+        [t.action_id for t in trends],
+        [t.kind for t in trends],
+        [t.subject for t in trends],
+        [t.signatures for t in trends],
+        now,
+    )
+    return sum(1 for row in rows if row["new"])
+
+
+@dataclass(frozen=True)
+class Alert:
+    kind: str
+    subject: str
+    signatures: int
+    first_seen: datetime
+    last_seen: datetime
+
+
+SELECT_ALERTS = """
+SELECT kind, subject, signatures, first_seen, last_seen FROM abuse_alerts
+WHERE action_id = $1 AND last_seen > $2
+ORDER BY last_seen DESC, signatures DESC
+"""
+
+
+async def list_alerts(conn: Connection, action_id: int, since: datetime) -> list[Alert]:
+    rows = await conn.fetch(SELECT_ALERTS, action_id, since)
+    return [Alert(**dict(row)) for row in rows]
+
+
+SELECT_ALERTED_ACTIONS = """
+SELECT a.slug, count(*) AS alerts FROM abuse_alerts l JOIN actions a ON a.id = l.action_id
+WHERE l.last_seen > $1 GROUP BY a.slug ORDER BY a.slug
+"""
+
+
+async def list_alerted_actions(conn: Connection, since: datetime) -> dict[str, int]:
+    """Actions with an alert seen since `since`, and how many: the dashboard's warning."""
+    return {r["slug"]: r["alerts"] for r in await conn.fetch(SELECT_ALERTED_ACTIONS, since)}
+
+
+# The domain is checked to hold only letters, digits, dots and hyphens, so it can sit in a
+# LIKE pattern unescaped.
+MATCHING = """
+s.action_id = $1 AND s.status IN ('pending', 'confirmed')
+AND ($2::text IS NULL OR s.email_domain = $2 OR s.email_domain LIKE '%.' || $2)
+AND ($3::bytea IS NULL OR s.client_key = $3)
+AND ($4::timestamptz IS NULL OR s.created_at >= $4)
+AND ($5::timestamptz IS NULL OR s.created_at < $5)
+AND ($6::text IS NULL OR s.suspicion = $6 OR ($6 = 'any' AND s.suspicion IS NOT NULL))
+"""
+
+
+def _criteria_arguments(action_id: int, c: InvalidationCriteria) -> tuple[object, ...]:
+    return (action_id, c.domain, c.client_key, c.signed_from, c.signed_until, c.suspicion)
+
+
+COUNT_MATCHING = f"""
+SELECT count(*) FILTER (WHERE s.status = 'pending') AS pending,
+       count(*) FILTER (WHERE s.status = 'confirmed') AS confirmed
+FROM signatures s WHERE {MATCHING}
+"""
+
+
+async def count_matching(
+    conn: Connection, action_id: int, criteria: InvalidationCriteria
+) -> tuple[int, int]:
+    """(pending, confirmed) signatures the criteria match."""
+    row = await conn.fetchrow(COUNT_MATCHING, *_criteria_arguments(action_id, criteria))
+    assert row is not None
+    return row["pending"], row["confirmed"]
+
+
+INVALIDATE_MATCHING = f"""
+UPDATE signatures s SET status = 'invalidated' WHERE {MATCHING} RETURNING s.id
+"""
+
+
+async def invalidate_matching(
+    conn: Connection, action_id: int, criteria: InvalidationCriteria
+) -> list[UUID]:
+    rows = await conn.fetch(INVALIDATE_MATCHING, *_criteria_arguments(action_id, criteria))
+    return [row["id"] for row in rows]
+
+
+# What has not left yet never will: the confirmation a robot would click, the appeals an
+# official would read. A message being sent right now ('sending') is let go.
+CANCEL_UNSENT = """
+UPDATE deliveries SET status = 'cancelled', lease_until = NULL
+WHERE signature_id = ANY($1::uuid[]) AND status IN ('scheduled', 'pending', 'retry')
+"""
+
+
+async def cancel_unsent(conn: Connection, signature_ids: list[UUID]) -> int:
+    result = await conn.execute(CANCEL_UNSENT, signature_ids)
+    return int(result.split()[-1])
+
+
+@dataclass(frozen=True)
+class Activity:
+    signatures: int
+    suspected: dict[str, int]  # by reason
+    invalidated: int
+
+
+SELECT_ACTIVITY = """
+SELECT count(*) AS signatures,
+       count(*) FILTER (WHERE status = 'invalidated') AS invalidated,
+       count(*) FILTER (WHERE suspicion = 'client_rate') AS client_rate,
+       count(*) FILTER (WHERE suspicion = 'honeypot') AS honeypot,
+       count(*) FILTER (WHERE suspicion = 'disposable_domain') AS disposable_domain
+FROM signatures WHERE action_id = $1 AND created_at > $2
+"""
+
+
+async def get_activity(conn: Connection, action_id: int, since: datetime) -> Activity:
+    row = await conn.fetchrow(SELECT_ACTIVITY, action_id, since)
+    assert row is not None
+    return Activity(
+        signatures=row["signatures"],
+        suspected={
+            reason: row[reason] for reason in ("client_rate", "honeypot", "disposable_domain")
+        },
+        invalidated=row["invalidated"],
+    )
+
+
+@dataclass(frozen=True)
+class DomainShare:
+    domain: str
+    signatures: int
+
+
+# Only domains many signed with: a domain of one person's own would say who they are.
+SELECT_TOP_DOMAINS = """
+SELECT email_domain AS domain, count(*) AS signatures FROM signatures
+WHERE action_id = $1 AND created_at > $2 AND email_domain IS NOT NULL
+GROUP BY email_domain HAVING count(*) >= $3
+ORDER BY count(*) DESC, email_domain LIMIT $4
+"""
+
+
+async def list_top_domains(
+    conn: Connection, action_id: int, since: datetime, at_least: int, limit: int
+) -> list[DomainShare]:
+    rows = await conn.fetch(SELECT_TOP_DOMAINS, action_id, since, at_least, limit)
+    return [DomainShare(r["domain"], r["signatures"]) for r in rows]
