@@ -230,6 +230,7 @@ class SupporterMessageContext:
     signature_status: SignatureStatus
     email: str
     name: str
+    supporter_id: UUID
     locale: str
     action_slug: str
     action_code: str

@@ -121,6 +121,12 @@ DOCUMENTED: tuple[Setting, ...] = (
         "many people behind one address; 0: no limit.",
     ),
     Setting(
+        "RETENTION_DAYS",
+        "180",
+        "Days after an action closes before its signatures are anonymised: who signed is "
+        "forgotten, the counts stay (docs/privacy.md). e-petitions keeps six months.",
+    ),
+    Setting(
         "TRUSTED_PROXIES",
         "127.0.0.1,::1",
         "Comma-separated addresses whose `X-Forwarded-For` is believed.",
@@ -155,6 +161,7 @@ class Settings:
     signatures_per_client: int  # a minute, per client address; 0: no limit
     client_burst_per_action: int  # a minute, per client address and action; 0: no limit
     client_hourly_per_action: int  # an hour, per client address and action; 0: no limit
+    retention_days: int  # after an action closes, before its signatures are anonymised
     data_dir: Path
     home: Path
     log_level: str
@@ -238,6 +245,7 @@ class Settings:
             client_hourly_per_action=_whole_number(
                 get("CLIENT_HOURLY_PER_ACTION", "60"), "CLIENT_HOURLY_PER_ACTION"
             ),
+            retention_days=_whole_number(get("RETENTION_DAYS", "180"), "RETENTION_DAYS"),
             data_dir=data_dir,
             home=Path(get("CAMPAIGN_ENGINE_HOME", str(SOURCE_HOME))).resolve(),
             log_level=get("LOG_LEVEL", "INFO").upper(),

@@ -31,6 +31,7 @@ def compose_supporter_email(
         "action_title_locale": signer.action_locale,
         "action_url": f"{base}/{signer.locale}/actions/{signer.action_slug}",
         "confirm_url": f"{base}/confirm/{tokens.confirmation_token(signer.signature_id)}",
+        "privacy_url": f"{base}/privacy/{tokens.privacy_token(signer.supporter_id, signer.locale)}",
     }
     rendered = templates.email(TEMPLATE_FOR_KIND[delivery.kind], signer.locale, context)
     from_name, from_address = parseaddr(settings.email_from)

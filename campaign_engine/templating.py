@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from campaign_engine import i18n
 from campaign_engine.countries import country_name
+from campaign_engine.markup import markdown
 
 
 def create_environment(templates_dir: Path) -> Environment:
@@ -38,6 +39,7 @@ def create_environment(templates_dir: Path) -> Environment:
         relative=format_relative,
         country=lambda code: country_name(code, i18n.active().tag),
         paragraphs=paragraphs,
+        markdown=markdown,
         one_line=one_line,
     )
     env.globals.update(

@@ -15,6 +15,9 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLS
 
 # A confirmation link stays valid long enough for a supporter who reads mail weekly.
 CONFIRMATION_MAX_AGE = timedelta(days=30)
+# A link to a supporter's own data: long enough to act on an email, short enough to lose its
+# power if the email is forwarded or its mailbox later falls into other hands.
+PRIVACY_MAX_AGE = timedelta(days=14)
 # A preview link is passed to a colleague or a partner for a review: a week, then worthless.
 PREVIEW_MAX_AGE = timedelta(days=7)
 
@@ -37,6 +40,8 @@ class Tokens:
         self._second_factor = URLSafeTimedSerializer(secret_key, salt="second-factor-enrolment")
         # Never expires: a supporter may unsubscribe from an email years old.
         self._unsubscribe = URLSafeSerializer(secret_key, salt="unsubscribe")
+        self._privacy = URLSafeTimedSerializer(secret_key, salt="privacy")
+        self._email_key = hashlib.sha256(f"erased-address:{secret_key}".encode()).digest()
         # Its expiry travels inside it, so the page can say until when it works.
         self._preview = URLSafeSerializer(secret_key, salt="action-preview")
 
@@ -69,6 +74,27 @@ class Tokens:
             return UUID(hex=str(hex_id)), str(scope), str(locale)
         except (BadSignature, ValueError, TypeError) as bad:
             raise InvalidLink from bad
+
+    def privacy_token(self, supporter_id: UUID, locale: str) -> str:
+        """The link to a supporter's own data (download it, or erase it), in their language.
+        It expires (PRIVACY_MAX_AGE): an old email forwarded on must not open it for long."""
+        return self._privacy.dumps([supporter_id.hex, locale])
+
+    def read_privacy_token(self, token: str) -> tuple[UUID, str]:
+        try:
+            hex_id, locale = self._privacy.loads(
+                token, max_age=int(PRIVACY_MAX_AGE.total_seconds())
+            )
+            return UUID(hex=str(hex_id)), str(locale)
+        except SignatureExpired as expired:
+            raise ExpiredLink from expired
+        except (BadSignature, ValueError, TypeError) as bad:
+            raise InvalidLink from bad
+
+    def email_key(self, canonical_email: str) -> bytes:
+        """A keyed hash of an erased address: enough to erase it again after a backup is
+        restored, never enough to read it."""
+        return hmac.new(self._email_key, canonical_email.encode(), hashlib.sha256).digest()
 
     def client_key(self, address: str) -> bytes:
         """A keyed hash of a client address: lets us count repeats without keeping addresses."""

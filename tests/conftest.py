@@ -17,6 +17,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -28,6 +29,7 @@ import asyncpg
 import httpx
 import pytest
 import redis.asyncio
+import uvicorn
 from arq import cron
 from asgi_lifespan import LifespanManager
 from starlette.types import ASGIApp
@@ -340,3 +342,23 @@ def _signed_in_as(role_name: str) -> Callable[..., AsyncIterator[object]]:
 campaigner = _signed_in_as("campaigner")
 translator = _signed_in_as("translator")
 viewer = _signed_in_as("viewer")
+
+
+@pytest.fixture(scope="module")
+def live_app(settings: Settings) -> Iterator[str]:
+    """The app served by uvicorn on a port of its own, against the tests' database: for a
+    browser to reach (a module's tests share it)."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the app's server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)

@@ -170,6 +170,13 @@ EXPECTED: dict[tuple[str, str], str | Capability] = {
     ("POST", "/admin/cases/{case_id:id}/updates/{event_id:id}/send"): Capability.CAMPAIGN,
     ("GET", "/unsubscribe/{token}"): PUBLIC,
     ("POST", "/unsubscribe/{token}"): PUBLIC,
+    ("GET", "/privacy/{token}"): PUBLIC,
+    ("GET", "/privacy/{token}/data.json"): PUBLIC,
+    ("POST", "/privacy/{token}/erase"): PUBLIC,
+    ("GET", "/admin/supporters"): Capability.EXPORT,
+    ("POST", "/admin/supporters/find"): Capability.EXPORT,
+    ("GET", "/admin/supporters/{supporter_id:uuid}/data.json"): Capability.EXPORT,
+    ("POST", "/admin/supporters/{supporter_id:uuid}/erase"): Capability.EXPORT,
     # Dashboard and exports
     ("GET", "/admin/actions/{slug:slug}"): Capability.READ,
     ("GET", "/admin/actions/{slug:slug}/export"): Capability.EXPORT,
@@ -228,7 +235,12 @@ async def colleague(asgi_app: ASGIApp, pool: Pool) -> AsyncIterator[Campaigner]:
 
 
 # Made-up ids and slugs: an allowed role meets "not found", a refused one 403 before any lookup.
-PLACEHOLDERS = {"{slug:slug}": "no-such-thing", "{locale:locale}": "fr", "{token}": "not-a-token"}
+PLACEHOLDERS = {
+    "{slug:slug}": "no-such-thing",
+    "{locale:locale}": "fr",
+    "{token}": "not-a-token",
+    "{supporter_id:uuid}": "00000000-0000-4000-8000-000000000000",
+}
 
 
 def concrete(path: str, colleague: Campaigner, staff_id: str | None = None) -> str:

@@ -6,20 +6,16 @@ credited to the partner. A page on an origin the partner did not list gets nothi
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-import uvicorn
 from playwright.async_api import Browser, Frame, Page, async_playwright, expect
 
-from campaign_engine.app import create_app
 from campaign_engine.db.pool import Pool
 from campaign_engine.devmail import free_port
-from campaign_engine.settings import Settings
 from tests.factories import make_action, unique_email
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
 from tests.test_embed import make_partner
@@ -71,25 +67,6 @@ def serve_page(html: str) -> tuple[ThreadingHTTPServer, int]:
 
 
 @pytest.fixture(scope="module")
-def widget_server(settings: Settings) -> Iterator[str]:
-    """The app served by uvicorn on a port of its own, against the tests' database."""
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the widget's server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
 async def browser() -> AsyncIterator[Browser]:
     if CHROMIUM is None:
         pytest.skip("chromium is not installed: `apt-get install chromium` to run browser tests")
@@ -133,7 +110,7 @@ async def wait_for_height(page: Page) -> str:
     raise AssertionError("the iframe kept its default height")
 
 
-async def post_from_page(page: Page, widget_server: str, slug: str) -> int | str:
+async def post_from_page(page: Page, live_app: str, slug: str) -> int | str:
     """What the page's own script gets when it posts a signature to the JSON API: the status,
     or "blocked" when the browser refuses (no CORS headers for this origin)."""
     answer: int | str = await page.evaluate(
@@ -144,20 +121,20 @@ async def post_from_page(page: Page, widget_server: str, slug: str) -> int | str
                return answer.status;
              } catch (refused) { return "blocked"; }
            }""",
-        [f"{widget_server}/api/v1/actions/{slug}/signatures"],
+        [f"{live_app}/api/v1/actions/{slug}/signatures"],
     )
     return answer
 
 
 async def test_a_partner_page_embeds_the_widget_and_hears_of_a_signature(
-    browser: Browser, widget_server: str, pool: Pool
+    browser: Browser, live_app: str, pool: Pool
 ) -> None:
     slug = await make_action(pool)
     host_port = free_port()
     # The partner's page is cross-site for the widget: another host name, another port.
     host_origin = f"http://localhost:{host_port}"
     partner, key = await make_partner(pool, (host_origin,))
-    html = HOST_PAGE % {"slug": slug, "partner": partner, "key": key, "widget": widget_server}
+    html = HOST_PAGE % {"slug": slug, "partner": partner, "key": key, "widget": live_app}
     server = ThreadingHTTPServer(("127.0.0.1", host_port), partial(HostPage, html))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     context = await browser.new_context(viewport={"width": 800, "height": 900})
@@ -189,7 +166,7 @@ async def test_a_partner_page_embeds_the_widget_and_hears_of_a_signature(
         assert await context.cookies() == [], "the widget needs no cookie, and sets none"
         # A listed origin may also post to the JSON API from the browser (CORS): an empty
         # signature is refused, and the page can read why.
-        assert await post_from_page(page, widget_server, slug) == 422
+        assert await post_from_page(page, live_app, slug) == 422
     finally:
         await context.close()
         server.shutdown()
@@ -207,11 +184,11 @@ async def test_a_partner_page_embeds_the_widget_and_hears_of_a_signature(
 
 
 async def test_an_origin_the_partner_did_not_list_cannot_frame_the_widget(
-    browser: Browser, widget_server: str, pool: Pool
+    browser: Browser, live_app: str, pool: Pool
 ) -> None:
     slug = await make_action(pool)
     partner, key = await make_partner(pool, ("http://localhost:1",))
-    html = HOST_PAGE % {"slug": slug, "partner": partner, "key": key, "widget": widget_server}
+    html = HOST_PAGE % {"slug": slug, "partner": partner, "key": key, "widget": live_app}
     server, port = serve_page(html)
     context = await browser.new_context()
     try:
@@ -225,7 +202,7 @@ async def test_an_origin_the_partner_did_not_list_cannot_frame_the_widget(
         [frame] = [frame for frame in page.frames if frame != page.main_frame]
         assert await frame.locator("form").count() == 0, "no widget inside the frame"
         assert any("frame-ancestors" in text for text in refused), refused
-        assert await post_from_page(page, widget_server, slug) == "blocked", "no CORS for it"
+        assert await post_from_page(page, live_app, slug) == "blocked", "no CORS for it"
     finally:
         await context.close()
         server.shutdown()

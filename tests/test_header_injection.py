@@ -106,6 +106,7 @@ def confirmation(
         signature_status=SignatureStatus.PENDING,
         email=SIGNER,
         name=name,
+        supporter_id=UUID(int=2),
         locale="en",
         action_slug="free-her",
         action_code="UA 1/26",

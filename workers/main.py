@@ -24,6 +24,7 @@ from campaign_engine.templating import create_environment
 from campaign_engine.tokens import Tokens
 from workers.context import WorkerServices
 from workers.deliveries import send_deliveries
+from workers.privacy import keep_retention
 from workers.schedules import apply_action_schedules
 from workers.sweeper import make_digests, pace_appeals, sweep_outbox
 from workers.trends import spot_abuse_trends
@@ -56,6 +57,8 @@ PRODUCTION_CRONS = [
     cron(apply_action_schedules, second=SWEEP_EVERY_SECONDS, run_at_startup=True),
     # Bot waves: trending clients and email domains, counted over each open action's hour.
     cron(spot_abuse_trends, second={20}, run_at_startup=True),
+    # Retention: anonymise what is past its time, forget client keys; every hour is plenty.
+    cron(keep_retention, minute={7}, second={40}, run_at_startup=True),
 ]
 
 

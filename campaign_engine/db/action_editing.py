@@ -140,7 +140,15 @@ async def update_settings(
     )
 
 
-UPDATE_STATUS = "UPDATE actions SET status = $2, updated_at = $3 WHERE id = $1"
+# Retention counts from the close (docs/privacy.md): the first close is kept through archiving
+# and removal; reopening forgets it.
+UPDATE_STATUS = """
+UPDATE actions SET status = $2, updated_at = $3,
+    closed_at = CASE WHEN $2 = 'open' THEN NULL
+                     WHEN $2 IN ('closed', 'archived', 'removed') THEN coalesce(closed_at, $3)
+                     ELSE closed_at END
+WHERE id = $1
+"""
 
 
 async def set_status(conn: Connection, action_id: int, status: ActionStatus, now: datetime) -> None:
@@ -290,7 +298,7 @@ async def copy_channels(conn: Connection, from_action: int, to_action: int) -> N
 # Scheduled actions whose time has come, and open ones whose deadline has passed. Each UPDATE
 # is conditional on the status, so two workers running at once change (and record) each once.
 OPEN_DUE_ACTIONS = """
-UPDATE actions SET status = 'open', updated_at = $1
+UPDATE actions SET status = 'open', updated_at = $1, closed_at = NULL
 WHERE status = 'scheduled' AND publish_at <= $1
 RETURNING id, code
 """
@@ -301,7 +309,7 @@ async def open_due_actions(conn: Connection, now: datetime) -> list[tuple[int, s
 
 
 CLOSE_EXPIRED_ACTIONS = """
-UPDATE actions SET status = 'closed', updated_at = $1
+UPDATE actions SET status = 'closed', updated_at = $1, closed_at = $1
 WHERE status = 'open' AND deadline <= $1
 RETURNING id, code
 """

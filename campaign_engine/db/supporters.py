@@ -56,7 +56,7 @@ async def insert_signer_details(
 # The action's title comes in the signer's language when it has one, else the action's own.
 SELECT_SUPPORTER_MESSAGE_CONTEXT = """
 SELECT s.id AS signature_id, s.status AS signature_status, s.locale, p.email, d.name,
-       a.slug AS action_slug, a.code AS action_code,
+       p.id AS supporter_id, a.slug AS action_slug, a.code AS action_code,
        t.title AS action_title, t.locale AS action_locale
 FROM signatures s
 JOIN supporters p ON p.id = s.supporter_id
@@ -445,3 +445,99 @@ COUNT_OSDI_SIGNATURES = f"SELECT count(*) {_OSDI_SIGNATURES}"
 async def count_osdi_signatures(conn: Connection, action_slug: str, partner_id: int | None) -> int:
     total: int = await conn.fetchval(COUNT_OSDI_SIGNATURES, action_slug, partner_id)
     return total
+
+
+# Privacy: finding a supporter, their record for a subject-access export, erasure and
+# retention (domain/privacy.py). --------------------------------------------------------------
+
+SELECT_SUPPORTER_BY_EMAIL = "SELECT id FROM supporters WHERE email_canonical = $1"
+
+
+async def find_supporter(conn: Connection, canonical_email: str) -> UUID | None:
+    found: UUID | None = await conn.fetchval(SELECT_SUPPORTER_BY_EMAIL, canonical_email)
+    return found
+
+
+@dataclass(frozen=True)
+class SupporterRecord:
+    id: UUID
+    email: str
+    email_canonical: str
+    locale: str
+    created_at: datetime
+    last_signed_at: datetime
+
+
+SELECT_SUPPORTER_RECORD = """
+SELECT id, email, email_canonical, locale, created_at, last_signed_at FROM supporters
+WHERE id = $1
+"""
+
+
+async def get_supporter_record(conn: Connection, supporter_id: UUID) -> SupporterRecord | None:
+    row = await conn.fetchrow(SELECT_SUPPORTER_RECORD, supporter_id)
+    return None if row is None else SupporterRecord(**dict(row))
+
+
+# Everything a supporter's signatures hold, with what they typed: the export's heart.
+SELECT_SUPPORTER_SIGNATURES = """
+SELECT s.id, a.code AS action_code, a.slug AS action_slug, s.status, s.locale, s.country,
+       s.source, s.partner, s.utm, s.anonymous, s.created_at, s.confirmed_at,
+       d.name, d.phone, d.comment
+FROM signatures s
+JOIN actions a ON a.id = s.action_id
+LEFT JOIN signer_details d ON d.signature_id = s.id
+WHERE s.supporter_id = $1
+ORDER BY s.created_at
+"""
+
+
+async def list_supporter_signatures(
+    conn: Connection, supporter_id: UUID
+) -> list[dict[str, object]]:
+    return [dict(row) for row in await conn.fetch(SELECT_SUPPORTER_SIGNATURES, supporter_id)]
+
+
+DELETE_SIGNER_DETAILS_OF_SUPPORTER = """
+DELETE FROM signer_details d USING signatures s
+WHERE d.signature_id = s.id AND s.supporter_id = $1
+"""
+
+
+async def delete_signer_details_of_supporter(conn: Connection, supporter_id: UUID) -> None:
+    await conn.execute(DELETE_SIGNER_DETAILS_OF_SUPPORTER, supporter_id)
+
+
+DELETE_SIGNER_DETAILS_OF_ACTION = """
+DELETE FROM signer_details d USING signatures s
+WHERE d.signature_id = s.id AND s.action_id = $1
+"""
+
+
+async def delete_signer_details_of_action(conn: Connection, action_id: int) -> int:
+    result = await conn.execute(DELETE_SIGNER_DETAILS_OF_ACTION, action_id)
+    return int(result.split()[-1])
+
+
+# Supporters whom retention left with no signature at all: nothing ties them to anything any
+# more, so nothing of them is kept (their consent evidence goes just before them).
+SELECT_SUPPORTERS_WITHOUT_SIGNATURES = """
+SELECT p.id FROM supporters p
+WHERE p.id = ANY($1::uuid[])
+  AND NOT EXISTS (SELECT 1 FROM signatures s WHERE s.supporter_id = p.id)
+"""
+
+
+async def list_supporters_without_signatures(
+    conn: Connection, candidates: list[UUID]
+) -> list[UUID]:
+    rows = await conn.fetch(SELECT_SUPPORTERS_WITHOUT_SIGNATURES, candidates)
+    return [row["id"] for row in rows]
+
+
+DELETE_SUPPORTERS = "DELETE FROM supporters WHERE id = ANY($1::uuid[])"
+
+
+async def delete_supporters(conn: Connection, supporter_ids: list[UUID]) -> int:
+    result = await conn.execute(DELETE_SUPPORTERS, supporter_ids)
+    return int(result.split()[-1])

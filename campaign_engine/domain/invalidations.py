@@ -67,13 +67,14 @@ async def invalidate(
         raise NoCriteria
     async with pool.acquire() as conn, conn.transaction():
         action = await _action(conn, slug, "")
-        # Locked first: confirmations of this action wait until the recount is in.
+        taken = await abuse.invalidate_matching(conn, action.id, criteria)
+        if len(taken) != expected:
+            raise MatchChanged  # and the transaction, rolled back, changed nothing
+        cancelled = await abuse.cancel_unsent(conn, taken)
+        # Signatures first, then the count, in the order a confirmation takes them (so the two
+        # never wait on each other in a circle): confirmations meanwhile wait for the recount.
         await actions.make_count_shards(conn, action.id)
         await actions.lock_counts(conn, action.id)
-        if Matched(*await abuse.count_matching(conn, action.id, criteria)).total != expected:
-            raise MatchChanged
-        taken = await abuse.invalidate_matching(conn, action.id, criteria)
-        cancelled = await abuse.cancel_unsent(conn, taken)
         await actions.recount_confirmed(conn, action.id)
         confirmed_now = await actions.count_confirmed(conn, action.id)
         await audit.record(

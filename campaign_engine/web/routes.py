@@ -19,6 +19,7 @@ from campaign_engine.web import (
     osdi,
     pages,
     preview,
+    privacy,
     unsubscribe,
     webhooks,
 )
@@ -36,6 +37,7 @@ from campaign_engine.web.admin import (
     exports,
     overview,
     partners,
+    supporters,
     target_imports,
     targets,
     team,
@@ -295,6 +297,14 @@ def routes(settings: Settings) -> list[BaseRoute]:
         ),
         Route("/unsubscribe/{token}", unsubscribe.unsubscribe_page),
         Route("/unsubscribe/{token}", unsubscribe.unsubscribe_now, methods=["POST"]),
+        # A supporter's own data, and supporters' requests in the workspace (docs/privacy.md)
+        Route("/privacy/{token}", privacy.privacy_page),
+        Route("/privacy/{token}/data.json", privacy.download_my_data),
+        Route("/privacy/{token}/erase", privacy.erase_me, methods=["POST"]),
+        Route("/admin/supporters", supporters.supporters_page),
+        Route("/admin/supporters/find", supporters.find, methods=["POST"]),
+        Route("/admin/supporters/{supporter_id:uuid}/data.json", supporters.download),
+        Route("/admin/supporters/{supporter_id:uuid}/erase", supporters.erase, methods=["POST"]),
         # One action's dashboard, and exports (web/admin/dashboard.py, web/admin/exports.py)
         Route("/admin/actions/{slug:slug}", dashboard.dashboard_page),
         Route("/admin/actions/{slug:slug}/export", exports.export_page),

@@ -50,7 +50,10 @@ TEXT_LABELS = {
 }
 TEXT_HINTS = {
     "summary": N_("One or two sentences: what is happening, to whom."),
-    "body": N_("Paragraphs separated by a blank line."),
+    "body": N_(
+        "Markdown: a blank line between paragraphs, *emphasis*, **bold**, lists, "
+        "[a link](https://example.org)."
+    ),
     "letter_body": N_(
         "The letter supporters sign, to the officials. Paragraphs separated by a blank line."
     ),

@@ -49,6 +49,7 @@ NAVIGATION = (
     ("/admin/actions", N_("Actions"), Capability.READ),
     ("/admin/targets", N_("Targets"), Capability.READ),
     ("/admin/partners", N_("Partners"), Capability.READ),
+    ("/admin/supporters", N_("Supporters' requests"), Capability.EXPORT),
     ("/admin/webhooks", N_("Webhooks"), Capability.MANAGE_PARTNERS),
     # API keys and the JSON API v1
     ("/admin/api-keys", N_("API keys"), Capability.MANAGE_PARTNERS),

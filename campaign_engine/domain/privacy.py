@@ -1,0 +1,166 @@
+"""A supporter's data, their rights over it, and how long we keep it (docs/privacy.md).
+
+- **Export** (subject access): everything we hold about one supporter, as one document.
+- **Erasure**: by the supporter (through the link in every email we send them) or by a
+  campaigner. Their name, address, phone and messages go; their signatures stay as `erased`
+  (no longer counted, kept only as a number in the charts' past); what was still waiting to be
+  sent to them or for them is cancelled; a keyed hash of the address is kept, so an erasure can
+  be applied again to a restored backup.
+- **Retention**: a configurable time after an action closes, its signatures are anonymised:
+  they keep their status, country, language and times (the counts and charts), and lose who
+  signed. A supporter left with no signature at all is deleted.
+- **Client keys** (the keyed hashes of client addresses) are forgotten after the abuse window.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from campaign_engine.clock import Clock
+from campaign_engine.db import abuse, actions, privacy, supporters
+from campaign_engine.db.pool import Connection, Pool
+from campaign_engine.domain import audit
+from campaign_engine.domain.supporters import canonical_email
+from campaign_engine.models import Staff
+from campaign_engine.tokens import Tokens
+
+log = logging.getLogger(__name__)
+
+# Long enough to invalidate a wave found late (a month of trends and limits), no longer.
+ABUSE_WINDOW = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class SupporterData:
+    """A subject-access export: every row about one supporter, as plain values."""
+
+    supporter: dict[str, object]
+    signatures: list[dict[str, object]]
+    consents: list[dict[str, object]]
+    messages: list[dict[str, object]]
+    made_at: datetime = field(default_factory=datetime.now)
+
+
+async def find_supporter(pool: Pool, email: str) -> UUID | None:
+    async with pool.acquire() as conn:
+        return await supporters.find_supporter(conn, canonical_email(email))
+
+
+async def export_supporter(pool: Pool, clock: Clock, supporter_id: UUID) -> SupporterData | None:
+    async with pool.acquire() as conn, conn.transaction(readonly=True):
+        record = await supporters.get_supporter_record(conn, supporter_id)
+        if record is None:
+            return None
+        return SupporterData(
+            supporter={
+                "email": record.email,
+                "language": record.locale,
+                "first_signed_at": record.created_at,
+                "last_signed_at": record.last_signed_at,
+            },
+            signatures=await supporters.list_supporter_signatures(conn, supporter_id),
+            consents=await privacy.list_supporter_consents(conn, supporter_id),
+            messages=await privacy.list_supporter_messages(conn, supporter_id),
+            made_at=clock.now(),
+        )
+
+
+async def record_export(pool: Pool, clock: Clock, actor: Staff) -> None:
+    """A campaigner's subject-access export is on the audit log, without whose it was."""
+    async with pool.acquire() as conn:
+        await audit.record(conn, actor.id, "supporter.exported", clock.now())
+
+
+@dataclass(frozen=True)
+class Erased:
+    signatures: int
+    cancelled_messages: int
+
+
+async def erase_supporter(
+    pool: Pool, clock: Clock, tokens: Tokens, supporter_id: UUID, actor: Staff | None = None
+) -> Erased | None:
+    """Erase a supporter: asked by them (`actor` None) or by a campaigner. None when there is
+    nobody to erase (already erased: a second click changes nothing)."""
+    now = clock.now()
+    async with pool.acquire() as conn, conn.transaction():
+        record = await supporters.get_supporter_record(conn, supporter_id)
+        if record is None:
+            return None
+        await supporters.delete_signer_details_of_supporter(conn, supporter_id)
+        erased = await privacy.erase_signatures_of_supporter(conn, supporter_id, now)
+        cancelled = await abuse.cancel_unsent(conn, [signature for signature, _, _ in erased])
+        await privacy.delete_consents_of_supporters(conn, [supporter_id])
+        # Last: their update deliveries go with the row (ON DELETE CASCADE).
+        await supporters.delete_supporters(conn, [supporter_id])
+        for action_id in sorted({action for _, action, was in erased if was == "confirmed"}):
+            await _recount(conn, action_id)
+        await privacy.insert_erasure(
+            conn,
+            tokens.email_key(record.email_canonical),
+            "campaigner" if actor else "supporter",
+            actor.id if actor else None,
+            len(erased),
+            now,
+        )
+        if actor is not None:
+            # Nothing names whom: the erasure would otherwise survive in the log.
+            await audit.record(conn, actor.id, "supporter.erased", now, signatures=len(erased))
+    return Erased(len(erased), cancelled)
+
+
+async def _recount(conn: Connection, action_id: int) -> None:
+    await actions.make_count_shards(conn, action_id)
+    await actions.lock_counts(conn, action_id)
+    await actions.recount_confirmed(conn, action_id)
+
+
+@dataclass(frozen=True)
+class RetentionRun:
+    actions: int
+    signatures: int
+    supporters_deleted: int
+    client_keys_forgotten: int
+
+
+async def apply_retention(pool: Pool, clock: Clock, keep_after_close: timedelta) -> RetentionRun:
+    """Anonymise the signatures of actions closed longer ago than `keep_after_close`, delete
+    supporters left with nothing, forget client keys past the abuse window. Running it again
+    at once changes nothing."""
+    now = clock.now()
+    async with pool.acquire() as conn:
+        due = await privacy.list_actions_to_anonymise(conn, now - keep_after_close)
+    signatures = deleted = 0
+    for action_id in due:  # one transaction per action: a big one never holds up the rest
+        async with pool.acquire() as conn, conn.transaction():
+            await supporters.delete_signer_details_of_action(conn, action_id)
+            done = await privacy.anonymise_signatures_of_action(conn, action_id, now)
+            await abuse.cancel_unsent(conn, [signature for signature, _ in done])
+            await privacy.detach_consents_from_signatures(conn, [s for s, _ in done])
+            deleted += await _delete_left_behind(conn, {p for _, p in done if p is not None})
+            signatures += len(done)
+    async with pool.acquire() as conn, conn.transaction():
+        forgotten = await privacy.forget_client_keys(conn, now - ABUSE_WINDOW)
+        await privacy.delete_old_alerts(conn, now - ABUSE_WINDOW)
+    run = RetentionRun(len(due), signatures, deleted, forgotten)
+    if due or forgotten:
+        log.info(
+            "retention: %d actions, %d signatures anonymised, %d supporters deleted, "
+            "%d client keys forgotten",
+            *(run.actions, run.signatures, run.supporters_deleted, run.client_keys_forgotten),
+        )
+    return run
+
+
+async def _delete_left_behind(conn: Connection, candidates: set[UUID]) -> int:
+    """Supporters with no signature left: their consents, then themselves."""
+    if not candidates:
+        return 0
+    orphans = await supporters.list_supporters_without_signatures(conn, sorted(candidates))
+    if not orphans:
+        return 0
+    await privacy.delete_consents_of_supporters(conn, orphans)
+    return await supporters.delete_supporters(conn, orphans)

@@ -1,0 +1,86 @@
+"""Supporters' requests, answered by a campaigner (docs/privacy.md): find a supporter by the
+address they wrote from, download everything held about them, or erase them. The address is
+posted, never put in a URL; the pages after it name the supporter by a random id only."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from email_validator import EmailNotValidError, validate_email
+from starlette.requests import Request
+from starlette.responses import Response
+
+from campaign_engine.domain.access import Capability
+from campaign_engine.domain.privacy import (
+    erase_supporter,
+    export_supporter,
+    find_supporter,
+    record_export,
+)
+from campaign_engine.i18n import _
+from campaign_engine.web.admin.guard import form_values, staff_page, staff_session
+from campaign_engine.web.admin.rendering import render_admin
+from campaign_engine.web.privacy import data_download
+from campaign_engine.web.services import services
+
+
+@staff_page(Capability.EXPORT)
+async def supporters_page(request: Request) -> Response:
+    return _page(request)
+
+
+@staff_page(Capability.EXPORT)
+async def find(request: Request) -> Response:
+    s = services(request)
+    values = form_values(await request.form())
+    typed = values.get("email", "").strip()
+    try:
+        email = validate_email(typed, check_deliverability=False).normalized
+    except EmailNotValidError:
+        errors = {"email": _("Enter a valid email address, like name@example.org.")}
+        return _page(request, 400, values=values, errors=errors)
+    supporter_id = await find_supporter(s.pool, email)
+    data = await export_supporter(s.pool, s.clock, supporter_id) if supporter_id else None
+    return _page(request, values=values, searched=True, data=data, id=supporter_id)
+
+
+@staff_page(Capability.EXPORT)
+async def download(request: Request) -> Response:
+    s, actor = services(request), staff_session(request).staff
+    data = await export_supporter(s.pool, s.clock, _supporter_id(request))
+    if data is None:
+        return _gone(request)
+    await record_export(s.pool, s.clock, actor)
+    return data_download(data)
+
+
+@staff_page(Capability.EXPORT)
+async def erase(request: Request) -> Response:
+    s, actor = services(request), staff_session(request).staff
+    erased = await erase_supporter(s.pool, s.clock, s.tokens, _supporter_id(request), actor)
+    if erased is None:
+        return _gone(request)
+    return _page(request, erased=erased)
+
+
+def _supporter_id(request: Request) -> UUID:
+    supporter_id: UUID = request.path_params["supporter_id"]
+    return supporter_id
+
+
+def _gone(request: Request) -> Response:
+    return _page(request, 404, gone=True)
+
+
+def _page(request: Request, status_code: int = 200, **shown: object) -> Response:
+    context = {
+        "values": {},
+        "errors": {},
+        "searched": False,
+        "data": None,
+        "id": None,
+        "erased": None,
+        "gone": False,
+        **shown,
+    }
+    return render_admin(request, "admin/supporters.html", context, status_code=status_code)

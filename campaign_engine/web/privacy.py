@@ -1,0 +1,98 @@
+"""A supporter's own data, through the link in the emails we send them: a page, the download
+of everything we hold about them, and erasure. The signed link is the authority (no cookie,
+no form token, as for unsubscribing); a GET changes nothing, because mail scanners open
+links; the link expires after two weeks (tokens.PRIVACY_MAX_AGE)."""
+
+from __future__ import annotations
+
+import json
+from uuid import UUID
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from campaign_engine.domain.privacy import SupporterData, erase_supporter, export_supporter
+from campaign_engine.i18n import _
+from campaign_engine.tokens import ExpiredLink, InvalidLink
+from campaign_engine.web.rendering import PRIVATE, render, render_error
+from campaign_engine.web.services import services
+
+
+async def privacy_page(request: Request) -> Response:
+    s = services(request)
+    link = _read(request)
+    if link is None:
+        return _bad_link(request)
+    supporter_id, locale = link
+    with s.catalogues.activate(locale):
+        data = await export_supporter(s.pool, s.clock, supporter_id)
+        context = {"token": request.path_params["token"], "data": data}
+        return render(request, "public/privacy.html", context, cache=PRIVATE)
+
+
+async def download_my_data(request: Request) -> Response:
+    s = services(request)
+    link = _read(request)
+    if link is None:
+        return _bad_link(request)
+    data = await export_supporter(s.pool, s.clock, link[0])
+    if data is None:
+        with s.catalogues.activate(link[1]):
+            return _nothing_held(request)
+    return data_download(data)
+
+
+async def erase_me(request: Request) -> Response:
+    s = services(request)
+    link = _read(request)
+    if link is None:
+        return _bad_link(request)
+    supporter_id, locale = link
+    await erase_supporter(s.pool, s.clock, s.tokens, supporter_id)
+    with s.catalogues.activate(locale):
+        return render(request, "public/erased.html", cache=PRIVATE)
+
+
+def data_download(data: SupporterData) -> Response:
+    """Everything about one supporter as a JSON file: for them, or for the campaigner who
+    answers their request."""
+    document = {
+        "made_at": data.made_at,
+        "supporter": data.supporter,
+        "signatures": data.signatures,
+        "consents": data.consents,
+        "messages": data.messages,
+    }
+    return Response(
+        json.dumps(document, default=str, ensure_ascii=False, indent=2),
+        media_type="application/json; charset=utf-8",
+        headers={
+            "Content-Disposition": 'attachment; filename="my-data.json"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _read(request: Request) -> tuple[UUID, str] | None:
+    try:
+        return services(request).tokens.read_privacy_token(request.path_params["token"])
+    except (InvalidLink, ExpiredLink):
+        return None
+
+
+def _bad_link(request: Request) -> Response:
+    return render_error(
+        request,
+        404,
+        _("This link does not work"),
+        _(
+            "It may have expired: links to your data work for two weeks. The next email we "
+            "send you will carry a fresh one, or write to us and we will answer."
+        ),
+    )
+
+
+def _nothing_held(request: Request) -> Response:
+    return render_error(
+        request, 404, _("We hold nothing about you"), _("Your data was erased, or never kept.")
+    )
