@@ -30,6 +30,7 @@ class Suspicion(enum.StrEnum):
 
     CLIENT_RATE = "client_rate"  # its client signed this action too often, too fast
     HONEYPOT = "honeypot"  # the field no person sees was filled in
+    PROOF_OF_WORK = "proof_of_work"  # the action asks for one, and none was solved
     DISPOSABLE_DOMAIN = "disposable_domain"  # an address that lives for minutes
 
 
@@ -98,6 +99,7 @@ class ActionRef:
     slug: str
     status: ActionStatus
     default_locale: str
+    proof_of_work: bool = False  # the form must carry a solved proof of work now
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,7 @@ class ActionPage:
     case_title: str
     case_person: str
     case_summary: str
+    proof_of_work: bool = False  # its form asks for one now (proof_of_work.py)
 
 
 @dataclass(frozen=True)
@@ -193,6 +196,7 @@ class SignatureRequest:
     # utm_content (the widget forwards them; the site's own form has none).
     utm: dict[str, str] | None = None
     honeypot: bool = False  # the form's hidden field came back filled in: a robot's form
+    proof_of_work: bool = False  # it carried a solved, fresh, unused proof of work
 
 
 @dataclass(frozen=True)
@@ -504,6 +508,7 @@ class ActionSettingsChange:
     publish_at: datetime | None
     reply_to: str  # "relay" or "supporter"
     time_zone: str
+    proof_of_work: str = "auto"  # "auto" (while under attack), "on" or "off"
 
 
 @dataclass(frozen=True)
@@ -521,6 +526,7 @@ class ActionSettings:
     goal: int
     publish_at: datetime | None
     reply_to: str
+    proof_of_work: str
     time_zone: str
     updated_at: datetime
 

@@ -14,6 +14,8 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Literal
 
+from campaign_engine.countries import COUNTRY_CODES
+
 Environment = Literal["development", "test", "production"]
 ENVIRONMENTS: tuple[Environment, ...] = ("development", "test", "production")
 
@@ -121,6 +123,24 @@ DOCUMENTED: tuple[Setting, ...] = (
         "many people behind one address; 0: no limit.",
     ),
     Setting(
+        "SMS_COUNTRIES",
+        "any",
+        "Comma-separated ISO country codes whose numbers may be texted (e.g. `GB,FR,MX`); "
+        "texts elsewhere fail without reaching Twilio. Premium-rate and other non-mobile "
+        "numbers are never texted.",
+    ),
+    Setting(
+        "SMS_PER_NUMBER_PER_DAY",
+        "3",
+        "Texts one supporter's number may receive in a UTC day; more wait for the next day.",
+    ),
+    Setting(
+        "SMS_DAILY_BUDGET",
+        "1000",
+        "Texts sent to supporters in a UTC day, in all; more wait for the next day, and a "
+        "warning is logged at 80 %. (Officials are held to their own pace instead.)",
+    ),
+    Setting(
         "RETENTION_DAYS",
         "180",
         "Days after an action closes before its signatures are anonymised: who signed is "
@@ -162,6 +182,9 @@ class Settings:
     client_burst_per_action: int  # a minute, per client address and action; 0: no limit
     client_hourly_per_action: int  # an hour, per client address and action; 0: no limit
     retention_days: int  # after an action closes, before its signatures are anonymised
+    sms_countries: frozenset[str]  # empty: any country
+    sms_per_number_per_day: int
+    sms_daily_budget: int
     data_dir: Path
     home: Path
     log_level: str
@@ -246,6 +269,11 @@ class Settings:
                 get("CLIENT_HOURLY_PER_ACTION", "60"), "CLIENT_HOURLY_PER_ACTION"
             ),
             retention_days=_whole_number(get("RETENTION_DAYS", "180"), "RETENTION_DAYS"),
+            sms_countries=_countries(get("SMS_COUNTRIES", "any")),
+            sms_per_number_per_day=_whole_number(
+                get("SMS_PER_NUMBER_PER_DAY", "3"), "SMS_PER_NUMBER_PER_DAY"
+            ),
+            sms_daily_budget=_whole_number(get("SMS_DAILY_BUDGET", "1000"), "SMS_DAILY_BUDGET"),
             data_dir=data_dir,
             home=Path(get("CAMPAIGN_ENGINE_HOME", str(SOURCE_HOME))).resolve(),
             log_level=get("LOG_LEVEL", "INFO").upper(),
@@ -276,6 +304,17 @@ def development_secret(data_dir: Path) -> str:
     path.touch(mode=0o600)
     path.write_text(secret)
     return secret
+
+
+def _countries(text: str) -> frozenset[str]:
+    if text.strip().lower() == "any":
+        return frozenset()
+    codes = frozenset(code.strip().upper() for code in text.split(",") if code.strip())
+    unknown = sorted(code for code in codes if code not in COUNTRY_CODES)
+    if unknown or not codes:
+        named = ", ".join(unknown) or "none"
+        raise SettingsError(f"SMS_COUNTRIES must be `any` or country codes like GB,FR ({named}?)")
+    return codes
 
 
 def _whole_number(text: str, name: str) -> int:

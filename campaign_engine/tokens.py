@@ -18,6 +18,8 @@ CONFIRMATION_MAX_AGE = timedelta(days=30)
 # A link to a supporter's own data: long enough to act on an email, short enough to lose its
 # power if the email is forwarded or its mailbox later falls into other hands.
 PRIVACY_MAX_AGE = timedelta(days=14)
+# A proof of work is solved within seconds of the form being sent; ten minutes is generous.
+PROOF_OF_WORK_MAX_AGE = timedelta(minutes=10)
 # A preview link is passed to a colleague or a partner for a review: a week, then worthless.
 PREVIEW_MAX_AGE = timedelta(days=7)
 
@@ -41,6 +43,7 @@ class Tokens:
         # Never expires: a supporter may unsubscribe from an email years old.
         self._unsubscribe = URLSafeSerializer(secret_key, salt="unsubscribe")
         self._privacy = URLSafeTimedSerializer(secret_key, salt="privacy")
+        self._proof_of_work = URLSafeTimedSerializer(secret_key, salt="proof-of-work")
         self._email_key = hashlib.sha256(f"erased-address:{secret_key}".encode()).digest()
         # Its expiry travels inside it, so the page can say until when it works.
         self._preview = URLSafeSerializer(secret_key, salt="action-preview")
@@ -89,6 +92,21 @@ class Tokens:
         except SignatureExpired as expired:
             raise ExpiredLink from expired
         except (BadSignature, ValueError, TypeError) as bad:
+            raise InvalidLink from bad
+
+    def proof_of_work_challenge(self) -> str:
+        """A fresh challenge for the signing form's proof of work; it names nobody."""
+        return self._proof_of_work.dumps(secrets.token_hex(8))
+
+    def read_proof_of_work_challenge(self, token: str) -> str:
+        """The challenge's own id, if we made it within PROOF_OF_WORK_MAX_AGE."""
+        try:
+            return str(
+                self._proof_of_work.loads(token, max_age=int(PROOF_OF_WORK_MAX_AGE.total_seconds()))
+            )
+        except SignatureExpired as expired:
+            raise ExpiredLink from expired
+        except BadSignature as bad:
             raise InvalidLink from bad
 
     def email_key(self, canonical_email: str) -> bytes:

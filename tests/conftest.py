@@ -142,6 +142,9 @@ def make_settings(**overrides: str) -> Settings:
             "SECRET_KEY": TEST_SECRET,
             "PUBLIC_BASE_URL": "http://testserver",
             "EMAIL_FROM": "Urgent Actions <actions@example.org>",
+            # Tests text supporters' numbers freely; the budgets have their own test.
+            "SMS_PER_NUMBER_PER_DAY": "100000",
+            "SMS_DAILY_BUDGET": "1000000",
             **overrides,
         }
     )

@@ -171,6 +171,7 @@ EXPECTED: dict[tuple[str, str], str | Capability] = {
     ("GET", "/unsubscribe/{token}"): PUBLIC,
     ("POST", "/unsubscribe/{token}"): PUBLIC,
     ("GET", "/privacy/{token}"): PUBLIC,
+    ("GET", "/proof-of-work"): PUBLIC,
     ("GET", "/privacy/{token}/data.json"): PUBLIC,
     ("POST", "/privacy/{token}/erase"): PUBLIC,
     ("GET", "/admin/supporters"): Capability.EXPORT,

@@ -10,6 +10,7 @@ from typing import Any
 
 from campaign_engine.clock import Clock
 from campaign_engine.db.pool import Pool
+from campaign_engine.domain.sms_budget import SmsPolicy
 from campaign_engine.emails import MessageTemplates
 from campaign_engine.jobs import JobQueue
 from campaign_engine.senders.email import Mailer
@@ -33,6 +34,14 @@ class WorkerServices:
     send_slots: asyncio.Semaphore  # sends in flight at once, across all of this worker's jobs
     # Webhooks: one HTTP session for the worker's posts, opened on first use.
     webhooks: WebhookSender = field(default_factory=WebhookSender)
+
+    @property
+    def sms_policy(self) -> SmsPolicy:
+        return SmsPolicy(
+            self.settings.sms_countries,
+            self.settings.sms_per_number_per_day,
+            self.settings.sms_daily_budget,
+        )
 
 
 def services(ctx: dict[str, Any]) -> WorkerServices:

@@ -26,6 +26,7 @@ from campaign_engine.domain.deliveries import (
 )
 from campaign_engine.domain.digests import DigestLetter, digest_letter
 from campaign_engine.domain.mailings import UpdateMessage, update_messages
+from campaign_engine.domain.sms_budget import take_slot
 from campaign_engine.domain.webhooks import PostRecord, record_post, webhook_body, webhook_message
 from campaign_engine.emails import MessageTemplates
 from campaign_engine.mime import OutgoingEmail
@@ -166,7 +167,8 @@ async def _send_update(
     if isinstance(message, str):
         raise Undeliverable(message)
     if delivery.channel == "sms":
-        return await w.texter.send(_written(compose_update_sms, w.templates, w.settings, message))
+        sms = _written(compose_update_sms, w.templates, w.settings, message)
+        return await _text(w, sms, to_supporter=True)
     return await w.mailer.send(_written(compose_update_email, w.templates, w.settings, message))
 
 
@@ -196,8 +198,15 @@ async def _send_to_official(
     if not letter.address_ok:
         raise Undeliverable("the official's address is bouncing or blocked")
     if delivery.channel == "sms":
-        return await w.texter.send(_written(as_sms, w.templates, w.settings, letter))
+        return await _text(w, _written(as_sms, w.templates, w.settings, letter), to_supporter=False)
     return await w.mailer.send(_written(as_email, w.templates, w.settings, letter))
+
+
+async def _text(w: WorkerServices, sms: Sms, *, to_supporter: bool) -> SendResult:
+    """Every text is checked first; a supporter's also spends from the budgets
+    (domain/sms_budget.py)."""
+    held = await take_slot(w.pool, w.clock, w.tokens, w.sms_policy, sms.to, budgeted=to_supporter)
+    return held if held is not None else await w.texter.send(sms)
 
 
 def _written(compose: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:

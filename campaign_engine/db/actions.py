@@ -22,8 +22,14 @@ PUBLIC_STATUSES = ("open", "closed", "archived", "removed")
 # (workers/schedules.py) has run: nobody signs after the deadline.
 STATUS = "CASE WHEN a.status = 'open' AND a.deadline <= now() THEN 'closed' ELSE a.status END"
 
+# The form asks for a proof of work when the action says so, or (by default) while something
+# trends on it: an alert seen within the hour (domain/trends.py).
+PROOF_OF_WORK = """(a.proof_of_work = 'on' OR (a.proof_of_work = 'auto' AND EXISTS (
+    SELECT 1 FROM abuse_alerts l WHERE l.action_id = a.id
+    AND l.last_seen > now() - interval '1 hour')))"""
+
 SELECT_ACTION_REF = f"""
-SELECT a.id, a.slug, {STATUS} AS status, a.default_locale
+SELECT a.id, a.slug, {STATUS} AS status, a.default_locale, {PROOF_OF_WORK} AS proof_of_work
 FROM actions a
 WHERE a.slug = $1 AND a.status = ANY($2::text[])
 """
@@ -33,7 +39,13 @@ async def get_public_action_ref(conn: Connection, slug: str) -> ActionRef | None
     row = await conn.fetchrow(SELECT_ACTION_REF, slug, PUBLIC_STATUSES)
     if row is None:
         return None
-    return ActionRef(row["id"], row["slug"], ActionStatus(row["status"]), row["default_locale"])
+    return ActionRef(
+        row["id"],
+        row["slug"],
+        ActionStatus(row["status"]),
+        row["default_locale"],
+        row["proof_of_work"],
+    )
 
 
 # The text comes in the requested language when it is published, else in the action's own.
@@ -44,7 +56,7 @@ SELECT a.id, a.slug, a.code, {STATUS} AS status, a.deadline, a.goal, a.default_l
        {CONFIRMED} AS confirmed,
        t.locale, t.title, t.summary, t.body, t.letter_subject, t.letter_body, t.share_text,
        c.slug AS case_slug, ct.locale AS case_locale, ct.title AS case_title,
-       ct.person AS case_person, ct.summary AS case_summary
+       ct.person AS case_person, ct.summary AS case_summary, {PROOF_OF_WORK} AS proof_of_work
 FROM actions a
 JOIN cases c ON c.id = a.case_id
 JOIN LATERAL (

@@ -3,8 +3,9 @@
 A suspected signature is stored, answered exactly like any other (the robot learns nothing,
 reliability.md R7), and gets no confirmation email, so it is never confirmed or counted unless
 a campaigner releases it. Three things make a signature suspect: its client signed this action
-too often too fast, the form's hidden field came back filled in, or the address is at a
-disposable-mail domain. None of them refuses anybody.
+too often too fast, the form's hidden field came back filled in, the address is at a
+disposable-mail domain, or the action asks for a proof of work (proof_of_work.py) and none
+came. None of them refuses anybody.
 """
 
 from __future__ import annotations
@@ -48,11 +49,14 @@ async def suspicion_of(
     client_key: bytes | None,
     domain: str,
     honeypot: bool,
+    proof_of_work_missing: bool = False,
 ) -> Suspicion | None:
     """Why a new signature on `action_id` is suspected, or None. Counts include suspected
     signatures, so a flood stays suspected for as long as it lasts."""
     if honeypot:
         return Suspicion.HONEYPOT
+    if proof_of_work_missing:
+        return Suspicion.PROOF_OF_WORK
     if is_disposable(domain):
         return Suspicion.DISPOSABLE_DOMAIN
     if client_key is not None and await _client_over_limits(conn, limits, action_id, client_key):

@@ -70,6 +70,7 @@ async def sign_action(
             client_key=client_key,
             domain=email_domain(canonical),
             honeypot=request.honeypot,
+            proof_of_work_missing=action.proof_of_work and not request.proof_of_work,
         )
         signature_id = await signatures.insert_signature(
             conn,

@@ -20,6 +20,7 @@ from campaign_engine.i18n import _
 from campaign_engine.models import ActionCard, ActionPage
 from campaign_engine.web.api_guard import public_signature_post
 from campaign_engine.web.forms import FieldErrors, parse_signature
+from campaign_engine.web.proof_of_work import with_proof_of_work
 from campaign_engine.web.services import client_address, services
 
 # Counts change by the second; a few seconds of caching carries a crowd of pollers.
@@ -125,6 +126,7 @@ async def post_signature(request: Request) -> Response:
             return api_error(
                 422, "validation_failed", _("Some fields need your attention."), parsed.errors
             )
+        parsed = await with_proof_of_work(request, data, parsed)
         await sign_action(
             s.pool,
             s.queue,

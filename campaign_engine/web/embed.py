@@ -37,6 +37,7 @@ from campaign_engine.web.forms import (
 )
 from campaign_engine.web.middleware import embed_policy
 from campaign_engine.web.pages import action_context
+from campaign_engine.web.proof_of_work import with_proof_of_work
 from campaign_engine.web.rendering import render
 from campaign_engine.web.services import client_address, services
 from campaign_engine.web.share import ShareLink, share_links
@@ -76,6 +77,7 @@ async def sign(request: Request) -> Response:
         return _render_widget(request, found, values, parsed, status_code=status)
     # Without a source the embedding page is one; parse_signature already took the utm_* tags.
     signed = replace(parsed, source=parsed.source or page_source(values["page"]))
+    signed = await with_proof_of_work(request, values, signed)
     try:
         await sign_in_widget(s.pool, s.queue, s.tokens, slug, signed, key, limits=s.client_limits)
     except (ActionClosed, ActionRemoved):

@@ -75,6 +75,13 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+# An action page whose form asks for a proof of work runs one script of ours (static/pow.js),
+# which fetches its challenge from us: nothing else changes.
+PROOF_OF_WORK_POLICY = CONTENT_SECURITY_POLICY.replace(
+    "default-src 'none';", "default-src 'none'; script-src 'self'; connect-src 'self';"
+)
+
+
 # The widget (web/embed.py) is the one page meant to be framed, by its partner's origins only.
 # It runs one script of ours (the frame's resizer: CSP forbids inline scripts) and sets no
 # cookie, so a browser blocking third-party cookies changes nothing.
@@ -87,6 +94,7 @@ def embed_policy(frame_ancestors: Sequence[str]) -> str:
     ancestors = " ".join(frame_ancestors) or "'self'"
     return (
         "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; "
+        "connect-src 'self'; "
         f"form-action 'self'; base-uri 'none'; frame-ancestors {ancestors}"
     )
 

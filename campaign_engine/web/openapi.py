@@ -101,6 +101,12 @@ SIGNATURE_REQUEST: Schema = {
         "partner": {"type": "string", "description": "The partner's short name (credit)."},
         "source": STRING,
         **{key: STRING for key in UTM_KEYS},
+        "pow_challenge": {
+            "type": "string",
+            "description": "When the action asks for a proof of work: a challenge from "
+            "GET /proof-of-work (docs/abuse.md).",
+        },
+        "pow_nonce": {"type": "string", "description": "Its solution, in decimal digits."},
     },
     "description": "Fields are checked by the server; a wrong one is answered 422 with "
     "`error.fields`.",

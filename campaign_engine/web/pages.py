@@ -29,6 +29,8 @@ from campaign_engine.models import (
 )
 from campaign_engine.tokens import CONFIRMATION_MAX_AGE, ExpiredLink, InvalidLink
 from campaign_engine.web.forms import FieldErrors, attribution, parse_signature
+from campaign_engine.web.middleware import PROOF_OF_WORK_POLICY
+from campaign_engine.web.proof_of_work import with_proof_of_work
 from campaign_engine.web.rendering import PRIVATE, render, render_error
 from campaign_engine.web.services import client_address, services
 from campaign_engine.web.share import share_links
@@ -59,7 +61,7 @@ async def action_page(request: Request) -> Response:
     context = action_context(
         found.page, values, FieldErrors(), news=found.news, partner_consent=consent
     )
-    return render(request, "public/action.html", context)
+    return with_form_script(render(request, "public/action.html", context), found.page)
 
 
 async def sign(request: Request) -> Response:
@@ -72,16 +74,27 @@ async def sign(request: Request) -> Response:
         await ensure_signable(services(request).pool, slug)
         page = await read_action_page(services(request).pool, slug, tag)
         consent = await _partner_consent(request, values)
-        return render(
-            request,
-            "public/action.html",
-            action_context(page, values, parsed, partner_consent=consent),
-            status_code=422,
-            cache=PRIVATE,
+        return with_form_script(
+            render(
+                request,
+                "public/action.html",
+                action_context(page, values, parsed, partner_consent=consent),
+                status_code=422,
+                cache=PRIVATE,
+            ),
+            page,
         )
     s = services(request)
+    parsed = await with_proof_of_work(request, values, parsed)
     await sign_action(s.pool, s.queue, s.tokens, slug, parsed, limits=s.client_limits)
     return RedirectResponse(f"/{tag}/actions/{slug}/check-email", status_code=303)
+
+
+def with_form_script(response: Response, page: ActionPage) -> Response:
+    """A form that asks for a proof of work may run its script (static/pow.js)."""
+    if page.proof_of_work:
+        response.headers["Content-Security-Policy"] = PROOF_OF_WORK_POLICY
+    return response
 
 
 async def _partner_consent(request: Request, values: dict[str, str]) -> ConsentText | None:

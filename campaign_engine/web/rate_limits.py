@@ -38,7 +38,7 @@ class RateLimiter:
     """Counts in the app's own Redis connection (the queue's): nothing more to open or close."""
 
     def __init__(self, redis: redis.asyncio.Redis, secret: str) -> None:
-        self._redis = redis
+        self.redis = redis  # shared with the proof of work's spent challenges
         self._secret = secret.encode()
         self._warned = False
 
@@ -49,7 +49,7 @@ class RateLimiter:
         hashed = hashlib.sha256(self._secret + b"\x00" + identity.encode()).hexdigest()[:32]
         name = f"ratelimit:{bucket}:{hashed}:{window}"
         try:
-            async with self._redis.pipeline(transaction=False) as pipe:
+            async with self.redis.pipeline(transaction=False) as pipe:
                 pipe.incr(name)
                 pipe.expire(name, WINDOW_SECONDS + 5)
                 count, _ = await pipe.execute()

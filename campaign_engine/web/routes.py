@@ -20,6 +20,7 @@ from campaign_engine.web import (
     pages,
     preview,
     privacy,
+    proof_of_work,
     unsubscribe,
     webhooks,
 )
@@ -298,6 +299,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/unsubscribe/{token}", unsubscribe.unsubscribe_page),
         Route("/unsubscribe/{token}", unsubscribe.unsubscribe_now, methods=["POST"]),
         # A supporter's own data, and supporters' requests in the workspace (docs/privacy.md)
+        Route("/proof-of-work", proof_of_work.challenge),
         Route("/privacy/{token}", privacy.privacy_page),
         Route("/privacy/{token}/data.json", privacy.download_my_data),
         Route("/privacy/{token}/erase", privacy.erase_me, methods=["POST"]),

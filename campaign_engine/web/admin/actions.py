@@ -299,6 +299,7 @@ async def _editor(
             "time_zone": settings.time_zone,
             "goal": str(settings.goal) if settings.goal else "",
             "reply_to": settings.reply_to,
+            "proof_of_work": settings.proof_of_work,
         },
         "errors": errors or {},
         "removal": removal or {},

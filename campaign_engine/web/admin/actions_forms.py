@@ -25,6 +25,7 @@ MAX_REASON = 500
 # Deadlines and publication times: years far off are typing mistakes.
 FIRST_YEAR, LAST_YEAR = 2000, 2999
 REPLY_TO = ("relay", "supporter")
+PROOF_OF_WORK = ("auto", "on", "off")
 
 # The longest each part of an action's words may be: a title fits a heading and an email
 # subject; a share text fits a short post.
@@ -126,9 +127,12 @@ def parse_settings(values: Mapping[str, str]) -> ActionSettingsChange | dict[str
     reply_to = values.get("reply_to", "relay")
     if reply_to not in REPLY_TO:
         errors["reply_to"] = _("Choose where officials' replies go.")
+    proof_of_work = values.get("proof_of_work", "auto")
+    if proof_of_work not in PROOF_OF_WORK:
+        errors["proof_of_work"] = _("Choose when the form asks for a proof of work.")
     if errors:
         return errors
-    return ActionSettingsChange(deadline, goal, publish_at, reply_to, time_zone)
+    return ActionSettingsChange(deadline, goal, publish_at, reply_to, time_zone, proof_of_work)
 
 
 def parse_content(values: Mapping[str, str]) -> ActionContent | dict[str, str]:

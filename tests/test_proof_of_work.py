@@ -1,0 +1,153 @@
+"""The proof of work: off by default, asked for while something trends on an action (or
+always, if the campaigner says so); solved by the supporter's own browser against our own
+server; a signature without a fresh, unused, solved one is kept and suspected, never refused,
+and its answer is the same."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from playwright.async_api import Browser, async_playwright, expect
+from starlette.types import ASGIApp
+
+from campaign_engine.db.pool import Pool
+from campaign_engine.proof_of_work import DIFFICULTY, leading_zero_bits, solve, solves
+from tests.conftest import http_client
+from tests.factories import make_action, unique_email
+from tests.staff import Campaigner
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+
+
+def test_a_solution_has_the_leading_zero_bits_asked_for() -> None:
+    assert leading_zero_bits(bytes([0, 0, 0b00010000])) == 19
+    nonce = solve("a-challenge", 12)
+    assert solves("a-challenge", nonce, 12)
+    assert not solves("another-challenge", nonce, 30)
+    assert not solves("a-challenge", "-1", 0), "digits only"
+    assert not solves("a-challenge", "1" * 21, 0), "and not too many"
+
+
+async def asking(pool: Pool, mode: str = "on") -> str:
+    slug = await make_action(pool, locales=("en",))
+    await pool.execute("UPDATE actions SET proof_of_work = $2 WHERE slug = $1", slug, mode)
+    return slug
+
+
+def form(**extra: str) -> dict[str, str]:
+    return {"name": "Ana", "email": unique_email(), "country": "MX", **extra}
+
+
+async def solved(client: httpx.AsyncClient) -> dict[str, str]:
+    fresh = (await client.get("/proof-of-work")).json()
+    assert fresh["difficulty"] == DIFFICULTY
+    return {"pow_challenge": fresh["challenge"], "pow_nonce": solve(fresh["challenge"])}
+
+
+async def suspicion_of(pool: Pool, email: str) -> str | None:
+    found: str | None = await pool.fetchval(
+        """SELECT s.suspicion FROM signatures s JOIN supporters p ON p.id = s.supporter_id
+           WHERE p.email = $1""",
+        email,
+    )
+    return found
+
+
+async def test_without_a_solved_proof_a_signature_is_suspected_and_answered_alike(
+    asgi_app: ASGIApp, client: httpx.AsyncClient, pool: Pool
+) -> None:
+    slug = await asking(pool)
+    page = await client.get(f"/en/actions/{slug}")
+    assert 'data-proof-of-work="/proof-of-work"' in page.text
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert (await client.get("/proof-of-work")).headers["cache-control"] == "no-store"
+
+    proof = await solved(client)
+    good, bare, reused, forged = form(**proof), form(), form(**proof), form()
+    forged.update(pow_challenge="made-up", pow_nonce=proof["pow_nonce"])
+    answers = []
+    for n, fields in enumerate((good, bare, reused, forged)):
+        async with http_client(asgi_app, f"192.0.2.{60 + n}") as signer:
+            answers.append(await signer.post(f"/en/actions/{slug}/sign", data=fields))
+    assert len({(a.status_code, a.headers["location"]) for a in answers}) == 1
+    assert await suspicion_of(pool, good["email"]) is None
+    for fields in (bare, reused, forged):
+        assert await suspicion_of(pool, fields["email"]) == "proof_of_work"
+
+
+async def test_by_default_it_is_asked_for_only_while_something_trends(
+    client: httpx.AsyncClient, pool: Pool
+) -> None:
+    slug = await asking(pool, "auto")
+    assert "data-proof-of-work" not in (await client.get(f"/en/actions/{slug}")).text
+    quiet = form()
+    await client.post(f"/en/actions/{slug}/sign", data=quiet)
+    assert await suspicion_of(pool, quiet["email"]) is None
+
+    await pool.execute(
+        """INSERT INTO abuse_alerts (action_id, kind, subject, signatures, first_seen, last_seen)
+           SELECT id, 'domain', 'catchall.example', 500, $2, $2 FROM actions WHERE slug = $1""",
+        slug,
+        datetime.now(UTC),
+    )
+    assert "data-proof-of-work" in (await client.get(f"/en/actions/{slug}")).text
+    during = form()
+    await client.post(f"/en/actions/{slug}/sign", data=during)
+    assert await suspicion_of(pool, during["email"]) == "proof_of_work"
+
+    await pool.execute("UPDATE actions SET proof_of_work = 'off' WHERE slug = $1", slug)
+    assert "data-proof-of-work" not in (await client.get(f"/en/actions/{slug}")).text
+
+
+async def test_a_campaigner_switches_it_on_for_an_action(
+    client: httpx.AsyncClient, pool: Pool, campaigner: Campaigner
+) -> None:
+    slug = await make_action(pool, locales=("en",))
+    edit = await campaigner.client.get(f"/admin/actions/{slug}/edit")
+    assert 'name="proof_of_work" value="auto" checked' in edit.text
+    deadline = re.search(r'name="deadline" type="datetime-local" value="([^"]*)"', edit.text)
+    saved = await campaigner.post(
+        f"/admin/actions/{slug}/edit",
+        {
+            "deadline": deadline.group(1) if deadline else "",
+            "time_zone": "UTC",
+            "goal": "100",
+            "reply_to": "relay",
+            "proof_of_work": "on",
+        },
+    )
+    assert saved.status_code == 303
+    assert await pool.fetchval("SELECT proof_of_work FROM actions WHERE slug = $1", slug) == "on"
+    wrong = await campaigner.post(f"/admin/actions/{slug}/edit", {"proof_of_work": "sometimes"})
+    assert wrong.status_code == 422
+    assert "Choose when the form asks for a proof of work." in wrong.text
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed: `apt-get install chromium` to run browser tests")
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        await launched.close()
+
+
+@pytest.mark.browser
+async def test_a_browser_solves_it_and_signs_unsuspected(
+    browser: Browser, live_app: str, pool: Pool
+) -> None:
+    slug = await asking(pool)
+    email = unique_email("browser")
+    page = await browser.new_page()
+    await page.goto(f"{live_app}/en/actions/{slug}")
+    await page.get_by_label("Your name").fill("Li Wei")
+    await page.get_by_label("Your email address").fill(email)
+    await page.get_by_label("Your country").select_option("CN")
+    await page.get_by_role("button", name="Sign").click()
+    await expect(page).to_have_url(re.compile(r"/check-email$"), timeout=30_000)
+    assert await suspicion_of(pool, email) is None, "solved in the browser, checked by us"
+    await page.close()
