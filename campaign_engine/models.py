@@ -26,7 +26,7 @@ class SignatureStatus(enum.StrEnum):
 
 class Suspicion(enum.StrEnum):
     """Why a signature is suspected (docs/abuse.md). It is kept and answered like any other,
-    but gets no confirmation email until a campaigner releases it."""
+    but gets no confirmation email until the same address signs again unsuspected."""
 
     CLIENT_RATE = "client_rate"  # its client signed this action too often, too fast
     HONEYPOT = "honeypot"  # the field no person sees was filled in
@@ -53,6 +53,7 @@ class DeliveryKind(enum.StrEnum):
     DIGEST = "digest"
     UPDATE = "update"  # a case's update or outcome, to a supporter (domain/mailings.py)
     WEBHOOK = "webhook"  # an event, to a webhook endpoint (domain/webhooks.py)
+    PRIVACY_LINK = "privacy_link"  # a fresh link to a supporter's data (domain/privacy.py)
 
 
 class DeliveryStatus(enum.StrEnum):

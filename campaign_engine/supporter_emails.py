@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from email.utils import parseaddr
+from uuid import UUID
 
 from campaign_engine.emails import MessageTemplates, address, build_email, message_id
 from campaign_engine.mime import OutgoingEmail
@@ -41,4 +42,27 @@ def compose_supporter_email(
         to=address(signer.name, signer.email),
         message_id=message_id(delivery.id, settings.email_from),
         locale=signer.locale,
+    )
+
+
+def compose_privacy_link_email(
+    templates: MessageTemplates,
+    settings: Settings,
+    tokens: Tokens,
+    delivery: Delivery,
+    to: tuple[UUID, str, str],
+) -> OutgoingEmail:
+    """A fresh link to a supporter's data, asked for through the privacy form. `to` is
+    (supporter, address, language): the address we hold, never one typed into the form."""
+    supporter_id, email, locale = to
+    token = tokens.privacy_token(supporter_id, locale)
+    context = {"privacy_url": f"{settings.public_base_url}/privacy/{token}"}
+    rendered = templates.email("privacy-link", locale, context)
+    from_name, from_address = parseaddr(settings.email_from)
+    return build_email(
+        rendered,
+        sender=address(from_name, from_address),
+        to=address("", email),
+        message_id=message_id(delivery.id, settings.email_from),
+        locale=locale,
     )

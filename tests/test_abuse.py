@@ -265,6 +265,13 @@ async def test_a_bot_wave_trends_and_invalidation_takes_all_of_it_and_nothing_el
     assert detail["criteria"]["domain"] == "catchall-wave.example"
 
     # The robot's unclicked confirmations were cancelled: none of them goes out now.
+    unsent = await pool.fetch(
+        """SELECT d.status, count(*) AS n FROM deliveries d
+           JOIN signatures s ON s.id = d.signature_id JOIN actions a ON a.id = s.action_id
+           WHERE a.slug = $1 AND s.email_domain = 'catchall-wave.example' GROUP BY d.status""",
+        slug,
+    )
+    assert [row["status"] for row in unsent] == ["cancelled"]
     await redis_client.flushdb()
     await drain()
     assert not any("catchall-wave" in to for r in smtp.received for to in r.envelope_to)
@@ -304,3 +311,22 @@ async def _confirm_all_believed(pool: Pool, tokens: Tokens, slug: str) -> None:
 def _trends_table(page: str) -> str:
     start = page.find('id="trends-table"')
     return page[start : page.find("</table>", start)] if start >= 0 else ""
+
+
+async def test_a_suspected_signer_who_signs_again_unsuspected_is_believed(
+    asgi_app: ASGIApp, client: httpx.AsyncClient, pool: Pool, smtp: RecordingHandler, drain: Drain
+) -> None:
+    """The form's hidden field was filled (an autofill gone wrong): no email. Signing again,
+    properly, clears the suspicion and sends the link; signing again as a robot does not."""
+    slug = await make_action(pool)
+    person, robot = unique_email("person"), unique_email("robot")
+    for email in (person, robot):
+        await sign_from(asgi_app, "192.0.2.30", slug, email, website="filled")
+    await drain()
+    assert smtp.to(person) == smtp.to(robot) == []
+    await sign_from(asgi_app, "192.0.2.31", slug, person)
+    await sign_from(asgi_app, "192.0.2.32", slug, robot, website="filled again")
+    await drain()
+    assert len(smtp.to(person)) == 1
+    assert smtp.to(robot) == []
+    assert await suspicions(pool, slug) == {None: 1, "honeypot": 1}

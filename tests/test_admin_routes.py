@@ -171,6 +171,8 @@ EXPECTED: dict[tuple[str, str], str | Capability] = {
     ("GET", "/unsubscribe/{token}"): PUBLIC,
     ("POST", "/unsubscribe/{token}"): PUBLIC,
     ("GET", "/privacy/{token}"): PUBLIC,
+    ("GET", "/{locale:locale}/privacy"): PUBLIC,
+    ("POST", "/{locale:locale}/privacy"): PUBLIC,
     ("GET", "/proof-of-work"): PUBLIC,
     ("GET", "/privacy/{token}/data.json"): PUBLIC,
     ("POST", "/privacy/{token}/erase"): PUBLIC,

@@ -93,6 +93,11 @@ async def test_a_canary_downloads_then_erases_their_data_and_leaves_no_trace(
     assert signed.status_code == 303
     await drain()
     (mail,) = smtp.to(bird["email"])
+    html = mail.get_body(("html",))
+    assert html is not None
+    title = re.search(r"<title>(.*?)</title>", html.get_content(), re.S)
+    assert title is not None
+    assert "privacy" not in title.group(1), "the link is in the body, not the title"
     assert (await client.get(confirmation_path(mail))).status_code in (200, 303)
     await drain()
     before = (await client.get(f"/api/v1/actions/{slug}/count")).json()["confirmed"]
@@ -128,7 +133,8 @@ async def test_a_canary_downloads_then_erases_their_data_and_leaves_no_trace(
     assert after == before - 1, "an erased signature no longer counts"
     await drain()
 
-    traces = [bird["email"], bird["name"], bird["phone"], bird["comment"]]
+    token = link.removeprefix("/privacy/")
+    traces = [bird["email"], bird["name"], bird["phone"], bird["comment"], token]
     rows = await everything_in_postgres(pool)
     keys = await everything_in_redis(redis_client)
     logs = "\n".join(r.getMessage() for r in caplog.records if r.name not in NOT_THE_PRODUCT)
@@ -255,3 +261,36 @@ async def test_client_keys_are_forgotten_after_the_abuse_window(
         )
         == 0
     )
+
+
+async def test_a_fresh_link_goes_to_the_address_we_hold_and_tells_nobody_else(
+    client: httpx.AsyncClient, pool: Pool, smtp: RecordingHandler, drain: Drain
+) -> None:
+    slug = await make_action(pool)
+    bird = canary()
+    await client.post(f"/en/actions/{slug}/sign", data=bird)
+    await drain()
+    smtp.reset()
+
+    form = await client.get("/fr/privacy")
+    assert form.status_code == 200
+    assert 'action="/fr/privacy"' in form.text
+    known = await client.post("/fr/privacy", data={"email": bird["email"].upper()})
+    unknown = await client.post("/fr/privacy", data={"email": "nobody.at.all@example.org"})
+    assert known.status_code == unknown.status_code == 200
+    assert known.text == unknown.text, "the page says the same whoever asks"
+    assert (await client.post("/fr/privacy", data={"email": "not-an-address"})).status_code == 422
+    await drain()
+
+    (mail,) = smtp.to(bird["email"])
+    assert mail["Content-Language"] == "en", "in the supporter's language, not the form's"
+    assert smtp.to("nobody.at.all@example.org") == []
+    text = mail.get_body(("plain",))
+    assert text is not None
+    page = await client.get(privacy_path(text.get_content()))
+    assert "Erase my data" in page.text
+
+    for _again in range(4):
+        await client.post("/en/privacy", data={"email": bird["email"]})
+    await drain()
+    assert len(smtp.to(bird["email"])) == 3, "three links a day at most"

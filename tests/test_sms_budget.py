@@ -71,7 +71,7 @@ async def work(settings: Settings, clock: FakeClock, pool: Pool, case_id: int) -
 DUE = """
 SELECT count(*) FROM deliveries
 WHERE kind = 'update' AND case_event_id IN (SELECT id FROM case_events WHERE case_id = $1)
-  AND (status IN ('pending', 'sending') OR (status = 'retry' AND next_attempt_at <= $2))
+  AND (status = 'sending' OR (status IN ('pending', 'retry') AND next_attempt_at <= $2))
 """
 
 
@@ -124,7 +124,7 @@ async def test_pumping_never_reaches_twilio_and_the_budget_holds(
     assert [tuple(row) for row in statuses] == [
         ("failed", "sms destination country not allowed", 500),
         ("failed", "sms destination not a mobile number", 500),
-        ("retry", "sms daily budget spent", 10),
+        ("pending", "sms daily budget spent", 10),
         ("sent", None, 20),
     ]
 

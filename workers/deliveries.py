@@ -21,12 +21,14 @@ from campaign_engine.domain.deliveries import (
     Attempt,
     claim_deliveries,
     hand_back,
+    hold_until,
     record_attempts,
     supporter_message_context,
 )
 from campaign_engine.domain.digests import DigestLetter, digest_letter
 from campaign_engine.domain.mailings import UpdateMessage, update_messages
-from campaign_engine.domain.sms_budget import take_slot
+from campaign_engine.domain.privacy import link_recipient
+from campaign_engine.domain.sms_budget import Held, give_back_slot, take_slot
 from campaign_engine.domain.webhooks import PostRecord, record_post, webhook_body, webhook_message
 from campaign_engine.emails import MessageTemplates
 from campaign_engine.mime import OutgoingEmail
@@ -35,7 +37,7 @@ from campaign_engine.senders.email import SEND_TIMEOUT_SECONDS
 from campaign_engine.senders.sms import Sms
 from campaign_engine.senders.webhooks import WebhookPost
 from campaign_engine.settings import Settings
-from campaign_engine.supporter_emails import compose_supporter_email
+from campaign_engine.supporter_emails import compose_privacy_link_email, compose_supporter_email
 from campaign_engine.supporter_updates import compose_update_email, compose_update_sms
 from workers.context import WorkerServices, services
 
@@ -69,6 +71,22 @@ class NoSlot:
     delivery: Delivery
 
 
+class NotToday(Exception):
+    """The SMS budget holds this text until another day."""
+
+    def __init__(self, held: Held) -> None:
+        super().__init__(held.reason)
+        self.held = held
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A row the SMS budget holds: it goes back, untried, not to be tried before then."""
+
+    delivery: Delivery
+    held: Held
+
+
 async def send_deliveries(ctx: dict[str, Any], delivery_ids: list[str]) -> None:
     w = services(ctx)
     claimed = await claim_deliveries(w.pool, w.clock, [UUID(id_) for id_ in delivery_ids])
@@ -99,16 +117,20 @@ def _of_kind(deliveries: list[Delivery], kind: DeliveryKind) -> list[Delivery]:
     return [delivery for delivery in deliveries if delivery.kind is kind]
 
 
-async def _record(w: WorkerServices, ended: list[Attempt | NoSlot | None]) -> None:
+async def _record(w: WorkerServices, ended: list[Attempt | NoSlot | Waiting | None]) -> None:
     attempts = [outcome for outcome in ended if isinstance(outcome, Attempt)]
     await record_attempts(w.pool, w.queue, attempts, backoff=w.retry_delay)
     untried = [outcome.delivery for outcome in ended if isinstance(outcome, NoSlot)]
     await hand_back(w.pool, w.queue, w.clock, untried)
+    for outcome in ended:
+        if isinstance(outcome, Waiting):
+            held = outcome.held
+            await hold_until(w.pool, [outcome.delivery], held.until, held.reason)
 
 
 async def _attempt(
     w: WorkerServices, delivery: Delivery, batch: Batch, start_by: float
-) -> Attempt | NoSlot | None:
+) -> Attempt | NoSlot | Waiting | None:
     """Send one row. None when our own code failed: logged, and the row waits out its lease."""
     try:
         async with asyncio.timeout_at(start_by):
@@ -119,6 +141,8 @@ async def _attempt(
         result = await _send(w, delivery, batch)
     except Undeliverable as reason:
         result = SendResult(SendOutcome.PERMANENT, str(reason))
+    except NotToday as wait:
+        return Waiting(delivery, wait.held)
     except Exception:
         log.exception("sending delivery %s failed in our own code", delivery.id)
         return None
@@ -136,6 +160,8 @@ async def _send(w: WorkerServices, delivery: Delivery, batch: Batch) -> SendResu
         return await _send_update(w, delivery, batch.updates.get(delivery.id))
     if delivery.kind is DeliveryKind.WEBHOOK:
         return await _send_webhook(w, delivery)
+    if delivery.kind is DeliveryKind.PRIVACY_LINK:
+        return await _send_privacy_link(w, delivery)
     signer = await supporter_message_context(w.pool, delivery)
     if signer is None:
         raise Undeliverable("the signature is no longer held")
@@ -172,6 +198,15 @@ async def _send_update(
     return await w.mailer.send(_written(compose_update_email, w.templates, w.settings, message))
 
 
+async def _send_privacy_link(w: WorkerServices, delivery: Delivery) -> SendResult:
+    recipient = await link_recipient(w.pool, delivery.id)
+    if recipient is None:
+        raise Undeliverable("the supporter is no longer held")
+    to = (recipient.supporter_id, recipient.email, recipient.locale)
+    message = _written(compose_privacy_link_email, w.templates, w.settings, w.tokens, delivery, to)
+    return await w.mailer.send(message)
+
+
 async def _send_webhook(w: WorkerServices, delivery: Delivery) -> SendResult:
     """Post the event, signed, under the delivery's id (the same on every retry, so the
     receiver can drop a repeat), and log what the receiver answered."""
@@ -205,8 +240,17 @@ async def _send_to_official(
 async def _text(w: WorkerServices, sms: Sms, *, to_supporter: bool) -> SendResult:
     """Every text is checked first; a supporter's also spends from the budgets
     (domain/sms_budget.py)."""
-    held = await take_slot(w.pool, w.clock, w.tokens, w.sms_policy, sms.to, budgeted=to_supporter)
-    return held if held is not None else await w.texter.send(sms)
+    checked = await take_slot(
+        w.pool, w.clock, w.tokens, w.sms_policy, sms.to, budgeted=to_supporter
+    )
+    if isinstance(checked, Held):
+        raise NotToday(checked)
+    if checked is not None:
+        return checked
+    result = await w.texter.send(sms)
+    if to_supporter and result.outcome in (SendOutcome.TEMPORARY, SendOutcome.PERMANENT):
+        await give_back_slot(w.pool, w.clock, w.tokens, sms.to)  # it did not go: nothing spent
+    return result
 
 
 def _written(compose: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:

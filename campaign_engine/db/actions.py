@@ -163,21 +163,14 @@ SELECT $1, shard, CASE WHEN shard = 0 THEN (
 ) ELSE 0 END
 FROM generate_series(0, $2 - 1) AS shard
 ON CONFLICT (action_id, shard) DO UPDATE SET confirmed = excluded.confirmed
+RETURNING confirmed
 """
 
 
-async def recount_confirmed(conn: Connection, action_id: int) -> None:
-    """Count an action's confirmed signatures again; call after lock_counts."""
-    await conn.execute(RECOUNT_CONFIRMED, action_id, COUNT_SHARDS)
-
-
-SELECT_CONFIRMED_COUNT = f"SELECT {CONFIRMED} FROM actions a WHERE a.id = $1"
-
-
-async def count_confirmed(conn: Connection, action_id: int) -> int:
-    """The action's public count: the sum of its shards."""
-    count: int = await conn.fetchval(SELECT_CONFIRMED_COUNT, action_id)
-    return count
+async def recount_confirmed(conn: Connection, action_id: int) -> int:
+    """Count an action's confirmed signatures again, and return it; call after lock_counts."""
+    rows = await conn.fetch(RECOUNT_CONFIRMED, action_id, COUNT_SHARDS)
+    return sum(row["confirmed"] for row in rows)
 
 
 SELECT_DELIVERY_PAUSED = "SELECT delivery_paused FROM actions WHERE slug = $1"

@@ -118,15 +118,21 @@ async def mark_sent(
 HAND_BACK = """
 UPDATE deliveries d
 SET status = CASE WHEN d.attempts > 1 THEN 'retry' ELSE 'pending' END,
-    attempts = d.attempts - 1, lease_until = NULL, next_attempt_at = $3
+    attempts = d.attempts - 1, lease_until = NULL, next_attempt_at = $3,
+    last_error = coalesce($4, d.last_error)
 FROM unnest($1::uuid[], $2::int[]) AS untried(id, attempt)
 WHERE d.id = untried.id AND d.status = 'sending' AND d.attempts = untried.attempt
 """
 
 
-async def hand_back(conn: Connection, untried: list[tuple[UUID, int]], now: datetime) -> None:
+async def hand_back(
+    conn: Connection,
+    untried: list[tuple[UUID, int]],
+    not_before: datetime,
+    reason: str | None = None,
+) -> None:
     ids, attempts = (list(column) for column in zip(*untried, strict=True))
-    await conn.execute(HAND_BACK, ids, attempts, now)
+    await conn.execute(HAND_BACK, ids, attempts, not_before, reason)
 
 
 # Retry and ambiguous rows wait for next_attempt_at; the worker also rings for them itself.

@@ -4,7 +4,7 @@ their export, signatures erased or anonymised, client keys forgotten, erasures r
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from campaign_engine.db.pool import Connection
@@ -147,3 +147,32 @@ DELETE_OLD_ALERTS = "DELETE FROM abuse_alerts WHERE last_seen < $1"
 async def delete_old_alerts(conn: Connection, seen_before: datetime) -> int:
     result = await conn.execute(DELETE_OLD_ALERTS, seen_before)
     return int(result.split()[-1])
+
+
+# A fresh link to one's data, asked for by typing one's address: a few a day at most, so the
+# form cannot be used to flood a mailbox.
+COUNT_RECENT_PRIVACY_LINKS = """
+SELECT count(*) FROM deliveries
+WHERE kind = 'privacy_link' AND supporter_id = $1 AND created_at > now() - $2::interval
+"""
+
+
+async def count_recent_privacy_links(
+    conn: Connection, supporter_id: UUID, window: timedelta
+) -> int:
+    count: int = await conn.fetchval(COUNT_RECENT_PRIVACY_LINKS, supporter_id, window)
+    return count
+
+
+INSERT_PRIVACY_LINK = """
+INSERT INTO deliveries (dedup_key, kind, channel, supporter_id)
+VALUES ('privacy_link:' || $1::uuid::text || ':' || $2::int::text, 'privacy_link', 'email', $1)
+ON CONFLICT (dedup_key) DO NOTHING
+RETURNING id
+"""
+
+
+async def insert_privacy_link(conn: Connection, supporter_id: UUID, number: int) -> UUID | None:
+    """The delivery of the supporter's `number`th link, or None if it exists already."""
+    delivery_id: UUID | None = await conn.fetchval(INSERT_PRIVACY_LINK, supporter_id, number)
+    return delivery_id

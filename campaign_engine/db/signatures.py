@@ -99,6 +99,13 @@ async def get_signature_state(conn: Connection, signature_id: UUID) -> Signature
     )
 
 
+CLEAR_SUSPICION = "UPDATE signatures SET suspicion = NULL WHERE id = $1 AND status = 'pending'"
+
+
+async def clear_suspicion(conn: Connection, signature_id: UUID) -> None:
+    await conn.execute(CLEAR_SUSPICION, signature_id)
+
+
 # Only a pending signature becomes confirmed, so fifty clicks on one link confirm it once;
 # a suspected one never is, whatever link comes back for it.
 CONFIRM_PENDING_SIGNATURE = """

@@ -39,3 +39,12 @@ ON CONFLICT (day, number_key) DO UPDATE SET sent = sms_counts.sent + 1
 
 async def add_sent(conn: Connection, day: date, number_key: bytes) -> None:
     await conn.execute(ADD_SENT, day, number_key)
+
+
+REMOVE_SENT = """
+UPDATE sms_counts SET sent = sent - 1 WHERE day = $1 AND number_key = $2 AND sent > 0
+"""
+
+
+async def remove_sent(conn: Connection, day: date, number_key: bytes) -> None:
+    await conn.execute(REMOVE_SENT, day, number_key)

@@ -541,3 +541,23 @@ DELETE_SUPPORTERS = "DELETE FROM supporters WHERE id = ANY($1::uuid[])"
 async def delete_supporters(conn: Connection, supporter_ids: list[UUID]) -> int:
     result = await conn.execute(DELETE_SUPPORTERS, supporter_ids)
     return int(result.split()[-1])
+
+
+@dataclass(frozen=True)
+class LinkRecipient:
+    supporter_id: UUID
+    email: str
+    locale: str
+
+
+# Whom a privacy-link email goes to: the address we hold, never one typed into the form.
+SELECT_LINK_RECIPIENT = """
+SELECT p.id AS supporter_id, p.email, p.locale
+FROM deliveries d JOIN supporters p ON p.id = d.supporter_id
+WHERE d.id = $1
+"""
+
+
+async def get_link_recipient(conn: Connection, delivery_id: UUID) -> LinkRecipient | None:
+    row = await conn.fetchrow(SELECT_LINK_RECIPIENT, delivery_id)
+    return None if row is None else LinkRecipient(**dict(row))

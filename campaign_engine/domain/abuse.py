@@ -1,11 +1,12 @@
 """Suspicion: which signatures we keep but do not believe yet (docs/abuse.md).
 
 A suspected signature is stored, answered exactly like any other (the robot learns nothing,
-reliability.md R7), and gets no confirmation email, so it is never confirmed or counted unless
-a campaigner releases it. Three things make a signature suspect: its client signed this action
-too often too fast, the form's hidden field came back filled in, the address is at a
-disposable-mail domain, or the action asks for a proof of work (proof_of_work.py) and none
-came. None of them refuses anybody.
+reliability.md R7), and gets no confirmation email, so it is never confirmed or counted, unless
+the same address signs the action again and nothing is suspicious that time (a person behind a
+busy network, or whose browser failed the proof of work, tries again later and is believed).
+Four things make a signature suspect: its client signed this action too often too fast, the
+form's hidden field came back filled in, the address is at a disposable-mail domain, or the
+action asks for a proof of work (proof_of_work.py) and none came. None refuses anybody.
 """
 
 from __future__ import annotations

@@ -156,6 +156,15 @@ async def hand_back(pool: Pool, queue: JobQueue, clock: Clock, untried: list[Del
     await queue.wake_deliveries([delivery.id for delivery in untried])
 
 
+async def hold_until(pool: Pool, held: list[Delivery], moment: datetime, reason: str) -> None:
+    """Return rows not to be tried before `moment` (a budget spent for the day), their attempt
+    uncounted: waiting costs them none of their attempts. The sweeper rings for them then."""
+    if not held:
+        return
+    async with pool.acquire() as conn:
+        await deliveries.hand_back(conn, [(d.id, d.attempts) for d in held], moment, reason)
+
+
 async def _next_attempt(conn: Connection, delivery: Delivery, earliest: datetime) -> datetime:
     """When to try again: after the backoff, and for an official, inside their office hours."""
     if delivery.target_id is None:

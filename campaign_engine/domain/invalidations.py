@@ -13,10 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from campaign_engine.clock import Clock
-from campaign_engine.db import abuse, actions
+from campaign_engine.db import abuse
 from campaign_engine.db import targets as headings
 from campaign_engine.db.pool import Connection, Pool
 from campaign_engine.domain import audit
+from campaign_engine.domain.counts import recount
 from campaign_engine.domain.errors import ActionNotFound, DomainError
 from campaign_engine.models import ActionHeading, InvalidationCriteria, Staff
 
@@ -71,12 +72,7 @@ async def invalidate(
         if len(taken) != expected:
             raise MatchChanged  # and the transaction, rolled back, changed nothing
         cancelled = await abuse.cancel_unsent(conn, taken)
-        # Signatures first, then the count, in the order a confirmation takes them (so the two
-        # never wait on each other in a circle): confirmations meanwhile wait for the recount.
-        await actions.make_count_shards(conn, action.id)
-        await actions.lock_counts(conn, action.id)
-        await actions.recount_confirmed(conn, action.id)
-        confirmed_now = await actions.count_confirmed(conn, action.id)
+        confirmed_now = await recount(conn, action.id)
         await audit.record(
             conn,
             actor.id,

@@ -15,15 +15,17 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
 from campaign_engine.clock import Clock
-from campaign_engine.db import abuse, actions, privacy, supporters
+from campaign_engine.db import abuse, privacy, supporters
 from campaign_engine.db.pool import Connection, Pool
 from campaign_engine.domain import audit
+from campaign_engine.domain.counts import recount
 from campaign_engine.domain.supporters import canonical_email
+from campaign_engine.jobs import JobQueue
 from campaign_engine.models import Staff
 from campaign_engine.tokens import Tokens
 
@@ -41,7 +43,7 @@ class SupporterData:
     signatures: list[dict[str, object]]
     consents: list[dict[str, object]]
     messages: list[dict[str, object]]
-    made_at: datetime = field(default_factory=datetime.now)
+    made_at: datetime
 
 
 async def find_supporter(pool: Pool, email: str) -> UUID | None:
@@ -68,6 +70,31 @@ async def export_supporter(pool: Pool, clock: Clock, supporter_id: UUID) -> Supp
         )
 
 
+# Links asked for through the form, per address and day: enough to retry, too few to annoy.
+PRIVACY_LINKS_PER_DAY = 3
+
+
+async def send_privacy_link(pool: Pool, queue: JobQueue, email: str) -> None:
+    """Email a fresh link to the supporter's data, if we hold this address; whoever asks
+    learns nothing either way (the page says the same), and the link goes only to the
+    address itself."""
+    async with pool.acquire() as conn, conn.transaction():
+        supporter_id = await supporters.find_supporter(conn, canonical_email(email))
+        if supporter_id is None:
+            return
+        sent = await privacy.count_recent_privacy_links(conn, supporter_id, timedelta(days=1))
+        if sent >= PRIVACY_LINKS_PER_DAY:
+            return
+        delivery_id = await privacy.insert_privacy_link(conn, supporter_id, sent)
+    if delivery_id is not None:
+        await queue.wake_delivery(delivery_id, attempt=0)
+
+
+async def link_recipient(pool: Pool, delivery_id: UUID) -> supporters.LinkRecipient | None:
+    async with pool.acquire() as conn:
+        return await supporters.get_link_recipient(conn, delivery_id)
+
+
 async def record_export(pool: Pool, clock: Clock, actor: Staff) -> None:
     """A campaigner's subject-access export is on the audit log, without whose it was."""
     async with pool.acquire() as conn:
@@ -87,6 +114,10 @@ async def erase_supporter(
     nobody to erase (already erased: a second click changes nothing)."""
     now = clock.now()
     async with pool.acquire() as conn, conn.transaction():
+        # The supporter's row first, as signing takes it (upsert_supporter): a signature made
+        # meanwhile waits, then finds nobody, instead of slipping in beside the erasure.
+        if not await supporters.lock_supporter(conn, supporter_id):
+            return None
         record = await supporters.get_supporter_record(conn, supporter_id)
         if record is None:
             return None
@@ -97,7 +128,7 @@ async def erase_supporter(
         # Last: their update deliveries go with the row (ON DELETE CASCADE).
         await supporters.delete_supporters(conn, [supporter_id])
         for action_id in sorted({action for _, action, was in erased if was == "confirmed"}):
-            await _recount(conn, action_id)
+            await recount(conn, action_id)
         await privacy.insert_erasure(
             conn,
             tokens.email_key(record.email_canonical),
@@ -110,12 +141,6 @@ async def erase_supporter(
             # Nothing names whom: the erasure would otherwise survive in the log.
             await audit.record(conn, actor.id, "supporter.erased", now, signatures=len(erased))
     return Erased(len(erased), cancelled)
-
-
-async def _recount(conn: Connection, action_id: int) -> None:
-    await actions.make_count_shards(conn, action_id)
-    await actions.lock_counts(conn, action_id)
-    await actions.recount_confirmed(conn, action_id)
 
 
 @dataclass(frozen=True)

@@ -95,6 +95,11 @@ async def sign_action(
             signature_id, status, suspected = await signatures.get_existing_signature(
                 conn, action.id, supporter_id
             )
+            if suspected and suspicion is None and status is SignatureStatus.PENDING:
+                # Signed again, and nothing suspicious this time (another network, a solved
+                # proof of work, a quieter hour): believe it now, and send the link.
+                await signatures.clear_suspicion(conn, signature_id)
+                suspected = None
             kind = None if suspected else _email_for_repeat(status)
         delivery_id = None
         if kind is not None:

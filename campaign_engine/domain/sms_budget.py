@@ -15,7 +15,8 @@ for texts; a wave of robots with a catch-all domain can sign up numbers of its c
   (max per hour and per day), so a big campaign's appeals are not stopped by a budget.
 
 A text refused for its number fails for good, without a call to Twilio. A text over a budget
-waits (retried with the usual backoff) until the next day frees a slot: nothing is lost.
+waits for the next UTC day, without spending any of its attempts: nothing is lost. A slot is
+spent only by a text Twilio took (or may have taken); a refused or failed send gives it back.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 
 import phonenumbers
 from phonenumbers import PhoneNumberType
@@ -47,6 +49,14 @@ NEVER_TEXTED = frozenset(
     }
 )
 WARN_AT = 0.8
+
+
+@dataclass(frozen=True)
+class Held:
+    """Not now: try again at `until` (the next UTC day), for `reason`."""
+
+    until: datetime
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -75,9 +85,10 @@ def refusal(policy: SmsPolicy, to: str, *, supporter: bool = True) -> str | None
 
 async def take_slot(
     pool: Pool, clock: Clock, tokens: Tokens, policy: SmsPolicy, to: str, *, budgeted: bool
-) -> SendResult | None:
-    """None: send it (for a `budgeted` text, a slot is taken). Otherwise what to record
-    instead of sending."""
+) -> SendResult | Held | None:
+    """None: send it (for a `budgeted` text, a slot is taken: give it back with
+    `give_back_slot` if the send fails). A SendResult: record it instead of sending. Held: wait
+    for the next day."""
     refused = refusal(policy, to, supporter=budgeted)
     if refused is not None:
         return SendResult(SendOutcome.PERMANENT, refused)
@@ -88,11 +99,18 @@ async def take_slot(
     async with pool.acquire() as conn, conn.transaction():
         await sms_budget.lock_day(conn, day)
         sent_today, sent_to_number = await sms_budget.count_sent(conn, day, key)
+        tomorrow = datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)
         if sent_today >= policy.daily_budget:
-            return SendResult(SendOutcome.TEMPORARY, "sms daily budget spent")
+            return Held(tomorrow, "sms daily budget spent")
         if sent_to_number >= policy.per_number_per_day:
-            return SendResult(SendOutcome.TEMPORARY, "sms number had its share today")
+            return Held(tomorrow, "sms number had its share today")
         await sms_budget.add_sent(conn, day, key)
     if sent_today + 1 == math.ceil(policy.daily_budget * WARN_AT):
         log.warning("%d of today's %d texts are spent", sent_today + 1, policy.daily_budget)
     return None
+
+
+async def give_back_slot(pool: Pool, clock: Clock, tokens: Tokens, to: str) -> None:
+    """A budgeted text that did not go (refused, or failed for now) spends nothing."""
+    async with pool.acquire() as conn:
+        await sms_budget.remove_sent(conn, clock.now().date(), tokens.phone_key(to))

@@ -104,6 +104,13 @@ def _clean_name(name: str, problems: FieldErrors) -> str:
     return name
 
 
+def parse_email(data: Mapping[str, object]) -> str | FieldErrors:
+    """Just an email address (the privacy form): checked as the signing form checks it."""
+    problems = FieldErrors()
+    email = _clean_email(_text(data, "email"), problems)
+    return problems if problems else email
+
+
 def _clean_email(email: str, problems: FieldErrors) -> str:
     if not email:
         problems.errors["email"] = _("Enter your email address.")

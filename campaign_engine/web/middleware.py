@@ -167,7 +167,7 @@ class BodyLimitMiddleware(HttpMiddleware):
 
 
 # Paths that carry a secret: logged without it.
-_SECRET_PATHS = re.compile(r"^/(confirm|admin/welcome|unsubscribe|preview)/[^/]+")
+_SECRET_PATHS = re.compile(r"^/(confirm|admin/welcome|unsubscribe|preview|privacy)/[^/]+")
 
 
 def redacted_path(path: str) -> str:

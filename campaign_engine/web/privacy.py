@@ -11,11 +11,37 @@ from uuid import UUID
 from starlette.requests import Request
 from starlette.responses import Response
 
-from campaign_engine.domain.privacy import SupporterData, erase_supporter, export_supporter
+from campaign_engine.domain.privacy import (
+    SupporterData,
+    erase_supporter,
+    export_supporter,
+    send_privacy_link,
+)
 from campaign_engine.i18n import _
 from campaign_engine.tokens import ExpiredLink, InvalidLink
+from campaign_engine.web.forms import FieldErrors, parse_email
 from campaign_engine.web.rendering import PRIVATE, render, render_error
 from campaign_engine.web.services import services
+
+
+async def ask_for_link(request: Request) -> Response:
+    """`/{locale}/privacy`: a supporter without a recent email asks for a fresh link."""
+    return render(request, "public/privacy-request.html", {"values": {}, "errors": {}})
+
+
+async def send_link(request: Request) -> Response:
+    s = services(request)
+    form = await request.form(max_files=0, max_fields=5)
+    values = {key: value for key, value in form.items() if isinstance(value, str)}
+    parsed = parse_email(values)
+    if isinstance(parsed, FieldErrors):
+        context = {"values": values, "errors": parsed.errors}
+        return render(
+            request, "public/privacy-request.html", context, status_code=422, cache=PRIVATE
+        )
+    await send_privacy_link(s.pool, s.queue, parsed)
+    # The same page whether we hold the address or not: it tells nobody who signed.
+    return render(request, "public/privacy-sent.html", cache=PRIVATE)
 
 
 async def privacy_page(request: Request) -> Response:

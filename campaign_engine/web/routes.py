@@ -300,6 +300,8 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/unsubscribe/{token}", unsubscribe.unsubscribe_now, methods=["POST"]),
         # A supporter's own data, and supporters' requests in the workspace (docs/privacy.md)
         Route("/proof-of-work", proof_of_work.challenge),
+        Route("/{locale:locale}/privacy", privacy.ask_for_link),
+        Route("/{locale:locale}/privacy", privacy.send_link, methods=["POST"]),
         Route("/privacy/{token}", privacy.privacy_page),
         Route("/privacy/{token}/data.json", privacy.download_my_data),
         Route("/privacy/{token}/erase", privacy.erase_me, methods=["POST"]),

@@ -23,7 +23,9 @@ SUSPICION_CHOICES = {
     Suspicion.CLIENT_RATE: N_("Too many from one address"),
     Suspicion.HONEYPOT: N_("Filled in the hidden field"),
     Suspicion.DISPOSABLE_DOMAIN: N_("Disposable email address"),
+    Suspicion.PROOF_OF_WORK: N_("No proof of work"),
 }
+assert set(SUSPICION_CHOICES) == {ANY_SUSPICION, *Suspicion}, "a label for every reason"
 
 
 def criteria_values(query: Mapping[str, str]) -> dict[str, str]:

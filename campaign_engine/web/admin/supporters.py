@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from email_validator import EmailNotValidError, validate_email
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -17,9 +16,9 @@ from campaign_engine.domain.privacy import (
     find_supporter,
     record_export,
 )
-from campaign_engine.i18n import _
 from campaign_engine.web.admin.guard import form_values, staff_page, staff_session
 from campaign_engine.web.admin.rendering import render_admin
+from campaign_engine.web.forms import FieldErrors, parse_email
 from campaign_engine.web.privacy import data_download
 from campaign_engine.web.services import services
 
@@ -33,12 +32,10 @@ async def supporters_page(request: Request) -> Response:
 async def find(request: Request) -> Response:
     s = services(request)
     values = form_values(await request.form())
-    typed = values.get("email", "").strip()
-    try:
-        email = validate_email(typed, check_deliverability=False).normalized
-    except EmailNotValidError:
-        errors = {"email": _("Enter a valid email address, like name@example.org.")}
-        return _page(request, 400, values=values, errors=errors)
+    # Checked and spelt as the signing form stores it (an international domain as ASCII).
+    email = parse_email(values)
+    if isinstance(email, FieldErrors):
+        return _page(request, 400, values=values, errors=email.errors)
     supporter_id = await find_supporter(s.pool, email)
     data = await export_supporter(s.pool, s.clock, supporter_id) if supporter_id else None
     return _page(request, values=values, searched=True, data=data, id=supporter_id)
