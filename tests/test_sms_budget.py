@@ -6,19 +6,20 @@ to them, a worker with the budgets set."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import httpx
 import pytest
 from arq import cron
 
 from campaign_engine.db.pool import Pool
-from campaign_engine.domain.sms_budget import SmsPolicy, refusal
+from campaign_engine.domain.sms_budget import Held, SmsPolicy, give_back_slot, refusal, take_slot
 from campaign_engine.settings import Settings
+from campaign_engine.tokens import Tokens
 from tests.clock import FakeClock
+from tests.conftest import TEST_SECRET
 from tests.staff import Campaigner
 from tests.supporter_updates import add_event, fan_out_now, make_case, make_signer
 from tests.twilio import TwilioRecord
@@ -46,26 +47,22 @@ async def send_update(
 
 
 async def work(settings: Settings, clock: FakeClock, pool: Pool, case_id: int) -> None:
-    """A worker with the budgets set, until nothing of the case's updates is due. (What waits
-    is deferred to the clock's next hour, far from now: a burst worker would wait for it.)"""
+    """A worker with the budgets set, until its queue is empty; then nothing of the case's
+    updates may be due (what the budget holds waits for the next day, unrung)."""
     worker = create_worker(
         settings,
         clock=clock,
         retry_delay=lambda attempt: timedelta(hours=1),
         crons=[cron(sweep_outbox, second={0}, run_at_startup=True)],
         handle_signals=False,
+        burst=True,
         poll_delay=0.02,
     )
-    running = asyncio.create_task(worker.main())
     try:
-        for _ in range(1200):
-            await asyncio.sleep(0.05)
-            if not await pool.fetchval(DUE, case_id, clock.now()):
-                return
-        raise AssertionError("the worker never finished the update")
+        await worker.main()
     finally:
-        running.cancel()
         await worker.close()
+    assert await pool.fetchval(DUE, case_id, clock.now()) == 0
 
 
 DUE = """
@@ -154,3 +151,18 @@ async def test_one_number_gets_its_share_a_day(
     clock.advance(timedelta(days=1))
     await work(shared, clock, pool, case.id)
     assert len(twilio.to(number)) == 3
+
+
+async def test_a_text_that_did_not_go_gives_its_slot_back(pool: Pool) -> None:
+    """Twilio refused it, or failed for now: the number's share and the day's budget are as
+    they were, and a held text waits for the next UTC midnight."""
+    clock, tokens, number = FakeClock(), Tokens(TEST_SECRET), "+33612008888"
+    clock.advance(timedelta(days=6000))
+    policy = SmsPolicy(frozenset(), 1, 10)
+    assert await take_slot(pool, clock, tokens, policy, number, budgeted=True) is None
+    held = await take_slot(pool, clock, tokens, policy, number, budgeted=True)
+    assert isinstance(held, Held)
+    assert held.reason == "sms number had its share today"
+    assert held.until == datetime.combine(clock.now().date() + timedelta(days=1), time(0), UTC)
+    await give_back_slot(pool, clock, tokens, number)
+    assert await take_slot(pool, clock, tokens, policy, number, budgeted=True) is None
