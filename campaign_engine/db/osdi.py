@@ -3,20 +3,20 @@ by number, so these are offset pages), each in the reader's language when it is 
 
 from __future__ import annotations
 
+from campaign_engine.db.actions import CONFIRMED
 from campaign_engine.db.pool import Connection, from_row
 from campaign_engine.models import OsdiPetition
 
 # A petition is an action with a public page: open, closed or archived, with a published
 # translation. Its text is in $1 when published, else the action's default language, else
 # the first published one.
-_PETITIONS = """
+_PETITIONS = f"""
 SELECT a.slug, t.locale, t.title, t.summary, t.letter_body, a.created_at,
        greatest(a.updated_at, t.updated_at) AS modified_at,
-       (SELECT coalesce(sum(confirmed), 0)::bigint FROM action_counts
-        WHERE action_id = a.id) AS confirmed,
+       {CONFIRMED} AS confirmed,
        coalesce((SELECT array_agg(DISTINCT g.name ORDER BY g.name) FROM action_targets at
                  JOIN targets g ON g.id = at.target_id WHERE at.action_id = a.id),
-                '{}') AS targets
+                '{{}}') AS targets
 FROM actions a
 JOIN LATERAL (
     SELECT * FROM action_translations t
