@@ -4,7 +4,8 @@
 #   docker run IMAGE worker                 sends what the outbox holds
 #   docker run IMAGE migrate                applies database migrations (run before a rollout)
 # Configure it with the environment (README, "Settings"). ENVIRONMENT=production is set here,
-# so the container refuses to start without DATABASE_URL, REDIS_URL, SMTP_URL and SECRET_KEY:
+# so the container refuses to start without DATABASE_URL, REDIS_URL, SMTP_URL, SECRET_KEY and
+# DATA_KEYS (pass the last two as secrets, never baked into the image):
 # it never starts embedded servers, and the `embedded` extra is not installed.
 
 # Build stage: install the package and its pinned dependencies into a virtual environment.

@@ -44,7 +44,7 @@ def create_app(settings: Settings) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
-        pool = await create_pool(database_url)
+        pool = await create_pool(database_url, sealer=settings.sealer())
         redis = await jobs.connect(redis_url)
         try:
             yield {

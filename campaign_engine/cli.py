@@ -27,6 +27,7 @@ from campaign_engine.db.migrate import migrate
 from campaign_engine.db.pool import Pool, create_pool
 from campaign_engine.demo import load_demo
 from campaign_engine.domain.appeals import pause_appeals, resume_appeals
+from campaign_engine.domain.data_keys import Resealed, reseal_under_newest_key
 from campaign_engine.domain.errors import ActionNotFound, StaffExists, StaffNotFound
 from campaign_engine.domain.reports import STATUSES, ActionDeliveries, delivery_report
 from campaign_engine.domain.staff import (
@@ -37,6 +38,7 @@ from campaign_engine.domain.staff import (
 )
 from campaign_engine.embedded import EmbeddedServers
 from campaign_engine.models import Role
+from campaign_engine.sealing import Sealer, UnreadableValue, new_data_key
 from campaign_engine.settings import Settings, SettingsError
 
 T = TypeVar("T")
@@ -100,7 +102,7 @@ def stopping_gracefully_on_signals() -> Iterator[None]:
 
 async def prepare_database(settings: Settings, *, demo: bool) -> list[str]:
     assert settings.database_url is not None
-    pool = await create_pool(settings.database_url, max_size=2)
+    pool = await create_pool(settings.database_url, sealer=settings.sealer(), max_size=2)
     try:
         async with pool.acquire() as conn:
             applied = await migrate(conn)
@@ -324,7 +326,7 @@ def sign_in_link(settings: Settings, invitation: Invitation) -> str:
 
 async def _with_pool(settings: Settings, work: Callable[[Pool], Awaitable[T]]) -> T:
     assert settings.database_url is not None
-    pool = await create_pool(settings.database_url, max_size=2)
+    pool = await create_pool(settings.database_url, sealer=settings.sealer(), max_size=2)
     try:
         return await work(pool)
     except ActionNotFound as missing:
@@ -333,6 +335,8 @@ async def _with_pool(settings: Settings, work: Callable[[Pool], Awaitable[T]]) -
         raise click.ClickException("someone already has this address") from exists
     except StaffNotFound as missing:
         raise click.ClickException("nobody has this address") from missing
+    except UnreadableValue as unreadable:
+        raise click.ClickException(str(unreadable)) from None
     finally:
         await pool.close()
 
@@ -418,6 +422,44 @@ def _exit_or_return(code: int) -> int:
     if context.parent is not None and context.parent.invoked_subcommand == context.info_name:
         raise SystemExit(code)
     return code
+
+
+@main.group()
+def keys() -> None:
+    """The data keys that seal supporters' personal data at rest (DATA_KEYS)."""
+
+
+@keys.command("new")
+def keys_new() -> None:
+    """Print a fresh data key, to put first in DATA_KEYS."""
+    print(new_data_key())
+
+
+@keys.command("rotate")
+def keys_rotate() -> None:
+    """Reseal every sealed value under the first key in DATA_KEYS."""
+    settings = load_settings()
+    with local_servers(settings) as settings:
+        resealed = run(_with_pool(settings, reseal_under_newest_key))
+    print(format_resealed(resealed, settings.sealer()))
+
+
+def format_resealed(resealed: Resealed, sealer: Sealer) -> str:
+    newest, *older = sealer.key_ids()
+    lines = [
+        f"resealed under key {newest.hex()}: {resealed.supporters:,} addresses, "
+        f"{resealed.signer_details:,} signers' details, "
+        f"{resealed.second_factors:,} second-factor secrets",
+        "values under each key now:",
+        *(f"  {key.hex()}: {count:,}" for key, count in sorted(resealed.by_key.items())),
+    ]
+    if set(resealed.by_key) <= {newest}:
+        dropped = ", ".join(key.hex() for key in older)
+        lines.append(
+            f"every value is under {newest.hex()}"
+            + (f": {dropped} can leave DATA_KEYS" if older else "")
+        )
+    return "\n".join(lines)
 
 
 @main.group()

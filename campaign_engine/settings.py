@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 from campaign_engine.countries import COUNTRY_CODES
+from campaign_engine.sealing import Sealer, new_data_key, parse_data_keys
 
 Environment = Literal["development", "test", "production"]
 ENVIRONMENTS: tuple[Environment, ...] = ("development", "test", "production")
@@ -29,6 +30,7 @@ REQUIRED_IN_PRODUCTION = (
     "EMAIL_FROM",
     "PUBLIC_BASE_URL",
     "SECRET_KEY",
+    "DATA_KEYS",
 )
 MIN_SECRET_LENGTH = 32
 MIN_SECRET_DISTINCT_CHARACTERS = 8
@@ -104,6 +106,14 @@ DOCUMENTED: tuple[Setting, ...] = (
         "one under `DATA_DIR`.",
     ),
     Setting(
+        "DATA_KEYS",
+        "generated",
+        "Keys that seal supporters' names, addresses, phones and messages at rest, kept "
+        "outside the database: comma-separated, the newest first (it seals; the others only "
+        "open). `campaign-engine keys new` makes one; `campaign-engine keys rotate` reseals "
+        "under the first. Development generates one under `DATA_DIR`.",
+    ),
+    Setting(
         "SIGNATURES_PER_CLIENT",
         "600",
         "Load shedding, not fraud control: signatures the JSON API takes from one client "
@@ -177,6 +187,7 @@ class Settings:
     twilio_api_base: str
     public_base_url: str
     secret_key: str
+    data_keys: tuple[bytes, ...]  # the first seals; all open (sealing.py)
     trusted_proxies: tuple[str, ...]
     signatures_per_client: int  # a minute, per client address; 0: no limit
     client_burst_per_action: int  # a minute, per client address and action; 0: no limit
@@ -188,6 +199,9 @@ class Settings:
     data_dir: Path
     home: Path
     log_level: str
+
+    def sealer(self) -> Sealer:
+        return Sealer(self.data_keys, self.secret_key)
 
     @property
     def is_development(self) -> bool:
@@ -256,6 +270,7 @@ class Settings:
             public_base_url=get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
             secret_key=get("SECRET_KEY")
             or ("" if environment == "production" else development_secret(data_dir)),
+            data_keys=_data_keys(get("DATA_KEYS") or development_data_key(data_dir)),
             trusted_proxies=tuple(
                 p.strip() for p in get("TRUSTED_PROXIES", "127.0.0.1,::1").split(",") if p.strip()
             ),
@@ -304,6 +319,25 @@ def development_secret(data_dir: Path) -> str:
     path.touch(mode=0o600)
     path.write_text(secret)
     return secret
+
+
+def development_data_key(data_dir: Path) -> str:
+    """A data key kept under the data folder, beside (never inside) the embedded database."""
+    path = data_dir / "data-keys"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = new_data_key()
+    path.touch(mode=0o600)
+    path.write_text(key)
+    return key
+
+
+def _data_keys(text: str) -> tuple[bytes, ...]:
+    try:
+        return parse_data_keys(text)
+    except ValueError as bad:
+        raise SettingsError(f"DATA_KEYS: {bad}") from bad
 
 
 def _countries(text: str) -> frozenset[str]:

@@ -44,7 +44,6 @@ class Tokens:
         self._unsubscribe = URLSafeSerializer(secret_key, salt="unsubscribe")
         self._privacy = URLSafeTimedSerializer(secret_key, salt="privacy")
         self._proof_of_work = URLSafeTimedSerializer(secret_key, salt="proof-of-work")
-        self._email_key = hashlib.sha256(f"erased-address:{secret_key}".encode()).digest()
         # Its expiry travels inside it, so the page can say until when it works.
         self._preview = URLSafeSerializer(secret_key, salt="action-preview")
 
@@ -108,11 +107,6 @@ class Tokens:
             raise ExpiredLink from expired
         except BadSignature as bad:
             raise InvalidLink from bad
-
-    def email_key(self, canonical_email: str) -> bytes:
-        """A keyed hash of an erased address: enough to erase it again after a backup is
-        restored, never enough to read it."""
-        return hmac.new(self._email_key, canonical_email.encode(), hashlib.sha256).digest()
 
     def client_key(self, address: str) -> bytes:
         """A keyed hash of a client address: lets us count repeats without keeping addresses."""

@@ -41,6 +41,7 @@ from campaign_engine.db.pool import Pool, create_pool
 from campaign_engine.devmail import free_port
 from campaign_engine.domain.pacing import run_due_pacers
 from campaign_engine.embedded import EmbeddedServers
+from campaign_engine.sealing import Sealer, parse_data_keys
 from campaign_engine.settings import DOCUMENTED, Settings
 from tests.clock import FakeClock
 from tests.smtp import RecordingHandler, SmtpTestServer
@@ -50,6 +51,9 @@ from workers.sweeper import sweep_outbox
 
 DOCUMENTED_NAMES = {setting.name for setting in DOCUMENTED}
 TEST_SECRET = "a-secret-for-tests-only-0123456789-abcdefghijklmnopqrstuvwxyz"
+# A data key for tests only (sealing.py); the database never holds it.
+TEST_DATA_KEY = "f00EIGEMPlyGpQoPK1AV2YRK9GBsQL-Qll-CJnbBgGY"
+TEST_SEALER = Sealer(parse_data_keys(TEST_DATA_KEY), TEST_SECRET)
 
 
 @pytest.fixture(autouse=True)
@@ -140,6 +144,7 @@ def make_settings(**overrides: str) -> Settings:
         {
             "ENVIRONMENT": "test",
             "SECRET_KEY": TEST_SECRET,
+            "DATA_KEYS": TEST_DATA_KEY,
             "PUBLIC_BASE_URL": "http://testserver",
             "EMAIL_FROM": "Urgent Actions <actions@example.org>",
             # Tests text supporters' numbers freely; the budgets have their own test.
@@ -176,7 +181,7 @@ def settings(
 @pytest.fixture(scope="session")
 async def pool(settings: Settings) -> AsyncIterator[Pool]:
     assert settings.database_url is not None
-    the_pool = await create_pool(settings.database_url)
+    the_pool = await create_pool(settings.database_url, sealer=settings.sealer())
     yield the_pool
     await the_pool.close()
 

@@ -13,6 +13,14 @@ from uuid import UUID
 from campaign_engine.db import authoring, signatures, supporters, targets
 from campaign_engine.db.pool import Pool
 from campaign_engine.domain.appeals import create_appeals, wake_pacers
+from campaign_engine.domain.supporters import canonical_email
+from tests.conftest import TEST_SEALER
+
+
+def email_key(email: str) -> bytes:
+    """How the database finds a supporter by address: a keyed hash (sealing.py), since the
+    address itself is sealed."""
+    return TEST_SEALER.lookup_key(canonical_email(email))
 
 
 def content(locale: str, slug: str) -> dict[str, str]:

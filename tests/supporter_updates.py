@@ -19,7 +19,7 @@ from campaign_engine.settings import Settings
 from campaign_engine.tokens import Tokens
 from tests.clock import FakeClock
 from tests.conftest import TEST_SECRET
-from tests.factories import content, make_action, unique_email
+from tests.factories import content, email_key, make_action, unique_email
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,9 @@ async def add_event(
 
 
 async def supporter_id_of(pool: Pool, email: str) -> UUID:
-    found: UUID = await pool.fetchval("SELECT id FROM supporters WHERE email_canonical = $1", email)
+    found: UUID = await pool.fetchval(
+        "SELECT id FROM supporters WHERE email_key = $1", email_key(email)
+    )
     return found
 
 

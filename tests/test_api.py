@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import httpx
 
+from campaign_engine.db import supporters
 from campaign_engine.db.pool import Pool
 from campaign_engine.web.middleware import MAX_BODY_BYTES
+from tests.conftest import TEST_SEALER
 from tests.factories import make_action, unique_email
 
 
@@ -50,13 +52,14 @@ async def test_signing_through_the_api(client: httpx.AsyncClient, pool: Pool) ->
     assert response.status_code == 202
     assert response.json() == {"status": "pending_confirmation"}
     row = await pool.fetchrow(
-        """SELECT s.locale, s.country, d.phone FROM signatures s
+        """SELECT s.locale, s.country, d.phone_sealed FROM signatures s
            JOIN signer_details d ON d.signature_id = s.id
            JOIN actions a ON a.id = s.action_id WHERE a.slug = $1""",
         slug,
     )
     assert row is not None
-    assert dict(row) == {"locale": "es", "country": "NG", "phone": "+525512345678"}
+    assert (row["locale"], row["country"]) == ("es", "NG")
+    assert TEST_SEALER.open(row["phone_sealed"], supporters.PHONE) == "+525512345678"
 
 
 async def test_every_error_has_one_shape(client: httpx.AsyncClient, pool: Pool) -> None:

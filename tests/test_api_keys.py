@@ -17,7 +17,7 @@ from campaign_engine.db.pool import Pool
 from campaign_engine.models import Role
 from campaign_engine.web.rate_limits import PER_CLIENT_SIGNATURES, WINDOW_SECONDS
 from tests.conftest import http_client
-from tests.factories import make_action, unique_email
+from tests.factories import email_key, make_action, unique_email
 from tests.staff import Campaigner, signed_in
 from tests.test_partner_signing import make_partner
 
@@ -45,8 +45,8 @@ async def sign_through(
     assert answer.status_code == 202
     await pool.execute(
         """UPDATE signatures SET status = 'confirmed', confirmed_at = now()
-           WHERE supporter_id = (SELECT id FROM supporters WHERE email = $1)""",
-        email,
+           WHERE supporter_id = (SELECT id FROM supporters WHERE email_key = $1)""",
+        email_key(email),
     )
 
 

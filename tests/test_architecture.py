@@ -110,3 +110,14 @@ def test_nothing_reads_the_environment_but_settings() -> None:
         "campaign_engine/cli.py",
         "campaign_engine/settings.py",
     ]
+
+
+def test_sealed_columns_are_opened_by_the_modules_that_own_them() -> None:
+    """Only the queries of personal data (and of campaigners' second factor) ask their
+    connection for the data keys."""
+    asking = {
+        str(path.relative_to(SOURCE_HOME))
+        for path in python_files(PACKAGE)
+        if "sealer_of(" in path.read_text() and path.name != "pool.py"
+    }
+    assert asking == {"campaign_engine/db/supporters.py", "campaign_engine/db/staff.py"}

@@ -23,7 +23,7 @@ import redis.asyncio
 
 from campaign_engine.db.pool import Pool
 from campaign_engine.settings import Settings
-from tests.conftest import Drain
+from tests.conftest import TEST_DATA_KEY, Drain
 from tests.factories import add_target, make_action, make_confirmed_signatures
 from tests.smtp import TAKE_AND_HANG_UP, RecordingHandler
 from workers.main import SEND_SLOTS
@@ -56,6 +56,7 @@ class WorkerProcess:
             "REDIS_URL": settings.redis_url or "",
             "SMTP_URL": settings.smtp_url or "",
             "SECRET_KEY": settings.secret_key,
+            "DATA_KEYS": TEST_DATA_KEY,
             "EMAIL_FROM": settings.email_from,
             "PUBLIC_BASE_URL": settings.public_base_url,
             "LOG_LEVEL": "WARNING",

@@ -34,6 +34,7 @@ from campaign_engine.db.pool import create_pool
 from campaign_engine.settings import Settings
 from campaign_engine.web.openapi import DOCUMENT
 from campaign_engine.web.routes import routes
+from tests.conftest import TEST_SEALER
 from tests.factories import make_action, make_confirmed_signatures
 
 EXAMPLES_PER_OPERATION = 25
@@ -75,7 +76,7 @@ async def _key_and_action(database_url: str) -> tuple[str, str]:
     find (random slugs alone would only ever meet 404)."""
     prefix = "".join(secrets.choice(string.ascii_letters) for _ in range(8))
     key = f"ce_{prefix}_{secrets.token_urlsafe(32)}"
-    pool = await create_pool(database_url)
+    pool = await create_pool(database_url, sealer=TEST_SEALER)
     try:
         await pool.execute(
             """INSERT INTO api_keys (name, scopes, prefix, secret_hash)

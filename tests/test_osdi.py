@@ -10,7 +10,7 @@ from starlette.types import ASGIApp
 from campaign_engine.db.pool import Pool
 from campaign_engine.models import Role
 from tests.conftest import Drain
-from tests.factories import make_action, unique_email
+from tests.factories import email_key, make_action, unique_email
 from tests.smtp import RecordingHandler
 from tests.staff import signed_in
 from tests.test_api_keys import bearer, make_key, sign_through
@@ -206,8 +206,8 @@ async def test_record_signature_signs_for_the_keys_partner_pending_confirmation(
     assert answer.json()["_links"]["osdi:petition"]["href"].endswith(f"/petitions/{slug}")
     row = await pool.fetchrow(
         """SELECT s.status, s.source, s.partner, s.partner_id FROM signatures s
-           JOIN supporters p ON p.id = s.supporter_id WHERE p.email = $1""",
-        email,
+           JOIN supporters p ON p.id = s.supporter_id WHERE p.email_key = $1""",
+        email_key(email),
     )
     assert row is not None
     assert dict(row) == {

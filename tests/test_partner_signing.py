@@ -13,7 +13,7 @@ from starlette.types import ASGIApp
 from campaign_engine.db.pool import Pool
 from campaign_engine.models import Role
 from tests.dashboard_data import rows_by_label, tables_of
-from tests.factories import make_action, unique_email
+from tests.factories import email_key, make_action, unique_email
 from tests.staff import signed_in
 
 TEXTS = {
@@ -55,8 +55,8 @@ async def signature_of(pool: Pool, email: str) -> Any:
     async with pool.acquire() as conn:
         return await conn.fetchrow(
             """SELECT s.id, s.partner, s.partner_id, s.utm FROM signatures s
-               JOIN supporters p ON p.id = s.supporter_id WHERE p.email = $1""",
-            email,
+               JOIN supporters p ON p.id = s.supporter_id WHERE p.email_key = $1""",
+            email_key(email),
         )
 
 

@@ -21,7 +21,7 @@ from campaign_engine.db.pool import Pool
 from campaign_engine.domain.privacy import apply_retention
 from tests.clock import FakeClock
 from tests.conftest import Drain
-from tests.factories import add_target, confirmation_path, make_action
+from tests.factories import add_target, confirmation_path, email_key, make_action
 from tests.smtp import RecordingHandler
 from tests.staff import Campaigner
 
@@ -230,7 +230,9 @@ async def test_retention_anonymises_closed_actions_keeps_counts_and_runs_once(
     assert after == counts, "aggregates are kept"
     # The supporter who also signed the open action stays, with that signature whole.
     assert (
-        await pool.fetchval("SELECT count(*) FROM supporters WHERE email = $1", birds[0]["email"])
+        await pool.fetchval(
+            "SELECT count(*) FROM supporters WHERE email_key = $1", email_key(birds[0]["email"])
+        )
         == 1
     )
     rows = await everything_in_postgres(pool)

@@ -17,7 +17,7 @@ from starlette.types import ASGIApp
 from campaign_engine.db.pool import Pool
 from campaign_engine.proof_of_work import DIFFICULTY, leading_zero_bits, solve, solves
 from tests.conftest import http_client
-from tests.factories import make_action, unique_email
+from tests.factories import email_key, make_action, unique_email
 from tests.staff import Campaigner
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
 
@@ -50,8 +50,8 @@ async def solved(client: httpx.AsyncClient) -> dict[str, str]:
 async def suspicion_of(pool: Pool, email: str) -> str | None:
     found: str | None = await pool.fetchval(
         """SELECT s.suspicion FROM signatures s JOIN supporters p ON p.id = s.supporter_id
-           WHERE p.email = $1""",
-        email,
+           WHERE p.email_key = $1""",
+        email_key(email),
     )
     return found
 

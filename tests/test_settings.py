@@ -22,6 +22,7 @@ PRODUCTION = {
     "EMAIL_FROM": "Urgent Actions <actions@example.org>",
     "PUBLIC_BASE_URL": "https://act.example.org",
     "SECRET_KEY": "Zx8-w2Lq9vT4pN7rK1mB6cY3hF0dS5gJ8aE2uW9iO4",
+    "DATA_KEYS": "Jm2VZt6bq1m7M7WqKp0F5S7J1yQe8h4wYd9xUe3RrQ0",
 }
 
 
@@ -57,6 +58,17 @@ def test_development_defaults_to_embedded_servers_and_keeps_its_secret(tmp_path:
     assert len(first.secret_key) >= 32
     assert (tmp_path / "secret-key").stat().st_mode & 0o077 == 0, "readable by its owner only"
     assert Settings.from_environ({"DATA_DIR": str(tmp_path)}).secret_key == first.secret_key
+    assert (tmp_path / "data-keys").stat().st_mode & 0o077 == 0
+    assert Settings.from_environ({"DATA_DIR": str(tmp_path)}).data_keys == first.data_keys
+
+
+@pytest.mark.parametrize(
+    "keys",
+    ["not base64 at all!", "c2hvcnQ", "Jm2VZt6bq1m7M7WqKp0F5S7J1yQe8h4wYd9xUe3RrQ0," * 2, ","],
+)
+def test_data_keys_that_could_not_seal_are_refused(keys: str) -> None:
+    with pytest.raises(SettingsError, match="DATA_KEYS"):
+        Settings.from_environ({**PRODUCTION, "DATA_KEYS": keys})
 
 
 def test_an_unknown_environment_is_refused() -> None:

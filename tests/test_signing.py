@@ -11,9 +11,10 @@ import httpx
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from starlette.types import ASGIApp
 
+from campaign_engine.db import supporters
 from campaign_engine.db.pool import Pool
 from campaign_engine.tokens import Tokens
-from tests.conftest import TEST_SECRET, Drain, http_client
+from tests.conftest import TEST_SEALER, TEST_SECRET, Drain, http_client
 from tests.factories import confirmation_path, make_action, unique_email
 from tests.smtp import RecordingHandler
 
@@ -248,9 +249,9 @@ async def test_the_client_address_is_believed_from_a_trusted_proxy_only(
             headers=forwarded,
         )
     keys = {
-        row["email"]: bytes(row["client_key"])
+        TEST_SEALER.open(row["email_sealed"], supporters.EMAIL): bytes(row["client_key"])
         for row in await pool.fetch(
-            """SELECT p.email, s.client_key FROM signatures s
+            """SELECT p.email_sealed, s.client_key FROM signatures s
                JOIN supporters p ON p.id = s.supporter_id
                JOIN actions a ON a.id = s.action_id WHERE a.slug = $1""",
             slug,

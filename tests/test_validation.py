@@ -8,10 +8,12 @@ import json
 import httpx
 import pytest
 
+from campaign_engine.db import supporters
 from campaign_engine.db.pool import Pool
 from campaign_engine.i18n import Catalogues
 from campaign_engine.settings import SOURCE_HOME
 from campaign_engine.web.forms import MAX_COMMENT, MAX_NAME, canonical_phone
+from tests.conftest import TEST_SEALER
 from tests.factories import make_action, unique_email
 
 CATALOGUES = Catalogues(SOURCE_HOME / "locales")
@@ -163,13 +165,18 @@ async def test_a_valid_signature_keeps_what_was_typed(
     )
     assert response.status_code == 303
     row = await pool.fetchrow(
-        """SELECT d.name, d.phone, d.comment, s.country FROM signer_details d
+        """SELECT d.name_sealed, d.phone_sealed, d.comment_sealed, s.country FROM signer_details d
            JOIN signatures s ON s.id = d.signature_id JOIN actions a ON a.id = s.action_id
            WHERE a.slug = $1""",
         slug,
     )
     assert row is not None
-    assert dict(row) == {
+    assert {
+        "name": TEST_SEALER.open(row["name_sealed"], supporters.NAME),
+        "phone": TEST_SEALER.open(row["phone_sealed"], supporters.PHONE),
+        "comment": TEST_SEALER.open(row["comment_sealed"], supporters.COMMENT),
+        "country": row["country"],
+    } == {
         "name": "José Martí",
         "phone": "+525512345678",
         "comment": "Por favor, liberen a Inés.\nGracias.",
@@ -231,9 +238,9 @@ async def test_an_international_domain_is_kept_in_its_ascii_spelling(
         f"/en/actions/{slug}/sign", data=valid_form(email=f"{local}@bücher.de")
     )
     assert response.status_code == 303
-    stored = await pool.fetchval(
-        """SELECT p.email FROM supporters p JOIN signatures s ON s.supporter_id = p.id
+    sealed = await pool.fetchval(
+        """SELECT p.email_sealed FROM supporters p JOIN signatures s ON s.supporter_id = p.id
            JOIN actions a ON a.id = s.action_id WHERE a.slug = $1""",
         slug,
     )
-    assert stored == f"{local}@xn--bcher-kva.de"
+    assert TEST_SEALER.open(sealed, supporters.EMAIL) == f"{local}@xn--bcher-kva.de"

@@ -23,7 +23,7 @@ from campaign_engine.db.pool import Pool
 from campaign_engine.domain.webhooks import DISABLE_AFTER_FAILURES
 from campaign_engine.models import Role
 from tests.conftest import Drain
-from tests.factories import confirmation_path, make_action, unique_email
+from tests.factories import confirmation_path, email_key, make_action, unique_email
 from tests.smtp import RecordingHandler
 from tests.staff import Campaigner, signed_in
 from tests.test_case_timeline import add
@@ -136,8 +136,8 @@ async def sign_and_confirm(
     assert (await client.get(confirmation_path(mail))).status_code == 303
     signature_id: UUID = await pool.fetchval(
         """SELECT s.id FROM signatures s JOIN supporters p ON p.id = s.supporter_id
-           WHERE p.email = $1""",
-        email,
+           WHERE p.email_key = $1""",
+        email_key(email),
     )
     return email, signature_id
 

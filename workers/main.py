@@ -99,7 +99,7 @@ def create_worker(
     async def startup(ctx: dict[str, Any]) -> None:
         ctx["services"] = WorkerServices(
             settings=settings,
-            pool=await create_pool(database_url),
+            pool=await create_pool(database_url, sealer=settings.sealer()),
             queue=jobs.JobQueue(ctx["redis"]),
             mailer=the_mailer,
             texter=the_texter,

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 import aiohttp
 
 from campaign_engine.bench.stack import SLUG, BenchStack, prepare
-from campaign_engine.db.pool import create_pool
 from campaign_engine.devmail import free_port
 
 SIGNATURE_PATH = f"/api/v1/actions/{SLUG}/signatures"
@@ -61,7 +60,7 @@ def run_signing(rate: int, duration: int, web_processes: int) -> int:
         stack.start("serve", "--port", str(port), "--workers", str(web_processes))
         stack.start("worker")
         return asyncio.run(
-            _measure(f"http://127.0.0.1:{port}", stack.database_url, rate, duration, web_processes)
+            _measure(f"http://127.0.0.1:{port}", stack, rate, duration, web_processes)
         )
 
 
@@ -73,10 +72,10 @@ async def _prepare(stack: BenchStack) -> None:
         await pool.close()
 
 
-async def _measure(base: str, database_url: str, rate: int, duration: int, web: int) -> int:
+async def _measure(base: str, stack: BenchStack, rate: int, duration: int, web: int) -> int:
     await _wait_until_ready(base)
     results = await _load(base, rate, duration)
-    pool = await create_pool(database_url, max_size=2)
+    pool = await stack.pool()
     try:
         stored = int(await pool.fetchval(COUNT_SIGNATURES, SLUG))
         drain_started = time.perf_counter()

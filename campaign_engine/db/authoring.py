@@ -86,6 +86,13 @@ async def upsert_action(
     return action_id
 
 
+UPDATE_PROOF_OF_WORK = "UPDATE actions SET proof_of_work = $2 WHERE id = $1"
+
+
+async def set_proof_of_work(conn: Connection, action_id: int, mode: str) -> None:
+    await conn.execute(UPDATE_PROOF_OF_WORK, action_id, mode)
+
+
 UPSERT_ACTION_TRANSLATION = """
 INSERT INTO action_translations
     (action_id, locale, title, summary, body, letter_subject, letter_body, share_text, published)

@@ -1,6 +1,8 @@
 """Apply the numbered plain-SQL migrations in `migrations/`, forward only.
 
 Each file runs in its own transaction and is recorded in `schema_migrations` with a checksum.
+The few steps SQL cannot take (sealing needs keys the database never holds) run in Python, in
+the transaction of the file they come before, through the migrating connection's keys.
 An advisory lock lets several processes start at once: one migrates, the others wait and then
 find nothing to do. A migration that was applied and then edited stops the runner, because the
 database no longer matches the files.
@@ -10,9 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from campaign_engine.db import staff, supporters
 from campaign_engine.db.pool import Connection
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -23,6 +27,19 @@ ADVISORY_LOCK_ID = 0x63616D70
 
 class MigrationError(Exception):
     pass
+
+
+async def _seal_plain_columns(conn: Connection) -> None:
+    await supporters.seal_plain_supporters(conn)
+    await supporters.seal_plain_signer_details(conn)
+    await staff.seal_plain_totp_secrets(conn)
+
+
+# Python steps, by the file they run just before (in its transaction).
+BEFORE: dict[str, Callable[[Connection], Awaitable[None]]] = {
+    # 0017 added the sealed columns; 0018 drops the plain ones once this has filled them.
+    "0018_plain_columns_dropped.sql": _seal_plain_columns,
+}
 
 
 @dataclass(frozen=True)
@@ -85,6 +102,8 @@ async def migrate(conn: Connection, folder: Path = MIGRATIONS_DIR) -> list[str]:
                     raise MigrationError(f"{migration.name} changed after it was applied")
                 continue
             async with conn.transaction():
+                if migration.name in BEFORE:
+                    await BEFORE[migration.name](conn)
                 await conn.execute(migration.sql)
                 await conn.execute(
                     INSERT_APPLIED, migration.version, migration.name, migration.checksum

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
+from campaign_engine.sealing import Sealer
+
 # What a query function takes: a connection of its own, or one borrowed from a pool.
 # (asyncpg's classes are generic only in its type stubs.)
 if TYPE_CHECKING:
@@ -18,17 +20,42 @@ else:
     Pool = asyncpg.Pool
 
 
+class SealingConnection(asyncpg.Connection):
+    """A connection that holds the keys of the columns it seals, as it holds its password: the
+    queries that read or write personal data (db/supporters.py, db/staff.py) take them from
+    their connection, so no caller can forget them and none can pass the wrong ones."""
+
+    sealer: Sealer | None = None
+
+
+class MissingDataKeys(Exception):
+    """Personal data was touched through a connection opened without the data keys."""
+
+
+def sealer_of(conn: Connection) -> Sealer:
+    # A pool's proxy hands unknown attributes on to the connection it wraps.
+    found = getattr(conn, "sealer", None)
+    if not isinstance(found, Sealer):
+        raise MissingDataKeys("open the connection with create_pool(..., sealer=...)")
+    return found
+
+
 async def _prepare_connection(conn: Connection) -> None:
     # jsonb comes back as Python objects, not strings.
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
-async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> Pool:
+async def create_pool(dsn: str, *, sealer: Sealer, min_size: int = 1, max_size: int = 10) -> Pool:
+    async def prepare(conn: Connection) -> None:
+        await _prepare_connection(conn)
+        conn.sealer = sealer  # type: ignore[union-attr]
+
     pool = await asyncpg.create_pool(
         dsn,
         min_size=min_size,
         max_size=max_size,
-        init=_prepare_connection,
+        connection_class=SealingConnection,
+        init=prepare,
         # A session setting, not a SET: the pool resets sessions between borrowers.
         server_settings={"timezone": "UTC"},
     )

@@ -7,12 +7,12 @@ from datetime import datetime
 
 from asyncpg import Record
 
-from campaign_engine.db.pool import Connection, from_row
+from campaign_engine.db.pool import Connection, sealer_of
 from campaign_engine.models import Role, Staff, StaffSecrets
 
 STAFF_COLUMNS = """
 id, email, name, role, locale, password_hash IS NOT NULL AS has_password,
-totp_secret IS NOT NULL AS has_second_factor, disabled_at IS NOT NULL AS disabled
+totp_secret_sealed IS NOT NULL AS has_second_factor, disabled_at IS NOT NULL AS disabled
 """
 
 
@@ -60,8 +60,22 @@ async def list_staff(conn: Connection) -> list[Staff]:
     return [staff_from(row) for row in await conn.fetch(SELECT_TEAM)]
 
 
+# The second factor's secret is sealed like supporters' data (sealing.py): a stolen backup
+# must not be enough to make a campaigner's codes.
+TOTP_COLUMN = "staff.totp_secret"
+
+
+def secrets_from(conn: Connection, row: Record) -> StaffSecrets:
+    sealed = row["totp_secret_sealed"]
+    return StaffSecrets(
+        staff_id=row["staff_id"],
+        password_hash=row["password_hash"],
+        totp_secret=sealer_of(conn).open_optional(sealed, TOTP_COLUMN),
+    )
+
+
 SELECT_SECRETS = """
-SELECT id AS staff_id, password_hash, totp_secret FROM staff
+SELECT id AS staff_id, password_hash, totp_secret_sealed FROM staff
 WHERE email = $1 AND disabled_at IS NULL
 """
 
@@ -69,17 +83,17 @@ WHERE email = $1 AND disabled_at IS NULL
 async def get_secrets_by_email(conn: Connection, email: str) -> StaffSecrets | None:
     """An enabled account's secrets; None for an unknown or disabled address."""
     row = await conn.fetchrow(SELECT_SECRETS, email)
-    return None if row is None else from_row(StaffSecrets, row)
+    return None if row is None else secrets_from(conn, row)
 
 
 SELECT_SECRETS_BY_ID = """
-SELECT id AS staff_id, password_hash, totp_secret FROM staff WHERE id = $1
+SELECT id AS staff_id, password_hash, totp_secret_sealed FROM staff WHERE id = $1
 """
 
 
 async def get_secrets(conn: Connection, staff_id: int) -> StaffSecrets | None:
     row = await conn.fetchrow(SELECT_SECRETS_BY_ID, staff_id)
-    return None if row is None else from_row(StaffSecrets, row)
+    return None if row is None else secrets_from(conn, row)
 
 
 UPDATE_PASSWORD_HASH = "UPDATE staff SET password_hash = $2, updated_at = $3 WHERE id = $1"  # noqa: S105  # nosec B105 # SQL, not a password
@@ -90,7 +104,7 @@ async def set_password_hash(conn: Connection, staff_id: int, hashed: str, at: da
 
 
 UPDATE_SECOND_FACTOR = """
-UPDATE staff SET totp_secret = $2, totp_last_step = $3, updated_at = $4 WHERE id = $1
+UPDATE staff SET totp_secret_sealed = $2, totp_last_step = $3, updated_at = $4 WHERE id = $1
 """
 
 
@@ -98,7 +112,8 @@ async def set_second_factor(
     conn: Connection, staff_id: int, secret: str | None, step: int | None, at: datetime
 ) -> None:
     """Enrol a secret (with the step of the code that proved it), or remove it (None)."""
-    await conn.execute(UPDATE_SECOND_FACTOR, staff_id, secret, step, at)
+    sealed = sealer_of(conn).seal_optional(secret, TOTP_COLUMN)
+    await conn.execute(UPDATE_SECOND_FACTOR, staff_id, sealed, step, at)
 
 
 # Atomic, so two requests racing with one code cannot both pass.
@@ -197,3 +212,66 @@ async def use_invitation(conn: Connection, token_hash: bytes, now: datetime) -> 
     """Spend a link; the account's id, or None if it was not a live link."""
     staff_id: int | None = await conn.fetchval(USE_INVITATION, token_hash, now)
     return staff_id
+
+
+# Sealing (sealing.py): `keys rotate` and migration 0018. A team has a handful of rows, so
+# each walks them all at once. A campaigner may enrol a new second factor meanwhile: a value
+# is written back only if it is still the one that was read.
+SELECT_SEALED_TOTP_SECRETS = """
+SELECT id, totp_secret_sealed FROM staff WHERE totp_secret_sealed IS NOT NULL
+"""
+RESEAL_SECOND_FACTOR = """
+UPDATE staff SET totp_secret_sealed = $2 WHERE id = $1 AND totp_secret_sealed = $3
+"""
+
+
+async def reseal_totp_secrets(conn: Connection) -> int:
+    """Reseal under the sealing key every second-factor secret sealed under another; returns
+    how many."""
+    sealer = sealer_of(conn)
+    rows = await conn.fetch(SELECT_SEALED_TOTP_SECRETS)
+    stale = [row for row in rows if not sealer.is_current(row["totp_secret_sealed"])]
+    await conn.executemany(
+        RESEAL_SECOND_FACTOR,
+        [
+            (
+                row["id"],
+                sealer.reseal(row["totp_secret_sealed"], TOTP_COLUMN),
+                row["totp_secret_sealed"],
+            )
+            for row in stale
+        ],
+    )
+    return len(stale)
+
+
+# What `keys rotate` reports beside supporters' values (db/supporters.count_sealed_by_key).
+COUNT_TOTP_SECRETS_BY_KEY = """
+SELECT substring(totp_secret_sealed FROM 2 FOR 4) AS key_id, count(*) AS sealed FROM staff
+WHERE totp_secret_sealed IS NOT NULL
+GROUP BY 1
+"""
+
+
+async def count_totp_secrets_by_key(conn: Connection) -> dict[bytes, int]:
+    rows = await conn.fetch(COUNT_TOTP_SECRETS_BY_KEY)
+    return {bytes(row["key_id"]): row["sealed"] for row in rows}
+
+
+# Migration 0018 only (db/migrate.py): secrets 0017 found in the plain column, under a lock so
+# that none enrolled meanwhile by older code is left behind when 0018 drops it.
+LOCK_STAFF = "LOCK TABLE staff IN EXCLUSIVE MODE"
+SELECT_PLAIN_TOTP_SECRETS = "SELECT id, totp_secret FROM staff WHERE totp_secret IS NOT NULL"
+SEAL_SECOND_FACTOR = "UPDATE staff SET totp_secret_sealed = $2 WHERE id = $1"
+
+
+async def seal_plain_totp_secrets(conn: Connection) -> int:
+    await conn.execute(LOCK_STAFF)
+    rows = await conn.fetch(SELECT_PLAIN_TOTP_SECRETS)
+    if rows:
+        sealer = sealer_of(conn)
+        await conn.executemany(
+            SEAL_SECOND_FACTOR,
+            [(row["id"], sealer.seal(row["totp_secret"], TOTP_COLUMN)) for row in rows],
+        )
+    return len(rows)

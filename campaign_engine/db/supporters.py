@@ -1,8 +1,9 @@
 """Every query that reads or writes supporters' personal data, and no other module's.
 
 Personal data lives in `supporters` (email addresses) and `signer_details` (names, phones,
-personal messages). Keeping every touch of them here is what lets them be encrypted at rest,
-erased and exported in one place.
+personal messages), sealed at rest (sealing.py) with the keys each connection carries. Every
+touch of it is here: sealed on the way in, opened on the way out, erased and exported in one
+place. A query names a sealed column `<field>_sealed`; `opened` hands it on as `<field>`.
 """
 
 from __future__ import annotations
@@ -10,10 +11,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeVar
 from uuid import UUID
 
+from asyncpg import Record
+
 from campaign_engine.db.consents import latest_consent
-from campaign_engine.db.pool import Connection, from_row
+from campaign_engine.db.pool import Connection, sealer_of
 from campaign_engine.db.updates import AUDIENCE, reader_locale
 from campaign_engine.models import (
     ApiSignature,
@@ -24,11 +28,50 @@ from campaign_engine.models import (
     SupporterMessageContext,
 )
 
+# Each sealed column's label, bound into its values (sealing.py), by the field queries open it
+# as: an address sealed as a name would not open.
+EMAIL = "supporters.email"
+NAME = "signer_details.name"
+PHONE = "signer_details.phone"
+COMMENT = "signer_details.comment"
+SEALED_AS = {
+    "email": EMAIL,
+    "signer_email": EMAIL,
+    "name": NAME,
+    "signer_name": NAME,
+    "phone": PHONE,
+    "comment": COMMENT,
+}
+SUFFIX = "_sealed"
+
+T = TypeVar("T")
+
+
+def opened(conn: Connection, row: Record) -> dict[str, Any]:
+    """A row's columns, each `<field>_sealed` opened into `<field>` (None stays None)."""
+    sealer = sealer_of(conn)
+    values: dict[str, Any] = {}
+    for column, value in row.items():
+        if column.endswith(SUFFIX):
+            field = column.removesuffix(SUFFIX)
+            if field not in SEALED_AS:
+                raise LookupError(f"{column}: name its column in SEALED_AS")
+            values[field] = sealer.open_optional(value, SEALED_AS[field])
+        else:
+            values[column] = value
+    return values
+
+
+def opened_as(shape: type[T], conn: Connection, row: Record, **converted: Any) -> T:
+    """A dataclass from a row with sealed columns (see `opened`; `converted` as from_row)."""
+    return shape(**{**opened(conn, row), **converted})
+
+
 # A supporter who signs again keeps the address and language they first gave: a signature is
 # not yet proof that the mailbox is theirs, so it must not rewrite what we hold.
 UPSERT_SUPPORTER = """
-INSERT INTO supporters (email, email_canonical, locale) VALUES ($1, $2, $3)
-ON CONFLICT (email_canonical) DO UPDATE SET last_signed_at = now()
+INSERT INTO supporters (email_sealed, email_key, locale) VALUES ($1, $2, $3)
+ON CONFLICT (email_key) DO UPDATE SET last_signed_at = now()
 RETURNING id, xmax = 0 AS new
 """
 
@@ -36,26 +79,38 @@ RETURNING id, xmax = 0 AS new
 async def upsert_supporter(
     conn: Connection, email: str, email_canonical: str, locale: str
 ) -> tuple[UUID, bool]:
-    """The supporter's id, and whether this call made them (a row just inserted has no xmax)."""
-    row = await conn.fetchrow(UPSERT_SUPPORTER, email, email_canonical, locale)
+    """The supporter's id, and whether this call made them (a row just inserted has no xmax).
+    They are found by a keyed hash of the canonical address; the address itself is sealed."""
+    sealer = sealer_of(conn)
+    sealed, key = sealer.seal(email, EMAIL), sealer.lookup_key(email_canonical)
+    row = await conn.fetchrow(UPSERT_SUPPORTER, sealed, key, locale)
     assert row is not None
     return row["id"], row["new"]
 
 
 INSERT_SIGNER_DETAILS = """
-INSERT INTO signer_details (signature_id, name, phone, comment) VALUES ($1, $2, $3, $4)
+INSERT INTO signer_details (signature_id, name_sealed, phone_sealed, comment_sealed)
+VALUES ($1, $2, $3, $4)
 """
 
 
 async def insert_signer_details(
     conn: Connection, signature_id: UUID, name: str, phone: str | None, comment: str | None
 ) -> None:
-    await conn.execute(INSERT_SIGNER_DETAILS, signature_id, name, phone, comment)
+    sealer = sealer_of(conn)
+    await conn.execute(
+        INSERT_SIGNER_DETAILS,
+        signature_id,
+        sealer.seal(name, NAME),
+        sealer.seal_optional(phone, PHONE),
+        sealer.seal_optional(comment, COMMENT),
+    )
 
 
 # The action's title comes in the signer's language when it has one, else the action's own.
 SELECT_SUPPORTER_MESSAGE_CONTEXT = """
-SELECT s.id AS signature_id, s.status AS signature_status, s.locale, p.email, d.name,
+SELECT s.id AS signature_id, s.status AS signature_status, s.locale, p.email_sealed,
+       d.name_sealed,
        p.id AS supporter_id, a.slug AS action_slug, a.code AS action_code,
        t.title AS action_title, t.locale AS action_locale
 FROM signatures s
@@ -78,8 +133,9 @@ async def get_supporter_message_context(
     row = await conn.fetchrow(SELECT_SUPPORTER_MESSAGE_CONTEXT, signature_id)
     if row is None:
         return None
-    return from_row(
+    return opened_as(
         SupporterMessageContext,
+        conn,
         row,
         signature_status=SignatureStatus(row["signature_status"]),
     )
@@ -88,7 +144,7 @@ async def get_supporter_message_context(
 # Those who signed an action in a period, oldest first: countries for everyone, names for
 # those who did not ask to stay unnamed.
 SELECT_DIGEST_SIGNERS = """
-SELECT CASE WHEN s.anonymous THEN NULL ELSE d.name END AS name, s.country
+SELECT CASE WHEN s.anonymous THEN NULL ELSE d.name_sealed END AS name_sealed, s.country
 FROM signatures s
 JOIN signer_details d ON d.signature_id = s.id
 WHERE s.action_id = $1 AND s.status = 'confirmed'
@@ -101,8 +157,10 @@ async def list_digest_signers(
     conn: Connection, action_id: int, start: datetime, end: datetime
 ) -> list[tuple[str | None, str]]:
     """(name or None, country) of each confirmed signer in [start, end)."""
-    rows = await conn.fetch(SELECT_DIGEST_SIGNERS, action_id, start, end)
-    return [(row["name"], row["country"]) for row in rows]
+    signers = [
+        opened(conn, row) for row in await conn.fetch(SELECT_DIGEST_SIGNERS, action_id, start, end)
+    ]
+    return [(signer["name"], signer["country"]) for signer in signers]
 
 
 # Numbers that texted STOP, kept only as keyed hashes.
@@ -131,27 +189,35 @@ async def is_opted_out(conn: Connection, phone_key: bytes) -> bool:
 
 
 # Made-up confirmed signers, in one statement: for the benchmark's fan-out, which needs tens of
-# thousands of them in seconds. Addresses are at example.org and carry `batch`.
+# thousands of them in seconds. Addresses are at example.org and carry `batch`; all share one
+# sealed name (sealing it once is the benchmark's shortcut, not a pattern to copy).
 INSERT_SYNTHETIC_SIGNERS = """
 WITH new_supporters AS (
-    INSERT INTO supporters (email, email_canonical, locale)
-    SELECT 'signer' || n || '@example.org', 'signer' || n || '.' || $3 || '@example.org', 'en'
-    FROM generate_series(1, $2) AS n
+    INSERT INTO supporters (email_sealed, email_key, locale)
+    SELECT sealed, key, 'en' FROM unnest($2::bytea[], $3::bytea[]) AS x(sealed, key)
     RETURNING id
 ), new_signatures AS (
     INSERT INTO signatures (action_id, supporter_id, locale, country, status, confirmed_at)
     SELECT $1, id, 'en', 'GB', 'confirmed', now() FROM new_supporters
     RETURNING id
 )
-INSERT INTO signer_details (signature_id, name)
-SELECT id, 'Bench Signer' FROM new_signatures
+INSERT INTO signer_details (signature_id, name_sealed)
+SELECT id, $4 FROM new_signatures
 """
 
 
 async def insert_synthetic_signers(
     conn: Connection, action_id: int, count: int, batch: str
 ) -> None:
-    await conn.execute(INSERT_SYNTHETIC_SIGNERS, action_id, count, batch)
+    sealer = sealer_of(conn)
+    numbers = range(1, count + 1)
+    await conn.execute(
+        INSERT_SYNTHETIC_SIGNERS,
+        action_id,
+        [sealer.seal(f"signer{n}@example.org", EMAIL) for n in numbers],
+        [sealer.lookup_key(f"signer{n}.{batch}@example.org") for n in numbers],
+        sealer.seal("Bench Signer", NAME),
+    )
 
 
 @dataclass(frozen=True)
@@ -183,8 +249,8 @@ SELECT_APPEALS = """
 SELECT d.id AS delivery_id, a.case_id, a.code AS action_code, a.reply_to,
        t.name AS to_name, c.address AS to_address, c.status AS address_status, t.salutations,
        letter.locale, letter.letter_subject AS subject, letter.letter_body AS body,
-       sd.name AS signer_name, p.email AS signer_email, s.country AS signer_country,
-       sd.comment, s.anonymous
+       sd.name_sealed AS signer_name_sealed, p.email_sealed AS signer_email_sealed,
+       s.country AS signer_country, sd.comment_sealed, s.anonymous
 FROM deliveries d
 JOIN targets t ON t.id = d.target_id
 JOIN target_contacts c ON c.id = d.contact_id
@@ -207,7 +273,8 @@ WHERE d.id = ANY($1::uuid[])
 
 
 async def list_appeals(conn: Connection, delivery_ids: list[UUID]) -> list[AppealRow]:
-    return [from_row(AppealRow, row) for row in await conn.fetch(SELECT_APPEALS, delivery_ids)]
+    rows = await conn.fetch(SELECT_APPEALS, delivery_ids)
+    return [opened_as(AppealRow, conn, row) for row in rows]
 
 
 # --- Exports (domain/exports.py) ---
@@ -217,8 +284,8 @@ async def list_appeals(conn: Connection, delivery_ids: list[UUID]) -> list[Appea
 # change the supporter made outside any signature (signature_id NULL: unsubscribing); the
 # partner's scope only for this signature's partner. NULL: never asked or never given.
 SELECT_SIGNATURE_EXPORT = """
-SELECT s.created_at AS signed_at, s.confirmed_at, s.status, d.name, p.email, d.phone,
-       s.country, s.locale AS language, s.source, s.partner, d.comment,
+SELECT s.created_at AS signed_at, s.confirmed_at, s.status, d.name_sealed, p.email_sealed,
+       d.phone_sealed, s.country, s.locale AS language, s.source, s.partner, d.comment_sealed,
        c.updates AS consent_updates, c.partner AS consent_partner, c.sms AS consent_sms
 FROM signatures s
 JOIN supporters p ON p.id = s.supporter_id
@@ -266,7 +333,7 @@ async def stream_signature_export(
         filters.partner,
     )
     while rows := await cursor.fetch(batch_size):
-        yield [from_row(SignatureExportRow, row) for row in rows]
+        yield [opened_as(SignatureExportRow, conn, row) for row in rows]
 
 
 # --- Updates to supporters (domain/updates.py, domain/mailings.py) ---
@@ -281,29 +348,30 @@ JOIN signer_details phone_of ON phone_of.signature_id = texts.signature_id
 # The numbers of everyone who would receive the case's updates by text (before STOP, which
 # only a keyed hash of each number can tell).
 SELECT_CASE_TEXT_PHONES = f"""
-SELECT phone_of.phone
+SELECT phone_of.phone_sealed
 FROM ({AUDIENCE}) x
 {TEXT_PHONE}
-WHERE phone_of.phone IS NOT NULL
+WHERE phone_of.phone_sealed IS NOT NULL
 """
 
 
 async def list_case_text_phones(conn: Connection, case_id: int) -> list[str]:
-    return [row["phone"] for row in await conn.fetch(SELECT_CASE_TEXT_PHONES, case_id)]
+    rows = await conn.fetch(SELECT_CASE_TEXT_PHONES, case_id)
+    return [opened(conn, row)["phone"] for row in rows]
 
 
 SELECT_TEXT_PHONES = f"""
-SELECT x.supporter_id, phone_of.phone
+SELECT x.supporter_id, phone_of.phone_sealed
 FROM unnest($1::uuid[]) AS x(supporter_id)
 {TEXT_PHONE}
-WHERE phone_of.phone IS NOT NULL
+WHERE phone_of.phone_sealed IS NOT NULL
 """
 
 
 async def list_text_phones(conn: Connection, supporter_ids: list[UUID]) -> list[tuple[UUID, str]]:
     """(supporter, number) of those among `supporter_ids` who agreed to texts."""
-    rows = await conn.fetch(SELECT_TEXT_PHONES, supporter_ids)
-    return [(row["supporter_id"], row["phone"]) for row in rows]
+    found = [opened(conn, row) for row in await conn.fetch(SELECT_TEXT_PHONES, supporter_ids)]
+    return [(texter["supporter_id"], texter["phone"]) for texter in found]
 
 
 @dataclass(frozen=True)
@@ -323,8 +391,8 @@ class UpdateRecipient:
 
 # Asked again just before sending: an unsubscribe since the fan-out stops what is left.
 SELECT_UPDATE_RECIPIENTS = f"""
-SELECT d.id AS delivery_id, d.channel, d.supporter_id, d.case_event_id AS event_id, p.email,
-       phone_of.phone, coalesce(lang.locale, p.locale) AS locale,
+SELECT d.id AS delivery_id, d.channel, d.supporter_id, d.case_event_id AS event_id,
+       p.email_sealed, phone_of.phone_sealed, coalesce(lang.locale, p.locale) AS locale,
        coalesce(wants.granted, false) AS wants_updates,
        coalesce(texts.granted, false) AS wants_texts
 FROM deliveries d
@@ -341,7 +409,7 @@ async def list_update_recipients(
     conn: Connection, delivery_ids: list[UUID]
 ) -> list[UpdateRecipient]:
     rows = await conn.fetch(SELECT_UPDATE_RECIPIENTS, delivery_ids)
-    return [from_row(UpdateRecipient, row) for row in rows]
+    return [opened_as(UpdateRecipient, conn, row) for row in rows]
 
 
 SELECT_OPTED_OUT_KEYS = "SELECT phone_key FROM sms_opt_outs WHERE phone_key = ANY($1::bytea[])"
@@ -368,7 +436,7 @@ async def lock_supporter(conn: Connection, supporter_id: UUID) -> bool:
 # latest word on that partner's list is yes (a withdrawal without a signature counts at once).
 SELECT_API_SIGNATURES = """
 SELECT s.id, s.created_at, s.confirmed_at, s.country, s.locale, s.source, s.partner, s.utm,
-       d.name, p.email
+       d.name_sealed, p.email_sealed
 FROM signatures s
 JOIN actions a ON a.id = s.action_id
 JOIN supporters p ON p.id = s.supporter_id
@@ -403,7 +471,7 @@ async def list_api_signatures(
         partner_id,
         limit,
     )
-    return [from_row(ApiSignature, row) for row in rows]
+    return [opened_as(ApiSignature, conn, row) for row in rows]
 
 
 # OSDI pages signatures by number: the same signatures as SELECT_API_SIGNATURES (confirmed;
@@ -424,8 +492,8 @@ WHERE a.slug = $1 AND s.status = 'confirmed'
 
 SELECT_OSDI_SIGNATURES_PAGE = f"""
 SELECT s.id, s.created_at, s.confirmed_at, s.country, s.locale, s.source, s.partner, s.utm,
-       (SELECT d.name FROM signer_details d WHERE d.signature_id = s.id) AS name,
-       (SELECT p.email FROM supporters p WHERE p.id = s.supporter_id) AS email
+       (SELECT d.name_sealed FROM signer_details d WHERE d.signature_id = s.id) AS name_sealed,
+       (SELECT p.email_sealed FROM supporters p WHERE p.id = s.supporter_id) AS email_sealed
 {_OSDI_SIGNATURES}
 ORDER BY s.created_at, s.id
 OFFSET $3 LIMIT $4
@@ -436,7 +504,7 @@ async def list_osdi_signatures(
     conn: Connection, action_slug: str, partner_id: int | None, offset: int, limit: int
 ) -> list[ApiSignature]:
     rows = await conn.fetch(SELECT_OSDI_SIGNATURES_PAGE, action_slug, partner_id, offset, limit)
-    return [from_row(ApiSignature, row) for row in rows]
+    return [opened_as(ApiSignature, conn, row) for row in rows]
 
 
 COUNT_OSDI_SIGNATURES = f"SELECT count(*) {_OSDI_SIGNATURES}"
@@ -450,11 +518,21 @@ async def count_osdi_signatures(conn: Connection, action_slug: str, partner_id: 
 # Privacy: finding a supporter, their record for a subject-access export, erasure and
 # retention (domain/privacy.py). --------------------------------------------------------------
 
-SELECT_SUPPORTER_BY_EMAIL = "SELECT id FROM supporters WHERE email_canonical = $1"
+SELECT_SUPPORTER_BY_EMAIL = "SELECT id FROM supporters WHERE email_key = $1"
 
 
 async def find_supporter(conn: Connection, canonical_email: str) -> UUID | None:
-    found: UUID | None = await conn.fetchval(SELECT_SUPPORTER_BY_EMAIL, canonical_email)
+    key = sealer_of(conn).lookup_key(canonical_email)
+    found: UUID | None = await conn.fetchval(SELECT_SUPPORTER_BY_EMAIL, key)
+    return found
+
+
+SELECT_EMAIL_KEY = "SELECT email_key FROM supporters WHERE id = $1"
+
+
+async def get_email_key(conn: Connection, supporter_id: UUID) -> bytes | None:
+    """The keyed hash of a supporter's address: what an erasure keeps of it."""
+    found: bytes | None = await conn.fetchval(SELECT_EMAIL_KEY, supporter_id)
     return found
 
 
@@ -462,28 +540,26 @@ async def find_supporter(conn: Connection, canonical_email: str) -> UUID | None:
 class SupporterRecord:
     id: UUID
     email: str
-    email_canonical: str
     locale: str
     created_at: datetime
     last_signed_at: datetime
 
 
 SELECT_SUPPORTER_RECORD = """
-SELECT id, email, email_canonical, locale, created_at, last_signed_at FROM supporters
-WHERE id = $1
+SELECT id, email_sealed, locale, created_at, last_signed_at FROM supporters WHERE id = $1
 """
 
 
 async def get_supporter_record(conn: Connection, supporter_id: UUID) -> SupporterRecord | None:
     row = await conn.fetchrow(SELECT_SUPPORTER_RECORD, supporter_id)
-    return None if row is None else SupporterRecord(**dict(row))
+    return None if row is None else opened_as(SupporterRecord, conn, row)
 
 
 # Everything a supporter's signatures hold, with what they typed: the export's heart.
 SELECT_SUPPORTER_SIGNATURES = """
 SELECT s.id, a.code AS action_code, a.slug AS action_slug, s.status, s.locale, s.country,
        s.source, s.partner, s.utm, s.anonymous, s.created_at, s.confirmed_at,
-       d.name, d.phone, d.comment
+       d.name_sealed, d.phone_sealed, d.comment_sealed
 FROM signatures s
 JOIN actions a ON a.id = s.action_id
 LEFT JOIN signer_details d ON d.signature_id = s.id
@@ -495,7 +571,8 @@ ORDER BY s.created_at
 async def list_supporter_signatures(
     conn: Connection, supporter_id: UUID
 ) -> list[dict[str, object]]:
-    return [dict(row) for row in await conn.fetch(SELECT_SUPPORTER_SIGNATURES, supporter_id)]
+    rows = await conn.fetch(SELECT_SUPPORTER_SIGNATURES, supporter_id)
+    return [opened(conn, row) for row in rows]
 
 
 DELETE_SIGNER_DETAILS_OF_SUPPORTER = """
@@ -552,7 +629,7 @@ class LinkRecipient:
 
 # Whom a privacy-link email goes to: the address we hold, never one typed into the form.
 SELECT_LINK_RECIPIENT = """
-SELECT p.id AS supporter_id, p.email, p.locale
+SELECT p.id AS supporter_id, p.email_sealed, p.locale
 FROM deliveries d JOIN supporters p ON p.id = d.supporter_id
 WHERE d.id = $1
 """
@@ -560,4 +637,163 @@ WHERE d.id = $1
 
 async def get_link_recipient(conn: Connection, delivery_id: UUID) -> LinkRecipient | None:
     row = await conn.fetchrow(SELECT_LINK_RECIPIENT, delivery_id)
-    return None if row is None else LinkRecipient(**dict(row))
+    return None if row is None else opened_as(LinkRecipient, conn, row)
+
+
+# Sealing (sealing.py): what `keys rotate` and migration 0018 do to every sealed value. ------
+#
+# Rotation takes no lock: nothing but rotation ever rewrites a sealed value (signing inserts,
+# erasure and retention delete), so it reads a batch, reseals what is under another key, and
+# writes each value back only if it is still the one it read. Rows come in primary-key order
+# from where the last batch ended, so each batch is an index range, however big the table.
+FIRST = UUID(int=0)
+
+SELECT_SUPPORTERS_AFTER = """
+SELECT id, email_sealed FROM supporters WHERE id > $1 ORDER BY id LIMIT $2
+"""
+
+UPDATE_SUPPORTER_EMAILS = """
+UPDATE supporters p SET email_sealed = x.sealed
+FROM unnest($1::uuid[], $2::bytea[], $3::bytea[]) AS x(id, sealed, was)
+WHERE p.id = x.id AND p.email_sealed = x.was
+"""
+
+
+async def reseal_supporters(
+    conn: Connection, after: UUID | None, limit: int
+) -> tuple[UUID | None, int]:
+    """Reseal under the sealing key the addresses of the next `limit` supporters after
+    `after`: (the last one looked at, None past the end; how many were resealed)."""
+    sealer = sealer_of(conn)
+    rows = await conn.fetch(SELECT_SUPPORTERS_AFTER, after or FIRST, limit)
+    stale = [row for row in rows if not sealer.is_current(row["email_sealed"])]
+    if stale:
+        await conn.execute(
+            UPDATE_SUPPORTER_EMAILS,
+            [row["id"] for row in stale],
+            [sealer.reseal(row["email_sealed"], EMAIL) for row in stale],
+            [row["email_sealed"] for row in stale],
+        )
+    return (rows[-1]["id"] if rows else None), len(stale)
+
+
+SELECT_SIGNER_DETAILS_AFTER = """
+SELECT signature_id, name_sealed, phone_sealed, comment_sealed FROM signer_details
+WHERE signature_id > $1 ORDER BY signature_id LIMIT $2
+"""
+
+# The three are written together, once, so the name tells whether the row is the one read.
+UPDATE_SIGNER_DETAILS_SEALED = """
+UPDATE signer_details d
+SET name_sealed = x.name_sealed, phone_sealed = x.phone_sealed, comment_sealed = x.comment_sealed
+FROM unnest($1::uuid[], $2::bytea[], $3::bytea[], $4::bytea[], $5::bytea[])
+     AS x(signature_id, name_sealed, phone_sealed, comment_sealed, name_was)
+WHERE d.signature_id = x.signature_id AND d.name_sealed IS NOT DISTINCT FROM x.name_was
+"""
+
+DETAIL_COLUMNS = (("name_sealed", NAME), ("phone_sealed", PHONE), ("comment_sealed", COMMENT))
+
+
+async def reseal_signer_details(
+    conn: Connection, after: UUID | None, limit: int
+) -> tuple[UUID | None, int]:
+    """As reseal_supporters, for names, phones and messages: (last looked at, rows resealed)."""
+    sealer = sealer_of(conn)
+    rows = await conn.fetch(SELECT_SIGNER_DETAILS_AFTER, after or FIRST, limit)
+
+    def stale(row: Record) -> bool:
+        return any(row[c] is not None and not sealer.is_current(row[c]) for c, _ in DETAIL_COLUMNS)
+
+    def resealed(column: str, label: str) -> list[bytes | None]:
+        return [None if r[column] is None else sealer.reseal(r[column], label) for r in found]
+
+    found = [row for row in rows if stale(row)]
+    if found:
+        await conn.execute(
+            UPDATE_SIGNER_DETAILS_SEALED,
+            [row["signature_id"] for row in found],
+            *(resealed(column, label) for column, label in DETAIL_COLUMNS),
+            [row["name_sealed"] for row in found],
+        )
+    return (rows[-1]["signature_id"] if rows else None), len(found)
+
+
+# Values under each key, by its id (the bytes after the version): what `keys rotate` reports.
+COUNT_SEALED_BY_KEY = """
+SELECT substring(v FROM 2 FOR 4) AS key_id, count(*) AS sealed
+FROM (
+    SELECT email_sealed AS v FROM supporters
+    UNION ALL SELECT name_sealed FROM signer_details
+    UNION ALL SELECT phone_sealed FROM signer_details WHERE phone_sealed IS NOT NULL
+    UNION ALL SELECT comment_sealed FROM signer_details WHERE comment_sealed IS NOT NULL
+) sealed
+GROUP BY 1
+"""
+
+
+async def count_sealed_by_key(conn: Connection) -> dict[bytes, int]:
+    rows = await conn.fetch(COUNT_SEALED_BY_KEY)
+    return {bytes(row["key_id"]): row["sealed"] for row in rows}
+
+
+# Migration 0018 only (db/migrate.py): the values 0017 left in the plain columns, sealed a
+# batch at a time in key order, before 0018 drops those columns. The tables are locked first,
+# so nothing written by a process still running older code can slip past the sealing.
+LOCK_PERSONAL_TABLES = "LOCK TABLE supporters, signer_details IN EXCLUSIVE MODE"
+
+SELECT_PLAIN_SUPPORTERS = """
+SELECT id, email, email_canonical FROM supporters WHERE id > $1 ORDER BY id LIMIT $2
+"""
+
+UPDATE_SUPPORTERS_SEALED = """
+UPDATE supporters p SET email_sealed = x.sealed, email_key = x.key
+FROM unnest($1::uuid[], $2::bytea[], $3::bytea[]) AS x(id, sealed, key)
+WHERE p.id = x.id
+"""
+
+
+async def seal_plain_supporters(conn: Connection, batch_size: int = 5_000) -> int:
+    """Seal every plain address (call inside the migration's transaction); returns how many."""
+    await conn.execute(LOCK_PERSONAL_TABLES)
+    sealed, after = 0, FIRST
+    while rows := await conn.fetch(SELECT_PLAIN_SUPPORTERS, after, batch_size):
+        sealer = sealer_of(conn)  # asked for only when there is something to seal
+        await conn.execute(
+            UPDATE_SUPPORTERS_SEALED,
+            [row["id"] for row in rows],
+            [sealer.seal(row["email"], EMAIL) for row in rows],
+            [sealer.lookup_key(row["email_canonical"]) for row in rows],
+        )
+        sealed, after = sealed + len(rows), rows[-1]["id"]
+    return sealed
+
+
+SELECT_PLAIN_SIGNER_DETAILS = """
+SELECT signature_id, name, phone, comment FROM signer_details
+WHERE signature_id > $1 ORDER BY signature_id LIMIT $2
+"""
+
+UPDATE_SIGNER_DETAILS_FIRST_SEALED = """
+UPDATE signer_details d
+SET name_sealed = x.name_sealed, phone_sealed = x.phone_sealed, comment_sealed = x.comment_sealed
+FROM unnest($1::uuid[], $2::bytea[], $3::bytea[], $4::bytea[])
+     AS x(signature_id, name_sealed, phone_sealed, comment_sealed)
+WHERE d.signature_id = x.signature_id
+"""
+
+
+async def seal_plain_signer_details(conn: Connection, batch_size: int = 5_000) -> int:
+    """Seal every plain name, phone and message (after seal_plain_supporters, which locked
+    the tables); returns how many rows."""
+    sealed, after = 0, FIRST
+    while rows := await conn.fetch(SELECT_PLAIN_SIGNER_DETAILS, after, batch_size):
+        sealer = sealer_of(conn)
+        await conn.execute(
+            UPDATE_SIGNER_DETAILS_FIRST_SEALED,
+            [row["signature_id"] for row in rows],
+            [sealer.seal(row["name"], NAME) for row in rows],
+            [sealer.seal_optional(row["phone"], PHONE) for row in rows],
+            [sealer.seal_optional(row["comment"], COMMENT) for row in rows],
+        )
+        sealed, after = sealed + len(rows), rows[-1]["signature_id"]
+    return sealed

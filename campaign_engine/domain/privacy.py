@@ -27,7 +27,6 @@ from campaign_engine.domain.counts import recount
 from campaign_engine.domain.supporters import canonical_email
 from campaign_engine.jobs import JobQueue
 from campaign_engine.models import Staff
-from campaign_engine.tokens import Tokens
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +107,7 @@ class Erased:
 
 
 async def erase_supporter(
-    pool: Pool, clock: Clock, tokens: Tokens, supporter_id: UUID, actor: Staff | None = None
+    pool: Pool, clock: Clock, supporter_id: UUID, actor: Staff | None = None
 ) -> Erased | None:
     """Erase a supporter: asked by them (`actor` None) or by a campaigner. None when there is
     nobody to erase (already erased: a second click changes nothing)."""
@@ -118,8 +117,9 @@ async def erase_supporter(
         # meanwhile waits, then finds nobody, instead of slipping in beside the erasure.
         if not await supporters.lock_supporter(conn, supporter_id):
             return None
-        record = await supporters.get_supporter_record(conn, supporter_id)
-        if record is None:
+        # The keyed hash only: erasure must work even for an address no key can open any more.
+        email_key = await supporters.get_email_key(conn, supporter_id)
+        if email_key is None:
             return None
         await supporters.delete_signer_details_of_supporter(conn, supporter_id)
         erased = await privacy.erase_signatures_of_supporter(conn, supporter_id, now)
@@ -131,7 +131,7 @@ async def erase_supporter(
             await recount(conn, action_id)
         await privacy.insert_erasure(
             conn,
-            tokens.email_key(record.email_canonical),
+            email_key,
             "campaigner" if actor else "supporter",
             actor.id if actor else None,
             len(erased),

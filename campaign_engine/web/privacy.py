@@ -74,7 +74,7 @@ async def erase_me(request: Request) -> Response:
     if link is None:
         return _bad_link(request)
     supporter_id, locale = link
-    await erase_supporter(s.pool, s.clock, s.tokens, supporter_id)
+    await erase_supporter(s.pool, s.clock, supporter_id)
     with s.catalogues.activate(locale):
         return render(request, "public/erased.html", cache=PRIVATE)
 

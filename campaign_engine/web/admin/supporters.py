@@ -54,7 +54,7 @@ async def download(request: Request) -> Response:
 @staff_page(Capability.EXPORT)
 async def erase(request: Request) -> Response:
     s, actor = services(request), staff_session(request).staff
-    erased = await erase_supporter(s.pool, s.clock, s.tokens, _supporter_id(request), actor)
+    erased = await erase_supporter(s.pool, s.clock, _supporter_id(request), actor)
     if erased is None:
         return _gone(request)
     return _page(request, erased=erased)

