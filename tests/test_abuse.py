@@ -214,6 +214,8 @@ async def test_a_bot_wave_trends_and_invalidation_takes_all_of_it_and_nothing_el
     assert await public_count(client, slug) == 2_000 + believed_bots
 
     assert await spot_trends(pool, SystemClock()) >= 1
+    dashboard = await campaigner.client.get(f"/admin/actions/{slug}")
+    assert 'id="abuse-alert"' in dashboard.text, "the dashboard warns of the trend"
     page = await campaigner.client.get(f"/admin/actions/{slug}/abuse")
     assert page.status_code == 200
     assert "catchall-wave.example" in page.text, "the trending domain is shown"

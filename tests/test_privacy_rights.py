@@ -109,6 +109,7 @@ async def test_a_canary_downloads_then_erases_their_data_and_leaves_no_trace(
     page = await client.get(link)
     assert page.status_code == 200
     assert "Erase my data" in page.text
+    assert "when you signed 1 urgent action." in page.text
     download = await client.get(f"{link}/data.json")
     assert download.headers["content-disposition"].startswith("attachment")
     data = download.json()
@@ -165,7 +166,11 @@ async def test_a_campaigner_finds_exports_and_erases_a_supporter(
     supporter_path = re.search(r'href="(/admin/supporters/[0-9a-f-]{36})/data.json"', found.text)
     assert supporter_path is not None
     export = await campaigner.client.get(f"{supporter_path.group(1)}/data.json")
-    assert json.loads(export.text)["signatures"][0]["name"] == bird["name"]
+    held = json.loads(export.text)
+    assert held["signatures"][0]["name"] == bird["name"]
+    # The page counts what the download holds, without opening any of it.
+    for figure in ("signatures", "consents", "messages"):
+        assert f'<dd id="figure-{figure}">{len(held[figure])}</dd>' in found.text
     assert (
         await pool.fetchval(
             "SELECT count(*) FROM audit_log WHERE verb = 'supporter.exported' AND staff_id = $1",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from campaign_engine.db.actions import CONFIRMED
+from campaign_engine.db.actions import action_page_sql
 from campaign_engine.db.pool import Connection, from_row
 from campaign_engine.models import (
     ActionContent,
@@ -323,30 +323,7 @@ async def close_expired_actions(conn: Connection, now: datetime) -> list[tuple[i
 
 # A preview shows one language whatever its status or whether it is published; a language not
 # written yet shows the source's words.
-SELECT_PREVIEW_PAGE = f"""
-SELECT a.id, a.slug, a.code, a.status, a.deadline, a.goal, a.default_locale,
-       ARRAY(SELECT locale FROM action_translations
-             WHERE action_id = a.id AND published ORDER BY locale) AS published_locales,
-       {CONFIRMED} AS confirmed,
-       t.locale, t.title, t.summary, t.body, t.letter_subject, t.letter_body, t.share_text,
-       c.slug AS case_slug, ct.locale AS case_locale, ct.title AS case_title,
-       ct.person AS case_person, ct.summary AS case_summary
-FROM actions a
-JOIN cases c ON c.id = a.case_id
-JOIN LATERAL (
-    SELECT * FROM action_translations
-    WHERE action_id = a.id AND locale IN ($2, a.default_locale)
-    ORDER BY locale = $2 DESC
-    LIMIT 1
-) t ON true
-JOIN LATERAL (
-    SELECT * FROM case_translations
-    WHERE case_id = c.id AND locale IN ($2, a.default_locale, c.default_locale)
-    ORDER BY locale = $2 DESC, locale = a.default_locale DESC
-    LIMIT 1
-) ct ON true
-WHERE a.id = $1
-"""
+SELECT_PREVIEW_PAGE = action_page_sql(public=False, where="a.id = $1")
 
 
 async def get_preview_page(conn: Connection, action_id: int, locale: str) -> ActionPage | None:

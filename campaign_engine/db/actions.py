@@ -48,20 +48,27 @@ async def get_public_action_ref(conn: Connection, slug: str) -> ActionRef | None
     )
 
 
-# The text comes in the requested language when it is published, else in the action's own.
-SELECT_ACTION_PAGE = f"""
-SELECT a.id, a.slug, a.code, {STATUS} AS status, a.deadline, a.goal, a.default_locale,
+def action_page_sql(*, public: bool, where: str) -> str:
+    """An action's page, in the language $2 when it has one, else in the action's own. The
+    public page reads published languages only, sees a passed deadline as closed, and may ask
+    for a proof of work; a preview (db/action_editing.py) reads whatever is written, in the
+    status the action has, and its form (which cannot be sent) never asks."""
+    published = "AND published" if public else ""
+    status = STATUS if public else "a.status"
+    proof_of_work = PROOF_OF_WORK if public else "false"
+    return f"""
+SELECT a.id, a.slug, a.code, {status} AS status, a.deadline, a.goal, a.default_locale,
        ARRAY(SELECT locale FROM action_translations
              WHERE action_id = a.id AND published ORDER BY locale) AS published_locales,
        {CONFIRMED} AS confirmed,
        t.locale, t.title, t.summary, t.body, t.letter_subject, t.letter_body, t.share_text,
        c.slug AS case_slug, ct.locale AS case_locale, ct.title AS case_title,
-       ct.person AS case_person, ct.summary AS case_summary, {PROOF_OF_WORK} AS proof_of_work
+       ct.person AS case_person, ct.summary AS case_summary, {proof_of_work} AS proof_of_work
 FROM actions a
 JOIN cases c ON c.id = a.case_id
 JOIN LATERAL (
     SELECT * FROM action_translations
-    WHERE action_id = a.id AND published AND locale IN ($2, a.default_locale)
+    WHERE action_id = a.id {published} AND locale IN ($2, a.default_locale)
     ORDER BY locale = $2 DESC
     LIMIT 1
 ) t ON true
@@ -71,8 +78,13 @@ JOIN LATERAL (
     ORDER BY locale = $2 DESC, locale = a.default_locale DESC
     LIMIT 1
 ) ct ON true
-WHERE a.slug = $1 AND a.status = ANY($3::text[])
+WHERE {where}
 """
+
+
+SELECT_ACTION_PAGE = action_page_sql(
+    public=True, where="a.slug = $1 AND a.status = ANY($3::text[])"
+)
 
 
 async def get_action_page(conn: Connection, slug: str, locale: str) -> ActionPage | None:

@@ -18,6 +18,7 @@ from asyncpg import Record
 
 from campaign_engine.db.consents import latest_consent
 from campaign_engine.db.pool import Connection, sealer_of
+from campaign_engine.db.privacy import SELECT_SUPPORTER_CONSENTS, SELECT_SUPPORTER_MESSAGES
 from campaign_engine.db.updates import AUDIENCE, reader_locale
 from campaign_engine.models import (
     ApiSignature,
@@ -525,6 +526,29 @@ async def find_supporter(conn: Connection, canonical_email: str) -> UUID | None:
     key = sealer_of(conn).lookup_key(canonical_email)
     found: UUID | None = await conn.fetchval(SELECT_SUPPORTER_BY_EMAIL, key)
     return found
+
+
+@dataclass(frozen=True)
+class SupporterTally:
+    """How much we hold about a supporter: what the privacy pages show, opening nothing."""
+
+    signatures: int
+    consents: int
+    messages: int
+
+
+# The same consents and messages the export lists (db/privacy.py), counted.
+COUNT_SUPPORTER_DATA = f"""
+SELECT (SELECT count(*) FROM signatures WHERE supporter_id = p.id) AS signatures,
+       (SELECT count(*) FROM ({SELECT_SUPPORTER_CONSENTS}) c) AS consents,
+       (SELECT count(*) FROM ({SELECT_SUPPORTER_MESSAGES}) m) AS messages
+FROM supporters p WHERE p.id = $1
+"""
+
+
+async def count_supporter_data(conn: Connection, supporter_id: UUID) -> SupporterTally | None:
+    row = await conn.fetchrow(COUNT_SUPPORTER_DATA, supporter_id)
+    return None if row is None else SupporterTally(**dict(row))
 
 
 SELECT_EMAIL_KEY = "SELECT email_key FROM supporters WHERE id = $1"

@@ -69,6 +69,12 @@ async def export_supporter(pool: Pool, clock: Clock, supporter_id: UUID) -> Supp
         )
 
 
+async def tally_supporter(pool: Pool, supporter_id: UUID) -> supporters.SupporterTally | None:
+    """How much we hold about a supporter, for a page to say, without opening any of it."""
+    async with pool.acquire() as conn:
+        return await supporters.count_supporter_data(conn, supporter_id)
+
+
 # Links asked for through the form, per address and day: enough to retry, too few to annoy.
 PRIVACY_LINKS_PER_DAY = 3
 

@@ -91,7 +91,7 @@ async def review_abuse(pool: Pool, clock: Clock, slug: str, locale: str) -> Abus
         )
 
 
-async def actions_with_alerts(pool: Pool, clock: Clock) -> dict[str, int]:
-    """Slugs of actions something trended on within the day, with their alert counts."""
+async def alerts_on(pool: Pool, clock: Clock, action_id: int) -> int:
+    """How many things trended on an action within the day."""
     async with pool.acquire() as conn:
-        return await abuse.list_alerted_actions(conn, clock.now() - REVIEW_WINDOW)
+        return await abuse.count_alerts(conn, action_id, clock.now() - REVIEW_WINDOW)

@@ -16,6 +16,7 @@ from campaign_engine.domain.privacy import (
     erase_supporter,
     export_supporter,
     send_privacy_link,
+    tally_supporter,
 )
 from campaign_engine.i18n import _
 from campaign_engine.tokens import ExpiredLink, InvalidLink
@@ -51,8 +52,8 @@ async def privacy_page(request: Request) -> Response:
         return _bad_link(request)
     supporter_id, locale = link
     with s.catalogues.activate(locale):
-        data = await export_supporter(s.pool, s.clock, supporter_id)
-        context = {"token": request.path_params["token"], "data": data}
+        tally = await tally_supporter(s.pool, supporter_id)
+        context = {"token": request.path_params["token"], "tally": tally}
         return render(request, "public/privacy.html", context, cache=PRIVATE)
 
 

@@ -16,7 +16,7 @@ from campaign_engine.domain.access import Capability
 from campaign_engine.domain.dashboard import Breakdown, Dashboard, read_dashboard
 from campaign_engine.domain.errors import ActionNotFound
 from campaign_engine.domain.reports import STATUSES
-from campaign_engine.domain.trends import actions_with_alerts
+from campaign_engine.domain.trends import alerts_on
 from campaign_engine.i18n import N_, _
 from campaign_engine.models import SignatureTally
 from campaign_engine.web.admin.actions import not_found
@@ -150,7 +150,7 @@ async def dashboard_page(request: Request) -> Response:
         ),
         "charts": chart_views(dashboard, tag),
         "statuses": [(status, _(DELIVERY_STATUS_NAMES[status])) for status in STATUSES],
-        "alerts": (await actions_with_alerts(s.pool, s.clock)).get(dashboard.action.slug, 0),
+        "alerts": await alerts_on(s.pool, s.clock, dashboard.action.id),
     }
     return render_admin(request, "admin/dashboard.html", context)
 

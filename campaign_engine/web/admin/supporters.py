@@ -15,6 +15,7 @@ from campaign_engine.domain.privacy import (
     export_supporter,
     find_supporter,
     record_export,
+    tally_supporter,
 )
 from campaign_engine.web.admin.guard import form_values, staff_page, staff_session
 from campaign_engine.web.admin.rendering import render_admin
@@ -37,8 +38,8 @@ async def find(request: Request) -> Response:
     if isinstance(email, FieldErrors):
         return _page(request, 400, values=values, errors=email.errors)
     supporter_id = await find_supporter(s.pool, email)
-    data = await export_supporter(s.pool, s.clock, supporter_id) if supporter_id else None
-    return _page(request, values=values, searched=True, data=data, id=supporter_id)
+    tally = await tally_supporter(s.pool, supporter_id) if supporter_id else None
+    return _page(request, values=values, searched=True, tally=tally, id=supporter_id)
 
 
 @staff_page(Capability.EXPORT)
