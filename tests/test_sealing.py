@@ -61,6 +61,9 @@ def test_a_sealed_value_opens_only_in_its_own_column_and_unaltered() -> None:
         sealer.open(altered, supporters.NAME)
     with pytest.raises(UnreadableValue, match="not in DATA_KEYS"):
         sealer_of_keys(NEW_KEY).open(sealed, supporters.NAME)
+    for broken in (sealed[:20], b"\x02" + sealed[1:], b"Ana P\xc3\xa9rez"):
+        with pytest.raises(UnreadableValue, match="not a sealed value"):
+            sealer.open(broken, supporters.NAME)
 
 
 def test_the_lookup_key_depends_on_the_secret_not_the_data_keys() -> None:

@@ -221,7 +221,8 @@ SELECT_SEALED_TOTP_SECRETS = """
 SELECT id, totp_secret_sealed FROM staff WHERE totp_secret_sealed IS NOT NULL
 """
 RESEAL_SECOND_FACTOR = """
-UPDATE staff SET totp_secret_sealed = $2 WHERE id = $1 AND totp_secret_sealed = $3
+UPDATE staff SET totp_secret_sealed = $2
+WHERE id = $1 AND totp_secret_sealed IS NOT DISTINCT FROM $3
 """
 
 
@@ -262,7 +263,6 @@ async def count_totp_secrets_by_key(conn: Connection) -> dict[bytes, int]:
 # that none enrolled meanwhile by older code is left behind when 0018 drops it.
 LOCK_STAFF = "LOCK TABLE staff IN EXCLUSIVE MODE"
 SELECT_PLAIN_TOTP_SECRETS = "SELECT id, totp_secret FROM staff WHERE totp_secret IS NOT NULL"
-SEAL_SECOND_FACTOR = "UPDATE staff SET totp_secret_sealed = $2 WHERE id = $1"
 
 
 async def seal_plain_totp_secrets(conn: Connection) -> int:
@@ -271,7 +271,7 @@ async def seal_plain_totp_secrets(conn: Connection) -> int:
     if rows:
         sealer = sealer_of(conn)
         await conn.executemany(
-            SEAL_SECOND_FACTOR,
-            [(row["id"], sealer.seal(row["totp_secret"], TOTP_COLUMN)) for row in rows],
+            RESEAL_SECOND_FACTOR,  # over nothing sealed yet
+            [(row["id"], sealer.seal(row["totp_secret"], TOTP_COLUMN), None) for row in rows],
         )
     return len(rows)

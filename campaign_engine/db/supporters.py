@@ -110,10 +110,10 @@ async def insert_signer_details(
 
 # The action's title comes in the signer's language when it has one, else the action's own.
 SELECT_SUPPORTER_MESSAGE_CONTEXT = """
-SELECT s.id AS signature_id, s.status AS signature_status, s.locale, p.email_sealed,
-       d.name_sealed,
-       p.id AS supporter_id, a.slug AS action_slug, a.code AS action_code,
-       t.title AS action_title, t.locale AS action_locale
+SELECT s.id AS signature_id, s.status AS signature_status, s.locale,
+       p.email_sealed, d.name_sealed, p.id AS supporter_id,
+       a.slug AS action_slug, a.code AS action_code, t.title AS action_title,
+       t.locale AS action_locale
 FROM signatures s
 JOIN supporters p ON p.id = s.supporter_id
 JOIN signer_details d ON d.signature_id = s.id
@@ -706,7 +706,8 @@ SELECT signature_id, name_sealed, phone_sealed, comment_sealed FROM signer_detai
 WHERE signature_id > $1 ORDER BY signature_id LIMIT $2
 """
 
-# The three are written together, once, so the name tells whether the row is the one read.
+# The three are written together, once, so the name tells whether the row is the one read
+# (NULL for a row migration 0018 is sealing for the first time).
 UPDATE_SIGNER_DETAILS_SEALED = """
 UPDATE signer_details d
 SET name_sealed = x.name_sealed, phone_sealed = x.phone_sealed, comment_sealed = x.comment_sealed
@@ -797,14 +798,6 @@ SELECT signature_id, name, phone, comment FROM signer_details
 WHERE signature_id > $1 ORDER BY signature_id LIMIT $2
 """
 
-UPDATE_SIGNER_DETAILS_FIRST_SEALED = """
-UPDATE signer_details d
-SET name_sealed = x.name_sealed, phone_sealed = x.phone_sealed, comment_sealed = x.comment_sealed
-FROM unnest($1::uuid[], $2::bytea[], $3::bytea[], $4::bytea[])
-     AS x(signature_id, name_sealed, phone_sealed, comment_sealed)
-WHERE d.signature_id = x.signature_id
-"""
-
 
 async def seal_plain_signer_details(conn: Connection, batch_size: int = 5_000) -> int:
     """Seal every plain name, phone and message (after seal_plain_supporters, which locked
@@ -813,11 +806,12 @@ async def seal_plain_signer_details(conn: Connection, batch_size: int = 5_000) -
     while rows := await conn.fetch(SELECT_PLAIN_SIGNER_DETAILS, after, batch_size):
         sealer = sealer_of(conn)
         await conn.execute(
-            UPDATE_SIGNER_DETAILS_FIRST_SEALED,
+            UPDATE_SIGNER_DETAILS_SEALED,
             [row["signature_id"] for row in rows],
             [sealer.seal(row["name"], NAME) for row in rows],
             [sealer.seal_optional(row["phone"], PHONE) for row in rows],
             [sealer.seal_optional(row["comment"], COMMENT) for row in rows],
+            [None] * len(rows),
         )
         sealed, after = sealed + len(rows), rows[-1]["signature_id"]
     return sealed
