@@ -447,9 +447,9 @@ def keys_rotate() -> None:
 def format_resealed(resealed: Resealed, sealer: Sealer) -> str:
     newest, *older = sealer.key_ids()
     lines = [
-        f"resealed under key {newest.hex()}: {resealed.supporters:,} addresses, "
-        f"{resealed.signer_details:,} signers' details, "
-        f"{resealed.second_factors:,} second-factor secrets",
+        f"resealed under key {newest.hex()}: addresses {resealed.supporters:,}, "
+        f"signers' details {resealed.signer_details:,}, "
+        f"second-factor secrets {resealed.second_factors:,}",
         "values under each key now:",
         *(f"  {key.hex()}: {count:,}" for key, count in sorted(resealed.by_key.items())),
     ]

@@ -275,7 +275,7 @@ async def test_the_rotate_command_reports_what_it_resealed(own_database: str) ->
     assert process.returncode == 0, err.decode()
     new_id, old_id = (key_id(parse_data_keys(k)[0]).hex() for k in (NEW_KEY, OLD_KEY))
     report = out.decode()
-    assert f"resealed under key {new_id}: {SIGNERS + 1} addresses" in report
+    assert f"resealed under key {new_id}: addresses {SIGNERS + 1}," in report
     assert f"{old_id} can leave DATA_KEYS" in report
 
     # Without the key that sealed them, the command says so instead of failing obscurely.
