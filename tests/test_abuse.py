@@ -108,6 +108,55 @@ async def test_one_client_flooding_an_action_is_counted_within_its_limits(
     assert (await suspicions(pool, slug))[None] == limit + 1
 
 
+async def a_minute_passes(pool: Pool, slug: str) -> None:
+    """Move an action's signatures a minute into the past: the limits count from the
+    database's clock, and a test cannot wait minutes."""
+    await pool.execute(
+        """UPDATE signatures SET created_at = created_at - interval '1 minute'
+           WHERE action_id = (SELECT id FROM actions WHERE slug = $1)""",
+        slug,
+    )
+
+
+async def flood_over_minutes(
+    app: ASGIApp, pool: Pool, slug: str, per_minute: int, minutes: int
+) -> list[tuple[int, dict[str, str], bytes]]:
+    answers = []
+    async with http_client(app, "203.0.113.60") as flooder:
+        for _ in range(minutes):
+            for _ in range(per_minute):
+                response = await flooder.post(f"/en/actions/{slug}/sign", data=form(unique_email()))
+                answers.append(answer(response))
+            await a_minute_passes(pool, slug)
+    return answers
+
+
+async def test_a_flood_spread_over_five_minutes_is_counted_within_the_same_limits(
+    asgi_app: ASGIApp, pool: Pool, settings: Settings
+) -> None:
+    """B1, as the brief words it: 1,000 signatures in five minutes. The first minute's burst
+    is believed; after it the hour's limit is spent (every signature counts towards it,
+    suspected or not), so the next four minutes add nobody."""
+    slug = await make_action(pool)
+    answers = await flood_over_minutes(asgi_app, pool, slug, per_minute=200, minutes=5)
+    assert len(answers) == 1000
+    assert len(set(map(repr, answers))) == 1, "every answer is the same"
+    burst = settings.client_burst_per_action
+    assert await suspicions(pool, slug) == {None: burst, "client_rate": 1000 - burst}
+
+
+async def test_a_patient_client_under_the_burst_limit_meets_the_hourly_one(
+    asgi_app: ASGIApp, pool: Pool, settings: Settings
+) -> None:
+    """Staying just under the minute's limit for seven minutes: believed up to the hour's."""
+    slug = await make_action(pool)
+    burst, hourly = settings.client_burst_per_action, settings.client_hourly_per_action
+    minutes = hourly // burst + 1
+    answers = await flood_over_minutes(asgi_app, pool, slug, per_minute=burst, minutes=minutes)
+    assert len(set(map(repr, answers))) == 1
+    assert await suspicions(pool, slug) == {None: hourly, "client_rate": burst * minutes - hourly}
+
+
 async def test_the_hidden_field_and_disposable_domains_mark_without_a_different_answer(
     asgi_app: ASGIApp, client: httpx.AsyncClient, pool: Pool, smtp: RecordingHandler, drain: Drain
 ) -> None:
