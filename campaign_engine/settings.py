@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
@@ -311,26 +311,30 @@ class Settings:
 
 def development_secret(data_dir: Path) -> str:
     """A secret kept under the data folder, so links in caught mail survive a restart."""
-    path = data_dir / "secret-key"
-    if path.exists():
-        return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_urlsafe(48)
-    path.touch(mode=0o600)
-    path.write_text(secret)
-    return secret
+    return _kept(data_dir / "secret-key", lambda: secrets.token_urlsafe(48))
 
 
 def development_data_key(data_dir: Path) -> str:
     """A data key kept under the data folder, beside (never inside) the embedded database."""
-    path = data_dir / "data-keys"
-    if path.exists():
-        return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    key = new_data_key()
-    path.touch(mode=0o600)
-    path.write_text(key)
-    return key
+    return _kept(data_dir / "data-keys", new_data_key)
+
+
+def _kept(path: Path, make: Callable[[], str]) -> str:
+    """The value in `path`, made and written (readable by its owner only) if there is none.
+    Two processes starting at once on a fresh folder (`serve` and `worker`) must end up with
+    the same value: each writes its own file, and only the first one linked into place counts."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f"{path.name}.{secrets.token_hex(8)}")
+        draft.touch(mode=0o600)
+        draft.write_text(make())
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
 
 
 def _data_keys(text: str) -> tuple[bytes, ...]:

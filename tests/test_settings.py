@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from campaign_engine.settings import (
     SOURCE_HOME,
     Settings,
     SettingsError,
+    development_data_key,
 )
 
 PRODUCTION = {
@@ -60,6 +62,14 @@ def test_development_defaults_to_embedded_servers_and_keeps_its_secret(tmp_path:
     assert Settings.from_environ({"DATA_DIR": str(tmp_path)}).secret_key == first.secret_key
     assert (tmp_path / "data-keys").stat().st_mode & 0o077 == 0
     assert Settings.from_environ({"DATA_DIR": str(tmp_path)}).data_keys == first.data_keys
+
+
+def test_processes_starting_together_on_a_fresh_folder_share_one_data_key(tmp_path: Path) -> None:
+    """`serve` and `worker` started at once must not each seal with a key of their own."""
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        keys = list(pool.map(lambda _: development_data_key(tmp_path), range(32)))
+    assert len(set(keys)) == 1
+    assert [path.name for path in tmp_path.iterdir()] == ["data-keys"], "no draft left behind"
 
 
 @pytest.mark.parametrize(
