@@ -6,7 +6,7 @@ VENV ?= .venv
 PORT ?= 8000
 BIN := $(VENV)/bin
 
-.PHONY: dev test check audit format bench i18n clean
+.PHONY: dev test test-slow check audit format bench drill i18n clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,9 +24,19 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 dev: $(VENV)/.installed-dev
 	$(BIN)/campaign-engine dev --port $(PORT)
 
-## make test: lint, types, translations and the whole test suite.
+# Tests run in two processes (pytest-xdist), each on embedded servers of its own; a module's
+# tests stay together so its fixtures are made once. TEST_PROCESSES=0 runs them in this one.
+TEST_PROCESSES ?= 2
+PYTEST := $(BIN)/pytest --numprocesses $(TEST_PROCESSES) --dist loadfile
+
+## make test: lint, types, translations and every test but the slow batteries (a few minutes).
 test: check
-	$(BIN)/pytest
+	$(PYTEST) -m "not slow"
+
+## make test-slow: the slow batteries (kill -9s, outages, thousands of generated cases). CI runs
+## them after `make test`; run them before changing sending, the queue or the outbox.
+test-slow: $(VENV)/.installed-test
+	$(PYTEST) -m slow
 
 ## make check: ruff (format and lint) and mypy, without running the tests.
 check: $(VENV)/.installed-test
@@ -54,6 +64,11 @@ audit: $(VENV)/.installed-test
 ## make bench: the benchmarks (signing, fan-out, pacing), each on a stack of its own.
 bench: $(VENV)/.installed-dev
 	$(BIN)/campaign-engine bench
+
+## make drill: the fault drill (docs/operations.md): kill -9s, Valkey, PostgreSQL and SMTP
+## outages against a stack of its own; prints what was tried, sent, lost and duplicated.
+drill: $(VENV)/.installed-dev
+	$(BIN)/campaign-engine drill
 
 ## make i18n: refresh messages.pot from the code, then merge it into every catalogue.
 i18n: $(VENV)/.installed-dev

@@ -13,7 +13,7 @@ from starlette.templating import Jinja2Templates
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from campaign_engine import jobs
-from campaign_engine.clock import SystemClock
+from campaign_engine.clock import Clock, SystemClock
 from campaign_engine.db.pool import create_pool
 from campaign_engine.i18n import Catalogues
 from campaign_engine.settings import Settings
@@ -35,7 +35,8 @@ class State(TypedDict):
     services: Services
 
 
-def create_app(settings: Settings) -> Starlette:
+def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
+    """The web app; `clock` stands still in tests that count seconds (throttles)."""
     if settings.database_url is None or settings.redis_url is None:
         raise ValueError("the app needs DATABASE_URL and REDIS_URL (cli.py starts embedded ones)")
     database_url, redis_url = settings.database_url, settings.redis_url
@@ -56,7 +57,7 @@ def create_app(settings: Settings) -> Starlette:
                     tokens=Tokens(settings.secret_key),
                     templates=templates,
                     catalogues=catalogues,
-                    clock=SystemClock(),
+                    clock=clock or SystemClock(),
                 )
             }
         finally:

@@ -11,14 +11,13 @@ import asyncio
 import os
 import signal
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any, TypeVar
 
 import click
 import uvicorn
 import uvloop
-from redis.exceptions import RedisError
 
 from campaign_engine import translations
 from campaign_engine.app import configure_logging, create_app
@@ -36,12 +35,14 @@ from campaign_engine.domain.staff import (
     invite_staff,
     sign_in_link_for,
 )
+from campaign_engine.drill.tally import FaultResult, table
 from campaign_engine.embedded import EmbeddedServers
 from campaign_engine.models import Role
 from campaign_engine.sealing import Sealer, UnreadableValue, new_data_key
 from campaign_engine.settings import Settings, SettingsError
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 # `make dev`'s workspace owner: an address that can never receive mail.
 DEVELOPMENT_OWNER = "owner@example.org"
 
@@ -146,7 +147,7 @@ def dev(host: str, port: int) -> None:
 async def _serve_with_worker(
     settings: Settings, host: str, port: int, owner: Invitation | None
 ) -> None:
-    from workers.main import create_worker
+    from workers.supervisor import supervised
 
     server = uvicorn.Server(
         uvicorn.Config(
@@ -158,20 +159,17 @@ async def _serve_with_worker(
             log_config=None,
         )
     )
-    worker = create_worker(settings, handle_signals=False)
-    worker_task = asyncio.create_task(worker.async_run())
+    # Signals are uvicorn's here: the worker is stopped when the server has stopped. A Ctrl+C
+    # in a terminal reaches the embedded Valkey too; the worker rides that out like any outage.
+    worker = supervised(settings)
+    worker_task = asyncio.create_task(worker.serve())
     banner = asyncio.create_task(_announce(server, settings, owner))
     try:
         await server.serve()
     finally:
         banner.cancel()
-        # A Ctrl+C in a terminal reaches the embedded Valkey too, which may be gone already;
-        # the worker's goodbye to it does not matter then.
-        with suppress(RedisError, OSError):
-            await worker.close()
-        worker_task.cancel()
-        with suppress(asyncio.CancelledError):
-            await worker_task
+        worker.stop()
+        await worker_task
 
 
 async def _announce(server: uvicorn.Server, settings: Settings, owner: Invitation | None) -> None:
@@ -214,12 +212,13 @@ def serve(host: str, port: int, workers: int) -> None:
 
 @main.command()
 def worker() -> None:
-    """The background worker: sends what the outbox holds, sweeps what the queue lost."""
-    from workers.main import create_worker
+    """The background worker: sends what the outbox holds, sweeps what the queue lost, and
+    sends from PostgreSQL while the queue is unreachable."""
+    from workers.supervisor import run_worker
 
     settings = load_settings()
     with local_servers(settings, mailbox=True) as settings:
-        create_worker(settings).run()
+        run(run_worker(settings))
 
 
 @main.command("migrate")
@@ -414,6 +413,125 @@ def export(signatures: int) -> int:
     from campaign_engine.bench.export import run_export
 
     return _exit_or_return(run_export(signatures))
+
+
+@main.group(invoke_without_command=True)
+@click.pass_context
+def drill(context: click.Context) -> None:
+    """Inflict faults on stacks of its own and count what they cost: `worker-kills`, `valkey`,
+    `postgres`, `smtp` (all four by default, then one table). Fails when anything was lost
+    or duplicated, or answered 5xx other than the 503s a database outage calls for."""
+    configure_logging("WARNING")
+    if context.invoked_subcommand is None:
+        faults = (worker_kills, valkey_fault, postgres_fault, smtp_fault)
+        results = [context.invoke(fault) for fault in faults]
+        print(f"\ncampaign-engine drill: {len(results)} faults\n{table(results)}", flush=True)
+        raise SystemExit(0 if all(result.passed for result in results) else 1)
+
+
+@drill.command("worker-kills")
+@click.option("--emails", default=2000, show_default=True, help="Appeals by email.")
+@click.option("--texts", default=1000, show_default=True, help="Appeals by text.")
+@click.option("--kills", default=20, show_default=True, help="Times the worker is killed.")
+@click.option(
+    "--lost-answers",
+    default=0.01,
+    show_default=True,
+    help="Share of texts Twilio keeps while their answer is lost.",
+)
+@click.option(
+    "--gap", default=1.0, show_default=True, help="Seconds of sending, at most, before a kill."
+)
+@click.option("--drain", default=240, show_default=True, help="Seconds to finish after the kills.")
+@click.option(
+    "--real-backoff", is_flag=True, help="Wait out backoffs after the kills instead of hurrying."
+)
+@click.option("--seed", default=2026, show_default=True)
+def worker_kills(
+    emails: int,
+    texts: int,
+    kills: int,
+    lost_answers: float,
+    gap: float,
+    drain: int,
+    real_backoff: bool,
+    seed: int,
+) -> FaultResult:
+    """`kill -9` of the worker during a fan-out of appeals by email and text, restarted at
+    once each time, while Twilio now and then loses an answer."""
+    from campaign_engine.drill.kills import Options, run_worker_kills
+
+    print(
+        f"drill worker-kills: {emails} appeals by email, {texts} by text, {kills} kills", flush=True
+    )
+    options = Options(emails, texts, kills, lost_answers, gap, drain, real_backoff, seed)
+    return _fault_done(run_worker_kills(options))
+
+
+def _signing_fault_options(before: int, outage: int, after: int) -> Callable[[F], F]:
+    """The options of a fault under signing load: the rate, and the fault's three phases."""
+    options = (
+        click.option("--rate", default=20, show_default=True, help="Signatures a second."),
+        click.option("--before", default=before, show_default=True, help="Seconds of load first."),
+        click.option("--outage", default=outage, show_default=True, help="Seconds of the fault."),
+        click.option("--after", default=after, show_default=True, help="Seconds of load after."),
+    )
+
+    def decorate(command: F) -> F:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
+@drill.command("valkey")
+@_signing_fault_options(before=5, outage=35, after=10)
+def valkey_fault(rate: int, before: int, outage: int, after: int) -> FaultResult:
+    """Valkey killed under signing load, and started again (empty) on the same socket."""
+    from campaign_engine.drill.valkey import run_valkey
+
+    print(
+        f"drill valkey: {rate} signatures/s; Valkey killed after {before} s for {outage} s",
+        flush=True,
+    )
+    return _fault_done(run_valkey(rate, before, outage, after))
+
+
+@drill.command("postgres")
+@_signing_fault_options(before=5, outage=10, after=10)
+def postgres_fault(rate: int, before: int, outage: int, after: int) -> FaultResult:
+    """PostgreSQL stopped (`pg_ctl -m immediate`) under signing load, and started again."""
+    from campaign_engine.drill.postgres import run_postgres
+
+    print(
+        f"drill postgres: {rate} signatures/s; PostgreSQL stopped after {before} s for {outage} s",
+        flush=True,
+    )
+    return _fault_done(run_postgres(rate, before, outage, after))
+
+
+@drill.command("smtp")
+@_signing_fault_options(before=5, outage=10, after=10)
+def smtp_fault(rate: int, before: int, outage: int, after: int) -> FaultResult:
+    """The SMTP server gone while confirmations flow, and back on the same port."""
+    from campaign_engine.drill.smtp import run_smtp
+
+    print(
+        f"drill smtp: {rate} signatures/s; the SMTP server gone after {before} s for {outage} s",
+        flush=True,
+    )
+    return _fault_done(run_smtp(rate, before, outage, after))
+
+
+def _fault_done(result: FaultResult) -> FaultResult:
+    """Print what the fault cost; run alone, also its table, and exit with its verdict."""
+    print("\n".join(f"  {note}" for note in result.notes), flush=True)
+    context = click.get_current_context()
+    if context.parent is not None and context.parent.invoked_subcommand == context.info_name:
+        print(table([result]), flush=True)
+        raise SystemExit(0 if result.passed else 1)
+    return result
 
 
 def _exit_or_return(code: int) -> int:

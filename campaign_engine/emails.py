@@ -10,7 +10,8 @@ import unicodedata
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from email.utils import formatdate, parseaddr
+from datetime import UTC, datetime
+from email.utils import parseaddr
 from typing import Any
 from uuid import UUID
 
@@ -20,6 +21,7 @@ from campaign_engine.i18n import SOURCE_LOCALE, Catalogues, is_supported, text_d
 from campaign_engine.mime import (
     Attachment,
     Content,
+    HeaderValue,
     Mailbox,
     OutgoingEmail,
     Verbatim,
@@ -104,13 +106,13 @@ def build_email(
     extra_headers: tuple[tuple[str, str | Verbatim], ...] = (),
 ) -> OutgoingEmail:
     """The message; `extra_headers` come last (List-Unsubscribe, for mail to a list)."""
-    headers: list[tuple[str, str | Mailbox | Verbatim]] = [("From", sender), ("To", to)]
+    headers: list[tuple[str, HeaderValue]] = [("From", sender), ("To", to)]
     if reply_to:
         headers.append(("Reply-To", Mailbox("", reply_to)))
     headers += [
         ("Subject", rendered.subject),
-        ("Date", formatdate(usegmt=True)),
-        ("Message-ID", message_id),
+        ("Date", datetime.now(UTC)),  # written `+0000`, RFC 5322's numeric zone (mime.py)
+        ("Message-ID", Verbatim(message_id)),
         ("Content-Language", locale),
     ]
     if automatic:

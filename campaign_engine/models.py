@@ -225,6 +225,9 @@ class Delivery:
     action_id: int | None
     contact_id: int | None
     attempts: int
+    # When a text was last handed to Twilio for this row: set, the text may already have gone
+    # (the attempt's answer was lost), and it is looked for at Twilio before any resend.
+    text_attempted_at: datetime | None = None
 
 
 @dataclass(frozen=True)

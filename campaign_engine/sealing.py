@@ -85,6 +85,7 @@ class Sealer:
         self._sealing = self._ciphers[key_id(data_keys[0])]
         # The label predates sealing, when only erasures kept this hash: theirs still match.
         self._lookup = hashlib.sha256(f"erased-address:{secret_key}".encode()).digest()
+        self._domains = hashlib.sha256(f"email-domain:{secret_key}".encode()).digest()
 
     def seal(self, text: str, column: str) -> bytes:
         nonce = secrets.token_bytes(NONCE_BYTES)
@@ -116,6 +117,15 @@ class Sealer:
         """The keyed hash that finds a supporter by address, and that an erasure keeps so a
         restored backup can be erased again: never enough to read the address."""
         return hmac.new(self._lookup, canonical_email.encode(), hashlib.sha256).digest()
+
+    def domain_keys(self, domain: str) -> list[bytes]:
+        """Keyed hashes of an email's domain and of each domain above it (not the bare top
+        level): `mail.wave.example` gives those of `mail.wave.example` and `wave.example`, so
+        signatures can be counted by domain, and taken back with their subdomains, without
+        the domain (which may be one person's own) being kept."""
+        labels = domain.split(".")
+        above = [".".join(labels[i:]) for i in range(max(1, len(labels) - 1))]
+        return [hmac.new(self._domains, d.encode(), hashlib.sha256).digest()[:16] for d in above]
 
     def is_current(self, sealed: bytes) -> bool:
         """Sealed under the sealing key (else `keys rotate` reseals it)."""

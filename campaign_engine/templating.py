@@ -6,7 +6,8 @@ passes a locale around: `{{ count|number }}` is "1,234" in English and "1 234" i
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import math
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from babel.dates import format_date, format_datetime, format_timedelta
@@ -37,6 +38,7 @@ def create_environment(templates_dir: Path) -> Environment:
         long_date=format_long_date,
         long_datetime=format_long_datetime,
         relative=format_relative,
+        html_datetime=html_datetime,
         country=lambda code: country_name(code, i18n.active().tag),
         paragraphs=paragraphs,
         markdown=markdown,
@@ -64,10 +66,26 @@ def format_long_datetime(value: datetime) -> str:
     return format_datetime(value, format="long", tzinfo=UTC, locale=i18n.active().babel)
 
 
+def html_datetime(value: datetime) -> str:
+    """A moment as HTML's `<time datetime>` takes it: a valid global date and time string,
+    to the second, in UTC (`2026-12-07T05:00:00Z`). Python's isoformat() writes microseconds,
+    six digits where HTML allows three at most, so a deadline's was invalid."""
+    if value.tzinfo is None:
+        raise ValueError("a moment without its time zone")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def format_relative(value: datetime, now: datetime | None = None) -> str:
     """ "in 3 weeks", "dans 3 semaines", "3周后"; "2 days ago" once it has passed."""
     delta = value - (now or datetime.now(UTC))
     return format_timedelta(delta, add_direction=True, locale=i18n.active().babel)
+
+
+def format_wait(wait: timedelta) -> str:
+    """ "in 15 minutes", "dans 15 minutes", "15分钟后": how long until something may be tried
+    again, rounded up so nobody comes back a second too soon."""
+    rounded = timedelta(seconds=max(1, math.ceil(wait.total_seconds())))
+    return format_timedelta(rounded, add_direction=True, locale=i18n.active().babel)
 
 
 def paragraphs(text: str) -> list[str]:

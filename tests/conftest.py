@@ -84,8 +84,11 @@ def server_urls(
     postgres = os.environ.get("TEST_DATABASE_URL") or embedded_servers.start_postgres(
         root / "postgres", throwaway=True
     )
-    valkey = os.environ.get("TEST_REDIS_URL") or embedded_servers.start_valkey(
-        root / "valkey", throwaway=True
+    given_redis = os.environ.get("TEST_REDIS_URL")
+    valkey = (
+        own_redis_database(given_redis)
+        if given_redis
+        else embedded_servers.start_valkey(root / "valkey", throwaway=True)
     )
     return postgres, valkey
 
@@ -93,6 +96,16 @@ def server_urls(
 def with_database(url: str, name: str) -> str:
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def own_redis_database(url: str) -> str:
+    """TEST_REDIS_URL for this test process: under pytest-xdist each process flushes a database
+    of its own, counting down from the one named (`/15` gives `/15`, `/14`, …)."""
+    process = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    named = int(urlsplit(url).path.strip("/") or 0)
+    if process > named:
+        raise pytest.UsageError(f"TEST_REDIS_URL {url}: too few databases below it")
+    return with_database(url, str(named - process))
 
 
 @pytest.fixture(scope="session")
@@ -306,7 +319,7 @@ def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_ready(base, process)
+        wait_until_ready(base, process)
         yield DevStack(base, environ)
     finally:
         process.send_signal(signal.SIGINT)
@@ -317,18 +330,19 @@ def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
         log.close()
 
 
-def _wait_until_ready(base: str, process: subprocess.Popen[bytes]) -> None:
+def wait_until_ready(base: str, process: subprocess.Popen[bytes], command: str = "dev") -> None:
+    """Until `campaign-engine <command>`, started as `process`, answers /readyz at `base`."""
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"campaign-engine dev exited with {process.returncode}")
+            raise RuntimeError(f"campaign-engine {command} exited with {process.returncode}")
         try:
             if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
                 return
         except httpx.TransportError:
             pass
         time.sleep(0.2)
-    raise TimeoutError("campaign-engine dev did not become ready")
+    raise TimeoutError(f"campaign-engine {command} did not become ready")
 
 
 def _signed_in_as(role_name: str) -> Callable[..., AsyncIterator[object]]:

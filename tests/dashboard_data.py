@@ -52,7 +52,9 @@ async def add_signatures(pool: Pool, slug: str, signers: list[Signer]) -> list[U
                     partner=signer.partner,
                     client_key=None,
                     anonymous=False,
-                    email_domain=signer.email.rpartition("@")[2].lower(),
+                    email_domain_keys=supporters.email_domain_keys(
+                        conn, signer.email.rpartition("@")[2].lower()
+                    ),
                 )
                 assert signature_id is not None
                 await supporters.insert_signer_details(

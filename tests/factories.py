@@ -169,7 +169,9 @@ async def make_confirmed_signatures(
                     partner=None,
                     client_key=None,
                     anonymous=anonymous,
-                    email_domain=email.rpartition("@")[2].lower(),
+                    email_domain_keys=supporters.email_domain_keys(
+                        conn, email.rpartition("@")[2].lower()
+                    ),
                 )
                 assert signature_id is not None
                 await supporters.insert_signer_details(conn, signature_id, name, None, None)

@@ -16,7 +16,7 @@ from campaign_engine import second_factor
 from campaign_engine.clock import SystemClock
 from campaign_engine.db.pool import Pool
 from campaign_engine.domain.access import needs_second_factor
-from campaign_engine.domain.staff import Enrolment, accept_invitation, invite_staff
+from campaign_engine.domain.staff import Enrolment, LinkUse, accept_invitation, invite_staff
 from campaign_engine.models import Role, Staff
 from campaign_engine.tokens import Tokens, token_hash
 from tests.conftest import TEST_SECRET, http_client
@@ -79,7 +79,8 @@ async def signed_in(
     secret = second_factor.new_secret() if enrol else None
     step = current_step()
     enrolment = Enrolment(secret, pyotp.TOTP(secret).generate_otp(step)) if secret else None
-    session = await accept_invitation(pool, SystemClock(), token, PASSWORD, enrolment=enrolment)
+    use = LinkUse(PASSWORD, None, enrolment=enrolment)
+    session = await accept_invitation(pool, SystemClock(), Tokens(TEST_SECRET), token, use)
     client = http_client(app)
     client.cookies.set(SESSION_COOKIE, session)
     return Campaigner(staff, client, secret, step)
@@ -91,3 +92,20 @@ async def form_token(client: httpx.AsyncClient, path: str) -> str:
     found = _FORM_TOKEN.search(page.text)
     assert found is not None, f"no form token on {path}"
     return found.group(1)
+
+
+async def sign_in_form(client: httpx.AsyncClient, email: str, password: str) -> httpx.Response:
+    """The sign-in page's form, filled in and sent, as a browser would."""
+    token = await form_token(client, "/admin/login")
+    return await client.post(
+        "/admin/login", data={"csrf_token": token, "email": email, "password": password}
+    )
+
+
+async def audit_verbs(pool: Pool, staff_id: int) -> list[str]:
+    """What the audit log says happened to an account, oldest first."""
+    rows = await pool.fetch(
+        "SELECT verb FROM audit_log WHERE object_type = 'staff' AND object_id = $1 ORDER BY id",
+        str(staff_id),
+    )
+    return [row["verb"] for row in rows]

@@ -93,7 +93,7 @@ async def make_signer(
             partner=None,
             client_key=None,
             anonymous=False,
-            email_domain=email.rpartition("@")[2].lower(),
+            email_domain_keys=supporters.email_domain_keys(conn, email.rpartition("@")[2].lower()),
         )
         assert signature_id is not None
         await supporters.insert_signer_details(conn, signature_id, "Ana Pérez", phone, None)

@@ -11,6 +11,7 @@ import itertools
 import json
 
 import httpx
+import pytest
 import redis.asyncio
 from starlette.types import ASGIApp
 
@@ -24,13 +25,25 @@ from campaign_engine.jobs import JobQueue
 from campaign_engine.models import SignatureRequest
 from campaign_engine.settings import Settings
 from campaign_engine.tokens import Tokens
-from tests.conftest import TEST_SECRET, Drain, http_client
+from tests.conftest import TEST_SEALER, TEST_SECRET, Drain, http_client
 from tests.factories import confirmation_path, make_action, unique_email
 from tests.smtp import RecordingHandler
 from tests.staff import Campaigner
 
+# Signatures keep their domain only as keyed hashes: the wave's, to find its rows.
+WAVE_DOMAIN_KEY = TEST_SEALER.domain_keys("catchall-wave.example")[0]
+
 # Headers that may differ between two identical answers: when they were made.
 VARYING = {"date"}
+
+
+@pytest.fixture
+async def smtp(smtp: RecordingHandler, drain: Drain) -> RecordingHandler:
+    """The SMTP server's record, after whatever earlier tests left in the outbox went out:
+    these tests count every email their drain sends."""
+    await drain()
+    smtp.reset()
+    return smtp
 
 
 def answer(response: httpx.Response) -> tuple[int, dict[str, str], bytes]:
@@ -163,19 +176,20 @@ async def test_the_hidden_field_and_disposable_domains_mark_without_a_different_
     """B4: a first signature, a repeat, a robot's form, a throwaway address and a flooder all
     get the same answer, from the site's form and from the JSON API."""
     slug = await make_action(pool)
-    known = unique_email("known")
+    known, robot, api = unique_email("known"), unique_email("robot"), unique_email("api")
+    throwaway = f"x{unique_email()[:8]}@mailinator.com"
     form_answers = [
         await sign_from(asgi_app, "192.0.2.1", slug, known),
         await sign_from(asgi_app, "192.0.2.2", slug, known),  # a repeat
-        await sign_from(asgi_app, "192.0.2.3", slug, unique_email(), website="http://spam"),
-        await sign_from(asgi_app, "192.0.2.4", slug, f"x{unique_email()[:8]}@mailinator.com"),
+        await sign_from(asgi_app, "192.0.2.3", slug, robot, website="http://spam"),
+        await sign_from(asgi_app, "192.0.2.4", slug, throwaway),
         await sign_from(asgi_app, "192.0.2.5", slug, "someone@inbox.guerrillamail.com"),
     ]
     assert len({repr(answer(r)) for r in form_answers}) == 1
     assert await suspicions(pool, slug) == {None: 1, "honeypot": 1, "disposable_domain": 2}
 
     api_answers = []
-    for email in (unique_email("api"), "robot@yopmail.com"):
+    for email in (api, "robot@yopmail.com"):
         async with http_client(asgi_app, "192.0.2.9") as api_client:
             api_answers.append(
                 await api_client.post(
@@ -189,9 +203,7 @@ async def test_the_hidden_field_and_disposable_domains_mark_without_a_different_
 
     await drain()
     recipients = sorted(to for r in smtp.received for to in r.envelope_to)
-    assert len(recipients) == 2, "one confirmation each for the two believed signers"
-    assert known in recipients
-    assert not any("mailinator" in to or "guerrilla" in to or "yopmail" in to for to in recipients)
+    assert recipients == sorted([known, api]), "one confirmation each for the two believed signers"
 
 
 async def test_a_victims_address_gets_five_emails_however_often_it_is_used(
@@ -209,6 +221,7 @@ async def test_a_victims_address_gets_five_emails_however_often_it_is_used(
     assert len(smtp.to(victim)) == EMAILS_PER_ADDRESS_PER_DAY == 5
 
 
+@pytest.mark.slow
 async def test_a_bot_wave_trends_and_invalidation_takes_all_of_it_and_nothing_else(
     asgi_app: ASGIApp,
     client: httpx.AsyncClient,
@@ -252,9 +265,9 @@ async def test_a_bot_wave_trends_and_invalidation_takes_all_of_it_and_nothing_el
     await _confirm_all_believed(pool, tokens, slug)
     believed_bots = await pool.fetchval(
         """SELECT count(*) FROM signatures s JOIN actions a ON a.id = s.action_id
-           WHERE a.slug = $1 AND s.email_domain = 'catchall-wave.example'
-             AND s.status = 'confirmed'""",
+           WHERE a.slug = $1 AND s.email_domain_keys[1] = $2 AND s.status = 'confirmed'""",
         slug,
+        WAVE_DOMAIN_KEY,
     )
     # Each address sent 50; the burst limit lets 10 a minute through (more only if the wave
     # took over a minute here), and never more than the hour's limit.
@@ -297,10 +310,11 @@ async def test_a_bot_wave_trends_and_invalidation_takes_all_of_it_and_nothing_el
     assert done.status_code == 303
     assert await public_count(client, slug) == 2_000
     statuses = await pool.fetch(
-        """SELECT s.email_domain = 'catchall-wave.example' AS bot, s.status, count(*) AS n
+        """SELECT s.email_domain_keys[1] = $2 AS bot, s.status, count(*) AS n
            FROM signatures s JOIN actions a ON a.id = s.action_id WHERE a.slug = $1
            GROUP BY 1, 2 ORDER BY 1, 2""",
         slug,
+        WAVE_DOMAIN_KEY,
     )
     await arq_redis.aclose()
     assert [tuple(row) for row in statuses] == [
@@ -319,8 +333,9 @@ async def test_a_bot_wave_trends_and_invalidation_takes_all_of_it_and_nothing_el
     unsent = await pool.fetch(
         """SELECT d.status, count(*) AS n FROM deliveries d
            JOIN signatures s ON s.id = d.signature_id JOIN actions a ON a.id = s.action_id
-           WHERE a.slug = $1 AND s.email_domain = 'catchall-wave.example' GROUP BY d.status""",
+           WHERE a.slug = $1 AND s.email_domain_keys[1] = $2 GROUP BY d.status""",
         slug,
+        WAVE_DOMAIN_KEY,
     )
     assert [row["status"] for row in unsent] == ["cancelled"]
     await redis_client.flushdb()

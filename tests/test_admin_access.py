@@ -6,13 +6,12 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import httpx
 import pyotp
 import pytest
 from starlette.types import ASGIApp
 
 from campaign_engine.db.pool import Pool
-from campaign_engine.domain.sign_in import ACCOUNT_ATTEMPTS, IDLE_TIMEOUT
+from campaign_engine.domain.sign_in import IDLE_TIMEOUT
 from campaign_engine.models import Role
 from campaign_engine.tokens import token_hash
 from tests.conftest import http_client
@@ -20,29 +19,16 @@ from tests.staff import (
     PASSWORD,
     SESSION_COOKIE,
     Campaigner,
+    audit_verbs,
     current_step,
     form_token,
     invite,
+    sign_in_form,
     signed_in,
     unique_staff_email,
 )
 
 SECRET_KEY_SHOWN = re.compile(r'<code class="secret-key"[^>]*>(.*?)</code>', re.S)
-
-
-async def sign_in_form(client: httpx.AsyncClient, email: str, password: str) -> httpx.Response:
-    token = await form_token(client, "/admin/login")
-    return await client.post(
-        "/admin/login", data={"csrf_token": token, "email": email, "password": password}
-    )
-
-
-async def audit_verbs(pool: Pool, staff_id: int) -> list[str]:
-    rows = await pool.fetch(
-        "SELECT verb FROM audit_log WHERE object_type = 'staff' AND object_id = $1 ORDER BY id",
-        str(staff_id),
-    )
-    return [row["verb"] for row in rows]
 
 
 async def test_a_campaigner_accepts_an_invitation_and_signs_in_again_later(
@@ -154,29 +140,6 @@ async def test_a_wrong_address_and_a_wrong_password_get_the_same_answer(
     assert wrong_password.status_code == unknown.status_code == 401
     strip = re.compile(r'value="[^"]*@example.org"')
     assert strip.sub("", wrong_password.text) == strip.sub("", unknown.text)
-
-
-async def test_guessing_is_throttled_per_address_known_or_not(
-    asgi_app: ASGIApp, pool: Pool
-) -> None:
-    known = await signed_in(asgi_app, pool, Role.VIEWER)
-    unknown = unique_staff_email("nobody")
-    async with http_client(asgi_app) as attacker:
-        for _ in range(ACCOUNT_ATTEMPTS):
-            assert (
-                await sign_in_form(attacker, known.staff.email, "guess guess guess")
-            ).status_code == 401
-            assert (await sign_in_form(attacker, unknown, "guess guess guess")).status_code == 401
-        blocked = await sign_in_form(attacker, known.staff.email, PASSWORD)
-        also_blocked = await sign_in_form(attacker, unknown, PASSWORD)
-    assert blocked.status_code == also_blocked.status_code == 429, (
-        "even the right password waits; an unknown address is limited the same way"
-    )
-    rows = await pool.fetchval(
-        "SELECT count(*) FROM sign_in_attempts WHERE at > now() - interval '1 hour'"
-    )
-    assert rows >= 2 * ACCOUNT_ATTEMPTS
-    await known.client.aclose()
 
 
 async def test_signing_out_ends_the_session_on_the_server(asgi_app: ASGIApp, pool: Pool) -> None:

@@ -63,6 +63,15 @@ async def test_only_the_partners_origins_may_frame_the_widget(
     assert frame_ancestors(framed) == "https://a.example http://127.0.0.1:8001"
     assert "x-frame-options" not in framed.headers
     assert "script-src 'self'" in framed.headers["content-security-policy"]
+    # A partner's page that isolates itself (Cross-Origin-Embedder-Policy) still frames the
+    # widget and runs the loader: both may be loaded across origins, and the widget is
+    # isolated too (test_embed_browser.py shows it in Chromium). Opener isolation acts on top
+    # windows only, so it changes nothing in the frame.
+    assert framed.headers["cross-origin-resource-policy"] == "cross-origin"
+    assert framed.headers["cross-origin-embedder-policy"] == "require-corp"
+    assert framed.headers["cross-origin-opener-policy"] == "same-origin"
+    loader = await client.get("/embed.js")
+    assert loader.headers["cross-origin-resource-policy"] == "cross-origin"
 
     assert 'name="consent_partner"' in framed.text
 
@@ -87,6 +96,7 @@ async def test_only_the_partners_origins_may_frame_the_widget(
     site = await client.get(f"/en/actions/{slug}")
     assert frame_ancestors(site) == "'none'", "every other page keeps refusing frames"
     assert site.headers["x-frame-options"] == "DENY"
+    assert site.headers["cross-origin-resource-policy"] == "same-origin"
 
 
 async def test_the_parent_origin_is_echoed_only_when_the_partner_allows_it(

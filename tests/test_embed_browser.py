@@ -44,14 +44,26 @@ for (const name of ["campaign-engine:loaded", "campaign-engine:signed"]) {
 </body></html>"""
 
 
+# What a partner's page sends to isolate itself across origins (so it may use
+# SharedArrayBuffer, say): then everything it loads from another origin must say it may be
+# loaded so (Cross-Origin-Resource-Policy), the widget's frame and the loader included.
+ISOLATED = {
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Embedder-Policy": "require-corp",
+}
+
+
 class HostPage(BaseHTTPRequestHandler):
-    def __init__(self, html: str, *args: Any) -> None:
+    def __init__(self, html: str, headers: dict[str, str], *args: Any) -> None:
         self.html = html.encode()
+        self.extra = headers
         super().__init__(*args)
 
     def do_GET(self) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
+        for name, value in self.extra.items():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(self.html)))
         self.end_headers()
         self.wfile.write(self.html)
@@ -60,8 +72,10 @@ class HostPage(BaseHTTPRequestHandler):
         pass  # quiet: pytest's output is for failures
 
 
-def serve_page(html: str) -> tuple[ThreadingHTTPServer, int]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(HostPage, html))
+def serve_page(
+    html: str, headers: dict[str, str] | None = None, port: int = 0
+) -> tuple[ThreadingHTTPServer, int]:
+    server = ThreadingHTTPServer(("127.0.0.1", port), partial(HostPage, html, headers or {}))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, server.server_address[1]
 
@@ -135,8 +149,7 @@ async def test_a_partner_page_embeds_the_widget_and_hears_of_a_signature(
     host_origin = f"http://localhost:{host_port}"
     partner, key = await make_partner(pool, (host_origin,))
     html = HOST_PAGE % {"slug": slug, "partner": partner, "key": key, "widget": live_app}
-    server = ThreadingHTTPServer(("127.0.0.1", host_port), partial(HostPage, html))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server, _port = serve_page(html, port=host_port)
     context = await browser.new_context(viewport={"width": 800, "height": 900})
     try:
         page = await context.new_page()
@@ -203,6 +216,31 @@ async def test_an_origin_the_partner_did_not_list_cannot_frame_the_widget(
         assert await frame.locator("form").count() == 0, "no widget inside the frame"
         assert any("frame-ancestors" in text for text in refused), refused
         assert await post_from_page(page, live_app, slug) == "blocked", "no CORS for it"
+    finally:
+        await context.close()
+        server.shutdown()
+        server.server_close()
+
+
+async def test_a_partner_page_isolated_across_origins_still_shows_the_widget(
+    browser: Browser, live_app: str, pool: Pool
+) -> None:
+    """A page with Cross-Origin-Embedder-Policy: require-corp loads the loader and frames the
+    widget only because both answer Cross-Origin-Resource-Policy: cross-origin."""
+    slug = await make_action(pool)
+    host_port = free_port()
+    partner, key = await make_partner(pool, (f"http://localhost:{host_port}",))
+    html = HOST_PAGE % {"slug": slug, "partner": partner, "key": key, "widget": live_app}
+    server, _port = serve_page(html, ISOLATED, port=host_port)
+    context = await browser.new_context()
+    try:
+        page = await context.new_page()
+        await page.goto(f"http://localhost:{host_port}/campaign")
+        # localhost is a secure context: the isolation holds, so COEP is enforced.
+        assert await page.evaluate("crossOriginIsolated") is True
+        await wait_for_event(page, "campaign-engine:loaded")
+        frame = await widget_frame(page)
+        await expect(frame.get_by_label("Your name")).to_be_visible()
     finally:
         await context.close()
         server.shutdown()

@@ -28,6 +28,9 @@ from tests.factories import add_target, make_action, make_confirmed_signatures
 from tests.smtp import TAKE_AND_HANG_UP, RecordingHandler
 from workers.main import SEND_SLOTS
 
+# A battery: `make test` leaves it to `make test-slow` and CI.
+pytestmark = pytest.mark.slow
+
 FAN_OUT = 1000
 KILLS = 10
 

@@ -6,31 +6,21 @@ real SMTP sender to a real SMTP server, which must see exactly the intended reci
 from __future__ import annotations
 
 import random
-from uuid import UUID, uuid4
 
 import pytest
 
-from campaign_engine.appeal_messages import compose_appeal_email
-from campaign_engine.domain.appeals import AppealLetter
-from campaign_engine.emails import MessageTemplates
-from campaign_engine.i18n import Catalogues
 from campaign_engine.mime import OutgoingEmail
 from campaign_engine.models import (
-    Delivery,
-    DeliveryKind,
     SendOutcome,
-    SignatureStatus,
-    SupporterMessageContext,
 )
 from campaign_engine.senders.email import SmtpMailer, SmtpServer
-from campaign_engine.settings import Settings
-from campaign_engine.supporter_emails import compose_supporter_email
-from campaign_engine.templating import create_environment
-from campaign_engine.tokens import Tokens
-from tests.conftest import make_settings
+from tests.sample_messages import Writers, appeal_email, confirmation_email, message_writers
 from tests.smtp import RecordingHandler, SmtpTestServer
 from tests.test_mime import read_back
 from tests.test_properties import HOSTILE, header_names
+
+# A battery: `make test` leaves it to `make test-slow` and CI.
+pytestmark = pytest.mark.slow
 
 CASES = 5_000
 OFFICIAL = "ministro@example.org"
@@ -64,55 +54,19 @@ def hostile_pairs() -> list[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def writers() -> tuple[Settings, MessageTemplates]:
-    settings = make_settings()
-    templates = MessageTemplates(
-        create_environment(settings.templates_dir), Catalogues(settings.locales_dir)
+def writers() -> Writers:
+    return message_writers()
+
+
+def appeal(writers: Writers, name: str, subject: str) -> OutgoingEmail:
+    """The name everywhere an appeal carries one: From, To, and the comment (so Reply-To)."""
+    return appeal_email(
+        writers, signer=SIGNER, official=OFFICIAL, name=name, subject=subject, comment=name
     )
-    return settings, templates
 
 
-def appeal(writers: tuple[Settings, MessageTemplates], name: str, subject: str) -> OutgoingEmail:
-    settings, templates = writers
-    letter = AppealLetter(
-        delivery_id=uuid4(),
-        channel="email",
-        case_id=1,
-        locale="en",
-        to_name=name,
-        to_address=OFFICIAL,
-        address_ok=True,
-        salutation=None,
-        subject=subject,
-        body="Free the defender.",
-        signer_name=name,
-        signer_country="MX",
-        signer_email=SIGNER,
-        comment=name,
-        action_code="UA 1/26",
-        reply_to_supporter=True,
-    )
-    return compose_appeal_email(templates, settings, letter)
-
-
-def confirmation(
-    writers: tuple[Settings, MessageTemplates], name: str, title: str
-) -> OutgoingEmail:
-    settings, templates = writers
-    delivery = Delivery(uuid4(), DeliveryKind.CONFIRMATION, "email", uuid4(), None, 1, None, 0)
-    signer = SupporterMessageContext(
-        signature_id=UUID(int=1),
-        signature_status=SignatureStatus.PENDING,
-        email=SIGNER,
-        name=name,
-        supporter_id=UUID(int=2),
-        locale="en",
-        action_slug="free-her",
-        action_code="UA 1/26",
-        action_title=title,
-        action_locale="en",
-    )
-    return compose_supporter_email(templates, settings, Tokens("x" * 32), delivery, signer)
+def confirmation(writers: Writers, name: str, title: str) -> OutgoingEmail:
+    return confirmation_email(writers, signer=SIGNER, name=name, title=title)
 
 
 def assert_no_injection(message: OutgoingEmail, to: str, headers: list[str]) -> None:
@@ -129,7 +83,7 @@ def assert_no_injection(message: OutgoingEmail, to: str, headers: list[str]) -> 
 
 
 def test_five_thousand_hostile_names_and_subjects_write_no_header(
-    writers: tuple[Settings, MessageTemplates],
+    writers: Writers,
 ) -> None:
     pairs = hostile_pairs()
     assert len(set(pairs)) > 4_900, "varied"
@@ -139,7 +93,7 @@ def test_five_thousand_hostile_names_and_subjects_write_no_header(
 
 
 async def test_all_of_them_reach_the_smtp_server_with_exactly_their_recipients(
-    writers: tuple[Settings, MessageTemplates],
+    writers: Writers,
     smtp_server: SmtpTestServer,
     smtp: RecordingHandler,
 ) -> None:

@@ -203,8 +203,9 @@ async def test_retention_anonymises_closed_actions_keeps_counts_and_runs_once(
         for slug in (old, recent) if bird is birds[0] else (old,):
             await client.post(f"/en/actions/{slug}/sign", data=bird)
     await drain()
-    for message in list(smtp.received):
-        await client.get(confirmation_path(message.message))
+    # The drain also sends what earlier tests left in the outbox: only the birds' links.
+    for message in [m for bird in birds for m in smtp.to(bird["email"])]:
+        await client.get(confirmation_path(message))
     long_ago = datetime.now(UTC) - timedelta(days=400)
     await pool.execute(
         "UPDATE actions SET status = 'closed', closed_at = $2 WHERE slug = $1", old, long_ago

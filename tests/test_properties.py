@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Coroutine, Iterable, Sequence
 from typing import cast
 
 import phonenumbers
+import pytest
 from email_validator import EmailNotValidError, validate_email
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -41,6 +42,9 @@ from campaign_engine.spreadsheets import (
 )
 from campaign_engine.web.forms import canonical_phone
 from tests.test_mime import read_back
+
+# A battery: `make test` leaves it to `make test-slow` and CI.
+pytestmark = pytest.mark.slow
 
 EXAMPLES = 10_000
 thorough = settings(

@@ -364,3 +364,65 @@ def test_every_sealed_column_a_query_names_has_its_label() -> None:
     fields = set(re.findall(r"\b(\w+)_sealed\b", sql))
     assert fields
     assert fields <= set(supporters.SEALED_AS)
+
+
+async def test_plain_email_domains_become_keys_as_the_database_migrates(
+    own_database: str, tmp_path: Path
+) -> None:
+    """Migrations 0021-0022: each signature's plain domain becomes the keyed hashes of it and
+    the domains above it, a domain alert is renamed by its key, and the plain column goes."""
+    for source in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        if source.name < "0021":
+            (tmp_path / source.name).write_text(source.read_text())
+    pool = await sealed_pool(own_database, NEW_KEY)
+    sealer = sealer_of_keys(NEW_KEY)
+    try:
+        async with pool.acquire() as conn:
+            await migrate(conn, tmp_path)
+        slug = await make_action(pool)
+        async with pool.acquire() as conn:
+            action_id = await conn.fetchval("SELECT id FROM actions WHERE slug = $1", slug)
+            for number, domain in enumerate(["mail.wave.example", "wave.example", None]):
+                supporter_id, _ = await supporters.upsert_supporter(
+                    conn, f"s{number}@x.example", f"s{number}@x.example", "en"
+                )
+                await conn.execute(
+                    """INSERT INTO signatures (action_id, supporter_id, locale, country,
+                                               email_domain)
+                       VALUES ($1, $2, 'en', 'FR', $3)""",
+                    action_id,
+                    supporter_id,
+                    domain,
+                )
+            await conn.execute(
+                """INSERT INTO abuse_alerts (action_id, kind, subject, signatures, first_seen,
+                                             last_seen)
+                   VALUES ($1, 'domain', 'wave.example', 100, now(), now()),
+                          ($1, 'domain', 'gone.example', 100, now(), now())""",
+                action_id,
+            )
+            await migrate(conn)
+            assert await is_at_head(conn)
+            keys = [
+                row["email_domain_keys"]
+                for row in await conn.fetch(
+                    "SELECT email_domain_keys FROM signatures WHERE action_id = $1"
+                    " ORDER BY email_domain_keys NULLS LAST",
+                    action_id,
+                )
+            ]
+            wave = sealer.domain_keys("wave.example")[0]
+            assert sorted(keys[:2]) == sorted([sealer.domain_keys("mail.wave.example"), [wave]])
+            assert keys[2] is None
+            assert sealer.domain_keys("mail.wave.example")[1] == wave, (
+                "a subdomain keeps its parent"
+            )
+            alerts = await conn.fetch("SELECT subject FROM abuse_alerts WHERE kind = 'domain'")
+            assert [row["subject"] for row in alerts] == [wave.hex()]
+            plain = await conn.fetchval(
+                """SELECT count(*) FROM information_schema.columns
+                   WHERE table_name = 'signatures' AND column_name = 'email_domain'"""
+            )
+            assert plain == 0
+    finally:
+        await pool.close()

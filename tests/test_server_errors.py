@@ -52,6 +52,9 @@ async def test_a_server_error_is_a_page_in_the_readers_language(
     assert '<html lang="fr" dir="ltr">' in response.text
     assert "default-src 'none'" in response.headers["content-security-policy"]
     assert response.headers["cache-control"] == "no-store"
+    assert response.headers["cross-origin-opener-policy"] == "same-origin"
+    assert response.headers["cross-origin-resource-policy"] == "same-origin"
+    assert response.headers["permissions-policy"].startswith("accelerometer=()")
 
     api = await unmigrated_client.post(
         "/api/v1/actions/demo/signatures",

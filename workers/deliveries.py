@@ -19,9 +19,11 @@ from campaign_engine.domain.appeals import AppealLetter, appeal_letters
 from campaign_engine.domain.deliveries import (
     LEASE,
     Attempt,
+    adopt_found_text,
     claim_deliveries,
     hand_back,
     hold_until,
+    note_text_attempt,
     record_attempts,
     supporter_message_context,
 )
@@ -89,7 +91,8 @@ class Waiting:
 
 async def send_deliveries(ctx: dict[str, Any], delivery_ids: list[str]) -> None:
     w = services(ctx)
-    claimed = await claim_deliveries(w.pool, w.clock, [UUID(id_) for id_ in delivery_ids])
+    ids = [UUID(id_) for id_ in delivery_ids]
+    claimed = await claim_deliveries(w.pool, w.clock, ids, holder=w.worker_id)
     if not claimed:  # sent already, held by another worker, not due, or paused
         return
     start_by = asyncio.get_running_loop().time() + START_WITHIN_SECONDS
@@ -194,7 +197,7 @@ async def _send_update(
         raise Undeliverable(message)
     if delivery.channel == "sms":
         sms = _written(compose_update_sms, w.templates, w.settings, message)
-        return await _text(w, sms, to_supporter=True)
+        return await _text(w, delivery, sms, to_supporter=True)
     return await w.mailer.send(_written(compose_update_email, w.templates, w.settings, message))
 
 
@@ -233,13 +236,23 @@ async def _send_to_official(
     if not letter.address_ok:
         raise Undeliverable("the official's address is bouncing or blocked")
     if delivery.channel == "sms":
-        return await _text(w, _written(as_sms, w.templates, w.settings, letter), to_supporter=False)
+        sms = _written(as_sms, w.templates, w.settings, letter)
+        return await _text(w, delivery, sms, to_supporter=False)
     return await w.mailer.send(_written(as_email, w.templates, w.settings, letter))
 
 
-async def _text(w: WorkerServices, sms: Sms, *, to_supporter: bool) -> SendResult:
-    """Every text is checked first; a supporter's also spends from the budgets
-    (domain/sms_budget.py)."""
+LOST_ROW = "another worker holds the row now"
+
+
+async def _text(
+    w: WorkerServices, delivery: Delivery, sms: Sms, *, to_supporter: bool
+) -> SendResult:
+    """A text sent once: one whose last attempt may have gone is looked for at Twilio first.
+    Every text is checked; a supporter's also spends from the budgets (domain/sms_budget.py)."""
+    if delivery.text_attempted_at is not None:
+        earlier = await _earlier_attempt(w, delivery, sms)
+        if earlier is not None:
+            return earlier
     checked = await take_slot(
         w.pool, w.clock, w.tokens, w.sms_policy, sms.to, budgeted=to_supporter
     )
@@ -247,10 +260,25 @@ async def _text(w: WorkerServices, sms: Sms, *, to_supporter: bool) -> SendResul
         raise NotToday(checked)
     if checked is not None:
         return checked
-    result = await w.texter.send(sms)
+    # Written down before Twilio is called, so a crash or a lost answer leaves a trace.
+    noted = await note_text_attempt(w.pool, w.clock, delivery)
+    result = await w.texter.send(sms) if noted else SendResult(SendOutcome.TEMPORARY, LOST_ROW)
     if to_supporter and result.outcome in (SendOutcome.TEMPORARY, SendOutcome.PERMANENT):
         await give_back_slot(w.pool, w.clock, w.tokens, sms.to)  # it did not go: nothing spent
     return result
+
+
+async def _earlier_attempt(w: WorkerServices, delivery: Delivery, sms: Sms) -> SendResult | None:
+    """What came of the last attempt, if Twilio has its text (then it is this row's, and
+    nothing is sent), or if Twilio cannot say (then the row waits); None: it never went."""
+    assert delivery.text_attempted_at is not None
+    found = await w.texter.find(sms, delivery.text_attempted_at)
+    if found is None:
+        return SendResult(SendOutcome.TEMPORARY, "Twilio could not say whether it went")
+    adopted = await adopt_found_text(w.pool, delivery, found)
+    if adopted is not None:
+        return SendResult(SendOutcome.SENT, "found at Twilio", provider_id=adopted)
+    return None
 
 
 def _written(compose: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:

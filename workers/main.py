@@ -22,8 +22,9 @@ from campaign_engine.senders.sms import DevSmsBox, NoSms, SmsSender, TwilioSende
 from campaign_engine.settings import Settings
 from campaign_engine.templating import create_environment
 from campaign_engine.tokens import Tokens
-from workers.context import WorkerServices
+from workers.context import Presence, WorkerServices
 from workers.deliveries import send_deliveries
+from workers.outage import outage_of, through_outages
 from workers.privacy import keep_retention
 from workers.schedules import apply_action_schedules
 from workers.sweeper import make_digests, pace_appeals, sweep_outbox
@@ -40,25 +41,32 @@ FINISH_ON_STOP_SECONDS = 75
 # Sends in flight at once per worker process: as many connections to the mail relay (each
 # kept for the next message) or requests to Twilio. Past this, rows wait their turn.
 SEND_SLOTS = 16
+# Job ids arq reads from the queue per poll, oldest first. A worker killed mid-batch leaves
+# its jobs marked running for the job timeout (and ten seconds); arq's default (100) would let
+# a dozen crashes in two minutes fill the whole read with them, and nothing else would start
+# until they expired. Their rows are taken back and rung for under new ids (Presence).
+QUEUE_READ_LIMIT = 1000
 # Writing 20,000 deliveries takes seconds; a million, a few minutes. One cut short resumes.
 FAN_OUT_TIMEOUT_SECONDS = 600
+# What a worker outside the supervisor (a test's burst worker) says of an outage.
+BURST_MEANWHILE = "the sweeper rings again for what could not be queued"
 SWEEP_EVERY_SECONDS = {0, 15, 30, 45}
 EVERY_SECOND = set(range(60))
 
 
 PRODUCTION_CRONS = [
-    cron(sweep_outbox, second=SWEEP_EVERY_SECONDS, run_at_startup=True),
+    cron(through_outages(sweep_outbox), second=SWEEP_EVERY_SECONDS, run_at_startup=True),
     # Pacers release appeals on their slots; every second keeps them to the second.
-    cron(pace_appeals, second=EVERY_SECOND, run_at_startup=True),
-    cron(make_digests, second={5}, run_at_startup=True),
+    cron(through_outages(pace_appeals), second=EVERY_SECOND, run_at_startup=True),
+    cron(through_outages(make_digests), second={5}, run_at_startup=True),
     # Updates to supporters: a fan-out whose job was lost is asked for again.
-    cron(resume_update_fan_outs, second=SWEEP_EVERY_SECONDS, run_at_startup=True),
+    cron(through_outages(resume_update_fan_outs), second=SWEEP_EVERY_SECONDS, run_at_startup=True),
     # Actions: scheduled ones open, open ones close at their deadline.
-    cron(apply_action_schedules, second=SWEEP_EVERY_SECONDS, run_at_startup=True),
+    cron(through_outages(apply_action_schedules), second=SWEEP_EVERY_SECONDS, run_at_startup=True),
     # Bot waves: trending clients and email domains, counted over each open action's hour.
-    cron(spot_abuse_trends, second={20}, run_at_startup=True),
+    cron(through_outages(spot_abuse_trends), second={20}, run_at_startup=True),
     # Retention: anonymise what is past its time, forget client keys; every hour is plenty.
-    cron(keep_retention, minute={7}, second={40}, run_at_startup=True),
+    cron(through_outages(keep_retention), minute={7}, second={40}, run_at_startup=True),
 ]
 
 
@@ -85,11 +93,13 @@ def create_worker(
     retry_delay: Callable[[int], timedelta] = deliveries.retry_delay,
     crons: list[CronJob] | None = None,
     handle_signals: bool = True,
+    connection: jobs.QueueConnection | None = None,
     **arq_options: Any,
 ) -> Worker:
     """The worker. Tests pass their own `crons` (a burst worker ends only once the queue is
     empty, which a cron every second never lets happen) and, in `arq_options`, `burst` and a
-    short `poll_delay`."""
+    short `poll_delay`. `campaign-engine worker` runs it under workers/supervisor.py, which
+    passes the process's `connection` and rides out the queue's outages."""
     if settings.database_url is None or settings.redis_url is None or settings.smtp_url is None:
         raise ValueError("the worker needs DATABASE_URL, REDIS_URL and SMTP_URL")
     database_url = settings.database_url
@@ -97,22 +107,34 @@ def create_worker(
     the_texter = texter or texter_for(settings)
 
     async def startup(ctx: dict[str, Any]) -> None:
+        queue = jobs.JobQueue(ctx["redis"])
+        the_clock = clock or SystemClock()
+        # Registered before any job runs: every row this process claims names it, and the
+        # rows of workers that died are taken back from its first beat on. Once a process.
+        if "presence" not in ctx:
+            started = Presence(database_url, queue, the_clock, outage_of(ctx))
+            await started.start()
+            ctx["presence"] = started
+        presence: Presence = ctx["presence"]
         ctx["services"] = WorkerServices(
             settings=settings,
             pool=await create_pool(database_url, sealer=settings.sealer()),
-            queue=jobs.JobQueue(ctx["redis"]),
+            queue=queue,
             mailer=the_mailer,
             texter=the_texter,
             templates=MessageTemplates(
                 create_environment(settings.templates_dir), Catalogues(settings.locales_dir)
             ),
             tokens=Tokens(settings.secret_key),
-            clock=clock or SystemClock(),
+            clock=the_clock,
             retry_delay=retry_delay,
             send_slots=asyncio.Semaphore(SEND_SLOTS),
+            worker_id=presence.worker_id,
         )
 
     async def shutdown(ctx: dict[str, Any]) -> None:
+        if "presence" in ctx:  # leaving: what it still holds is taken back at once
+            await ctx["presence"].stop()
         if "services" in ctx:
             await ctx["services"].pool.close()
             await ctx["services"].texter.close()
@@ -121,20 +143,31 @@ def create_worker(
 
     return Worker(
         functions=[
-            func(send_deliveries, name=jobs.SEND_DELIVERIES, timeout=JOB_TIMEOUT_SECONDS),
+            func(
+                through_outages(send_deliveries),
+                name=jobs.SEND_DELIVERIES,
+                timeout=JOB_TIMEOUT_SECONDS,
+            ),
             # Updates to supporters: a fan-out commits every batch, so a timeout loses nothing.
-            func(fan_out_update, name=jobs.FAN_OUT_UPDATE, timeout=FAN_OUT_TIMEOUT_SECONDS),
+            func(
+                through_outages(fan_out_update),
+                name=jobs.FAN_OUT_UPDATE,
+                timeout=FAN_OUT_TIMEOUT_SECONDS,
+            ),
         ],
         cron_jobs=PRODUCTION_CRONS if crons is None else crons,
         on_startup=startup,
         on_shutdown=shutdown,
-        redis_settings=jobs.redis_settings(settings.redis_url),
+        # Our connection, not arq's: it connects when first used (arq's pings at start,
+        # retries once, then gives up) and bounds every answer (arq's waits forever).
+        redis_pool=connection or jobs.QueueConnection(settings.redis_url, BURST_MEANWHILE),
         job_serializer=jobs.serialize,
         job_deserializer=jobs.deserialize,
         keep_result=0,  # the outcome lives in PostgreSQL; Redis keeps nothing of a job
         # Ten batches of 100 keep the 16 sending slots busy; more would claim rows that can
         # only wait for a slot and be handed back.
         max_jobs=10,
+        queue_read_limit=QUEUE_READ_LIMIT,
         job_completion_wait=FINISH_ON_STOP_SECONDS,
         handle_signals=handle_signals,
         **arq_options,

@@ -18,13 +18,13 @@ from pathlib import Path
 
 import aiohttp
 
-from campaign_engine.bench.signing import _wait_until_ready
-from campaign_engine.bench.stack import SLUG, BenchStack, prepare
+from campaign_engine.bench.stack import SLUG, BenchStack, prepare, wait_until_ready
 from campaign_engine.clock import SystemClock
 from campaign_engine.db import supporters
 from campaign_engine.devmail import free_port
-from campaign_engine.domain.staff import accept_invitation, invite_staff
+from campaign_engine.domain.staff import LinkUse, accept_invitation, invite_staff
 from campaign_engine.models import Role
+from campaign_engine.tokens import Tokens
 
 EXPORT_PATH = f"/admin/actions/{SLUG}/export/signatures.csv"
 
@@ -58,15 +58,15 @@ async def _prepare(stack: BenchStack, signatures: int) -> str:
         invitation = await invite_staff(
             pool, clock, None, "bench@example.org", "Bench", Role.CAMPAIGNER, "en"
         )
-        return await accept_invitation(
-            pool, clock, invitation.token, secrets.token_urlsafe(24), enrolment=None
-        )
+        tokens = Tokens(stack.environ["SECRET_KEY"])
+        use = LinkUse(secrets.token_urlsafe(24), None)
+        return await accept_invitation(pool, clock, tokens, invitation.token, use)
     finally:
         await pool.close()
 
 
 async def _measure(base: str, session: str, pid: int, expected: int) -> int:
-    await _wait_until_ready(base)
+    await wait_until_ready(base)
     before = _peak_memory_mib(pid)
     started = time.perf_counter()
     size = rows = chunks = 0

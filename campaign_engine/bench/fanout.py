@@ -15,8 +15,8 @@ import asyncio
 import time
 from datetime import datetime, timedelta
 
-from campaign_engine.bench.stack import BenchStack, prepare
-from campaign_engine.db import appeals, authoring, pacing, supporters
+from campaign_engine.bench.stack import BenchStack, add_official, prepare
+from campaign_engine.db import appeals, authoring, supporters
 from campaign_engine.db.pool import Pool
 
 COUNT_SENT = "SELECT count(*) FROM deliveries WHERE target_id = $1 AND status = 'sent'"
@@ -28,27 +28,6 @@ WAKE = "UPDATE pacing SET next_run_at = now() WHERE target_id = $1"
 UNPACED_PER_HOUR = 10**8
 ACCURACY = 0.05
 HOUR = timedelta(hours=1)
-
-
-async def _official(pool: Pool, action_id: int, name: str, *, max_per_hour: int | None) -> int:
-    async with pool.acquire() as conn, conn.transaction():
-        target_id = await authoring.upsert_target(
-            conn,
-            external_id=name,
-            name=name,
-            title="Minister",
-            organisation="Ministry",
-            country=None,
-            time_zone="UTC",
-            office_hours=None,
-            preferred_locale="en",
-            salutations={"en": "Dear Minister,"},
-            max_per_hour=max_per_hour,
-        )
-        await authoring.add_target_contact(conn, target_id, "email", f"{name}@example.org")
-        await authoring.add_action_target(conn, action_id, target_id, "email")
-        await pacing.ensure_pacing(conn, target_id, "email")
-    return target_id
 
 
 async def _held_appeals(pool: Pool, action_id: int, count: int, floor_per_hour: int) -> None:
@@ -80,7 +59,8 @@ async def _fanout(stack: BenchStack, count: int, workers: int) -> int:
     pool = await stack.pool()
     try:
         action_id = await prepare(pool)
-        target_id = await _official(pool, action_id, "fanout-minister", max_per_hour=None)
+        async with pool.acquire() as conn, conn.transaction():
+            target_id = await add_official(conn, action_id, "fanout-minister")
         await _held_appeals(pool, action_id, count, UNPACED_PER_HOUR)
         for _ in range(workers):
             stack.start("worker")
@@ -114,7 +94,8 @@ async def _pacing(stack: BenchStack, per_hour: int, seconds: int) -> int:
     pool = await stack.pool()
     try:
         action_id = await prepare(pool)
-        target_id = await _official(pool, action_id, "paced-minister", max_per_hour=per_hour)
+        async with pool.acquire() as conn, conn.transaction():
+            target_id = await add_official(conn, action_id, "paced-minister", max_per_hour=per_hour)
         backlog = per_hour * seconds // 3600 * 2 + 10  # more than the cap lets through
         await _held_appeals(pool, action_id, backlog, per_hour)
         stack.start("worker")

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
-from campaign_engine.bench.stack import SLUG, BenchStack, prepare
+from campaign_engine.bench.stack import SLUG, BenchStack, prepare, wait_until_ready
 from campaign_engine.devmail import free_port
 
 SIGNATURE_PATH = f"/api/v1/actions/{SLUG}/signatures"
@@ -73,7 +73,7 @@ async def _prepare(stack: BenchStack) -> None:
 
 
 async def _measure(base: str, stack: BenchStack, rate: int, duration: int, web: int) -> int:
-    await _wait_until_ready(base)
+    await wait_until_ready(base)
     results = await _load(base, rate, duration)
     pool = await stack.pool()
     try:
@@ -88,19 +88,6 @@ async def _measure(base: str, stack: BenchStack, rate: int, duration: int, web: 
         await pool.close()
     _report(results, rate, duration, web, stored, sent, drained)
     return 0 if stored == results.accepted == results.offered and sent == stored else 1
-
-
-async def _wait_until_ready(base: str) -> None:
-    async with aiohttp.ClientSession() as session:
-        for _ in range(300):
-            try:
-                async with session.get(f"{base}/readyz") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.2)
-    raise TimeoutError("the stack under test did not become ready")
 
 
 async def _load(base: str, rate: int, duration: int) -> Results:

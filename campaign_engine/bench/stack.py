@@ -3,19 +3,23 @@ and the product's own commands in processes of their own, as in production."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess  # nosec B404 # the benchmark starts its own servers
 import sys
 import tempfile
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 
+import aiohttp
+
 from campaign_engine.bench.sink import SmtpSink
-from campaign_engine.db import authoring
+from campaign_engine.db import authoring, pacing
 from campaign_engine.db.migrate import migrate
-from campaign_engine.db.pool import Pool, create_pool
+from campaign_engine.db.pool import Connection, Pool, create_pool
 from campaign_engine.devmail import free_port
 from campaign_engine.embedded import EmbeddedServers
 from campaign_engine.sealing import new_data_key
@@ -33,6 +37,29 @@ BENCH_TEXT = {
 }
 
 
+def stack_environ(
+    data: Path, *, database_url: str, redis_url: str, smtp_url: str
+) -> dict[str, str]:
+    """The environment of the product's commands run against a stack of our own (the
+    benchmark's, the drill's): this process's, with the stack's addresses, a fresh secret and
+    data key, and the log at warnings."""
+    return {
+        **os.environ,
+        "ENVIRONMENT": "test",
+        "DATA_DIR": str(data),
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "SMTP_URL": smtp_url,
+        "SECRET_KEY": uuid.uuid4().hex + uuid.uuid4().hex,
+        "DATA_KEYS": new_data_key(),
+        "EMAIL_FROM": "Bench <bench@example.org>",
+        "LOG_LEVEL": "WARNING",
+        # Load shedding off: all the load arrives through one address, ours (signers carry
+        # addresses of their own in X-Forwarded-For, so the per-action limits stay on).
+        "SIGNATURES_PER_CLIENT": "0",
+    }
+
+
 class BenchStack:
     def __init__(self) -> None:
         self._folder = tempfile.TemporaryDirectory(prefix="campaign-engine-bench-")
@@ -44,21 +71,12 @@ class BenchStack:
 
     def __enter__(self) -> BenchStack:
         self.sink.start()
-        self.environ = {
-            **os.environ,
-            "ENVIRONMENT": "test",
-            "DATA_DIR": str(self.data),
-            "DATABASE_URL": self._servers.start_postgres(self.data / "postgres", throwaway=True),
-            "REDIS_URL": self._servers.start_valkey(self.data / "valkey", throwaway=True),
-            "SMTP_URL": self.sink.url,
-            "SECRET_KEY": uuid.uuid4().hex + uuid.uuid4().hex,
-            "DATA_KEYS": new_data_key(),
-            "EMAIL_FROM": "Bench <bench@example.org>",
-            "LOG_LEVEL": "WARNING",
-            # Load shedding off: all the load arrives through one address, ours (signers carry
-            # addresses of their own in X-Forwarded-For, so the per-action limits stay on).
-            "SIGNATURES_PER_CLIENT": "0",
-        }
+        self.environ = stack_environ(
+            self.data,
+            database_url=self._servers.start_postgres(self.data / "postgres", throwaway=True),
+            redis_url=self._servers.start_valkey(self.data / "valkey", throwaway=True),
+            smtp_url=self.sink.url,
+        )
         return self
 
     def __exit__(
@@ -118,3 +136,48 @@ async def prepare(pool: Pool) -> int:
         # every later signature would be suspected and never confirmed.
         await authoring.set_proof_of_work(conn, action_id, "off")
     return action_id
+
+
+async def wait_until_ready(base: str, seconds: float = 60) -> None:
+    """Until the web app under test answers /readyz at `base`."""
+    async with aiohttp.ClientSession() as session:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                async with session.get(f"{base}/readyz") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.2)
+    raise TimeoutError("the web app under test did not become ready")
+
+
+async def add_official(
+    conn: Connection,
+    action_id: int,
+    name: str,
+    *,
+    channel: str = "email",
+    address: str | None = None,
+    max_per_hour: int | None = None,
+) -> int:
+    """An official the action writes to on `channel` (by default at `<name>@example.org`),
+    with its pacer; returns the target's id."""
+    target_id = await authoring.upsert_target(
+        conn,
+        external_id=name,
+        name=name,
+        title="Minister",
+        organisation="Ministry",
+        country=None,
+        time_zone="UTC",
+        office_hours=None,
+        preferred_locale="en",
+        salutations={"en": "Dear Minister,"},
+        max_per_hour=max_per_hour,
+    )
+    await authoring.add_target_contact(conn, target_id, channel, address or f"{name}@example.org")
+    await authoring.add_action_target(conn, action_id, target_id, channel)
+    await pacing.ensure_pacing(conn, target_id, channel)
+    return target_id

@@ -1,6 +1,6 @@
 """Abuse: counting a client's recent signatures, spotting trends, and invalidating signatures
-by criteria. Client addresses appear only as keyed hashes; domains are read from signatures,
-never from the supporters' table."""
+by criteria. Client addresses and email domains appear only as keyed hashes (a domain is
+named, from one signer's sealed address, only once many signed with it: db/supporters.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from campaign_engine.db import supporters
 from campaign_engine.db.pool import Connection
 from campaign_engine.models import InvalidationCriteria
 
@@ -51,7 +52,7 @@ async def count_recent_client_signatures(
 class Trend:
     action_id: int
     kind: str  # "client" or "domain"
-    subject: str  # the domain, or the client key in hex
+    subject: str  # the client's or the domain's key, in hex
     signatures: int
 
 
@@ -62,10 +63,10 @@ FROM actions a JOIN signatures s ON s.action_id = a.id AND s.created_at > $1
 WHERE a.status = 'open' AND s.client_key IS NOT NULL
 GROUP BY s.action_id, s.client_key HAVING count(*) >= $2
 UNION ALL
-SELECT s.action_id, 'domain', s.email_domain, count(*)
+SELECT s.action_id, 'domain', encode(s.email_domain_keys[1], 'hex'), count(*)
 FROM actions a JOIN signatures s ON s.action_id = a.id AND s.created_at > $1
-WHERE a.status = 'open' AND s.email_domain <> ALL($4::text[])
-GROUP BY s.action_id, s.email_domain HAVING count(*) >= $3
+WHERE a.status = 'open' AND s.email_domain_keys[1] <> ALL($4::bytea[])
+GROUP BY s.action_id, s.email_domain_keys[1] HAVING count(*) >= $3
 """
 
 
@@ -76,9 +77,8 @@ async def find_trends(
     domain_threshold: int,
     common_domains: Sequence[str],
 ) -> list[Trend]:
-    rows = await conn.fetch(
-        SELECT_TRENDS, since, client_threshold, domain_threshold, list(common_domains)
-    )
+    common = [supporters.email_domain_keys(conn, domain)[0] for domain in common_domains]
+    rows = await conn.fetch(SELECT_TRENDS, since, client_threshold, domain_threshold, common)
     return [Trend(r["action_id"], r["kind"], r["subject"], r["n"]) for r in rows]
 
 
@@ -136,11 +136,10 @@ async def count_alerts(conn: Connection, action_id: int, since: datetime) -> int
     return found
 
 
-# The domain is checked to hold only letters, digits, dots and hyphens, so it can sit in a
-# LIKE pattern unescaped.
+# A domain matches its subdomains too: a signature keeps the keys of the domains above its own.
 MATCHING = """
 s.action_id = $1 AND s.status IN ('pending', 'confirmed')
-AND ($2::text IS NULL OR s.email_domain = $2 OR s.email_domain LIKE '%.' || $2)
+AND ($2::bytea IS NULL OR $2 = ANY(s.email_domain_keys))
 AND ($3::bytea IS NULL OR s.client_key = $3)
 AND ($4::timestamptz IS NULL OR s.created_at >= $4)
 AND ($5::timestamptz IS NULL OR s.created_at < $5)
@@ -148,8 +147,11 @@ AND ($6::text IS NULL OR s.suspicion = $6 OR ($6 = 'any' AND s.suspicion IS NOT 
 """
 
 
-def _criteria_arguments(action_id: int, c: InvalidationCriteria) -> tuple[object, ...]:
-    return (action_id, c.domain, c.client_key, c.signed_from, c.signed_until, c.suspicion)
+def _criteria_arguments(
+    conn: Connection, action_id: int, c: InvalidationCriteria
+) -> tuple[object, ...]:
+    domain_key = supporters.email_domain_keys(conn, c.domain)[0] if c.domain else None
+    return (action_id, domain_key, c.client_key, c.signed_from, c.signed_until, c.suspicion)
 
 
 COUNT_MATCHING = f"""
@@ -163,7 +165,7 @@ async def count_matching(
     conn: Connection, action_id: int, criteria: InvalidationCriteria
 ) -> tuple[int, int]:
     """(pending, confirmed) signatures the criteria match."""
-    row = await conn.fetchrow(COUNT_MATCHING, *_criteria_arguments(action_id, criteria))
+    row = await conn.fetchrow(COUNT_MATCHING, *_criteria_arguments(conn, action_id, criteria))
     assert row is not None
     return row["pending"], row["confirmed"]
 
@@ -176,7 +178,7 @@ UPDATE signatures s SET status = 'invalidated' WHERE {MATCHING} RETURNING s.id
 async def invalidate_matching(
     conn: Connection, action_id: int, criteria: InvalidationCriteria
 ) -> list[UUID]:
-    rows = await conn.fetch(INVALIDATE_MATCHING, *_criteria_arguments(action_id, criteria))
+    rows = await conn.fetch(INVALIDATE_MATCHING, *_criteria_arguments(conn, action_id, criteria))
     return [row["id"] for row in rows]
 
 
@@ -220,16 +222,16 @@ async def get_activity(conn: Connection, action_id: int, since: datetime) -> Act
 
 @dataclass(frozen=True)
 class DomainShare:
-    domain: str
+    key: bytes
     signatures: int
 
 
 # Only domains many signed with: a domain of one person's own would say who they are.
 SELECT_TOP_DOMAINS = """
-SELECT email_domain AS domain, count(*) AS signatures FROM signatures
-WHERE action_id = $1 AND created_at > $2 AND email_domain IS NOT NULL
-GROUP BY email_domain HAVING count(*) >= $3
-ORDER BY count(*) DESC, email_domain LIMIT $4
+SELECT email_domain_keys[1] AS key, count(*) AS signatures FROM signatures
+WHERE action_id = $1 AND created_at > $2 AND email_domain_keys IS NOT NULL
+GROUP BY email_domain_keys[1] HAVING count(*) >= $3
+ORDER BY count(*) DESC, email_domain_keys[1] LIMIT $4
 """
 
 
@@ -237,4 +239,35 @@ async def list_top_domains(
     conn: Connection, action_id: int, since: datetime, at_least: int, limit: int
 ) -> list[DomainShare]:
     rows = await conn.fetch(SELECT_TOP_DOMAINS, action_id, since, at_least, limit)
-    return [DomainShare(r["domain"], r["signatures"]) for r in rows]
+    return [DomainShare(bytes(r["key"]), r["signatures"]) for r in rows]
+
+
+# Migration 0022 only (db/migrate.py): the plain domains 0021 left, hashed into the keys that
+# replace them, and the domain alerts renamed by key, before 0022 drops the plain column.
+# One row per distinct domain goes through a temporary table, then one join updates them all.
+CREATE_DOMAIN_KEYS = """
+CREATE TEMPORARY TABLE plain_domain_keys (domain text PRIMARY KEY, keys bytea[]) ON COMMIT DROP
+"""
+SELECT_PLAIN_DOMAINS = "SELECT DISTINCT email_domain FROM signatures WHERE email_domain IS NOT NULL"
+INSERT_DOMAIN_KEYS = "INSERT INTO plain_domain_keys (domain, keys) VALUES ($1, $2)"
+FILL_DOMAIN_KEYS = """
+UPDATE signatures s SET email_domain_keys = k.keys
+FROM plain_domain_keys k WHERE s.email_domain = k.domain
+"""
+RENAME_DOMAIN_ALERTS = """
+UPDATE abuse_alerts a SET subject = encode(k.keys[1], 'hex')
+FROM plain_domain_keys k WHERE a.kind = 'domain' AND a.subject = k.domain
+"""
+
+
+async def hash_plain_email_domains(conn: Connection) -> int:
+    """Key every signature's plain domain; returns how many distinct domains there were."""
+    domains = [row["email_domain"] for row in await conn.fetch(SELECT_PLAIN_DOMAINS)]
+    await conn.execute(CREATE_DOMAIN_KEYS)
+    await conn.executemany(
+        INSERT_DOMAIN_KEYS,
+        [(domain, supporters.email_domain_keys(conn, domain)) for domain in domains],
+    )
+    await conn.execute(FILL_DOMAIN_KEYS)
+    await conn.execute(RENAME_DOMAIN_ALERTS)
+    return len(domains)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from uuid import UUID
 
+import asyncpg
+
 from campaign_engine.db.pool import Connection, from_row
 from campaign_engine.models import Delivery, DeliveryKind, DueDelivery
 
@@ -68,9 +70,11 @@ async def count_emails_about_signatures(
 # Claimable: waiting and due, or "sending" under a lease that ran out (its worker died); and,
 # for a letter to an official, never while its action is paused (a signer's own email still
 # goes); for a webhook, never while its endpoint is switched off (held until switched on).
+# The claim names its worker, so that worker's successor can take the row back if it dies.
 CLAIM_DELIVERIES = """
 UPDATE deliveries d
-SET status = 'sending', attempts = attempts + 1, lease_until = $3::timestamptz + $2::interval
+SET status = 'sending', attempts = attempts + 1, lease_until = $3::timestamptz + $2::interval,
+    leased_by = $4
 WHERE id = ANY($1::uuid[])
   AND ((status IN ('pending', 'retry', 'ambiguous') AND next_attempt_at <= $3)
        OR (status = 'sending' AND lease_until < $3))
@@ -79,23 +83,68 @@ WHERE id = ANY($1::uuid[])
   AND NOT (kind = 'webhook'
            AND EXISTS (SELECT 1 FROM webhook_endpoints e
                        WHERE e.id = d.webhook_endpoint_id AND NOT e.enabled))
-RETURNING id, kind, channel, signature_id, target_id, action_id, contact_id, attempts
+RETURNING id, kind, channel, signature_id, target_id, action_id, contact_id, attempts,
+          text_attempted_at
 """
 
 
 async def claim_deliveries(
-    conn: Connection, delivery_ids: list[UUID], lease: timedelta, now: datetime
+    conn: Connection,
+    delivery_ids: list[UUID],
+    lease: timedelta,
+    now: datetime,
+    holder: UUID | None = None,
 ) -> list[Delivery]:
-    rows = await conn.fetch(CLAIM_DELIVERIES, delivery_ids, lease, now)
+    rows = await conn.fetch(CLAIM_DELIVERIES, delivery_ids, lease, now, holder)
     return [from_row(Delivery, row, kind=DeliveryKind(row["kind"])) for row in rows]
 
 
+# Written, and committed, before a text is handed to Twilio: if the worker dies or the answer
+# is lost, the retry knows to look for the text at Twilio before sending it again. Fenced like
+# a record, so a worker that lost the row sends nothing.
+NOTE_TEXT_ATTEMPT = """
+UPDATE deliveries SET text_attempted_at = $3
+WHERE id = $1 AND status = 'sending' AND attempts = $2
+RETURNING id
+"""
+
+
+async def note_text_attempt(
+    conn: Connection, delivery_id: UUID, attempt: int, at: datetime
+) -> bool:
+    """False when the row is no longer this attempt's to send."""
+    return await conn.fetchval(NOTE_TEXT_ATTEMPT, delivery_id, attempt, at) is not None
+
+
+# A text found at Twilio becomes this delivery's, unless another delivery holds it already:
+# the unique index on provider_id decides, so two deliveries of the same words to the same
+# number can never both claim one message.
+ADOPT_TEXT = """
+UPDATE deliveries SET provider_id = $3
+WHERE id = $1 AND status = 'sending' AND attempts = $2
+RETURNING id
+"""
+
+
+async def adopt_text(
+    conn: Connection, delivery_id: UUID, attempt: int, provider_id: str
+) -> bool | None:
+    """True: adopted; False: the row is no longer this attempt's; None: another delivery
+    holds that message."""
+    try:
+        adopted = await conn.fetchval(ADOPT_TEXT, delivery_id, attempt, provider_id)
+    except asyncpg.UniqueViolationError:
+        return None
+    return adopted is not None
+
+
 # Every record below is fenced by the attempt it concerns: a worker whose lease ran out (and
-# whose row another worker has since taken) records nothing, and so overwrites nothing.
+# whose row another worker has since taken) records nothing, and so overwrites nothing. A row
+# names its worker (leased_by) only while it is leased.
 MARK_SENT = """
 UPDATE deliveries d
 SET status = 'sent', sent_at = sent.at, provider_id = sent.provider_id, lease_until = NULL,
-    last_error = NULL
+    leased_by = NULL, last_error = NULL
 FROM unnest($1::uuid[], $2::int[], $3::text[], $4::timestamptz[])
      AS sent(id, attempt, provider_id, at)
 WHERE d.id = sent.id AND d.status = 'sending' AND d.attempts = sent.attempt
@@ -105,11 +154,14 @@ RETURNING d.id
 
 async def mark_sent(
     conn: Connection, sent: list[tuple[UUID, int, str | None, datetime]]
-) -> set[UUID]:
+) -> set[UUID] | None:
     """Record many sends at once, given (delivery, attempt, provider id, when); returns those
-    recorded."""
+    recorded, or None (and nothing recorded) when one's provider id is another delivery's."""
     columns = [list(column) for column in zip(*sent, strict=True)]
-    return {row["id"] for row in await conn.fetch(MARK_SENT, *columns)}
+    try:
+        return {row["id"] for row in await conn.fetch(MARK_SENT, *columns)}
+    except asyncpg.UniqueViolationError:
+        return None
 
 
 # A row claimed but never tried (its worker had no free sending slot in time) goes back to
@@ -118,7 +170,7 @@ async def mark_sent(
 HAND_BACK = """
 UPDATE deliveries d
 SET status = CASE WHEN d.attempts > 1 THEN 'retry' ELSE 'pending' END,
-    attempts = d.attempts - 1, lease_until = NULL, next_attempt_at = $3,
+    attempts = d.attempts - 1, lease_until = NULL, leased_by = NULL, next_attempt_at = $3,
     last_error = coalesce($4, d.last_error)
 FROM unnest($1::uuid[], $2::int[]) AS untried(id, attempt)
 WHERE d.id = untried.id AND d.status = 'sending' AND d.attempts = untried.attempt
@@ -138,7 +190,7 @@ async def hand_back(
 # Retry and ambiguous rows wait for next_attempt_at; the worker also rings for them itself.
 MARK_WAITING = """
 UPDATE deliveries
-SET status = $3, next_attempt_at = $4, lease_until = NULL, last_error = $5
+SET status = $3, next_attempt_at = $4, lease_until = NULL, leased_by = NULL, last_error = $5
 WHERE id = $1 AND status = 'sending' AND attempts = $2
 RETURNING id
 """
@@ -152,7 +204,7 @@ async def mark_waiting(
 
 
 MARK_FAILED = """
-UPDATE deliveries SET status = 'failed', lease_until = NULL, last_error = $3
+UPDATE deliveries SET status = 'failed', lease_until = NULL, leased_by = NULL, last_error = $3
 WHERE id = $1 AND status = 'sending' AND attempts = $2
 RETURNING id
 """
@@ -194,7 +246,7 @@ async def list_overdue(
 MARK_DELIVERED = """
 UPDATE deliveries
 SET status = 'delivered', delivered_at = $2, provider_id = coalesce(provider_id, $3),
-    lease_until = NULL
+    lease_until = NULL, leased_by = NULL
 WHERE id = $1 AND status IN ('sending', 'retry', 'ambiguous', 'sent')
 RETURNING id
 """
@@ -210,7 +262,7 @@ async def mark_delivered(
 MARK_ACCEPTED = """
 UPDATE deliveries
 SET status = 'sent', sent_at = coalesce(sent_at, $2), provider_id = coalesce(provider_id, $3),
-    lease_until = NULL
+    lease_until = NULL, leased_by = NULL
 WHERE id = $1 AND status IN ('retry', 'ambiguous')
 RETURNING id
 """
@@ -224,7 +276,7 @@ async def mark_accepted(
 
 # Returned by the recipient's side after we sent it: failed (a text) or bounced (an email).
 MARK_RETURNED = """
-UPDATE deliveries SET status = $2, last_error = $3, lease_until = NULL
+UPDATE deliveries SET status = $2, last_error = $3, lease_until = NULL, leased_by = NULL
 WHERE id = $1 AND status IN ('sending', 'retry', 'ambiguous', 'sent', 'delivered')
 RETURNING contact_id
 """

@@ -1,8 +1,9 @@
 """Apply the numbered plain-SQL migrations in `migrations/`, forward only.
 
 Each file runs in its own transaction and is recorded in `schema_migrations` with a checksum.
-The few steps SQL cannot take (sealing needs keys the database never holds) run in Python, in
-the transaction of the file they come before, through the migrating connection's keys.
+The few steps SQL cannot take (sealing and keyed hashes need keys the database never holds)
+run in Python, in the transaction of the file they come before, through the migrating
+connection's keys.
 An advisory lock lets several processes start at once: one migrates, the others wait and then
 find nothing to do. A migration that was applied and then edited stops the runner, because the
 database no longer matches the files.
@@ -16,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from campaign_engine.db import staff, supporters
+from campaign_engine.db import abuse, staff, supporters
 from campaign_engine.db.pool import Connection
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -36,9 +37,11 @@ async def _seal_plain_columns(conn: Connection) -> None:
 
 
 # Python steps, by the file they run just before (in its transaction).
-BEFORE: dict[str, Callable[[Connection], Awaitable[None]]] = {
+BEFORE: dict[str, Callable[[Connection], Awaitable[object]]] = {
     # 0017 added the sealed columns; 0018 drops the plain ones once this has filled them.
     "0018_plain_columns_dropped.sql": _seal_plain_columns,
+    # 0021 added signatures' domain keys; 0022 drops the plain domains once they are keyed.
+    "0022_plain_email_domains_dropped.sql": abuse.hash_plain_email_domains,
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import asyncpg
@@ -27,6 +28,19 @@ class SealingConnection(asyncpg.Connection):
 
     sealer: Sealer | None = None
 
+    async def reset(self, *, timeout: float | None = None) -> None:  # noqa: ASYNC109
+        """Ready for the next borrower, as the pool takes it back (asyncpg's signature). If
+        the server went away once the borrower's work was done (its commit answered), that
+        work stands: this connection is let go (the pool opens a fresh one when asked), and
+        the borrower is not failed for it. Else a signer is told "not saved" of a saved
+        signature (tests/test_database_outage.py cuts a connection just there)."""
+        try:
+            await super().reset(timeout=timeout)
+        except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError):
+            if not self.is_closed():
+                raise
+            self.terminate()
+
 
 class MissingDataKeys(Exception):
     """Personal data was touched through a connection opened without the data keys."""
@@ -38,6 +52,19 @@ def sealer_of(conn: Connection) -> Sealer:
     if not isinstance(found, Sealer):
         raise MissingDataKeys("open the connection with create_pool(..., sealer=...)")
     return found
+
+
+class _FloorRetries(logging.Filter):
+    """While PostgreSQL is down, asyncpg's pool tries to reopen its `min_size` connections
+    after 1, 2, 4 … 60 seconds, and logs each failure as a warning with a traceback. The web
+    app says an outage once, when it starts and when it ends (web/errors.py); these add only
+    tracebacks, so they are left out."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Failed to restore the pool connection floor")
+
+
+logging.getLogger("asyncpg.pool").addFilter(_FloorRetries())
 
 
 async def _prepare_connection(conn: Connection) -> None:

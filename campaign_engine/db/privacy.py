@@ -43,7 +43,7 @@ async def list_supporter_messages(conn: Connection, supporter_id: UUID) -> list[
 # whose it was. A confirmed one stops counting (the recount follows).
 ERASE_SIGNATURES_OF_SUPPORTER = """
 UPDATE signatures s
-SET status = 'erased', supporter_id = NULL, client_key = NULL, email_domain = NULL,
+SET status = 'erased', supporter_id = NULL, client_key = NULL, email_domain_keys = NULL,
     utm = NULL, anonymised_at = $2
 FROM (SELECT id, status AS was FROM signatures WHERE supporter_id = $1 FOR UPDATE) old
 WHERE s.id = old.id
@@ -102,7 +102,7 @@ async def list_actions_to_anonymise(conn: Connection, closed_before: datetime) -
 # Status, country, language and times stay: the counts, charts and exports of totals.
 ANONYMISE_SIGNATURES_OF_ACTION = """
 UPDATE signatures s
-SET supporter_id = NULL, client_key = NULL, email_domain = NULL, utm = NULL,
+SET supporter_id = NULL, client_key = NULL, email_domain_keys = NULL, utm = NULL,
     anonymised_at = $2
 FROM (SELECT id, supporter_id AS was FROM signatures
       WHERE action_id = $1 AND anonymised_at IS NULL FOR UPDATE) old

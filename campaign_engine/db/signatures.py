@@ -12,7 +12,7 @@ from campaign_engine.models import ActionStatus, SignatureStatus, Suspicion
 INSERT_SIGNATURE = """
 INSERT INTO signatures
     (action_id, supporter_id, locale, country, source, partner, partner_id, utm, client_key,
-     anonymous, email_domain, suspicion)
+     anonymous, email_domain_keys, suspicion)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 ON CONFLICT (action_id, supporter_id) DO NOTHING
 RETURNING id
@@ -30,7 +30,7 @@ async def insert_signature(
     partner: str | None,
     client_key: bytes | None,
     anonymous: bool,
-    email_domain: str,
+    email_domain_keys: list[bytes],
     suspicion: Suspicion | None = None,
     partner_id: int | None = None,
     utm: dict[str, str] | None = None,
@@ -49,7 +49,7 @@ async def insert_signature(
         utm,
         client_key,
         anonymous,
-        email_domain,
+        email_domain_keys,
         suspicion,
     )
     return signature_id

@@ -89,6 +89,37 @@ async def upsert_supporter(
     return row["id"], row["new"]
 
 
+def email_domain_keys(conn: Connection, domain: str) -> list[bytes]:
+    """The keyed hashes a signature keeps of its email's domain and the domains above it
+    (sealing.py): made where the keys are, like the lookup key above."""
+    return sealer_of(conn).domain_keys(domain)
+
+
+# One signer's address per domain key, among an action's signatures since a moment (read
+# through the action's index): enough to name a domain that many people signed with.
+SELECT_EMAIL_OF_DOMAIN = """
+SELECT DISTINCT ON (s.email_domain_keys[1]) s.email_domain_keys[1] AS domain_key, p.email_sealed
+FROM signatures s JOIN supporters p ON p.id = s.supporter_id
+WHERE s.action_id = $1 AND s.created_at > $2 AND s.email_domain_keys[1] = ANY($3::bytea[])
+ORDER BY s.email_domain_keys[1]
+"""
+
+
+async def name_email_domains(
+    conn: Connection, action_id: int, since: datetime, domain_keys: list[bytes]
+) -> dict[bytes, str]:
+    """The domains behind keys the caller found shared by many signers (never call it for
+    one person's): each read from one signer's sealed address."""
+    if not domain_keys:
+        return {}
+    rows = await conn.fetch(SELECT_EMAIL_OF_DOMAIN, action_id, since, domain_keys)
+    sealer = sealer_of(conn)
+    return {
+        bytes(row["domain_key"]): sealer.open(row["email_sealed"], EMAIL).rpartition("@")[2].lower()
+        for row in rows
+    }
+
+
 INSERT_SIGNER_DETAILS = """
 INSERT INTO signer_details (signature_id, name_sealed, phone_sealed, comment_sealed)
 VALUES ($1, $2, $3, $4)

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from campaign_engine.clock import Clock
-from campaign_engine.db import deliveries, pacing, supporters, targets
+from campaign_engine.db import deliveries, pacing, supporters, targets, workers
 from campaign_engine.db.pool import Connection, Pool
 from campaign_engine.domain.office_hours import schedule_of
 from campaign_engine.jobs import JobQueue
@@ -51,11 +51,14 @@ def retry_delay(attempt: int) -> timedelta:
     return timedelta(seconds=ceiling / 2 + random.uniform(0, ceiling / 2))  # noqa: S311  # nosec B311 # retry jitter, not a secret
 
 
-async def claim_deliveries(pool: Pool, clock: Clock, delivery_ids: list[UUID]) -> list[Delivery]:
-    """Take rows for sending; those not ours to send (done, leased, not due, or their action
-    paused) are left out, and so are those out of attempts, which are failed here."""
+async def claim_deliveries(
+    pool: Pool, clock: Clock, delivery_ids: list[UUID], holder: UUID | None = None
+) -> list[Delivery]:
+    """Take rows for sending, in the name of the worker `holder`; those not ours to send
+    (done, leased, not due, or their action paused) are left out, and so are those out of
+    attempts, which are failed here."""
     async with pool.acquire() as conn:
-        claimed = await deliveries.claim_deliveries(conn, delivery_ids, LEASE, clock.now())
+        claimed = await deliveries.claim_deliveries(conn, delivery_ids, LEASE, clock.now(), holder)
         for spent in (delivery for delivery in claimed if delivery.attempts > MAX_ATTEMPTS):
             await deliveries.mark_failed(
                 conn, spent.id, spent.attempts, "gave up after too many attempts"
@@ -103,9 +106,16 @@ async def record_attempts(
     wakes: list[tuple[Delivery, datetime]] = []
     async with pool.acquire() as conn:
         if sent:
-            rows = [(a.delivery.id, a.delivery.attempts, a.result.provider_id, a.at) for a in sent]
-            recorded = await deliveries.mark_sent(conn, rows)
+            recorded = await _record_sent(conn, sent)
             overtaken += [a.delivery for a in sent if a.delivery.id not in recorded]
+            # A text another delivery adopted meanwhile (the same words to the same number,
+            # found at Twilio by that delivery's retry) is that delivery's now: this one is
+            # looked for again, and sent again if nothing else of its words is left unclaimed.
+            unsent += [
+                Attempt(a.delivery, SendResult(SendOutcome.AMBIGUOUS, TAKEN), a.at)
+                for a in sent
+                if a.delivery.id in recorded and recorded[a.delivery.id] is None
+            ]
         for attempt in unsent:
             delivery = attempt.delivery
             earliest = attempt.at + backoff(delivery.attempts)
@@ -120,6 +130,25 @@ async def record_attempts(
         log.warning("delivery %s attempt %d was recorded before us", delivery.id, delivery.attempts)
     for delivery, wake_at in wakes:
         await queue.wake_delivery(delivery.id, delivery.attempts, not_before=wake_at)
+
+
+TAKEN = "its text was claimed by another delivery with the same words"
+
+
+async def _record_sent(conn: Connection, sent: list[Attempt]) -> dict[UUID, bool | None]:
+    """Record sends in one statement, or one by one when a provider id in the batch belongs
+    to another delivery: {delivery: True recorded, None provider id taken}; the others were
+    recorded before us."""
+    rows = [(a.delivery.id, a.delivery.attempts, a.result.provider_id, a.at) for a in sent]
+    recorded = await deliveries.mark_sent(conn, rows)
+    if recorded is not None:
+        return dict.fromkeys(recorded, True)
+    one_by_one: dict[UUID, bool | None] = {}
+    for row in rows:
+        alone = await deliveries.mark_sent(conn, [row])
+        if alone is None or alone:
+            one_by_one[row[0]] = None if alone is None else True
+    return one_by_one
 
 
 async def _record_unsent(
@@ -183,3 +212,74 @@ async def wake_overdue_deliveries(pool: Pool, queue: JobQueue, clock: Clock) -> 
     if overdue:
         log.info("sweeper woke %d overdue deliveries", len(overdue))
     return len(overdue)
+
+
+async def note_text_attempt(pool: Pool, clock: Clock, delivery: Delivery) -> bool:
+    """Write down, before calling Twilio, that this row's text is being handed over now; False
+    when the row is no longer ours to send (another worker took it), and nothing may go."""
+    async with pool.acquire() as conn:
+        return await deliveries.note_text_attempt(conn, delivery.id, delivery.attempts, clock.now())
+
+
+async def adopt_found_text(pool: Pool, delivery: Delivery, found: list[str]) -> str | None:
+    """Of the texts Twilio holds with this row's words (oldest first), the first that no
+    other delivery holds becomes this row's; None when none is left: the text never went."""
+    async with pool.acquire() as conn:
+        for provider_id in found:
+            adopted = await deliveries.adopt_text(conn, delivery.id, delivery.attempts, provider_id)
+            # Adopted; or the row is another attempt's now, and this one records nothing.
+            if adopted is not None:
+                return provider_id
+    return None
+
+
+# Worker presence (db/workers.py): a worker beats every HEARTBEAT on a connection of its own,
+# holding its lock there. One whose lock is free and that has not beaten for DEAD_AFTER is
+# dead, and the rows it held are taken back: seconds after a crash, not a LEASE later.
+HEARTBEAT = timedelta(seconds=1)
+DEAD_AFTER = timedelta(seconds=5)
+# A PostgreSQL restart frees every worker's lock at once, and their beats stop while it is
+# down: nobody is taken for dead until the server has been up this long and they are back.
+RESTART_GRACE = timedelta(seconds=10)
+
+
+async def enlist_worker(database_url: str, worker_id: UUID, host: str, pid: int) -> Connection:
+    """Open the worker's own connection, and register the worker and take its lock there. The
+    worker keeps the connection while it lives: closing it, or dying, frees the lock."""
+    conn = await workers.connect(database_url)
+    await _register(conn, worker_id, host, pid)
+    return conn
+
+
+async def _register(conn: Connection, worker_id: UUID, host: str, pid: int) -> None:
+    lock_key = await workers.enlist_worker(conn, worker_id, host, pid)
+    if not await workers.take_worker_lock(conn, lock_key):
+        log.warning("worker %s could not take its lock; it lives by its beat alone", worker_id)
+
+
+async def keep_alive(conn: Connection, worker_id: UUID, host: str, pid: int) -> None:
+    """Beat; a worker found missing (taken for dead while it was cut off) registers again.
+    Its rows were taken back then: its records of them are refused, and it can no longer
+    note, and so send, a text of them (an email goes again under its Message-ID)."""
+    if not await workers.beat(conn, worker_id):
+        log.warning("worker %s was taken for dead; registering again", worker_id)
+        await _register(conn, worker_id, host, pid)
+
+
+async def retire_worker(conn: Connection, worker_id: UUID) -> None:
+    """A worker that stops cleanly leaves: whatever it still held is taken back at once."""
+    await workers.retire_worker(conn, worker_id)
+
+
+async def reclaim_from_dead_workers(conn: Connection, queue: JobQueue, clock: Clock) -> int:
+    """Take back the rows dead workers held: ambiguous, due now (a text among them is looked
+    for at Twilio before it is sent again), and rung for. Returns how many."""
+    async with conn.transaction():
+        taken = await workers.reclaim_from_dead_workers(
+            conn, DEAD_AFTER, RESTART_GRACE, clock.now()
+        )
+        await workers.forget_dead_workers(conn, DEAD_AFTER, RESTART_GRACE)
+    if taken:
+        log.warning("took back %d deliveries from workers that stopped", len(taken))
+        await queue.wake_deliveries(taken)
+    return len(taken)

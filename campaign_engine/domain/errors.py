@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 
 class DomainError(Exception):
     pass
@@ -36,11 +38,27 @@ class SignInRefused(DomainError):
 
 
 class TooManyAttempts(DomainError):
-    """Too many passwords were tried for this address, or from this client, lately."""
+    """Too many guesses at this account from this client lately (or, `everywhere`, at this
+    account from anywhere): the next may come after `wait`."""
+
+    def __init__(self, wait: timedelta, *, everywhere: bool = False) -> None:
+        super().__init__(wait)
+        self.wait = wait
+        self.everywhere = everywhere
 
 
 class WrongCode(DomainError):
-    """The second factor's code is not the current one, or was used already."""
+    """The second factor's code is not the current one, or was used already. `which`: the
+    code of the factor being replaced ("current") or of the new one ("new"), when it matters."""
+
+    def __init__(self, which: str = "") -> None:
+        super().__init__(which)
+        self.which = which
+
+
+class NeedsSignInLink(DomainError):
+    """The password is right, but the account's role needs a second factor it does not have:
+    only a sign-in link from an administrator may enrol one, never a password alone."""
 
 
 class InvitationInvalid(DomainError):

@@ -9,7 +9,9 @@ still make sense.
 
 from __future__ import annotations
 
+import asyncio
 import enum
+import logging
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -17,9 +19,11 @@ from campaign_engine.clock import Clock
 from campaign_engine.db import cases, deliveries, supporters, targets
 from campaign_engine.db.pool import Pool
 from campaign_engine.i18n import SOURCE_LOCALE
-from campaign_engine.inbound_mail import read_inbound
+from campaign_engine.inbound_mail import UnreadableMail, read_inbound
 from campaign_engine.models import NewCaseEvent
 from campaign_engine.tokens import Tokens
+
+log = logging.getLogger(__name__)
 
 # Twilio's standard keywords (its Advanced Opt-Out acts on the same ones).
 STOP_WORDS = frozenset(
@@ -111,7 +115,16 @@ async def receive_text(
 
 async def receive_email(pool: Pool, clock: Clock, relay_email: str, raw: bytes) -> str:
     """Mail forwarded to us; returns what it was: "reply", "bounce" or "ignored"."""
-    inbound = read_inbound(raw, relay_email)
+    try:
+        # Up to 25 MB of parsing takes a second or so: not on the loop every request shares.
+        inbound = await asyncio.to_thread(read_inbound, raw, relay_email)
+    except UnreadableMail as unreadable:
+        # The provider delivered a message correctly; it is the message we will not read (too
+        # deep, too many parts, headers the parser cannot take). "ignored" says so and stops
+        # the provider's retries, which could never turn out differently. The log says what
+        # was wrong, never what the message said.
+        log.warning("inbound mail ignored: %s", unreadable.reason)
+        return "ignored"
     async with pool.acquire() as conn, conn.transaction():
         for bounce in inbound.bounces:
             if not bounce.permanent:

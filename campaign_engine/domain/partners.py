@@ -41,6 +41,23 @@ class PartnerPage:
     details: PartnerDetails
 
 
+def plain_http_origins_allowed(environment: str) -> bool:
+    """Whether a partner's page may be served over plain HTTP, and so frame the widget and
+    post signatures from a browser: outside production only.
+
+    A page without TLS can be rewritten on its way to the reader, and a widget framed by one
+    costs the site its grade (the Observatory gives B+). Development needs it: the demo
+    partner is `http://localhost:8001`. So does `test`, the suite's own environment, which
+    never faces a partner: its browser tests frame the widget from a page on localhost. The
+    line is where the rest of the app draws it (HSTS, webhook URLs): production.
+
+    In production an `http://` origin saved before this rule is ignored where it would act
+    (the widget's frame-ancestors, web/middleware.py; CORS, web/api_guard.py), logged once a
+    process, and refused when the partner's form is saved again (docs/partners.md).
+    """
+    return environment != "production"
+
+
 def new_embed_key() -> str:
     # Public (it sits in the partner's page source), so it only needs to be unguessable
     # enough that nobody embeds as another partner by accident.

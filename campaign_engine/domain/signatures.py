@@ -84,7 +84,7 @@ async def sign_action(
             utm=request.utm,
             client_key=client_key,
             anonymous=request.anonymous,
-            email_domain=email_domain(canonical),
+            email_domain_keys=supporters.email_domain_keys(conn, email_domain(canonical)),
             suspicion=suspicion,
         )
         repeat = signature_id is None

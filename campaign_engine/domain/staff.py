@@ -24,8 +24,9 @@ from campaign_engine.domain.errors import (
     StaffNotFound,
     WrongCode,
 )
+from campaign_engine.domain.guesses import CODES, code_guesser, count_guess, forgive
 from campaign_engine.models import Role, Staff
-from campaign_engine.tokens import new_session_token, token_hash
+from campaign_engine.tokens import Tokens, new_session_token, token_hash
 
 # Long enough to reach someone over a weekend; short enough that a forgotten link in an
 # inbox is soon worth nothing.
@@ -131,29 +132,40 @@ async def invited_staff(pool: Pool, clock: Clock, token: str) -> Staff:
     return staff
 
 
+@dataclass(frozen=True)
+class LinkUse:
+    """What comes with a sign-in link: the password chosen, and either a code from the
+    account's second factor or the enrolment of one; `client` for the throttle."""
+
+    password: str
+    client: str | None
+    code: str = ""
+    enrolment: Enrolment | None = None
+
+
 async def accept_invitation(
-    pool: Pool,
-    clock: Clock,
-    token: str,
-    password: str,
-    *,
-    code: str = "",
-    enrolment: Enrolment | None = None,
+    pool: Pool, clock: Clock, tokens: Tokens, token: str, use: LinkUse
 ) -> str:
     """Choose a password through a link and sign in; returns the new session's token.
 
-    Who already has a second factor gives its code (a leaked link alone opens nothing); whose
-    role needs one and has none enrols it here."""
+    Who already has a second factor gives its code (a leaked link alone opens nothing, and
+    guesses at the code are throttled as at the sign-in page's); whose role needs one and has
+    none enrols it here."""
     staff = await invited_staff(pool, clock, token)
-    check_new_password(password, staff.email)
+    check_new_password(use.password, staff.email)
+    password, code, enrolment = use.password, use.code, use.enrolment
     now = clock.now()
     step, secret = None, None
     if staff.has_second_factor:
+        guesser = code_guesser(tokens, staff.id, use.client)
+        await count_guess(pool, clock, CODES, guesser)
         async with pool.acquire() as conn:
             stored = await accounts.get_secrets(conn, staff.id)
         assert stored is not None
         assert stored.totp_secret is not None
         step = second_factor.matching_step(stored.totp_secret, code, now)
+        if step is not None:
+            await forgive(pool, guesser)
     elif needs_second_factor(staff.role) or enrolment is not None:
         if enrolment is None:
             raise WrongCode
@@ -183,7 +195,12 @@ async def list_team(pool: Pool) -> list[Staff]:
         return await accounts.list_staff(conn)
 
 
-async def change_role(pool: Pool, clock: Clock, actor: Staff, staff_id: int, role: Role) -> None:
+async def change_role(
+    pool: Pool, clock: Clock, actor: Staff, staff_id: int, role: Role
+) -> Invitation | None:
+    """Give someone another role. One that needs a second factor they lack ends their
+    sessions and returns a sign-in link for them, through which they enrol one (a password
+    alone never enrols: `domain/sign_in.py`)."""
     now = clock.now()
     async with pool.acquire() as conn, conn.transaction():
         staff = await _managed(conn, actor, staff_id)
@@ -192,12 +209,13 @@ async def change_role(pool: Pool, clock: Clock, actor: Staff, staff_id: int, rol
         if staff.role is Role.OWNER and role is not Role.OWNER:
             await _keep_an_owner(conn, staff)
         await accounts.set_role(conn, staff.id, role, now)
-        # A role that now needs a second factor it lacks: sign in again, and enrol.
-        if needs_second_factor(role) and not staff.has_second_factor:
-            await sessions.end_sessions_of(conn, staff.id, None, now)
         await audit.record(
             conn, actor.id, "staff.role_changed", now, ("staff", staff.id), old=staff.role, new=role
         )
+        if needs_second_factor(role) and not staff.has_second_factor:
+            await sessions.end_sessions_of(conn, staff.id, None, now)
+            return await _link_to_enrol(conn, clock, staff, actor)
+    return None
 
 
 async def set_disabled(
@@ -216,14 +234,27 @@ async def set_disabled(
         await audit.record(conn, actor.id, verb, now, ("staff", staff.id))
 
 
-async def remove_second_factor(pool: Pool, clock: Clock, actor: Staff, staff_id: int) -> None:
-    """For a lost phone: the account enrols again at its next sign-in (with a new link)."""
+async def remove_second_factor(
+    pool: Pool, clock: Clock, actor: Staff, staff_id: int
+) -> Invitation | None:
+    """For a lost phone: the factor goes, every session ends, and (where the role needs one)
+    a sign-in link comes back for the administrator to pass on by a channel they trust; the
+    account enrols again through it. All of it audited under the administrator's name."""
     now = clock.now()
     async with pool.acquire() as conn, conn.transaction():
         staff = await _managed(conn, actor, staff_id)
         await accounts.set_second_factor(conn, staff.id, None, None, now)
         await sessions.end_sessions_of(conn, staff.id, None, now)
         await audit.record(conn, actor.id, "staff.second_factor_removed", now, ("staff", staff.id))
+        if needs_second_factor(staff.role):
+            return await _link_to_enrol(conn, clock, staff, actor)
+    return None
+
+
+async def _link_to_enrol(conn: Connection, clock: Clock, staff: Staff, actor: Staff) -> Invitation:
+    token = await _new_link(conn, clock, staff.id, actor)
+    await audit.record(conn, actor.id, "staff.link_issued", clock.now(), ("staff", staff.id))
+    return Invitation(staff, token)
 
 
 async def _managed(conn: Connection, actor: Staff, staff_id: int) -> Staff:

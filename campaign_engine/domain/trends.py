@@ -1,7 +1,8 @@
 """Trending clients and email domains: what a bot wave looks like from the inside.
 
-Every minute the spotter counts each open action's last hour by client (its keyed hash) and by
-email domain, and keeps what crosses a threshold as an alert: the action's abuse page lists
+Every minute the spotter counts each open action's last hour by client and by email domain
+(each a keyed hash: a domain is named only on the abuse page, and only once many signed with
+it), and keeps what crosses a threshold as an alert: the action's abuse page lists
 it, the dashboard warns, and the campaigner can invalidate what it brought
 (domain/invalidations.py). Detection reads aggregates, never a single request (e-petitions'
 trending jobs); it marks nothing by itself.
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from campaign_engine.clock import Clock
-from campaign_engine.db import abuse
+from campaign_engine.db import abuse, supporters
 from campaign_engine.db import targets as headings
 from campaign_engine.db.pool import Pool
 from campaign_engine.domain.errors import ActionNotFound
@@ -66,13 +67,20 @@ async def spot_trends(pool: Pool, clock: Clock) -> int:
 
 
 @dataclass(frozen=True)
+class DomainShare:
+    name: str | None  # None: no signature still holds an address at it
+    signatures: int
+
+
+@dataclass(frozen=True)
 class AbuseReview:
     """An action's abuse page: its last day, what trended, the domains most signed with."""
 
     action: ActionHeading
     activity: abuse.Activity
     alerts: list[abuse.Alert]
-    domains: list[abuse.DomainShare]
+    domains: list[DomainShare]
+    domain_names: dict[str, str]  # a domain alert's subject (its key in hex) -> the domain
 
 
 async def review_abuse(pool: Pool, clock: Clock, slug: str, locale: str) -> AbuseReview:
@@ -81,13 +89,22 @@ async def review_abuse(pool: Pool, clock: Clock, slug: str, locale: str) -> Abus
         action = await headings.get_action_heading(conn, slug, locale)
         if action is None:
             raise ActionNotFound
+        alerts = await abuse.list_alerts(conn, action.id, since)
+        shares = await abuse.list_top_domains(
+            conn, action.id, since, DOMAIN_SHOWN_FROM, DOMAINS_SHOWN
+        )
+        # Only keys many signed with are named: the top domains (five signers or more) and
+        # what trended (a hundred in an hour).
+        trended = [bytes.fromhex(alert.subject) for alert in alerts if alert.kind == "domain"]
+        names = await supporters.name_email_domains(
+            conn, action.id, since, [share.key for share in shares] + trended
+        )
         return AbuseReview(
             action=action,
             activity=await abuse.get_activity(conn, action.id, since),
-            alerts=await abuse.list_alerts(conn, action.id, since),
-            domains=await abuse.list_top_domains(
-                conn, action.id, since, DOMAIN_SHOWN_FROM, DOMAINS_SHOWN
-            ),
+            alerts=alerts,
+            domains=[DomainShare(names.get(share.key), share.signatures) for share in shares],
+            domain_names={key.hex(): name for key, name in names.items()},
         )
 
 

@@ -8,9 +8,8 @@ key that may read them, never logged.
 
 from __future__ import annotations
 
-import base64
-import binascii
-from datetime import datetime
+import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -26,12 +25,19 @@ from campaign_engine.domain.api_reads import (
 )
 from campaign_engine.i18n import _
 from campaign_engine.models import ApiAction, ApiCase, ApiScope, ApiSignature, TimelineEntry
-from campaign_engine.web.api import api_error
+from campaign_engine.web.api import api_error, unknown_locale
 from campaign_engine.web.api_guard import api_key, key_required
 from campaign_engine.web.services import services
 
 DEFAULT_PAGE = 50
-MAX_ID = 2**63 - 1
+# A page's cursor names the last row it holds: its id, or for signatures (ordered by time)
+# the microseconds since 1970 and the id. Every string of this shape is a place to start from,
+# so the document can say which cursors are valid by pattern alone (web/openapi.py), and the
+# server takes exactly those: anything else is answered 400. Empty: the first page.
+ID_CURSOR = r"[0-9]{1,18}"
+SIGNATURE_CURSOR = r"[0-9]{1,17}-[0-9a-f]{32}"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 class BadPage(Exception):
@@ -39,22 +45,13 @@ class BadPage(Exception):
         self.field, self.message = field, message
 
 
-def encode_cursor(value: str) -> str:
-    return base64.urlsafe_b64encode(value.encode()).decode().rstrip("=")
-
-
-def _decode_cursor(request: Request) -> str | None:
+def _cursor(request: Request, shape: str) -> str | None:
     given = request.query_params.get("cursor")
-    if given is None or given == "":
+    if not given:
         return None
-    try:
-        if len(given) > 200:
-            raise ValueError
-        return base64.urlsafe_b64decode(given + "=" * (-len(given) % 4)).decode("ascii")
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise BadPage(
-            "cursor", _("This cursor is not one we gave: start again without it.")
-        ) from None
+    if not re.fullmatch(shape, given):
+        raise BadPage("cursor", _("This cursor is not one we gave: start again without it."))
+    return given
 
 
 def _limit(request: Request) -> int:
@@ -66,28 +63,19 @@ def _limit(request: Request) -> int:
 
 def _id_cursor(request: Request) -> int:
     """The last id of the previous page (0: from the start)."""
-    decoded = _decode_cursor(request)
-    if decoded is None:
-        return 0
-    if not decoded.isascii() or not decoded.isdigit() or int(decoded) > MAX_ID:
-        raise BadPage("cursor", _("This cursor is not one we gave: start again without it."))
-    return int(decoded)
+    return int(_cursor(request, ID_CURSOR) or 0)
 
 
 def _signature_cursor(request: Request) -> tuple[datetime, UUID] | None:
-    decoded = _decode_cursor(request)
-    if decoded is None:
+    given = _cursor(request, SIGNATURE_CURSOR)
+    if given is None:
         return None
-    try:
-        at, _bar, signature_id = decoded.partition("|")
-        when = datetime.fromisoformat(at)
-        if when.tzinfo is None:
-            raise ValueError
-        return when, UUID(signature_id)
-    except ValueError:
-        raise BadPage(
-            "cursor", _("This cursor is not one we gave: start again without it.")
-        ) from None
+    micros, _dash, signature_id = given.partition("-")
+    return _EPOCH + int(micros) * _MICROSECOND, UUID(hex=signature_id)
+
+
+def signature_cursor(created_at: datetime, signature_id: UUID) -> str:
+    return f"{(created_at - _EPOCH) // _MICROSECOND}-{signature_id.hex}"
 
 
 def _bad_page(error: BadPage) -> Response:
@@ -114,18 +102,20 @@ async def list_actions(request: Request) -> Response:
     except BadPage as error:
         return _bad_page(error)
     actions = await list_actions_page(services(request).pool, after, limit)
-    last = encode_cursor(str(actions[-1].id)) if actions else None
+    last = str(actions[-1].id) if actions else None
     return _page([_action(action) for action in actions], limit, last)
 
 
 @key_required(ApiScope.CASES_READ)
 async def list_cases(request: Request) -> Response:
+    if refused := unknown_locale(request):
+        return refused
     try:
         after, limit = _id_cursor(request), _limit(request)
     except BadPage as error:
         return _bad_page(error)
     found = await list_cases_page(services(request).pool, after, limit, i18n.active().tag)
-    last = encode_cursor(str(found[-1].id)) if found else None
+    last = str(found[-1].id) if found else None
     return _page([_case(case) for case in found], limit, last)
 
 
@@ -138,11 +128,7 @@ async def list_signatures(request: Request) -> Response:
     signatures = await list_signatures_page(
         services(request).pool, api_key(request), request.path_params["slug"], after, limit
     )
-    last = (
-        encode_cursor(f"{signatures[-1].created_at.isoformat()}|{signatures[-1].id}")
-        if signatures
-        else None
-    )
+    last = signature_cursor(signatures[-1].created_at, signatures[-1].id) if signatures else None
     return _page([_signature(signature) for signature in signatures], limit, last)
 
 

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from campaign_engine.domain.api_keys import authenticate, origin_may_post
+from campaign_engine.domain.partners import plain_http_origins_allowed
 from campaign_engine.i18n import _
 from campaign_engine.models import ApiKey, ApiScope
 from campaign_engine.web.rate_limits import PER_KEY
@@ -76,9 +77,13 @@ def key_required(scope: ApiScope) -> Callable[[Handler], Handler]:
 
 async def cors_origin(request: Request) -> str | None:
     """The request's Origin when an enabled partner allows it; else None (no CORS headers,
-    so the browser keeps the answer from the page)."""
+    so the browser keeps the answer from the page). A page served over plain HTTP is allowed
+    nothing in production, whatever a partner's record says (domain/partners.py)."""
     origin = request.headers.get("origin")
     if not origin or origin == "null" or len(origin) > 300:
+        return None
+    plain_http = plain_http_origins_allowed(services(request).settings.environment)
+    if not plain_http and not origin.lower().startswith("https://"):
         return None
     return origin if await origin_may_post(services(request).pool, origin) else None
 

@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from campaign_engine import i18n
 
 access_log = logging.getLogger("campaign_engine.access")
+security_log = logging.getLogger("campaign_engine.security")
 
 MAX_BODY_BYTES = 64 * 1024
 # Forwarded mail may carry an official's attachments.
@@ -103,8 +104,36 @@ def embed_policy(frame_ancestors: Sequence[str]) -> str:
 # tries plain HTTP again, so a network in the middle cannot strip the TLS off a supporter.
 STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 
+# No page of ours uses a camera, a microphone, the reader's location, motion sensors, payment,
+# USB or the browser's interest topics: none may, nor may anything a page of ours frames.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), browsing-topics=(), camera=(), geolocation=(), gyroscope=(), "
+    "magnetometer=(), microphone=(), payment=(), usb=()"
+)
+# A window of ours shares no browsing context group with another site's, so a page that opens
+# ours (or that ours opens: a share link) cannot reach it through window.opener. It acts on top
+# windows only: the widget, in a partner's iframe, is unaffected.
+CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# What other sites may load from us without CORS (<script>, <img>, a frame under COEP): by
+# default nothing. The widget and what its partners' pages load from us are the exception:
+# /embed.js (a <script> on their pages), the widget page itself (their iframe, which a page
+# with Cross-Origin-Embedder-Policy refuses without this), and /static (the widget's styles
+# and script, and anything a partner links to).
+CROSS_ORIGIN_RESOURCE_POLICY = "same-origin"
+SHARED_WITH_PARTNERS = re.compile(r"^(/embed\.js$|/static/|/[^/]+/embed/)")
+# A page isolated across origins (COEP) frames only documents that are isolated too. The
+# widget loads nothing but its own files, so it costs nothing to say so.
+WIDGET_EMBEDDER_POLICY = "require-corp"
+
 
 class SecurityHeadersMiddleware(HttpMiddleware):
+    """The headers every response carries (docs/security.md).
+
+    `hsts`: production, served over HTTPS only. Browsers are told so (HSTS), and no page served
+    over plain HTTP may frame the widget: a stored `http://` partner origin is left out of its
+    frame-ancestors (the workspace refuses new ones in production: domain/partners.py).
+    """
+
     def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
         super().__init__(app)
         self.hsts = hsts
@@ -113,6 +142,7 @@ class SecurityHeadersMiddleware(HttpMiddleware):
         # X-Frame-Options knows no list of origins; on the widget frame-ancestors alone decides
         # (browsers obey it over X-Frame-Options anyway), and its errors keep 'none' by default.
         embed = EMBED_PATH.match(scope["path"]) is not None
+        shared = SHARED_WITH_PARTNERS.match(scope["path"]) is not None
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -121,13 +151,49 @@ class SecurityHeadersMiddleware(HttpMiddleware):
                 headers.setdefault("X-Content-Type-Options", "nosniff")
                 if not embed:
                     headers.setdefault("X-Frame-Options", "DENY")
+                else:
+                    headers.setdefault("Cross-Origin-Embedder-Policy", WIDGET_EMBEDDER_POLICY)
+                    if self.hsts:
+                        headers["Content-Security-Policy"] = secure_ancestors_only(
+                            headers["Content-Security-Policy"]
+                        )
                 # Links in emails carry tokens; never pass a URL of ours to another site.
                 headers.setdefault("Referrer-Policy", "same-origin")
+                headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+                headers.setdefault("Cross-Origin-Opener-Policy", CROSS_ORIGIN_OPENER_POLICY)
+                headers.setdefault(
+                    "Cross-Origin-Resource-Policy",
+                    "cross-origin" if shared else CROSS_ORIGIN_RESOURCE_POLICY,
+                )
                 if self.hsts:
                     headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+_warned_origins: set[str] = set()
+
+
+def secure_ancestors_only(policy: str) -> str:
+    """The widget's policy without the `http://` origins in its frame-ancestors (our own
+    'self' when none is left), each left out logged once a process: a partner's record, saved
+    before the rule, to change to https:// (docs/partners.md)."""
+    directives = [directive.strip() for directive in policy.split(";")]
+    for index, directive in enumerate(directives):
+        name, _space, sources = directive.partition(" ")
+        if name != "frame-ancestors":
+            continue
+        kept = []
+        for source in sources.split():
+            if source.startswith("http://"):
+                if source not in _warned_origins:
+                    _warned_origins.add(source)
+                    security_log.warning("plain-HTTP partner origin %s may not frame", source)
+            else:
+                kept.append(source)
+        directives[index] = "frame-ancestors " + (" ".join(kept) or "'self'")
+    return "; ".join(directives)
 
 
 class BodyTooLarge(Exception):

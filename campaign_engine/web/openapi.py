@@ -12,10 +12,12 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from campaign_engine.domain.api_reads import MAX_PAGE
 from campaign_engine.fields import SLUG_PATTERN
 from campaign_engine.i18n import LOCALES
 from campaign_engine.models import ApiScope, CaseEventKind, Outcome
-from campaign_engine.web.forms import UTM_KEYS
+from campaign_engine.web.api import LOCALE_PATTERN, SIGNATURE_FIELDS, JsonField
+from campaign_engine.web.api_admin import ID_CURSOR, SIGNATURE_CURSOR
 from campaign_engine.web.rate_limits import PER_CLIENT_SIGNATURES, PER_KEY, WINDOW_SECONDS
 
 Schema = dict[str, Any]
@@ -85,31 +87,43 @@ ACTION_PAGE = obj(
 )
 COUNT = obj({"confirmed": {"type": "integer"}, "goal": {"type": "integer"}})
 
+TAGS = ", ".join(f"`{tag}`" for tag in LOCALES)
+# What each field means; its type and limits come from web/api.py's SIGNATURE_FIELDS, which
+# the server checks, so the two cannot drift apart.
+SIGNATURE_FIELD_NOTES = {
+    "country": "ISO 3166-1 alpha-2, in either case.",
+    "locale": f"The language of the confirmation email, one of {TAGS} in any case; else the "
+    "request's (`?locale=`, Accept-Language).",
+    "partner": "The partner's short name (credit); one that is not a partner's is ignored.",
+    "source": "An attribution code (`[A-Za-z0-9_.-]{1,64}`); any other is ignored.",
+    "pow_challenge": "When the action asks for a proof of work: a challenge from "
+    "GET /proof-of-work (docs/abuse.md).",
+    "pow_nonce": "Its solution, in decimal digits.",
+}
+
+
+def json_field(name: str, spec: JsonField) -> Schema:
+    kind = "string" if spec.kind is str else "boolean"
+    schema: Schema = {"type": kind if spec.required else [kind, "null"]}
+    if spec.required:
+        schema["minLength"] = 1
+    if spec.max_length:
+        schema["maxLength"] = spec.max_length
+    if spec.pattern:
+        schema["pattern"] = f"^({spec.pattern})$"
+    if name in SIGNATURE_FIELD_NOTES:
+        schema["description"] = SIGNATURE_FIELD_NOTES[name]
+    return schema
+
+
 SIGNATURE_REQUEST: Schema = {
     "type": "object",
-    "properties": {
-        "name": {"type": "string", "description": "Required."},
-        "email": {"type": "string", "description": "Required."},
-        "country": {"type": "string", "description": "Required: ISO 3166-1 alpha-2."},
-        "phone": STRING,
-        "comment": STRING,
-        "locale": {"type": "string", "enum": list(LOCALES)},
-        "consent_updates": {"type": "boolean"},
-        "consent_partner": {"type": "boolean"},
-        "consent_sms": {"type": "boolean"},
-        "anonymous": {"type": "boolean"},
-        "partner": {"type": "string", "description": "The partner's short name (credit)."},
-        "source": STRING,
-        **{key: STRING for key in UTM_KEYS},
-        "pow_challenge": {
-            "type": "string",
-            "description": "When the action asks for a proof of work: a challenge from "
-            "GET /proof-of-work (docs/abuse.md).",
-        },
-        "pow_nonce": {"type": "string", "description": "Its solution, in decimal digits."},
-    },
-    "description": "Fields are checked by the server; a wrong one is answered 422 with "
-    "`error.fields`.",
+    "properties": {name: json_field(name, spec) for name, spec in SIGNATURE_FIELDS.items()},
+    "required": [name for name, spec in SIGNATURE_FIELDS.items() if spec.required],
+    "description": "The schema gives each field's type and limits; null is as if absent. The "
+    "server also checks what a schema cannot say (an address that can take mail, a phone "
+    "number that exists in the country, a name without control characters): a field it "
+    "refuses is answered 422 with `error.fields`.",
 }
 
 ADMIN_ACTION = obj(
@@ -182,6 +196,17 @@ def json_answer(description: str, schema: Schema, **headers: Schema) -> Schema:
     return answer
 
 
+# Any route that reads the database (every one but this document) may meet it unreachable.
+UNAVAILABLE = {
+    "503": json_answer(
+        "The database is unreachable (`error.code` is `unavailable`); a signature sent may "
+        "not have been saved: send it again (it counts once) after `Retry-After` seconds",
+        ERROR,
+        **{"Retry-After": {"type": "integer", "minimum": 1}},
+    )
+}
+
+
 def errors(*statuses: int) -> dict[str, Schema]:
     described = {
         400: "Bad request (a body or parameter that cannot be read)",
@@ -197,7 +222,7 @@ def errors(*statuses: int) -> dict[str, Schema]:
     found["429"] = json_answer(
         "Too many requests", ERROR, **{"Retry-After": {"type": "integer", "minimum": 1}}
     )
-    return found
+    return {**found, **UNAVAILABLE}
 
 
 SLUG = {
@@ -210,34 +235,43 @@ LOCALE = {
     "name": "locale",
     "in": "query",
     "required": False,
-    "description": "The language of texts; else Accept-Language.",
-    "schema": {"type": "string", "enum": list(LOCALES)},
+    "description": f"The language of texts: one of {TAGS}, in any case (another: 400); "
+    "without it, Accept-Language decides.",
+    "schema": {"type": "string", "pattern": f"^({LOCALE_PATTERN})$"},
 }
-PAGING = [
-    {
-        "name": "limit",
-        "in": "query",
-        "required": False,
-        "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 50},
-    },
-    {
-        "name": "cursor",
-        "in": "query",
-        "required": False,
-        "description": "`next_cursor` of the previous page; opaque.",
-        "schema": STRING,
-    },
-]
+
+
+def paging(cursor: str) -> list[Schema]:
+    return [
+        {
+            "name": "limit",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 50},
+        },
+        {
+            "name": "cursor",
+            "in": "query",
+            "required": False,
+            "description": "`next_cursor` of the previous page (empty or absent: the first "
+            "page). Pass it back as given; its form may change with a new version.",
+            "schema": {"type": "string", "pattern": f"^({cursor})?$"},
+        },
+    ]
+
+
 KEY: list[dict[str, list[str]]] = [{"apiKey": []}]
 
 
-def authenticated(summary: str, scope: ApiScope, item: Schema, *params: Schema) -> Schema:
+def authenticated(
+    summary: str, scope: ApiScope, item: Schema, *params: Schema, cursor: str = ID_CURSOR
+) -> Schema:
     return {
         "summary": summary,
         "description": f"Needs an API key with the scope `{scope}`. At most {PER_KEY} requests "
         f"per key every {WINDOW_SECONDS} seconds.",
         "security": KEY,
-        "parameters": [*params, *PAGING],
+        "parameters": [*params, *paging(cursor)],
         "responses": {
             "200": json_answer("A page", page_of(item)),
             **errors(400, 401, 403, *((404,) if params and params[0] is SLUG else ())),
@@ -278,7 +312,9 @@ def document() -> Schema:
                                     "actions": {"type": "array", "items": ACTION_CARD},
                                 }
                             ),
-                        )
+                        ),
+                        "400": json_answer("A language we do not offer, in `error.fields`", ERROR),
+                        **UNAVAILABLE,
                     },
                 }
             },
@@ -288,7 +324,7 @@ def document() -> Schema:
                     "parameters": [SLUG, LOCALE],
                     "responses": {
                         "200": json_answer("The action", ACTION_PAGE),
-                        **errors(404, 410),
+                        **errors(400, 404, 410),
                     },
                 }
             },
@@ -320,7 +356,14 @@ def document() -> Schema:
                 "options": {
                     "summary": "CORS preflight",
                     "parameters": [SLUG],
-                    "responses": {"204": {"description": "With CORS headers for allowed origins"}},
+                    "responses": {
+                        "204": {"description": "With CORS headers for allowed origins"},
+                        # The path decides, before the handler: a slug of another form is no
+                        # address of ours. One of the right form is answered 204 whether or
+                        # not it names an action (the POST says which).
+                        "404": json_answer("No such address (a slug of another form)", ERROR),
+                        **UNAVAILABLE,
+                    },
                 },
             },
             "/api/v1/admin/actions": {
@@ -342,6 +385,7 @@ def document() -> Schema:
                     ApiScope.SIGNATURES_READ,
                     ADMIN_SIGNATURE,
                     SLUG,
+                    cursor=SIGNATURE_CURSOR,
                 )
             },
         },

@@ -1,17 +1,16 @@
 """The proof of work's two ends on the web (proof_of_work.py has the arithmetic): a fresh
 challenge for the form's script, and the check of what a signature brings back. A challenge
 counts once: its id is kept in Redis for as long as it could be used (a keyed id, nothing
-about anyone). If Redis is unreachable the check lets it count (logged): a broken doorbell
-must not turn every signer into a suspect."""
+about anyone). While Redis is unreachable the id is kept in this process's memory instead
+(web/rate_limits.py): a replay to the same process is still suspected, and a broken doorbell
+does not turn every signer into a suspect."""
 
 from __future__ import annotations
 
 import hashlib
-import logging
 from collections.abc import Mapping
 from dataclasses import replace
 
-from redis.exceptions import RedisError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -19,8 +18,6 @@ from campaign_engine.models import SignatureRequest
 from campaign_engine.proof_of_work import DIFFICULTY, solves
 from campaign_engine.tokens import PROOF_OF_WORK_MAX_AGE, ExpiredLink, InvalidLink
 from campaign_engine.web.services import services
-
-log = logging.getLogger(__name__)
 
 
 async def challenge(request: Request) -> Response:
@@ -51,9 +48,4 @@ async def with_proof_of_work(
 async def _first_use(request: Request, token: str) -> bool:
     key = "pow:" + hashlib.sha256(token.encode()).hexdigest()[:32]
     seconds = int(PROOF_OF_WORK_MAX_AGE.total_seconds())
-    try:
-        first = await services(request).limiter.redis.set(key, b"1", nx=True, ex=seconds)
-    except (RedisError, OSError) as error:
-        log.warning("proof-of-work reuse unchecked while Redis is unreachable: %r", error)
-        return True
-    return bool(first)
+    return await services(request).limiter.first_use(key, seconds)

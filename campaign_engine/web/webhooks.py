@@ -19,6 +19,7 @@ from campaign_engine.domain.inbound import TextKind, receive_email, receive_text
 from campaign_engine.web.services import services
 
 FORBIDDEN = Response(status_code=403)
+NO_MESSAGE = Response(status_code=400)
 
 
 def _signed_by_twilio(request: Request, form: dict[str, str]) -> bool:
@@ -89,5 +90,14 @@ async def forwarded_email(request: Request) -> Response:
     given = request.headers.get("authorization", "")
     if not s.settings.inbound_email_token or not hmac.compare_digest(given, expected):
         return FORBIDDEN
-    recorded = await receive_email(s.pool, s.clock, s.settings.relay_email, await request.body())
+    # What can go wrong is answered in two ways (docs/workspace.md, "Inbound mail"). A request
+    # that is itself wrong gets a 4xx: no message in it (400), more than we take (413, from
+    # BodyLimitMiddleware); retrying it cannot succeed. A message we will not read (a nesting
+    # or part-count bomb, headers the parser cannot take) arrived as intended: it is answered
+    # 202 "ignored", like mail for no delivery of ours, so the provider stops retrying. Never
+    # a 5xx: a provider retries those for days.
+    raw = await request.body()
+    if not raw.strip():
+        return NO_MESSAGE
+    recorded = await receive_email(s.pool, s.clock, s.settings.relay_email, raw)
     return JSONResponse({"recorded": recorded}, status_code=202)

@@ -8,11 +8,10 @@ from starlette.responses import RedirectResponse, Response
 from campaign_engine import i18n, passwords
 from campaign_engine.domain.errors import PasswordRefused, TooManyAttempts
 from campaign_engine.domain.sign_in import change_password, set_language
-from campaign_engine.i18n import _
-from campaign_engine.web.admin.auth import password_problem
+from campaign_engine.web.admin.auth import password_problem, too_many, with_retry_after
 from campaign_engine.web.admin.guard import form_values, staff_page, staff_session
 from campaign_engine.web.admin.rendering import render_admin
-from campaign_engine.web.services import services
+from campaign_engine.web.services import client_address, services
 
 
 @staff_page(None)
@@ -41,13 +40,14 @@ async def new_password(request: Request) -> Response:
             staff_session(request),
             values.get("current_password", ""),
             values.get("new_password", ""),
+            client_address(request),
         )
     except PasswordRefused as refused:
         field = "current_password" if refused.reason == "current_wrong" else "new_password"
         return _account(request, {field: password_problem(refused.reason)}, 422)
-    except TooManyAttempts:
-        problem = _("Too many attempts. Wait an hour before trying again.")
-        return _account(request, {"current_password": problem}, 429)
+    except TooManyAttempts as throttled:
+        form = _account(request, {"current_password": too_many(throttled)}, 429)
+        return with_retry_after(form, throttled)
     return _account(request, {}, 200, changed=True)
 
 

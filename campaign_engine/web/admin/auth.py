@@ -4,6 +4,7 @@ invitation, sign out."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -12,13 +13,16 @@ from campaign_engine import passwords, second_factor
 from campaign_engine.domain.access import needs_second_factor
 from campaign_engine.domain.errors import (
     InvitationInvalid,
+    NeedsSignInLink,
     PasswordRefused,
     SignInRefused,
     TooManyAttempts,
     WrongCode,
 )
+from campaign_engine.domain.guesses import whole_seconds
 from campaign_engine.domain.sign_in import (
     ENROLMENT_TIMEOUT,
+    NewFactor,
     NextStep,
     confirm_second_factor,
     current_session,
@@ -26,9 +30,10 @@ from campaign_engine.domain.sign_in import (
     sign_in,
     sign_out,
 )
-from campaign_engine.domain.staff import Enrolment, accept_invitation, invited_staff
+from campaign_engine.domain.staff import Enrolment, LinkUse, accept_invitation, invited_staff
 from campaign_engine.i18n import _
 from campaign_engine.models import Staff
+from campaign_engine.templating import format_wait
 from campaign_engine.tokens import InvalidLink
 from campaign_engine.web.admin.guard import (
     anonymous_form_ok,
@@ -84,16 +89,19 @@ async def login(request: Request) -> Response:
     except SignInRefused:
         problem = _("That email address and password do not match an account. Check both.")
         return _login_form(request, {**values, "next": next_page}, problem, 401)
-    except TooManyAttempts:
+    except NeedsSignInLink:
         problem = _(
-            "Too many attempts for this address. Wait an hour, or ask an administrator for a "
-            "new sign-in link."
+            "Your role needs a second factor, and your account has none: it was reset, or "
+            "your role changed. Ask an administrator of your team for a new sign-in link, "
+            "and set it up through that link."
         )
-        return _login_form(request, {**values, "next": next_page}, problem, 429)
+        return _login_form(request, {**values, "next": next_page}, problem, 403)
+    except TooManyAttempts as throttled:
+        form = _login_form(request, {**values, "next": next_page}, too_many(throttled), 429)
+        return with_retry_after(form, throttled)
     target = {
         NextStep.DONE: next_page,
-        NextStep.SECOND_FACTOR: f"/admin/second-factor?next={next_page}",
-        NextStep.ENROL: "/admin/enrol",
+        NextStep.SECOND_FACTOR: f"/admin/second-factor?next={quote(next_page)}",
     }[signed_in.next_step]
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(response, s.settings, signed_in.token)
@@ -120,11 +128,8 @@ def _login_form(request: Request, values: dict[str, str], problem: str, status: 
 
 @staff_page(None, unverified=True)
 async def second_factor_page(request: Request) -> Response:
-    session = staff_session(request)
-    if session.verified:
+    if staff_session(request).verified:
         return RedirectResponse("/admin", status_code=303)
-    if not session.staff.has_second_factor:
-        return RedirectResponse("/admin/enrol", status_code=303)
     next_page = safe_next(request.query_params.get("next"))
     return _code_form(request, next_page, "", 200)
 
@@ -138,12 +143,12 @@ async def give_second_factor(request: Request) -> Response:
     next_page = safe_next(values.get("next"))
     try:
         token = await confirm_second_factor(
-            s.pool, s.clock, s.tokens, session, values.get("code", "")
+            s.pool, s.clock, s.tokens, session, values.get("code", ""), client_address(request)
         )
     except WrongCode:
-        return _code_form(request, next_page, _wrong_code(), 401)
-    except TooManyAttempts:
-        return _code_form(request, next_page, _too_many_codes(), 429)
+        return _code_form(request, next_page, wrong_code(), 401)
+    except TooManyAttempts as throttled:
+        return with_retry_after(_code_form(request, next_page, too_many(throttled), 429), throttled)
     response = RedirectResponse(next_page, status_code=303)
     set_session_cookie(response, s.settings, token)
     return response
@@ -154,12 +159,16 @@ def _code_form(request: Request, next_page: str, problem: str, status: int) -> R
     return render_door(request, "admin/second-factor.html", context, status_code=status)
 
 
-@staff_page(None, unverified=True)
+# Turning the second factor on, or moving it to another app: from a verified session only.
+# (A session that has shown a password alone may give its code, or sign out: nothing else.)
+
+
+@staff_page(None)
 async def enrol_page(request: Request) -> Response:
-    return _enrol_form(request, second_factor.new_secret(), "", 200)
+    return _enrol_form(request, second_factor.new_secret(), {}, 200)
 
 
-@staff_page(None, unverified=True)
+@staff_page(None)
 async def enrol(request: Request) -> Response:
     s, session = services(request), staff_session(request)
     values = form_values(await request.form())
@@ -168,26 +177,29 @@ async def enrol(request: Request) -> Response:
             values.get("enrolment", ""), session.staff.id, ENROLMENT_TIMEOUT
         )
     except InvalidLink:
-        expired = _("The page was open too long. Scan this new code instead.")
+        expired = {"code": _("The page was open too long. Scan this new code instead.")}
         return _enrol_form(request, second_factor.new_secret(), expired, 422)
+    new = NewFactor(secret, values.get("code", ""), values.get("current_code", ""))
     try:
         token = await enrol_second_factor(
-            s.pool, s.clock, s.tokens, session, secret, values.get("code", "")
+            s.pool, s.clock, s.tokens, session, new, client_address(request)
         )
-    except WrongCode:
-        return _enrol_form(request, secret, _wrong_code(), 422)
-    except TooManyAttempts:
-        return _enrol_form(request, secret, _too_many_codes(), 429)
-    response = RedirectResponse("/admin/account" if session.verified else "/admin", status_code=303)
+    except WrongCode as wrong:
+        field = "current_code" if wrong.which == "current" else "code"
+        return _enrol_form(request, secret, {field: wrong_code()}, 422)
+    except TooManyAttempts as throttled:
+        form = _enrol_form(request, secret, {"code": too_many(throttled)}, 429)
+        return with_retry_after(form, throttled)
+    response = RedirectResponse("/admin/account", status_code=303)
     set_session_cookie(response, s.settings, token)
     return response
 
 
-def _enrol_form(request: Request, secret: str, problem: str, status: int) -> Response:
+def _enrol_form(request: Request, secret: str, errors: dict[str, str], status: int) -> Response:
     session = staff_session(request)
     context = {
         **enrolment_context(request, session.staff, secret),
-        "problem": problem,
+        "errors": errors,
         "csrf_token": csrf_token(request),
         "replacing": session.staff.has_second_factor,
     }
@@ -240,21 +252,20 @@ async def accept(request: Request) -> Response:
     except InvalidLink:
         secret = None
     enrolment = Enrolment(secret, values.get("code", "")) if secret else None
+    use = LinkUse(
+        values.get("password", ""), client_address(request), values.get("code", ""), enrolment
+    )
+    fresh_secret = secret or second_factor.new_secret()
     try:
-        session_token = await accept_invitation(
-            s.pool,
-            s.clock,
-            token,
-            values.get("password", ""),
-            code=values.get("code", ""),
-            enrolment=enrolment,
-        )
+        session_token = await accept_invitation(s.pool, s.clock, s.tokens, token, use)
     except PasswordRefused as refused:
         errors = {"password": password_problem(refused.reason)}
-        return _welcome_form(request, staff, secret or second_factor.new_secret(), errors, 422)
+        return _welcome_form(request, staff, fresh_secret, errors, 422)
     except WrongCode:
-        errors = {"code": _wrong_code()}
-        return _welcome_form(request, staff, secret or second_factor.new_secret(), errors, 422)
+        return _welcome_form(request, staff, fresh_secret, {"code": wrong_code()}, 422)
+    except TooManyAttempts as throttled:
+        form = _welcome_form(request, staff, fresh_secret, {"code": too_many(throttled)}, 429)
+        return with_retry_after(form, throttled)
     except InvitationInvalid:
         return _link_gone(request)
     response = RedirectResponse("/admin", status_code=303)
@@ -306,9 +317,22 @@ def password_problem(reason: str) -> str:
     }[reason]
 
 
-def _wrong_code() -> str:
+def wrong_code() -> str:
     return _("That code is not right, or it was used already. Enter the code your app shows now.")
 
 
-def _too_many_codes() -> str:
-    return _("Too many codes were tried. Wait an hour, or ask an administrator for help.")
+def too_many(throttled: TooManyAttempts) -> str:
+    """What a campaigner reads when their guesses are slowed (or the account is closed)."""
+    if throttled.everywhere:
+        return _(
+            "This account has had too many wrong attempts from many places, so it is closed "
+            "for up to an hour. Ask an administrator of your team for help."
+        )
+    return _("Too many wrong attempts from here. You can try again %(when)s.") % {
+        "when": format_wait(throttled.wait)
+    }
+
+
+def with_retry_after(response: Response, throttled: TooManyAttempts) -> Response:
+    response.headers["Retry-After"] = str(whole_seconds(throttled.wait))
+    return response

@@ -44,8 +44,9 @@ def staff_page(
     capability: Capability | None, *, unverified: bool = False
 ) -> Callable[[Handler], Handler]:
     """Guard a workspace handler. `capability` None: any signed-in campaigner (their own
-    account page). `unverified`: also a session still owing its second factor (the pages
-    where it is given)."""
+    account page). `unverified`: also a session that has shown a password and still owes its
+    second factor's code: only the page where the code is given, and signing out
+    (docs/security.md, "Half signed in")."""
 
     def wrap(handler: Handler) -> Handler:
         @wraps(handler)
@@ -70,6 +71,7 @@ def staff_page(
             return response
 
         guarded.capability = capability  # type: ignore[attr-defined]  # read by the route matrix
+        guarded.unverified = unverified  # type: ignore[attr-defined]  # and by the state matrix
         return guarded
 
     return wrap
@@ -101,9 +103,10 @@ def path_locale(request: Request) -> str:
 
 
 def _to_sign_in(request: Request, session: StaffSession | None) -> Response:
-    if session is not None:  # a password was given; the second factor is still owed
-        step = "enrol" if not session.staff.has_second_factor else "second-factor"
-        return RedirectResponse(f"/admin/{step}", status_code=303)
+    if session is not None:  # a password was given; the second factor's code is still owed
+        if request.method in SAFE_METHODS:
+            return RedirectResponse("/admin/second-factor", status_code=303)
+        return forbidden(request)
     if request.method in SAFE_METHODS:
         return RedirectResponse(f"/admin/login?next={quote(request.url.path)}", status_code=303)
     return forbidden(request)

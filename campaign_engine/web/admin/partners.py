@@ -17,6 +17,7 @@ from campaign_engine.domain.partners import (
     change_embed_key,
     create_partner,
     list_partners,
+    plain_http_origins_allowed,
     read_partner,
     set_partner_disabled,
     update_partner,
@@ -53,7 +54,7 @@ async def new_partner_page(request: Request) -> Response:
 async def create(request: Request) -> Response:
     s, actor = services(request), staff_session(request).staff
     values = form_values(await request.form())
-    parsed = parse_new_partner(values)
+    parsed = parse_new_partner(values, plain_http=_plain_http(request))
     if isinstance(parsed, dict):
         return _new_partner(request, values, parsed)
     try:
@@ -78,7 +79,7 @@ async def save(request: Request) -> Response:
     s, actor = services(request), staff_session(request).staff
     partner_id = path_id(request, "partner_id")
     values = form_values(await request.form())
-    parsed = parse_partner(values)
+    parsed = parse_partner(values, plain_http=_plain_http(request))
     try:
         if isinstance(parsed, dict):
             page = await read_partner(s.pool, partner_id)
@@ -108,6 +109,10 @@ async def disable(request: Request) -> Response:
 @staff_page(Capability.MANAGE_PARTNERS)
 async def enable(request: Request) -> Response:
     return await _set_disabled(request, False)
+
+
+def _plain_http(request: Request) -> bool:
+    return plain_http_origins_allowed(services(request).settings.environment)
 
 
 async def _set_disabled(request: Request, disabled: bool) -> Response:

@@ -37,7 +37,10 @@ def consent_label(tag: str) -> str:
     return _("Opt-in sentence in %(language)s") % {"language": name}
 
 
-def parse_new_partner(values: Mapping[str, str]) -> tuple[str, PartnerDetails] | Errors:
+def parse_new_partner(
+    values: Mapping[str, str], *, plain_http: bool
+) -> tuple[str, PartnerDetails] | Errors:
+    """`plain_http`: whether `http://` origins are taken (domain/partners.py says where)."""
     errors: Errors = {}
     slug = fields.typed_slug(values.get("slug", ""))
     if not slug:
@@ -47,19 +50,19 @@ def parse_new_partner(values: Mapping[str, str]) -> tuple[str, PartnerDetails] |
             "Use only lower-case letters a to z, digits and single hyphens between them "
             "(at most %(max)d characters), like amnesty-lyon."
         ) % {"max": MAX_SLUG}
-    details = _details(values, errors)
+    details = _details(values, errors, plain_http)
     if errors or details is None:
         return errors
     return slug, details
 
 
-def parse_partner(values: Mapping[str, str]) -> PartnerDetails | Errors:
+def parse_partner(values: Mapping[str, str], *, plain_http: bool) -> PartnerDetails | Errors:
     errors: Errors = {}
-    details = _details(values, errors)
+    details = _details(values, errors, plain_http)
     return errors if errors or details is None else details
 
 
-def _details(values: Mapping[str, str], errors: Errors) -> PartnerDetails | None:
+def _details(values: Mapping[str, str], errors: Errors, plain_http: bool) -> PartnerDetails | None:
     name = fields.check(
         errors, "name", lambda text: fields.clean_line(text, MAX_NAME), values.get("name", "")
     )
@@ -67,7 +70,10 @@ def _details(values: Mapping[str, str], errors: Errors) -> PartnerDetails | None
         errors["name"] = _("Enter the partner's name.")
     email = fields.check(errors, "contact_email", _clean_email, values.get("contact_email", ""))
     origins = fields.check(
-        errors, "allowed_origins", clean_origins, values.get("allowed_origins", "")
+        errors,
+        "allowed_origins",
+        lambda text: clean_origins(text, plain_http=plain_http),
+        values.get("allowed_origins", ""),
     )
     texts: dict[str, str] = {}
     for tag in i18n.LOCALES:
@@ -98,11 +104,11 @@ def _clean_email(text: str) -> str:
         raise InvalidValue(_("Enter a valid email address, like name@example.org.")) from None
 
 
-def clean_origins(text: str) -> tuple[str, ...]:
+def clean_origins(text: str, *, plain_http: bool) -> tuple[str, ...]:
     """One origin a line, each normalised; blank lines and repeats dropped."""
     found: list[str] = []
     for line in text.splitlines():
-        if line.strip() and (origin := clean_origin(line.strip())) not in found:
+        if line.strip() and (origin := clean_origin(line.strip(), plain_http)) not in found:
             found.append(origin)
     if len(found) > MAX_ORIGINS:
         raise InvalidValue(
@@ -111,9 +117,9 @@ def clean_origins(text: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def clean_origin(text: str) -> str:
+def clean_origin(text: str, plain_http: bool) -> str:
     """`https://Example.org:443/` → `https://example.org`; anything else than a scheme, a
-    host and a port is refused, naming the line."""
+    host and a port is refused, naming the line, and so is `http://` unless `plain_http`."""
     refused = InvalidValue(
         _(
             "“%(origin)s” is not an origin. Write only the scheme and the host, with a port "
@@ -141,6 +147,14 @@ def clean_origin(text: str) -> str:
     ):
         raise refused
     scheme = parts.scheme.lower()
+    if scheme == "http" and not plain_http:
+        raise InvalidValue(
+            _(
+                "“%(origin)s” is a page served without HTTPS, which may not show the widget. "
+                "Write its https:// address."
+            )
+            % {"origin": text[:80]}
+        )
     if ":" in host:  # an IPv6 address keeps its brackets
         host = f"[{host}]"
     if port is None or port == DEFAULT_PORTS[scheme]:

@@ -95,8 +95,9 @@ async def reset_second_factor(request: Request) -> Response:
 
 
 async def _change(request: Request, change: Any) -> Response:
+    """Make a change to someone's account; a sign-in link it made for them is shown once."""
     try:
-        await change
+        link = await change
     except (NotAllowed, StaffNotFound):
         return forbidden(request)
     except LastOwner:
@@ -106,6 +107,8 @@ async def _change(request: Request, change: Any) -> Response:
             _("The team needs an owner"),
             _("Make someone else an owner first: the workspace must keep one who can sign in."),
         )
+    if isinstance(link, Invitation):
+        return await _team(request, invitation=link)
     return RedirectResponse("/admin/team", status_code=303)
 
 
