@@ -136,17 +136,22 @@ async def test_texts_to_officials_survive_kill_9_mid_send_without_loss_or_duplic
     rng = random.Random(2026)
     answers = [TAKE_AND_DROP if rng.random() < LOST_ANSWERS else ACCEPT for _ in range(2 * TEXTS)]
     twilio.script.extend(answers)
-    mid_send = 0
+    mid_send, idle, finished = 0, 0, 0
     for _ in range(KILLS):
         await asyncio.sleep(0.2)  # what the last one had in flight lands first
+        # Rows whose answer was lost wait out a backoff: due now, so the next worker has work.
+        await let_backoff_pass(pool, settings, slug)
         before = len(twilio.all())
         worker.start()
         # Killed once it is sending (a restart may first have to take back its predecessor's
-        # rows: seconds), a random moment later.
-        sending = await until(more_texts_than(twilio, before), seconds=30)
-        await asyncio.sleep(rng.uniform(0.0, 0.4))
+        # rows: seconds), after a random number of texts rather than a random time, so that
+        # however fast this machine sends, every kill lands with texts in flight and work left.
+        in_this_life = rng.randint(1, TEXTS // (2 * KILLS))
+        sending = await until(more_texts_than(twilio, before + in_this_life), seconds=30)
         sent_at_kill = len(twilio.all())
         worker.kill()
+        idle += not sending
+        finished += sent_at_kill >= TEXTS
         mid_send += sending and sent_at_kill < TEXTS
     worker.start()
     for _ in range(300):
@@ -168,7 +173,7 @@ async def test_texts_to_officials_survive_kill_9_mid_send_without_loss_or_duplic
     assert set(by_delivery) == {str(d) for d in deliveries}
     sids = {text.sid for text in texts}
     assert {row["provider_id"] for row in rows} == sids, "each row holds its own text's sid"
-    assert mid_send >= 20, "the kills came while texts were being sent"
+    assert mid_send >= 20, f"kills mid-send: {idle} found nothing to send, {finished} came late"
     lost_answers = answers[: len(answers) - len(twilio.script)].count(TAKE_AND_DROP)
     print(  # noqa: T201
         f"kill -9 x{KILLS} ({mid_send} mid-send), {lost_answers} answers lost: {TEXTS} texts, "
