@@ -9,8 +9,8 @@ from typing import Any
 from uuid import UUID
 
 from campaign_engine.countries import country_name
-from campaign_engine.domain.appeals import AppealLetter
-from campaign_engine.domain.digests import DigestLetter
+from campaign_engine.domain.delivery.appeals import AppealLetter
+from campaign_engine.domain.delivery.digests import DigestLetter
 from campaign_engine.emails import MessageTemplates, address, build_email, message_id
 from campaign_engine.mime import Attachment, OutgoingEmail
 from campaign_engine.senders.sms import Sms

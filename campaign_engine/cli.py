@@ -25,11 +25,11 @@ from campaign_engine.clock import SystemClock
 from campaign_engine.db.migrate import migrate
 from campaign_engine.db.pool import Pool, create_pool
 from campaign_engine.demo import load_demo
-from campaign_engine.domain.appeals import pause_appeals, resume_appeals
-from campaign_engine.domain.data_keys import Resealed, reseal_under_newest_key
+from campaign_engine.domain.delivery.appeals import pause_appeals, resume_appeals
+from campaign_engine.domain.delivery.reports import STATUSES, ActionDeliveries, delivery_report
 from campaign_engine.domain.errors import ActionNotFound, StaffExists, StaffNotFound
-from campaign_engine.domain.reports import STATUSES, ActionDeliveries, delivery_report
-from campaign_engine.domain.staff import (
+from campaign_engine.domain.privacy.data_keys import Resealed, reseal_under_newest_key
+from campaign_engine.domain.workspace.staff import (
     Invitation,
     development_owner_link,
     invite_staff,

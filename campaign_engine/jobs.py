@@ -213,7 +213,7 @@ class JobQueue:
         except Unreachable:
             # In a worker, what is due now is sent here and now. A later ring (a retry's),
             # and every ring from the web, is the sweeper's: it finds the row SWEEP_GRACE
-            # after it is due, on its round every 15 s (domain/deliveries.py).
+            # after it is due, on its round every 15 s (domain/delivery/deliveries.py).
             if self._redis.instead is not None and not_before is None:
                 self._redis.instead.send_deliveries(delivery_ids)
 

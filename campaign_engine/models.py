@@ -37,7 +37,7 @@ class Suspicion(enum.StrEnum):
 @dataclass(frozen=True)
 class InvalidationCriteria:
     """Which of an action's signatures an invalidation takes; None matches anything. At
-    least one must be set (domain/invalidations.py refuses an empty one)."""
+    least one must be set (domain/signing/invalidations.py refuses an empty one)."""
 
     domain: str | None = None  # this domain and its subdomains
     client_key: bytes | None = None
@@ -51,9 +51,9 @@ class DeliveryKind(enum.StrEnum):
     ALREADY_SIGNED = "already_signed"
     APPEAL = "appeal"
     DIGEST = "digest"
-    UPDATE = "update"  # a case's update or outcome, to a supporter (domain/mailings.py)
-    WEBHOOK = "webhook"  # an event, to a webhook endpoint (domain/webhooks.py)
-    PRIVACY_LINK = "privacy_link"  # a fresh link to a supporter's data (domain/privacy.py)
+    UPDATE = "update"  # a case's update or outcome, to a supporter (domain/delivery/mailings.py)
+    WEBHOOK = "webhook"  # an event, to a webhook endpoint (domain/integrations/webhooks.py)
+    PRIVACY_LINK = "privacy_link"  # a fresh link to a supporter's data (domain/privacy/rights.py)
 
 
 class DeliveryStatus(enum.StrEnum):
@@ -303,7 +303,7 @@ class NewCaseEvent:
 
 
 class Role(enum.StrEnum):
-    """A campaigner's role; what each may do is `domain/access.py`'s."""
+    """A campaigner's role; what each may do is `domain/workspace/access.py`'s."""
 
     OWNER = "owner"
     ADMIN = "admin"
@@ -988,7 +988,8 @@ class ApiSignature:
     email: str
 
 
-# --- Webhooks (issue 5): domain/webhooks.py, web/admin/webhooks.py, senders/webhooks.py ---
+# --- Webhooks (issue 5): domain/integrations/webhooks.py, web/admin/webhooks.py,
+# senders/webhooks.py ---
 
 
 class WebhookEventType(enum.StrEnum):
@@ -1041,7 +1042,7 @@ class WebhookMessage:
     created_at: datetime
 
 
-# --- OSDI (issue 5): domain/osdi.py, web/osdi.py ---
+# --- OSDI (issue 5): domain/integrations/osdi.py, web/osdi.py ---
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from __future__ import annotations
 from email.utils import parseaddr
 from typing import Any
 
-from campaign_engine.domain.mailings import UpdateMessage
-from campaign_engine.domain.timeline import OUTCOME_NAMES
+from campaign_engine.domain.campaigns.timeline import OUTCOME_NAMES
+from campaign_engine.domain.delivery.mailings import UpdateMessage
 from campaign_engine.emails import MessageTemplates, address, build_email, message_id
 from campaign_engine.i18n import text_direction
 from campaign_engine.mime import OutgoingEmail, Verbatim

@@ -39,7 +39,7 @@ from campaign_engine.app import create_app
 from campaign_engine.db.migrate import migrate
 from campaign_engine.db.pool import Pool, create_pool
 from campaign_engine.devmail import free_port
-from campaign_engine.domain.pacing import run_due_pacers
+from campaign_engine.domain.delivery.pacing import run_due_pacers
 from campaign_engine.embedded import EmbeddedServers
 from campaign_engine.sealing import Sealer, parse_data_keys
 from campaign_engine.settings import DOCUMENTED, Settings

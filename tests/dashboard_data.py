@@ -8,10 +8,11 @@ from datetime import datetime
 from html.parser import HTMLParser
 from uuid import UUID
 
-from campaign_engine.db import signatures, supporters
+from campaign_engine.db.personal import supporters
 from campaign_engine.db.pool import Pool
-from campaign_engine.domain.appeals import create_appeals
-from campaign_engine.domain.consent import record_consent, shown_consent
+from campaign_engine.db.signing import signatures
+from campaign_engine.domain.delivery.appeals import create_appeals
+from campaign_engine.domain.signing.consent import record_consent, shown_consent
 from campaign_engine.models import ConsentScope
 from tests.factories import unique_email
 

@@ -7,7 +7,7 @@ import uuid
 
 import asyncpg
 
-from campaign_engine.db import authoring
+from campaign_engine.db.campaigns import authoring
 from campaign_engine.db.pool import Pool
 from tests.factories import content
 from tests.staff import Campaigner

@@ -10,10 +10,13 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from uuid import UUID
 
-from campaign_engine.db import authoring, signatures, supporters, targets
+from campaign_engine.db.campaigns import authoring
+from campaign_engine.db.personal import supporters
 from campaign_engine.db.pool import Pool
-from campaign_engine.domain.appeals import create_appeals, wake_pacers
-from campaign_engine.domain.supporters import canonical_email
+from campaign_engine.db.signing import signatures
+from campaign_engine.db.targets import targets
+from campaign_engine.domain.delivery.appeals import create_appeals, wake_pacers
+from campaign_engine.domain.signing.supporters import canonical_email
 from tests.conftest import TEST_SEALER
 
 

@@ -20,8 +20,8 @@ from uuid import UUID, uuid4
 from campaign_engine.appeal_messages import compose_appeal_sms
 from campaign_engine.clock import SystemClock
 from campaign_engine.db.pool import create_pool
-from campaign_engine.domain.appeals import appeal_letters
-from campaign_engine.domain.deliveries import (
+from campaign_engine.domain.delivery.appeals import appeal_letters
+from campaign_engine.domain.delivery.deliveries import (
     HEARTBEAT,
     claim_deliveries,
     enlist_worker,

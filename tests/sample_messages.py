@@ -7,7 +7,7 @@ from __future__ import annotations
 from uuid import UUID, uuid4
 
 from campaign_engine.appeal_messages import compose_appeal_email
-from campaign_engine.domain.appeals import AppealLetter
+from campaign_engine.domain.delivery.appeals import AppealLetter
 from campaign_engine.emails import MessageTemplates
 from campaign_engine.i18n import Catalogues
 from campaign_engine.mime import OutgoingEmail

@@ -15,8 +15,13 @@ from starlette.types import ASGIApp
 from campaign_engine import second_factor
 from campaign_engine.clock import SystemClock
 from campaign_engine.db.pool import Pool
-from campaign_engine.domain.access import needs_second_factor
-from campaign_engine.domain.staff import Enrolment, LinkUse, accept_invitation, invite_staff
+from campaign_engine.domain.workspace.access import needs_second_factor
+from campaign_engine.domain.workspace.staff import (
+    Enrolment,
+    LinkUse,
+    accept_invitation,
+    invite_staff,
+)
 from campaign_engine.models import Role, Staff
 from campaign_engine.tokens import Tokens, token_hash
 from tests.conftest import TEST_SECRET, http_client

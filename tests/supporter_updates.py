@@ -10,10 +10,12 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from campaign_engine import jobs
-from campaign_engine.db import authoring, signatures, supporters
+from campaign_engine.db.campaigns import authoring
+from campaign_engine.db.personal import supporters
 from campaign_engine.db.pool import Pool
-from campaign_engine.domain.consent import record_consent
-from campaign_engine.domain.mailings import fan_out_mailing
+from campaign_engine.db.signing import signatures
+from campaign_engine.domain.delivery.mailings import fan_out_mailing
+from campaign_engine.domain.signing.consent import record_consent
 from campaign_engine.models import ConsentScope, ConsentText
 from campaign_engine.settings import Settings
 from campaign_engine.tokens import Tokens

@@ -18,9 +18,9 @@ from starlette.types import ASGIApp
 from campaign_engine import jobs
 from campaign_engine.clock import SystemClock
 from campaign_engine.db.pool import Pool
-from campaign_engine.domain.abuse import ClientLimits
-from campaign_engine.domain.signatures import EMAILS_PER_ADDRESS_PER_DAY, sign_action
-from campaign_engine.domain.trends import spot_trends
+from campaign_engine.domain.signing.abuse import ClientLimits
+from campaign_engine.domain.signing.signatures import EMAILS_PER_ADDRESS_PER_DAY, sign_action
+from campaign_engine.domain.signing.trends import spot_trends
 from campaign_engine.jobs import JobQueue
 from campaign_engine.models import SignatureRequest
 from campaign_engine.settings import Settings
@@ -363,7 +363,7 @@ async def _sign_all(
 
 async def _confirm_all_believed(pool: Pool, tokens: Tokens, slug: str) -> None:
     """Every signature that was sent a confirmation clicks it (a catch-all's robot does)."""
-    from campaign_engine.domain.signatures import confirm_signature
+    from campaign_engine.domain.signing.signatures import confirm_signature
 
     ids = await pool.fetch(
         """SELECT s.id FROM signatures s JOIN actions a ON a.id = s.action_id

@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from campaign_engine.clock import SystemClock
-from campaign_engine.db import authoring
+from campaign_engine.db.campaigns import authoring
 from campaign_engine.db.pool import Pool
-from campaign_engine.domain.action_lifecycle import apply_schedules
-from campaign_engine.domain.action_pages import make_preview_link
+from campaign_engine.domain.campaigns.action_lifecycle import apply_schedules
+from campaign_engine.domain.campaigns.action_pages import make_preview_link
 from campaign_engine.tokens import Tokens
 from tests.clock import FakeClock
 from tests.conftest import TEST_SECRET

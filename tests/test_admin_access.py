@@ -11,7 +11,7 @@ import pytest
 from starlette.types import ASGIApp
 
 from campaign_engine.db.pool import Pool
-from campaign_engine.domain.sign_in import IDLE_TIMEOUT
+from campaign_engine.domain.workspace.sign_in import IDLE_TIMEOUT
 from campaign_engine.models import Role
 from campaign_engine.tokens import token_hash
 from tests.conftest import http_client

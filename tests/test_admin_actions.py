@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from starlette.types import ASGIApp
 
-from campaign_engine.db import authoring
+from campaign_engine.db.campaigns import authoring
 from campaign_engine.db.pool import Pool
 from campaign_engine.tokens import Tokens
 from tests.conftest import TEST_SECRET, http_client

@@ -15,7 +15,7 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp
 
 from campaign_engine.db.pool import Pool
-from campaign_engine.domain.access import CAPABILITIES, Capability
+from campaign_engine.domain.workspace.access import CAPABILITIES, Capability
 from campaign_engine.models import Role
 from campaign_engine.settings import Settings
 from campaign_engine.web.routes import routes

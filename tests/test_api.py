@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from campaign_engine.db import supporters
+from campaign_engine.db.personal import supporters
 from campaign_engine.db.pool import Pool
 from campaign_engine.web.middleware import MAX_BODY_BYTES
 from tests.conftest import TEST_SEALER

@@ -8,7 +8,7 @@ from email.message import EmailMessage
 
 import httpx
 
-from campaign_engine.db import authoring
+from campaign_engine.db.campaigns import authoring
 from campaign_engine.db.pool import Pool
 from tests.clock import FakeClock
 from tests.conftest import Drain

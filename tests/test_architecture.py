@@ -2,7 +2,7 @@
 
 web -> domain -> db -> asyncpg; workers never import web; domain never imports a framework or
 a provider's library; db never imports domain; senders are leaves; personal data is touched by
-db/supporters.py alone.
+db/personal/supporters.py alone.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def test_personal_data_is_read_and_written_in_one_module() -> None:
         for path in python_files(PACKAGE / "db")
         if path.name != "__init__.py" and PERSONAL_TABLES.search(_sql_of(path))
     }
-    assert touching == {"campaign_engine/db/supporters.py"}
+    assert touching == {"campaign_engine/db/personal/supporters.py"}
 
 
 def _sql_of(path: Path) -> str:
@@ -122,4 +122,7 @@ def test_sealed_columns_are_opened_by_the_modules_that_own_them() -> None:
         for path in python_files(PACKAGE)
         if "sealer_of(" in path.read_text() and path.name != "pool.py"
     }
-    assert asking == {"campaign_engine/db/supporters.py", "campaign_engine/db/staff.py"}
+    assert asking == {
+        "campaign_engine/db/personal/supporters.py",
+        "campaign_engine/db/workspace/staff.py",
+    }

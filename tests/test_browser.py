@@ -153,7 +153,7 @@ async def test_focus_is_always_visible(page: Page, base: str) -> None:
 
 
 async def test_the_hidden_field_is_out_of_every_persons_way(page: Page, base: str) -> None:
-    """The honeypot (domain/abuse.py) must never catch a person: not seen, not in the
+    """The honeypot (domain/signing/abuse.py) must never catch a person: not seen, not in the
     accessibility tree, never reached with Tab."""
     await page.goto(f"{base}/en/actions/demo")
     # Its wrapper is a clipped pixel, as for any visually hidden text.

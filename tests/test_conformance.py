@@ -22,9 +22,9 @@ from asgi_lifespan import LifespanManager
 from campaign_engine.app import create_app
 from campaign_engine.appeal_messages import compose_digest_email
 from campaign_engine.db.pool import Pool
-from campaign_engine.domain.digests import DigestLetter
-from campaign_engine.domain.mailings import UpdateMessage
-from campaign_engine.domain.partners import plain_http_origins_allowed
+from campaign_engine.domain.delivery.digests import DigestLetter
+from campaign_engine.domain.delivery.mailings import UpdateMessage
+from campaign_engine.domain.integrations.partners import plain_http_origins_allowed
 from campaign_engine.mime import OutgoingEmail
 from campaign_engine.models import (
     CaseEventKind,

@@ -13,7 +13,7 @@ import redis.asyncio
 from campaign_engine import jobs
 from campaign_engine.clock import SystemClock
 from campaign_engine.db.pool import Pool
-from campaign_engine.domain.deliveries import (
+from campaign_engine.domain.delivery.deliveries import (
     LEASE,
     MAX_ATTEMPTS,
     Attempt,

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from campaign_engine.db import authoring
+from campaign_engine.db.campaigns import authoring
 from campaign_engine.db.pool import Pool
-from campaign_engine.domain.digests import create_due_digests
+from campaign_engine.domain.delivery.digests import create_due_digests
 from tests.clock import FakeClock
 from tests.conftest import Drain
 from tests.factories import add_target, make_action, make_confirmed_signatures

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from campaign_engine import fields
-from campaign_engine.domain.target_fields import clean_line, clean_notes, clean_time_zone
+from campaign_engine.domain.targets.target_fields import clean_line, clean_notes, clean_time_zone
 from campaign_engine.fields import InvalidValue, NotADate, OutOfRange
 from campaign_engine.web.admin.actions_forms import parse_content, parse_new_action, parse_settings
 from campaign_engine.web.admin.cases_forms import parse_case_words, parse_event, parse_new_case

@@ -19,12 +19,12 @@ from starlette.types import ASGIApp
 from campaign_engine import second_factor
 from campaign_engine.app import create_app
 from campaign_engine.clock import SystemClock
-from campaign_engine.db import staff as accounts
 from campaign_engine.db.pool import Pool
+from campaign_engine.db.workspace import staff as accounts
 from campaign_engine.domain.errors import SignInRefused, TooManyAttempts
-from campaign_engine.domain.guesses import CODES, PASSWORDS
-from campaign_engine.domain.sign_in import NextStep, sign_in
-from campaign_engine.domain.staff import Enrolment, LinkUse, accept_invitation
+from campaign_engine.domain.workspace.guesses import CODES, PASSWORDS
+from campaign_engine.domain.workspace.sign_in import NextStep, sign_in
+from campaign_engine.domain.workspace.staff import Enrolment, LinkUse, accept_invitation
 from campaign_engine.models import Role, Staff
 from campaign_engine.settings import Settings
 from campaign_engine.tokens import Tokens, new_session_token, token_hash

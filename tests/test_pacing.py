@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from campaign_engine.db.pacing import PacingInputs
+from campaign_engine.db.delivery.pacing import PacingInputs
 from campaign_engine.db.pool import Pool
-from campaign_engine.domain.appeals import create_appeals, pause_appeals, resume_appeals
-from campaign_engine.domain.office_hours import AnyHour, OfficeHours, schedule_of
-from campaign_engine.domain.pacing import plan, release_interval
+from campaign_engine.domain.delivery.appeals import create_appeals, pause_appeals, resume_appeals
+from campaign_engine.domain.delivery.pacing import plan, release_interval
+from campaign_engine.domain.targets.office_hours import AnyHour, OfficeHours, schedule_of
 from tests.clock import FakeClock
 from tests.conftest import Drain
 from tests.factories import add_target, make_action, make_confirmed_signatures, unique_email

@@ -18,7 +18,7 @@ import pytest
 import redis.asyncio
 
 from campaign_engine.db.pool import Pool
-from campaign_engine.domain.privacy import apply_retention
+from campaign_engine.domain.privacy.rights import apply_retention
 from tests.clock import FakeClock
 from tests.conftest import Drain
 from tests.factories import add_target, confirmation_path, email_key, make_action

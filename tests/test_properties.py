@@ -23,8 +23,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from campaign_engine.countries import COUNTRY_CODES
-from campaign_engine.domain.supporters import canonical_email
-from campaign_engine.domain.target_fields import clean_phone
+from campaign_engine.domain.signing.supporters import canonical_email
+from campaign_engine.domain.targets.target_fields import clean_phone
 from campaign_engine.markup import (
     ALLOWED_ATTRIBUTES,
     ALLOWED_SCHEMES,

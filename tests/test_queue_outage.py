@@ -29,7 +29,7 @@ from asgi_lifespan import LifespanManager
 from campaign_engine import jobs
 from campaign_engine.app import create_app
 from campaign_engine.db.pool import Pool
-from campaign_engine.domain.deliveries import SWEEP_GRACE
+from campaign_engine.domain.delivery.deliveries import SWEEP_GRACE
 from campaign_engine.drill.servers import KillableValkey
 from campaign_engine.proof_of_work import solve
 from campaign_engine.settings import Settings

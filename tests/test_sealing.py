@@ -21,11 +21,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from campaign_engine.clock import SystemClock
-from campaign_engine.db import staff, supporters
 from campaign_engine.db.migrate import MIGRATIONS_DIR, is_at_head, migrate
+from campaign_engine.db.personal import supporters
 from campaign_engine.db.pool import MissingDataKeys, Pool, create_pool
-from campaign_engine.domain.data_keys import reseal_under_newest_key
-from campaign_engine.domain.privacy import export_supporter, find_supporter
+from campaign_engine.db.workspace import staff
+from campaign_engine.domain.privacy.data_keys import reseal_under_newest_key
+from campaign_engine.domain.privacy.rights import export_supporter, find_supporter
 from campaign_engine.models import Role
 from campaign_engine.sealing import (
     Sealer,

@@ -11,7 +11,7 @@ import httpx
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from starlette.types import ASGIApp
 
-from campaign_engine.db import supporters
+from campaign_engine.db.personal import supporters
 from campaign_engine.db.pool import Pool
 from campaign_engine.tokens import Tokens
 from tests.conftest import TEST_SEALER, TEST_SECRET, Drain, http_client

@@ -15,7 +15,13 @@ import pytest
 from arq import cron
 
 from campaign_engine.db.pool import Pool
-from campaign_engine.domain.sms_budget import Held, SmsPolicy, give_back_slot, refusal, take_slot
+from campaign_engine.domain.delivery.sms_budget import (
+    Held,
+    SmsPolicy,
+    give_back_slot,
+    refusal,
+    take_slot,
+)
 from campaign_engine.settings import Settings
 from campaign_engine.tokens import Tokens
 from tests.clock import FakeClock

@@ -12,10 +12,14 @@ import redis.asyncio
 from starlette.types import ASGIApp
 
 from campaign_engine import jobs
-from campaign_engine.db import supporters
+from campaign_engine.db.personal import supporters
 from campaign_engine.db.pool import Pool
-from campaign_engine.domain.mailings import STALLED_AFTER, fan_out_mailing, resume_stalled_mailings
-from campaign_engine.domain.updates import message_locale
+from campaign_engine.domain.campaigns.updates import message_locale
+from campaign_engine.domain.delivery.mailings import (
+    STALLED_AFTER,
+    fan_out_mailing,
+    resume_stalled_mailings,
+)
 from campaign_engine.models import Role
 from campaign_engine.settings import Settings
 from campaign_engine.tokens import Tokens

@@ -8,7 +8,7 @@ import json
 import httpx
 import pytest
 
-from campaign_engine.db import supporters
+from campaign_engine.db.personal import supporters
 from campaign_engine.db.pool import Pool
 from campaign_engine.i18n import Catalogues
 from campaign_engine.settings import SOURCE_HOME

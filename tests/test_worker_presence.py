@@ -21,7 +21,7 @@ from uuid import UUID
 import pytest
 
 from campaign_engine.db.pool import Pool
-from campaign_engine.domain.deliveries import LEASE
+from campaign_engine.domain.delivery.deliveries import LEASE
 from campaign_engine.settings import Settings
 from tests.factories import add_target, make_action, make_confirmed_signatures
 from tests.test_fault_battery import WorkerProcess

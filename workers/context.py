@@ -17,14 +17,14 @@ from uuid import UUID
 from campaign_engine.clock import Clock
 from campaign_engine.db.outage import DatabaseOutage, database_unreachable
 from campaign_engine.db.pool import Connection, Pool
-from campaign_engine.domain.deliveries import (
+from campaign_engine.domain.delivery.deliveries import (
     HEARTBEAT,
     enlist_worker,
     keep_alive,
     reclaim_from_dead_workers,
     retire_worker,
 )
-from campaign_engine.domain.sms_budget import SmsPolicy
+from campaign_engine.domain.delivery.sms_budget import SmsPolicy
 from campaign_engine.emails import MessageTemplates
 from campaign_engine.jobs import JobQueue
 from campaign_engine.senders.email import Mailer
@@ -70,8 +70,8 @@ def services(ctx: dict[str, Any]) -> WorkerServices:
 class Presence:
     """This worker process, as the others see it: registered, its lock held and a beat every
     second on a connection of its own; and, each beat, the rows of dead workers taken back
-    (domain/deliveries.py). So a restarted worker resumes its dead predecessor's sends within
-    seconds, and several workers side by side never take each other's rows."""
+    (domain/delivery/deliveries.py). So a restarted worker resumes its dead predecessor's sends
+    within seconds, and several workers side by side never take each other's rows."""
 
     def __init__(
         self, database_url: str, queue: JobQueue, clock: Clock, outage: DatabaseOutage

@@ -15,8 +15,8 @@ from campaign_engine.appeal_messages import (
     compose_digest_email,
     compose_digest_sms,
 )
-from campaign_engine.domain.appeals import AppealLetter, appeal_letters
-from campaign_engine.domain.deliveries import (
+from campaign_engine.domain.delivery.appeals import AppealLetter, appeal_letters
+from campaign_engine.domain.delivery.deliveries import (
     LEASE,
     Attempt,
     adopt_found_text,
@@ -27,11 +27,16 @@ from campaign_engine.domain.deliveries import (
     record_attempts,
     supporter_message_context,
 )
-from campaign_engine.domain.digests import DigestLetter, digest_letter
-from campaign_engine.domain.mailings import UpdateMessage, update_messages
-from campaign_engine.domain.privacy import link_recipient
-from campaign_engine.domain.sms_budget import Held, give_back_slot, take_slot
-from campaign_engine.domain.webhooks import PostRecord, record_post, webhook_body, webhook_message
+from campaign_engine.domain.delivery.digests import DigestLetter, digest_letter
+from campaign_engine.domain.delivery.mailings import UpdateMessage, update_messages
+from campaign_engine.domain.delivery.sms_budget import Held, give_back_slot, take_slot
+from campaign_engine.domain.integrations.webhooks import (
+    PostRecord,
+    record_post,
+    webhook_body,
+    webhook_message,
+)
+from campaign_engine.domain.privacy.rights import link_recipient
 from campaign_engine.emails import MessageTemplates
 from campaign_engine.mime import OutgoingEmail
 from campaign_engine.models import Delivery, DeliveryKind, SendOutcome, SendResult
@@ -248,7 +253,8 @@ async def _text(
     w: WorkerServices, delivery: Delivery, sms: Sms, *, to_supporter: bool
 ) -> SendResult:
     """A text sent once: one whose last attempt may have gone is looked for at Twilio first.
-    Every text is checked; a supporter's also spends from the budgets (domain/sms_budget.py)."""
+    Every text is checked; a supporter's also spends from the budgets
+    (domain/delivery/sms_budget.py)."""
     if delivery.text_attempted_at is not None:
         earlier = await _earlier_attempt(w, delivery, sms)
         if earlier is not None:

@@ -14,7 +14,7 @@ from arq.worker import func
 from campaign_engine import jobs
 from campaign_engine.clock import Clock, SystemClock
 from campaign_engine.db.pool import create_pool
-from campaign_engine.domain import deliveries
+from campaign_engine.domain.delivery import deliveries
 from campaign_engine.emails import MessageTemplates
 from campaign_engine.i18n import Catalogues
 from campaign_engine.senders.email import Mailer, SmtpMailer, SmtpServer

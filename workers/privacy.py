@@ -1,11 +1,11 @@
-"""The cron that keeps no personal data longer than it should (domain/privacy.py)."""
+"""The cron that keeps no personal data longer than it should (domain/privacy/rights.py)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
-from campaign_engine.domain.privacy import apply_retention
+from campaign_engine.domain.privacy.rights import apply_retention
 from workers.context import services
 
 

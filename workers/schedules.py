@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from campaign_engine.domain.action_lifecycle import apply_schedules
+from campaign_engine.domain.campaigns.action_lifecycle import apply_schedules
 from workers.context import services
 
 log = logging.getLogger(__name__)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from campaign_engine.domain.deliveries import wake_overdue_deliveries
-from campaign_engine.domain.digests import create_due_digests
-from campaign_engine.domain.pacing import run_due_pacers
+from campaign_engine.domain.delivery.deliveries import wake_overdue_deliveries
+from campaign_engine.domain.delivery.digests import create_due_digests
+from campaign_engine.domain.delivery.pacing import run_due_pacers
 from workers.context import services
 
 

@@ -1,10 +1,10 @@
-"""The cron that spots trending clients and email domains (domain/trends.py)."""
+"""The cron that spots trending clients and email domains (domain/signing/trends.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from campaign_engine.domain.trends import spot_trends
+from campaign_engine.domain.signing.trends import spot_trends
 from workers.context import services
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from campaign_engine.domain.mailings import fan_out_mailing, resume_stalled_mailings
+from campaign_engine.domain.delivery.mailings import fan_out_mailing, resume_stalled_mailings
 from workers.context import services
 
 

@@ -20,9 +20,9 @@ import aiohttp
 
 from campaign_engine.bench.stack import SLUG, BenchStack, prepare, wait_until_ready
 from campaign_engine.clock import SystemClock
-from campaign_engine.db import supporters
+from campaign_engine.db.personal import supporters
 from campaign_engine.devmail import free_port
-from campaign_engine.domain.staff import LinkUse, accept_invitation, invite_staff
+from campaign_engine.domain.workspace.staff import LinkUse, accept_invitation, invite_staff
 from campaign_engine.models import Role
 from campaign_engine.tokens import Tokens
 

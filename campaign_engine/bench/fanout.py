@@ -16,7 +16,9 @@ import time
 from datetime import datetime, timedelta
 
 from campaign_engine.bench.stack import BenchStack, add_official, prepare
-from campaign_engine.db import appeals, authoring, supporters
+from campaign_engine.db.campaigns import authoring
+from campaign_engine.db.delivery import appeals
+from campaign_engine.db.personal import supporters
 from campaign_engine.db.pool import Pool
 
 COUNT_SENT = "SELECT count(*) FROM deliveries WHERE target_id = $1 AND status = 'sent'"

@@ -17,7 +17,8 @@ from types import TracebackType
 import aiohttp
 
 from campaign_engine.bench.sink import SmtpSink
-from campaign_engine.db import authoring, pacing
+from campaign_engine.db.campaigns import authoring
+from campaign_engine.db.delivery import pacing
 from campaign_engine.db.migrate import migrate
 from campaign_engine.db.pool import Connection, Pool, create_pool
 from campaign_engine.devmail import free_port

@@ -17,8 +17,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from campaign_engine.db import abuse, staff, supporters
+from campaign_engine.db.personal import supporters
 from campaign_engine.db.pool import Connection
+from campaign_engine.db.signing import abuse
+from campaign_engine.db.workspace import staff
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _FILE_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")

@@ -14,7 +14,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from campaign_engine.db import authoring, case_events, partners
+from campaign_engine.db.campaigns import authoring, timeline
+from campaign_engine.db.integrations import partners
 from campaign_engine.db.pool import Connection, Pool
 from campaign_engine.models import CaseEventKind, Outcome, PartnerDetails
 
@@ -107,7 +108,7 @@ async def _load_event(conn: Connection, case_id: int, event: dict[str, Any]) -> 
     the team's, and what they change in the workspace stays."""
     now = datetime.now(UTC)
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    event_id = await case_events.insert_written_event(
+    event_id = await timeline.insert_written_event(
         conn,
         case_id,
         kind=CaseEventKind(event["kind"]),
@@ -124,7 +125,7 @@ async def _load_event(conn: Connection, case_id: int, event: dict[str, Any]) -> 
     if event_id is None:
         return
     for locale, content in event["content"].items():
-        await case_events.upsert_event_text(
+        await timeline.upsert_event_text(
             conn,
             event_id,
             locale,

@@ -27,7 +27,9 @@ from uuid import UUID
 from campaign_engine import jobs
 from campaign_engine.bench.fanout import UNPACED_PER_HOUR
 from campaign_engine.bench.stack import add_official, prepare
-from campaign_engine.db import appeals, authoring, pacing, supporters
+from campaign_engine.db.campaigns import authoring
+from campaign_engine.db.delivery import appeals, pacing
+from campaign_engine.db.personal import supporters
 from campaign_engine.db.pool import Pool
 from campaign_engine.drill.stack import Command, DrillStack, until
 from campaign_engine.drill.tally import FaultResult, Row, Text, count_emails, count_texts, seconds

@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from campaign_engine.bench.sink import Sunk
 from campaign_engine.bench.stack import prepare, wait_until_ready
-from campaign_engine.db import supporters
+from campaign_engine.db.personal import supporters
 from campaign_engine.devmail import free_port
 from campaign_engine.drill.load import Answer, sign_until
 from campaign_engine.drill.stack import Command, DrillStack, until

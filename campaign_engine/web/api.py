@@ -11,13 +11,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from campaign_engine import i18n
-from campaign_engine.domain.actions import (
+from campaign_engine.domain.campaigns.actions import (
     ensure_signable,
     list_open_actions,
     read_action_page,
     read_count,
 )
-from campaign_engine.domain.signatures import sign_action
+from campaign_engine.domain.signing.signatures import sign_action
 from campaign_engine.i18n import N_, _
 from campaign_engine.models import ActionCard, ActionPage
 from campaign_engine.web.api_guard import public_signature_post

@@ -2,7 +2,7 @@
 and partners holding an API key. Lists are pages: `?limit=1..100&cursor=<opaque>`, answered
 `{"data": [...], "next_cursor": "..." | null}`.
 
-Signers' names and emails are personal data: read through db/supporters.py, answered to the
+Signers' names and emails are personal data: read through db/personal/supporters.py, answered to the
 key that may read them, never logged.
 """
 
@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from campaign_engine import i18n
-from campaign_engine.domain.api_reads import (
+from campaign_engine.domain.integrations.api_reads import (
     MAX_PAGE,
     list_actions_page,
     list_cases_page,

@@ -9,8 +9,8 @@ from functools import wraps
 from starlette.requests import Request
 from starlette.responses import Response
 
-from campaign_engine.domain.api_keys import authenticate, origin_may_post
-from campaign_engine.domain.partners import plain_http_origins_allowed
+from campaign_engine.domain.integrations.api_keys import authenticate, origin_may_post
+from campaign_engine.domain.integrations.partners import plain_http_origins_allowed
 from campaign_engine.i18n import _
 from campaign_engine.models import ApiKey, ApiScope
 from campaign_engine.web.rate_limits import PER_KEY
@@ -78,7 +78,7 @@ def key_required(scope: ApiScope) -> Callable[[Handler], Handler]:
 async def cors_origin(request: Request) -> str | None:
     """The request's Origin when an enabled partner allows it; else None (no CORS headers,
     so the browser keeps the answer from the page). A page served over plain HTTP is allowed
-    nothing in production, whatever a partner's record says (domain/partners.py)."""
+    nothing in production, whatever a partner's record says (domain/integrations/partners.py)."""
     origin = request.headers.get("origin")
     if not origin or origin == "null" or len(origin) > 300:
         return None

@@ -18,7 +18,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from campaign_engine import i18n
-from campaign_engine.domain.embeds import (
+from campaign_engine.domain.errors import ActionClosed, ActionRemoved
+from campaign_engine.domain.integrations.embeds import (
     EmbeddingPartner,
     Widget,
     frame_ancestors,
@@ -26,7 +27,6 @@ from campaign_engine.domain.embeds import (
     read_widget,
     sign_in_widget,
 )
-from campaign_engine.domain.errors import ActionClosed, ActionRemoved
 from campaign_engine.models import ActionStatus
 from campaign_engine.web.forms import (
     UTM_KEYS,

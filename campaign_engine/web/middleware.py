@@ -20,7 +20,8 @@ MAX_BODY_BYTES = 64 * 1024
 # Forwarded mail may carry an official's attachments.
 LARGER_BODIES = {
     "/webhooks/email": 25 * 1024 * 1024,
-    # A CSV of targets may be 2 MB (domain/target_import.py), plus the upload's own wrapping.
+    # A CSV of targets may be 2 MB (domain/targets/target_import.py), plus the upload's own
+    # wrapping.
     "/admin/targets/import": 3 * 1024 * 1024,
 }
 # The workspace's forms carry long texts (a story, a letter: up to 50,000 characters), and a
@@ -131,7 +132,7 @@ class SecurityHeadersMiddleware(HttpMiddleware):
 
     `hsts`: production, served over HTTPS only. Browsers are told so (HSTS), and no page served
     over plain HTTP may frame the widget: a stored `http://` partner origin is left out of its
-    frame-ancestors (the workspace refuses new ones in production: domain/partners.py).
+    frame-ancestors (the workspace refuses new ones in production: domain/integrations/partners.py).
     """
 
     def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:

@@ -18,14 +18,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from campaign_engine import i18n
-from campaign_engine.domain.actions import ensure_signable
-from campaign_engine.domain.osdi import (
+from campaign_engine.domain.campaigns.actions import ensure_signable
+from campaign_engine.domain.integrations.osdi import (
     MAX_PER_PAGE,
     list_petition_signatures,
     list_petitions,
     read_petition,
 )
-from campaign_engine.domain.signatures import sign_action
+from campaign_engine.domain.signing.signatures import sign_action
 from campaign_engine.i18n import _
 from campaign_engine.models import ApiScope, ApiSignature, OsdiPetition
 from campaign_engine.web.api import api_error

@@ -11,14 +11,18 @@ from starlette.responses import RedirectResponse, Response
 
 from campaign_engine import i18n
 from campaign_engine.countries import country_choices
-from campaign_engine.domain.action_pages import Preview, read_public_action
-from campaign_engine.domain.actions import ensure_signable, list_open_actions, read_action_page
-from campaign_engine.domain.cases import read_case_page
-from campaign_engine.domain.consent import consent_wording
+from campaign_engine.domain.campaigns.action_pages import Preview, read_public_action
+from campaign_engine.domain.campaigns.actions import (
+    ensure_signable,
+    list_open_actions,
+    read_action_page,
+)
+from campaign_engine.domain.campaigns.cases import read_case_page
+from campaign_engine.domain.campaigns.timeline import kind_names, outcome_names
 from campaign_engine.domain.errors import SignatureNotFound
-from campaign_engine.domain.partners import partner_for_signing
-from campaign_engine.domain.signatures import confirm_signature, sign_action
-from campaign_engine.domain.timeline import kind_names, outcome_names
+from campaign_engine.domain.integrations.partners import partner_for_signing
+from campaign_engine.domain.signing.consent import consent_wording
+from campaign_engine.domain.signing.signatures import confirm_signature, sign_action
 from campaign_engine.i18n import _
 from campaign_engine.models import (
     ActionPage,

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from campaign_engine import i18n
-from campaign_engine.domain.action_pages import read_preview
+from campaign_engine.domain.campaigns.action_pages import read_preview
 from campaign_engine.domain.errors import ActionNotFound, ActionRemoved
 from campaign_engine.i18n import _
 from campaign_engine.tokens import PREVIEW_MAX_AGE, ExpiredLink, InvalidLink

@@ -11,7 +11,7 @@ from uuid import UUID
 from starlette.requests import Request
 from starlette.responses import Response
 
-from campaign_engine.domain.privacy import (
+from campaign_engine.domain.privacy.rights import (
     SupporterData,
     erase_supporter,
     export_supporter,

@@ -9,7 +9,7 @@ from starlette.templating import Jinja2Templates
 
 from campaign_engine.clock import Clock
 from campaign_engine.db.pool import Pool
-from campaign_engine.domain.abuse import ClientLimits
+from campaign_engine.domain.signing.abuse import ClientLimits
 from campaign_engine.i18n import Catalogues
 from campaign_engine.jobs import JobQueue
 from campaign_engine.settings import Settings

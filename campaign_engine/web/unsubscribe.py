@@ -8,7 +8,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from campaign_engine.domain.unsubscribe import (
+from campaign_engine.domain.signing.unsubscribe import (
     ONE_CLICK,
     UNSUBSCRIBE_PAGE,
     UnsubscribeLinkInvalid,

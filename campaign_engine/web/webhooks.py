@@ -15,7 +15,12 @@ from starlette.responses import JSONResponse, Response
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from campaign_engine.domain.inbound import TextKind, receive_email, receive_text, record_text_status
+from campaign_engine.domain.delivery.inbound import (
+    TextKind,
+    receive_email,
+    receive_text,
+    record_text_status,
+)
 from campaign_engine.web.services import services
 
 FORBIDDEN = Response(status_code=403)

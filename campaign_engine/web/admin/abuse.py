@@ -9,15 +9,15 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from campaign_engine import i18n
-from campaign_engine.domain.access import Capability
 from campaign_engine.domain.errors import ActionNotFound
-from campaign_engine.domain.invalidations import (
+from campaign_engine.domain.signing.invalidations import (
     MatchChanged,
     Matched,
     invalidate,
     preview_invalidation,
 )
-from campaign_engine.domain.trends import review_abuse
+from campaign_engine.domain.signing.trends import review_abuse
+from campaign_engine.domain.workspace.access import Capability
 from campaign_engine.i18n import _
 from campaign_engine.web.admin.abuse_forms import (
     SUSPICION_CHOICES,

@@ -7,8 +7,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from campaign_engine import i18n
-from campaign_engine.domain.access import Capability
-from campaign_engine.domain.action_targets import (
+from campaign_engine.domain.targets.action_targets import (
     NoContactOnChannel,
     add_action_target,
     pause_letters,
@@ -17,8 +16,9 @@ from campaign_engine.domain.action_targets import (
     resume_letters,
     save_channel_settings,
 )
-from campaign_engine.domain.target_editing import TargetNotFound
-from campaign_engine.domain.target_fields import CHANNELS
+from campaign_engine.domain.targets.target_editing import TargetNotFound
+from campaign_engine.domain.targets.target_fields import CHANNELS
+from campaign_engine.domain.workspace.access import Capability
 from campaign_engine.i18n import _
 from campaign_engine.web.admin.guard import form_values, path_slug, staff_page, staff_session
 from campaign_engine.web.admin.rendering import render_admin

@@ -10,16 +10,16 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from campaign_engine import i18n
-from campaign_engine.domain.access import Capability
-from campaign_engine.domain.action_editing import (
+from campaign_engine.domain.campaigns.action_editing import (
     ChangeRefused,
     publish_locale,
     read_action_editor,
     save_translation,
     unpublish_locale,
 )
-from campaign_engine.domain.action_pages import make_preview_link
+from campaign_engine.domain.campaigns.action_pages import make_preview_link
 from campaign_engine.domain.errors import ActionNotFound, NotAllowed
+from campaign_engine.domain.workspace.access import Capability
 from campaign_engine.web.admin.actions import done_message, not_found, refused_page
 from campaign_engine.web.admin.actions_forms import TEXT_LIMITS, parse_content, text_parts
 from campaign_engine.web.admin.guard import (

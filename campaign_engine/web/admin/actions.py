@@ -15,8 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from campaign_engine import i18n
 from campaign_engine.clock import Clock
 from campaign_engine.db.pool import Pool
-from campaign_engine.domain.access import Capability
-from campaign_engine.domain.action_editing import (
+from campaign_engine.domain.campaigns.action_editing import (
     AlreadyTaken,
     CaseMissing,
     ChangeRefused,
@@ -27,7 +26,7 @@ from campaign_engine.domain.action_editing import (
     read_action_editor,
     update_action_settings,
 )
-from campaign_engine.domain.action_lifecycle import (
+from campaign_engine.domain.campaigns.action_lifecycle import (
     ALLOWED_FROM,
     archive_action,
     close_action,
@@ -38,6 +37,7 @@ from campaign_engine.domain.action_lifecycle import (
     schedule_action,
 )
 from campaign_engine.domain.errors import ActionNotFound
+from campaign_engine.domain.workspace.access import Capability
 from campaign_engine.fields import time_zone_names
 from campaign_engine.i18n import N_, _
 from campaign_engine.models import ActionStatus, Staff

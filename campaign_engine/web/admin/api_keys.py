@@ -7,8 +7,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from campaign_engine import fields
-from campaign_engine.domain.access import Capability
-from campaign_engine.domain.api_keys import (
+from campaign_engine.domain.integrations.api_keys import (
     ApiKeyNotFound,
     NewApiKey,
     PartnerUnknown,
@@ -16,7 +15,8 @@ from campaign_engine.domain.api_keys import (
     list_api_keys,
     revoke_api_key,
 )
-from campaign_engine.domain.partners import list_partners
+from campaign_engine.domain.integrations.partners import list_partners
+from campaign_engine.domain.workspace.access import Capability
 from campaign_engine.i18n import N_, _
 from campaign_engine.models import ApiScope
 from campaign_engine.web.admin.guard import form_values, path_id, staff_page, staff_session

@@ -5,8 +5,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from campaign_engine.domain.access import Capability
-from campaign_engine.domain.audit import PAGE, read_audit_log
+from campaign_engine.domain.workspace.access import Capability
+from campaign_engine.domain.workspace.audit import PAGE, read_audit_log
 from campaign_engine.web.admin.guard import staff_page
 from campaign_engine.web.admin.rendering import render_admin
 from campaign_engine.web.services import services

@@ -10,7 +10,6 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from campaign_engine import passwords, second_factor
-from campaign_engine.domain.access import needs_second_factor
 from campaign_engine.domain.errors import (
     InvitationInvalid,
     NeedsSignInLink,
@@ -19,8 +18,9 @@ from campaign_engine.domain.errors import (
     TooManyAttempts,
     WrongCode,
 )
-from campaign_engine.domain.guesses import whole_seconds
-from campaign_engine.domain.sign_in import (
+from campaign_engine.domain.workspace.access import needs_second_factor
+from campaign_engine.domain.workspace.guesses import whole_seconds
+from campaign_engine.domain.workspace.sign_in import (
     ENROLMENT_TIMEOUT,
     NewFactor,
     NextStep,
@@ -30,7 +30,12 @@ from campaign_engine.domain.sign_in import (
     sign_in,
     sign_out,
 )
-from campaign_engine.domain.staff import Enrolment, LinkUse, accept_invitation, invited_staff
+from campaign_engine.domain.workspace.staff import (
+    Enrolment,
+    LinkUse,
+    accept_invitation,
+    invited_staff,
+)
 from campaign_engine.i18n import _
 from campaign_engine.models import Staff
 from campaign_engine.templating import format_wait

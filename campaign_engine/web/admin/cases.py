@@ -13,8 +13,7 @@ from starlette.responses import RedirectResponse, Response
 
 from campaign_engine import i18n
 from campaign_engine.countries import country_choices
-from campaign_engine.domain.access import Capability
-from campaign_engine.domain.case_editing import (
+from campaign_engine.domain.campaigns.case_editing import (
     CaseSlugTaken,
     LanguageWithoutText,
     TranslationSheet,
@@ -27,8 +26,7 @@ from campaign_engine.domain.case_editing import (
     risk_category_names,
     translate_case,
 )
-from campaign_engine.domain.errors import NotAllowed
-from campaign_engine.domain.timeline import (
+from campaign_engine.domain.campaigns.timeline import (
     CaseMissing,
     EventLocked,
     EventMissing,
@@ -41,6 +39,8 @@ from campaign_engine.domain.timeline import (
     publish_event,
     source_text,
 )
+from campaign_engine.domain.errors import NotAllowed
+from campaign_engine.domain.workspace.access import Capability
 from campaign_engine.i18n import _
 from campaign_engine.models import CaseEvent, CaseEventKind, CaseStatus
 from campaign_engine.web.admin.cases_forms import (

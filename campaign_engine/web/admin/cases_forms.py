@@ -13,14 +13,14 @@ from datetime import MAXYEAR, datetime, time, timedelta
 
 from campaign_engine import fields, i18n
 from campaign_engine.countries import COUNTRY_CODES
-from campaign_engine.domain.case_editing import (
+from campaign_engine.domain.campaigns.case_editing import (
     RISK_CATEGORIES,
     CaseDescription,
     CaseWords,
     EventWords,
     NewCase,
 )
-from campaign_engine.domain.timeline import EventFields
+from campaign_engine.domain.campaigns.timeline import EventFields
 from campaign_engine.fields import MAX_SLUG, OutOfRange
 from campaign_engine.i18n import _
 from campaign_engine.models import CaseEventKind, CaseStatus, Outcome

@@ -12,11 +12,11 @@ from starlette.responses import Response
 
 from campaign_engine import charts, i18n
 from campaign_engine.countries import country_name
-from campaign_engine.domain.access import Capability
-from campaign_engine.domain.dashboard import Breakdown, Dashboard, read_dashboard
+from campaign_engine.domain.campaigns.dashboard import Breakdown, Dashboard, read_dashboard
+from campaign_engine.domain.delivery.reports import STATUSES
 from campaign_engine.domain.errors import ActionNotFound
-from campaign_engine.domain.reports import STATUSES
-from campaign_engine.domain.trends import alerts_on
+from campaign_engine.domain.signing.trends import alerts_on
+from campaign_engine.domain.workspace.access import Capability
 from campaign_engine.i18n import N_, _
 from campaign_engine.models import SignatureTally
 from campaign_engine.web.admin.actions import not_found

@@ -1,6 +1,6 @@
 """Exports of an action: the form, and the two CSV files it downloads (signatures with their
 signers' details; letters to officials). Only roles that may export personal data see any of
-it, and each download is on the audit log before its first byte (`domain/exports.py`)."""
+it, and each download is on the audit log before its first byte (`domain/campaigns/exports.py`)."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ from starlette.responses import Response, StreamingResponse
 
 from campaign_engine import i18n
 from campaign_engine.countries import COUNTRY_CODES, country_choices
-from campaign_engine.domain.access import Capability
-from campaign_engine.domain.errors import ActionNotFound
-from campaign_engine.domain.exports import (
+from campaign_engine.domain.campaigns.exports import (
     CsvExport,
     export_deliveries,
     export_signatures,
     read_export_choices,
 )
+from campaign_engine.domain.errors import ActionNotFound
+from campaign_engine.domain.workspace.access import Capability
 from campaign_engine.fields import parse_date
 from campaign_engine.i18n import N_, _
 from campaign_engine.models import SignatureFilters, SignatureStatus

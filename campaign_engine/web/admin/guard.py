@@ -2,7 +2,7 @@
 session, checks the capability the page needs, checks the form's CSRF token and the request's
 origin on anything that changes state, and speaks the campaigner's language.
 
-Sessions are server-side (`domain/sign_in.py`); the cookie holds only a random token. Over
+Sessions are server-side (`domain/workspace/sign_in.py`); the cookie holds only a random token. Over
 HTTPS it is a `__Host-` cookie: Secure, for this host only, unreadable by scripts, and never
 sent along by another site (SameSite=Strict).
 """
@@ -18,8 +18,8 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from campaign_engine.domain.access import Capability, may
-from campaign_engine.domain.sign_in import IDLE_TIMEOUT, current_session
+from campaign_engine.domain.workspace.access import Capability, may
+from campaign_engine.domain.workspace.sign_in import IDLE_TIMEOUT, current_session
 from campaign_engine.i18n import _
 from campaign_engine.models import StaffSession
 from campaign_engine.settings import Settings

@@ -6,8 +6,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from campaign_engine import i18n
-from campaign_engine.domain.access import Capability
-from campaign_engine.domain.actions import list_workspace_actions
+from campaign_engine.domain.campaigns.actions import list_workspace_actions
+from campaign_engine.domain.workspace.access import Capability
 from campaign_engine.web.admin.guard import staff_page
 from campaign_engine.web.admin.rendering import render_admin
 from campaign_engine.web.services import services

@@ -9,8 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from campaign_engine import i18n
-from campaign_engine.domain.access import Capability
-from campaign_engine.domain.partners import (
+from campaign_engine.domain.integrations.partners import (
     PartnerNotFound,
     PartnerPage,
     PartnerSlugTaken,
@@ -22,6 +21,7 @@ from campaign_engine.domain.partners import (
     set_partner_disabled,
     update_partner,
 )
+from campaign_engine.domain.workspace.access import Capability
 from campaign_engine.i18n import _
 from campaign_engine.web.admin.guard import form_values, path_id, staff_page, staff_session
 from campaign_engine.web.admin.partners_forms import (

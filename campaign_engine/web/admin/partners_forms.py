@@ -40,7 +40,8 @@ def consent_label(tag: str) -> str:
 def parse_new_partner(
     values: Mapping[str, str], *, plain_http: bool
 ) -> tuple[str, PartnerDetails] | Errors:
-    """`plain_http`: whether `http://` origins are taken (domain/partners.py says where)."""
+    """`plain_http`: whether `http://` origins are taken (domain/integrations/partners.py
+    says where)."""
     errors: Errors = {}
     slug = fields.typed_slug(values.get("slug", ""))
     if not slug:

@@ -9,14 +9,14 @@ from uuid import UUID
 from starlette.requests import Request
 from starlette.responses import Response
 
-from campaign_engine.domain.access import Capability
-from campaign_engine.domain.privacy import (
+from campaign_engine.domain.privacy.rights import (
     erase_supporter,
     export_supporter,
     find_supporter,
     record_export,
     tally_supporter,
 )
+from campaign_engine.domain.workspace.access import Capability
 from campaign_engine.web.admin.guard import form_values, staff_page, staff_session
 from campaign_engine.web.admin.rendering import render_admin
 from campaign_engine.web.forms import FieldErrors, parse_email

@@ -9,8 +9,7 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from campaign_engine.domain.access import Capability
-from campaign_engine.domain.target_import import (
+from campaign_engine.domain.targets.target_import import (
     COLUMNS,
     MAX_BYTES,
     MAX_ROWS,
@@ -23,6 +22,7 @@ from campaign_engine.domain.target_import import (
     apply_import,
     preview_import,
 )
+from campaign_engine.domain.workspace.access import Capability
 from campaign_engine.i18n import _
 from campaign_engine.web.admin.guard import forbidden, path_id, staff_page, staff_session
 from campaign_engine.web.admin.rendering import render_admin

@@ -10,8 +10,7 @@ from starlette.responses import RedirectResponse, Response
 
 from campaign_engine import i18n
 from campaign_engine.countries import country_choices
-from campaign_engine.domain.access import Capability
-from campaign_engine.domain.target_editing import (
+from campaign_engine.domain.targets.target_editing import (
     LIST_LIMIT,
     ContactInUse,
     ExternalIdTaken,
@@ -23,6 +22,7 @@ from campaign_engine.domain.target_editing import (
     reset_contact,
     update_target,
 )
+from campaign_engine.domain.workspace.access import Capability
 from campaign_engine.fields import time_zone_names
 from campaign_engine.i18n import _
 from campaign_engine.web.admin.guard import form_values, path_id, staff_page, staff_session

@@ -1,5 +1,6 @@
 """The target form and an action's channel settings: what a campaigner typed, checked, with a
-message per field (the checks themselves are domain/target_fields.py's, shared with imports)."""
+message per field (the checks themselves are domain/targets/target_fields.py's, shared with
+imports)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,14 @@ from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 from campaign_engine import i18n
-from campaign_engine.domain.action_targets import DIGEST_FORMATS, MAX_DIGEST_HOURS, MAX_PACE, MODES
-from campaign_engine.domain.target_editing import Addresses, TargetPage
-from campaign_engine.domain.target_fields import (
+from campaign_engine.domain.targets.action_targets import (
+    DIGEST_FORMATS,
+    MAX_DIGEST_HOURS,
+    MAX_PACE,
+    MODES,
+)
+from campaign_engine.domain.targets.target_editing import Addresses, TargetPage
+from campaign_engine.domain.targets.target_fields import (
     CHANNELS,
     clean_addresses,
     clean_clock_time,

@@ -8,9 +8,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from campaign_engine import i18n
-from campaign_engine.domain.access import Capability, may_manage
 from campaign_engine.domain.errors import LastOwner, NotAllowed, StaffExists, StaffNotFound
-from campaign_engine.domain.staff import (
+from campaign_engine.domain.workspace.access import Capability, may_manage
+from campaign_engine.domain.workspace.staff import (
     Invitation,
     change_role,
     invite_staff,

@@ -7,9 +7,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from campaign_engine import i18n
-from campaign_engine.domain.access import Capability
-from campaign_engine.domain.timeline import kind_names, outcome_names
-from campaign_engine.domain.updates import (
+from campaign_engine.domain.campaigns.timeline import kind_names, outcome_names
+from campaign_engine.domain.campaigns.updates import (
     AlreadySent,
     NotConfirmed,
     NotSendable,
@@ -18,6 +17,7 @@ from campaign_engine.domain.updates import (
     read_updates_page,
     send_update,
 )
+from campaign_engine.domain.workspace.access import Capability
 from campaign_engine.i18n import _
 from campaign_engine.web.admin.guard import form_values, path_id, staff_page, staff_session
 from campaign_engine.web.admin.rendering import render_admin

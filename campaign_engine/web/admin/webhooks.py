@@ -11,8 +11,7 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from campaign_engine.domain.access import Capability
-from campaign_engine.domain.webhooks import (
+from campaign_engine.domain.integrations.webhooks import (
     WebhookListing,
     WebhookNotFound,
     WebhookPage,
@@ -24,6 +23,7 @@ from campaign_engine.domain.webhooks import (
     set_webhook_enabled,
     update_webhook,
 )
+from campaign_engine.domain.workspace.access import Capability
 from campaign_engine.i18n import N_, _
 from campaign_engine.models import WebhookEventType
 from campaign_engine.settings import Settings

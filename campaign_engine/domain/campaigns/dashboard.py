@@ -1,0 +1,167 @@
+"""One action's dashboard: its signatures counted (in all, over time, by country, language,
+source and partner) and where its letters to officials stand.
+
+Counts come from the signatures themselves, not from the public counter's shards, so every
+figure and every breakdown on the page adds up to the same totals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from campaign_engine.clock import Clock
+from campaign_engine.db.campaigns import dashboard
+from campaign_engine.db.delivery import reports
+from campaign_engine.db.pool import Pool
+from campaign_engine.domain.delivery.reports import ActionDeliveries, delivery_report
+from campaign_engine.domain.errors import ActionNotFound
+from campaign_engine.models import ActionStatus, ActivityCount, DashboardAction, SignatureTally
+
+# A chart of more bars than this stops being readable; the rest are summed as "other".
+TOP = 15
+DIMENSIONS = ("country", "language", "source", "partner")
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    dimension: str
+    rows: list[SignatureTally]  # the largest first, at most TOP
+    other: SignatureTally | None  # the rest, summed; None when nothing was left out
+
+    @property
+    def everything(self) -> list[SignatureTally]:
+        return self.rows + ([self.other] if self.other else [])
+
+
+@dataclass(frozen=True)
+class Activity:
+    period: str  # "hour", "day", "week" or "month"
+    counts: list[ActivityCount]  # every period from the first signature on, none skipped
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    action: DashboardAction
+    confirmed: int
+    pending: int
+    invalidated: int
+    median_to_confirm: timedelta | None
+    activity: Activity
+    breakdowns: dict[str, Breakdown]
+    deliveries: ActionDeliveries
+    last_errors: dict[tuple[int, str], str] = field(default_factory=dict)
+
+    @property
+    def confirmation_rate(self) -> float | None:
+        """Of those who signed, the share who confirmed (None before anyone signed)."""
+        signed = self.confirmed + self.pending
+        return self.confirmed / signed if signed else None
+
+    @property
+    def progress(self) -> float | None:
+        """The share of the goal reached (may pass 1); None without a goal."""
+        return self.confirmed / self.action.goal if self.action.goal else None
+
+
+async def read_dashboard(pool: Pool, clock: Clock, slug: str, locale: str) -> Dashboard:
+    async with pool.acquire() as conn:
+        action = await dashboard.get_dashboard_action(conn, slug, locale)
+        if action is None:
+            raise ActionNotFound
+        tallies = await dashboard.list_signature_tallies(conn, action.id)
+        times = await dashboard.get_signature_times(conn, action.id)
+        activity = Activity("day", [])
+        if times.first_signed_at is not None and times.last_activity_at is not None:
+            # An open action's chart runs to now, so a quiet spell shows; a closed one's
+            # stops at its last signature.
+            end = clock.now() if action.status is ActionStatus.OPEN else times.last_activity_at
+            period = period_for(end - times.first_signed_at)
+            counts = await dashboard.list_activity(conn, action.id, period)
+            activity = Activity(period, every_period(counts, times.first_signed_at, end, period))
+        last_errors = await reports.list_last_errors(conn, action.id)
+    totals = next((t for t in tallies if t.dimension == "all"), None)
+    return Dashboard(
+        action=action,
+        confirmed=totals.confirmed if totals else 0,
+        pending=totals.pending if totals else 0,
+        invalidated=totals.invalidated if totals else 0,
+        median_to_confirm=times.median_to_confirm,
+        activity=activity,
+        breakdowns={d: breakdown(d, tallies) for d in DIMENSIONS},
+        deliveries=await delivery_report(pool, slug),
+        last_errors=last_errors,
+    )
+
+
+def breakdown(dimension: str, tallies: list[SignatureTally]) -> Breakdown:
+    """The values of one dimension with a signature that counts (confirmed or pending), the
+    largest first; past TOP, the rest are summed into one."""
+    counted = sorted(
+        (t for t in tallies if t.dimension == dimension and t.confirmed + t.pending),
+        key=lambda t: (-(t.confirmed + t.pending), -t.confirmed, t.value or ""),
+    )
+    rest = counted[TOP:]
+    other = (
+        SignatureTally(
+            dimension,
+            None,
+            sum(t.confirmed for t in rest),
+            sum(t.pending for t in rest),
+            sum(t.invalidated for t in rest),
+        )
+        if rest
+        else None
+    )
+    return Breakdown(dimension, counted[:TOP], other)
+
+
+def period_for(span: timedelta) -> str:
+    """How finely to cut an action's life: by the hour while it is younger than three days
+    (counted from its first signature: an action drafted weeks before it opened is young),
+    by the day up to three months, by the week up to two years, then by the month."""
+    if span < timedelta(days=3):
+        return "hour"
+    if span <= timedelta(days=90):
+        return "day"
+    if span <= timedelta(days=730):
+        return "week"
+    return "month"
+
+
+def every_period(
+    counts: list[ActivityCount], first: datetime, end: datetime, period: str
+) -> list[ActivityCount]:
+    """The counts of each period from the one holding `first` to the one holding `end`,
+    with a zero for a period nothing happened in."""
+    found = {count.start: count for count in counts}
+    start, last = period_start(first, period), period_start(max(first, end), period)
+    filled = []
+    while start <= last:
+        filled.append(found.get(start) or ActivityCount(start, 0, 0))
+        start = next_period(start, period)
+    return filled
+
+
+def period_start(moment: datetime, period: str) -> datetime:
+    """The start of the period holding `moment`, in UTC, cut as PostgreSQL's date_trunc cuts
+    it (weeks start on Monday)."""
+    hour = moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    day = hour.replace(hour=0)
+    if period == "hour":
+        return hour
+    if period == "day":
+        return day
+    if period == "week":
+        return day - timedelta(days=day.weekday())
+    return day.replace(day=1)
+
+
+def next_period(start: datetime, period: str) -> datetime:
+    if period == "hour":
+        return start + timedelta(hours=1)
+    if period == "day":
+        return start + timedelta(days=1)
+    if period == "week":
+        return start + timedelta(weeks=1)
+    return (start + timedelta(days=32)).replace(day=1)

@@ -1,0 +1,117 @@
+"""Appeals to officials: made when a signature is confirmed, written in the official's language.
+
+A confirmed signature yields one appeal per target and channel its action writes to one by one
+(`per_signature`); the appeal waits ('scheduled') until its target's pacer lets it go (see
+`pacing`). The letter goes in the target's preferred language, or else along the action's
+chain (that language's base, then the action's own), opened with the target's salutation in
+that language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from campaign_engine.db.campaigns import actions
+from campaign_engine.db.delivery import appeals, pacing
+from campaign_engine.db.personal import supporters
+from campaign_engine.db.personal.supporters import AppealRow
+from campaign_engine.db.pool import Connection, Pool
+from campaign_engine.domain.errors import ActionNotFound
+from campaign_engine.models import Delivery
+
+
+async def create_appeals(
+    conn: Connection, signature_id: UUID, action_id: int
+) -> list[tuple[int, str]]:
+    """The appeals of a just-confirmed signature, held for their pacers; returns the
+    (target, channel) pairs whose pacer should look."""
+    created = await appeals.insert_appeals(conn, signature_id, action_id)
+    for target_id, channel in created:
+        await pacing.ensure_pacing(conn, target_id, channel)
+    return created
+
+
+async def wake_pacers(pool: Pool, pairs: list[tuple[int, str]]) -> None:
+    """Ask the pacers of new appeals to look now; call after the transaction that made them."""
+    if not pairs:
+        return
+    async with pool.acquire() as conn:
+        for target_id, channel in pairs:
+            await pacing.wake_pacer(conn, target_id, channel)
+
+
+def letter_locales(preferred: str, action_default: str) -> list[str]:
+    """The languages to try for a target's letter, best first: `es-MX`, `es`, then the action's."""
+    chain = [preferred, preferred.split("-")[0], action_default]
+    return list(dict.fromkeys(chain))
+
+
+@dataclass(frozen=True)
+class AppealLetter:
+    """Everything an appeal says and where it goes, in the letter's language."""
+
+    delivery_id: UUID
+    channel: str
+    case_id: int
+    locale: str
+    to_name: str
+    to_address: str
+    address_ok: bool
+    salutation: str | None  # None: the generic one, in the letter's language
+    subject: str
+    body: str
+    signer_name: str | None  # None: the signer asked to stay unnamed
+    signer_country: str
+    signer_email: str
+    comment: str | None
+    action_code: str
+    reply_to_supporter: bool
+
+
+async def appeal_letters(pool: Pool, deliveries: list[Delivery]) -> dict[UUID, AppealLetter]:
+    """The letters of several appeals, by delivery. An appeal with nothing left to send (its
+    signature was invalidated or erased, or the action has no published letter) is missing."""
+    channels = {delivery.id: delivery.channel for delivery in deliveries}
+    async with pool.acquire() as conn:
+        rows = await supporters.list_appeals(conn, list(channels))
+    return {row.delivery_id: _letter(row, channels[row.delivery_id]) for row in rows}
+
+
+def _letter(row: AppealRow, channel: str) -> AppealLetter:
+    return AppealLetter(
+        delivery_id=row.delivery_id,
+        channel=channel,
+        case_id=row.case_id,
+        locale=row.locale,
+        to_name=row.to_name,
+        to_address=row.to_address,
+        address_ok=row.address_status == "ok",
+        salutation=row.salutations.get(row.locale),
+        subject=row.subject,
+        body=row.body,
+        signer_name=None if row.anonymous else row.signer_name,
+        signer_country=row.signer_country,
+        signer_email=row.signer_email,
+        comment=row.comment,
+        action_code=row.action_code,
+        reply_to_supporter=row.reply_to == "supporter" and not row.anonymous,
+    )
+
+
+async def pause_appeals(pool: Pool, slug: str) -> None:
+    """Stop sending the action's appeals at once: nothing more is claimed, and what was let go
+    but not yet sent waits again for its pacer."""
+    async with pool.acquire() as conn, conn.transaction():
+        if await actions.get_delivery_state(conn, slug) is None:
+            raise ActionNotFound
+        await actions.pause_deliveries(conn, slug)
+
+
+async def resume_appeals(pool: Pool, slug: str) -> None:
+    """Send again, from an even pace: the pacers start their slots from now."""
+    async with pool.acquire() as conn, conn.transaction():
+        action_id = await actions.resume_deliveries(conn, slug)
+        if action_id is None:
+            raise ActionNotFound
+        await pacing.wake_pacers_of_action(conn, action_id)

@@ -1,0 +1,83 @@
+"""Digests: for an action set to write in digests, one message per official per period, saying
+how many signed, from where, and the names of those who agreed to be named.
+
+A digest is made once its period is over (and only if anyone signed in it), then waits for its
+target's pacer like any appeal.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from campaign_engine.clock import Clock
+from campaign_engine.db.delivery import appeals, pacing
+from campaign_engine.db.personal import supporters
+from campaign_engine.db.pool import Pool
+from campaign_engine.domain.delivery.appeals import letter_locales, wake_pacers
+from campaign_engine.models import Delivery
+
+
+async def create_due_digests(pool: Pool, clock: Clock) -> int:
+    """The digests of every period that just ended; returns how many were made."""
+    async with pool.acquire() as conn, conn.transaction():
+        created = await appeals.insert_due_digests(conn, clock.now())
+        for target_id, channel in created:
+            await pacing.ensure_pacing(conn, target_id, channel)
+    await wake_pacers(pool, created)
+    return len(created)
+
+
+@dataclass(frozen=True)
+class DigestLetter:
+    delivery_id: UUID
+    channel: str
+    locale: str
+    to_name: str
+    to_address: str
+    address_ok: bool
+    salutation: str | None
+    subject: str
+    body: str
+    action_code: str
+    start: datetime
+    end: datetime
+    total: int
+    countries: list[tuple[str, int]]  # country code, signatures; most first
+    names: list[tuple[str, str]]  # name, country code; those who agreed to be named
+    as_csv: bool
+
+
+async def digest_letter(pool: Pool, delivery: Delivery) -> DigestLetter | None:
+    async with pool.acquire() as conn:
+        target = await appeals.get_appeal_target(conn, delivery.id)
+        period = await appeals.get_digest_period(conn, delivery.id)
+        if target is None or period is None:
+            return None
+        locales = letter_locales(target.preferred_locale, target.default_locale)
+        letter = await appeals.get_letter(conn, target.action_id, locales)
+        signers = await supporters.list_digest_signers(
+            conn, target.action_id, period.start, period.end
+        )
+    if letter is None or not signers:
+        return None
+    return DigestLetter(
+        delivery_id=delivery.id,
+        channel=delivery.channel,
+        locale=letter.locale,
+        to_name=target.name,
+        to_address=target.address,
+        address_ok=target.address_status == "ok",
+        salutation=target.salutations.get(letter.locale),
+        subject=letter.subject,
+        body=letter.body,
+        action_code=target.action_code,
+        start=period.start,
+        end=period.end,
+        total=len(signers),
+        countries=Counter(country for _name, country in signers).most_common(),
+        names=[(name, country) for name, country in signers if name is not None],
+        as_csv=period.csv,
+    )

@@ -1,0 +1,70 @@
+"""What supporters are asked to agree to, and the evidence that they did.
+
+The form shows `consent_wording(scope)` and the record stores that same wording, in the
+language it was shown in: we can always say exactly what a person agreed to.
+
+A record is evidence of what was submitted with a signature; it counts as consent only once
+that signature is confirmed, which proves the address belongs to whoever ticked the box.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from uuid import UUID
+
+from campaign_engine.db.pool import Connection
+from campaign_engine.db.signing import consent
+from campaign_engine.i18n import _, active
+from campaign_engine.models import ConsentScope, ConsentText
+
+
+def consent_wording(scope: ConsentScope) -> str:
+    """The sentence beside a consent checkbox, in the active language."""
+    if scope is ConsentScope.UPDATES:
+        return _(
+            "Keep me informed by email about this case and other urgent actions. "
+            "I can unsubscribe at any time."
+        )
+    if scope is ConsentScope.PARTNER:
+        return _(
+            "I also agree that the partner organisation that shared this action may contact me."
+        )
+    # STOP stays STOP in every language: it is the word SMS providers act on.
+    return _("Send me text messages about urgent actions. I can reply STOP at any time.")
+
+
+def shown_consent(scope: ConsentScope) -> ConsentText:
+    return ConsentText(scope, active().tag, consent_wording(scope))
+
+
+async def record_consent(
+    conn: Connection,
+    *,
+    supporter_id: UUID,
+    signature_id: UUID,
+    shown: ConsentText,
+    source: str | None,
+    partner: str | None,
+    partner_id: int | None = None,
+) -> None:
+    """Keep `shown` as agreed to; `partner` (slug) and `partner_id` name the partner whose
+    form it was."""
+    digest = hashlib.sha256(shown.text.encode()).hexdigest()
+    text_id = await consent.get_or_insert_consent_text(
+        conn, shown.scope, shown.locale, digest, shown.text
+    )
+    if text_id is None:  # inserted by a concurrent signer a moment ago: now it is visible
+        text_id = await consent.get_or_insert_consent_text(
+            conn, shown.scope, shown.locale, digest, shown.text
+        )
+    assert text_id is not None
+    await consent.insert_consent_granted(
+        conn,
+        supporter_id=supporter_id,
+        signature_id=signature_id,
+        scope=shown.scope,
+        consent_text_id=text_id,
+        source=source,
+        partner=partner,
+        partner_id=partner_id,
+    )

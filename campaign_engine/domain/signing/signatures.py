@@ -1,0 +1,233 @@
+"""Signing and confirming: the first two flows of the design.
+
+Sign: one transaction finds or creates the supporter, inserts the signature (a repeat inserts
+nothing), keeps the consent evidence and puts the email into the outbox; only after the commit
+does the queue get woken. Whatever happened, the caller learns nothing about whether this
+address had signed before.
+
+Confirm: a signed, expiring link turns a pending signature into a confirmed one exactly once,
+and adds it to the action's count.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from uuid import UUID
+
+from campaign_engine.db.campaigns import actions
+from campaign_engine.db.delivery import deliveries
+from campaign_engine.db.personal import supporters
+from campaign_engine.db.pool import Connection, Pool
+from campaign_engine.db.signing import signatures
+from campaign_engine.domain.campaigns.actions import check_signable
+from campaign_engine.domain.delivery.appeals import create_appeals, wake_pacers
+from campaign_engine.domain.errors import ActionClosed, ActionRemoved, SignatureNotFound
+from campaign_engine.domain.integrations.partners import signing_partner
+from campaign_engine.domain.integrations.webhooks import ring, tell
+from campaign_engine.domain.signing.abuse import ClientLimits, email_domain, suspicion_of
+from campaign_engine.domain.signing.consent import record_consent, shown_consent
+from campaign_engine.domain.signing.supporters import canonical_email
+from campaign_engine.jobs import JobQueue
+from campaign_engine.models import (
+    ActionStatus,
+    ConfirmedSignature,
+    ConsentScope,
+    ConsentText,
+    DeliveryKind,
+    Partner,
+    SignatureRequest,
+    SignatureStatus,
+    WebhookEventType,
+)
+from campaign_engine.tokens import Tokens
+
+
+async def sign_action(
+    pool: Pool,
+    queue: JobQueue,
+    tokens: Tokens,
+    slug: str,
+    request: SignatureRequest,
+    *,
+    limits: ClientLimits,
+) -> None:
+    """Record a signature and send the email that confirms it.
+
+    A repeat signature by the same person is answered exactly like a first one; they get an
+    email saying so (or a fresh confirmation link if they never confirmed). So is a suspected
+    one (domain/signing/abuse.py), which gets no email at all.
+    """
+    canonical = canonical_email(request.email)
+    client_key = tokens.client_key(request.client_address) if request.client_address else None
+    async with pool.acquire() as conn, conn.transaction():
+        action = check_signable(await actions.get_public_action_ref(conn, slug))
+        # An unknown or disabled partner credits nobody, and changes nothing else.
+        partner = await signing_partner(conn, request.partner, request.locale)
+        supporter_id, new_supporter = await supporters.upsert_supporter(
+            conn, request.email, canonical, request.locale
+        )
+        suspicion = await suspicion_of(
+            conn,
+            limits,
+            action_id=action.id,
+            client_key=client_key,
+            domain=email_domain(canonical),
+            honeypot=request.honeypot,
+            proof_of_work_missing=action.proof_of_work and not request.proof_of_work,
+        )
+        signature_id = await signatures.insert_signature(
+            conn,
+            action_id=action.id,
+            supporter_id=supporter_id,
+            locale=request.locale,
+            country=request.country,
+            source=request.source,
+            partner=partner[0].slug if partner else None,
+            partner_id=partner[0].id if partner else None,
+            utm=request.utm,
+            client_key=client_key,
+            anonymous=request.anonymous,
+            email_domain_keys=supporters.email_domain_keys(conn, email_domain(canonical)),
+            suspicion=suspicion,
+        )
+        repeat = signature_id is None
+        if signature_id is not None:
+            await _keep_first_signature_details(conn, supporter_id, signature_id, request, partner)
+            kind: DeliveryKind | None = None if suspicion else DeliveryKind.CONFIRMATION
+        else:
+            signature_id, status, suspected = await signatures.get_existing_signature(
+                conn, action.id, supporter_id
+            )
+            if suspected and suspicion is None and status is SignatureStatus.PENDING:
+                # Signed again, and nothing suspicious this time (another network, a solved
+                # proof of work, a quieter hour): believe it now, and send the link.
+                await signatures.clear_suspicion(conn, signature_id)
+                suspected = None
+            kind = None if suspected else _email_for_repeat(status)
+        delivery_id = None
+        if kind is not None:
+            delivery_id = await _queue_supporter_email(
+                conn,
+                kind,
+                signature_id,
+                supporter_id,
+                new_signature=not repeat,
+                new_supporter=new_supporter,
+            )
+    if delivery_id is not None:
+        await queue.wake_delivery(delivery_id, attempt=0)
+
+
+async def _keep_first_signature_details(
+    conn: Connection,
+    supporter_id: UUID,
+    signature_id: UUID,
+    request: SignatureRequest,
+    partner: tuple[Partner, ConsentText] | None,
+) -> None:
+    await supporters.insert_signer_details(
+        conn, signature_id, request.name, request.phone, request.comment
+    )
+    # Consent is kept with a first signature only, and counts only once that signature is
+    # confirmed: until then anyone could have typed this address, and a repeat must not sign
+    # its owner up for anything. Whatever sends updates asks for a confirmed signature.
+    # The partner's box shows the partner's own sentence: that sentence is what is kept.
+    shown = [shown_consent(ConsentScope.UPDATES)] if request.consent_updates else []
+    if request.consent_partner and partner:
+        shown.append(partner[1])
+    if request.consent_sms and request.phone:
+        shown.append(shown_consent(ConsentScope.SMS))
+    for consent in shown:
+        await record_consent(
+            conn,
+            supporter_id=supporter_id,
+            signature_id=signature_id,
+            shown=consent,
+            source=request.source,
+            partner=partner[0].slug if partner else None,
+            partner_id=partner[0].id if partner else None,
+        )
+
+
+def _email_for_repeat(status: SignatureStatus) -> DeliveryKind | None:
+    if status is SignatureStatus.PENDING:
+        return DeliveryKind.CONFIRMATION
+    if status is SignatureStatus.CONFIRMED:
+        return DeliveryKind.ALREADY_SIGNED
+    return None  # invalidated or erased: we write to nobody about it
+
+
+# A signer gets at most one email of a kind per hour, however often the form is submitted
+# with their address: it may be somebody else typing it, to flood their mailbox.
+REPEAT_EMAIL_WINDOW = timedelta(hours=1)
+# And an address gets at most this many emails about signatures a day, on all actions
+# together (e-petitions' cap of 5): signing with a victim's address on every action we run
+# sends them five emails, not hundreds. Anyone held back signs again tomorrow and gets one.
+EMAILS_PER_ADDRESS_PER_DAY = 5
+
+
+async def _queue_supporter_email(
+    conn: Connection,
+    kind: DeliveryKind,
+    signature_id: UUID,
+    supporter_id: UUID,
+    *,
+    new_signature: bool,
+    new_supporter: bool,
+) -> UUID | None:
+    """Put an email about this signature in the outbox, unless one went out within the hour
+    or the address had its day's share. A signature just made has had no email, an address
+    seen for the first time none either: most of a surge skips both counts."""
+    sent_before = 0
+    if not new_signature:
+        sent_before, recent = await deliveries.get_supporter_email_history(
+            conn, signature_id, kind, REPEAT_EMAIL_WINDOW
+        )
+        if recent:
+            return None
+    if not new_supporter and (
+        await deliveries.count_emails_about_signatures(
+            conn, supporter_id, timedelta(days=1), EMAILS_PER_ADDRESS_PER_DAY
+        )
+        >= EMAILS_PER_ADDRESS_PER_DAY
+    ):
+        return None
+    # Numbered per signature and kind: two submissions racing for the same email make one row.
+    return await deliveries.insert_delivery(
+        conn,
+        dedup_key=f"{kind}:{signature_id}:{sent_before}",
+        kind=kind,
+        channel="email",
+        signature_id=signature_id,
+    )
+
+
+async def confirm_signature(
+    pool: Pool, tokens: Tokens, token: str, queue: JobQueue | None = None
+) -> ConfirmedSignature:
+    """Confirm the signature a link names, count it, hand its appeals to the officials'
+    pacers and tell the webhooks subscribed; clicking the link again changes nothing."""
+    signature_id = tokens.read_confirmation_token(token)
+    new_appeals: list[tuple[int, str]] = []
+    webhooks: list[UUID] = []
+    async with pool.acquire() as conn, conn.transaction():
+        state = await signatures.get_signature_state(conn, signature_id)
+        if state is None or state.status not in (
+            SignatureStatus.PENDING,
+            SignatureStatus.CONFIRMED,
+        ):
+            raise SignatureNotFound
+        if state.action_status is ActionStatus.REMOVED:
+            raise ActionRemoved
+        if state.status is SignatureStatus.PENDING:
+            if state.action_status is not ActionStatus.OPEN:
+                raise ActionClosed(state.action_slug)
+            if await signatures.confirm_pending_signature(conn, signature_id):
+                await actions.add_confirmed(conn, state.action_id, shard=signature_id.int)
+                new_appeals = await create_appeals(conn, signature_id, state.action_id)
+                webhooks = await tell(
+                    conn, WebhookEventType.SIGNATURE_CONFIRMED, signature_id, None
+                )
+    await wake_pacers(pool, new_appeals)
+    await ring(queue, webhooks)
+    return ConfirmedSignature(state.action_slug, state.locale)
