@@ -16,9 +16,9 @@ from campaign_engine import jobs
 from campaign_engine.clock import Clock, SystemClock
 from campaign_engine.db.pool import create_pool
 from campaign_engine.i18n import Catalogues
+from campaign_engine.security.tokens import Tokens
 from campaign_engine.settings import Settings
 from campaign_engine.templating import create_environment
-from campaign_engine.tokens import Tokens
 from campaign_engine.web.errors import EXCEPTION_HANDLERS, ServerErrorPages
 from campaign_engine.web.middleware import (
     AccessLogMiddleware,

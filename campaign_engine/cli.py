@@ -24,7 +24,8 @@ from campaign_engine.app import configure_logging, create_app
 from campaign_engine.clock import SystemClock
 from campaign_engine.db.migrate import migrate
 from campaign_engine.db.pool import Pool, create_pool
-from campaign_engine.demo import load_demo
+from campaign_engine.dev.demo import load_demo
+from campaign_engine.dev.embedded import EmbeddedServers
 from campaign_engine.domain.delivery.appeals import pause_appeals, resume_appeals
 from campaign_engine.domain.delivery.reports import STATUSES, ActionDeliveries, delivery_report
 from campaign_engine.domain.errors import ActionNotFound, StaffExists, StaffNotFound
@@ -36,9 +37,8 @@ from campaign_engine.domain.workspace.staff import (
     sign_in_link_for,
 )
 from campaign_engine.drill.tally import FaultResult, table
-from campaign_engine.embedded import EmbeddedServers
 from campaign_engine.models import Role
-from campaign_engine.sealing import Sealer, UnreadableValue, new_data_key
+from campaign_engine.security.sealing import Sealer, UnreadableValue, new_data_key
 from campaign_engine.settings import Settings, SettingsError
 
 T = TypeVar("T")
@@ -72,7 +72,7 @@ def local_servers(settings: Settings, *, mailbox: bool = False) -> Iterator[Sett
                 settings, redis_url=servers.start_valkey(settings.data_dir / "valkey")
             )
         if mailbox and settings.smtp_url is None and settings.is_development:
-            from campaign_engine.devmail import DevSmtpServer
+            from campaign_engine.dev.mailbox import DevSmtpServer
 
             mail = DevSmtpServer(settings.mailbox_dir)
             settings = replace(settings, smtp_url=mail.start())

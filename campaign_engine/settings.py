@@ -14,8 +14,8 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Literal
 
-from campaign_engine.countries import COUNTRY_CODES
-from campaign_engine.sealing import Sealer, new_data_key, parse_data_keys
+from campaign_engine.formats.countries import COUNTRY_CODES
+from campaign_engine.security.sealing import Sealer, new_data_key, parse_data_keys
 
 Environment = Literal["development", "test", "production"]
 ENVIRONMENTS: tuple[Environment, ...] = ("development", "test", "production")

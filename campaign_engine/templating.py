@@ -15,8 +15,8 @@ from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from campaign_engine import i18n
-from campaign_engine.countries import country_name
-from campaign_engine.markup import markdown
+from campaign_engine.formats.countries import country_name
+from campaign_engine.formats.markup import markdown
 
 
 def create_environment(templates_dir: Path) -> Environment:

@@ -38,10 +38,10 @@ from campaign_engine import jobs
 from campaign_engine.app import create_app
 from campaign_engine.db.migrate import migrate
 from campaign_engine.db.pool import Pool, create_pool
-from campaign_engine.devmail import free_port
+from campaign_engine.dev.embedded import EmbeddedServers
+from campaign_engine.dev.mailbox import free_port
 from campaign_engine.domain.delivery.pacing import run_due_pacers
-from campaign_engine.embedded import EmbeddedServers
-from campaign_engine.sealing import Sealer, parse_data_keys
+from campaign_engine.security.sealing import Sealer, parse_data_keys
 from campaign_engine.settings import DOCUMENTED, Settings
 from tests.clock import FakeClock
 from tests.smtp import RecordingHandler, SmtpTestServer

@@ -17,7 +17,6 @@ import socket
 import sys
 from uuid import UUID, uuid4
 
-from campaign_engine.appeal_messages import compose_appeal_sms
 from campaign_engine.clock import SystemClock
 from campaign_engine.db.pool import create_pool
 from campaign_engine.domain.delivery.appeals import appeal_letters
@@ -28,8 +27,9 @@ from campaign_engine.domain.delivery.deliveries import (
     keep_alive,
     note_text_attempt,
 )
-from campaign_engine.emails import MessageTemplates
 from campaign_engine.i18n import Catalogues
+from campaign_engine.messages.appeals import compose_appeal_sms
+from campaign_engine.messages.emails import MessageTemplates
 from campaign_engine.senders.sms import TwilioSender
 from campaign_engine.settings import Settings
 from campaign_engine.templating import create_environment

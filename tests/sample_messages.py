@@ -6,21 +6,21 @@ from __future__ import annotations
 
 from uuid import UUID, uuid4
 
-from campaign_engine.appeal_messages import compose_appeal_email
 from campaign_engine.domain.delivery.appeals import AppealLetter
-from campaign_engine.emails import MessageTemplates
 from campaign_engine.i18n import Catalogues
-from campaign_engine.mime import OutgoingEmail
+from campaign_engine.messages.appeals import compose_appeal_email
+from campaign_engine.messages.emails import MessageTemplates
+from campaign_engine.messages.mime import OutgoingEmail
+from campaign_engine.messages.supporter_emails import compose_supporter_email
 from campaign_engine.models import (
     Delivery,
     DeliveryKind,
     SignatureStatus,
     SupporterMessageContext,
 )
+from campaign_engine.security.tokens import Tokens
 from campaign_engine.settings import Settings
-from campaign_engine.supporter_emails import compose_supporter_email
 from campaign_engine.templating import create_environment
-from campaign_engine.tokens import Tokens
 from tests.conftest import TEST_SECRET, make_settings
 
 Writers = tuple[Settings, MessageTemplates]

@@ -13,7 +13,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from campaign_engine.devmail import free_port
+from campaign_engine.dev.mailbox import free_port
 
 # What the server does with the next messages, in order: "accept", a reply such as
 # "451 4.3.0 Try again later", "take-and-hang-up" (keep the message, close before replying),

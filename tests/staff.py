@@ -12,7 +12,6 @@ import httpx
 import pyotp
 from starlette.types import ASGIApp
 
-from campaign_engine import second_factor
 from campaign_engine.clock import SystemClock
 from campaign_engine.db.pool import Pool
 from campaign_engine.domain.workspace.access import needs_second_factor
@@ -23,7 +22,8 @@ from campaign_engine.domain.workspace.staff import (
     invite_staff,
 )
 from campaign_engine.models import Role, Staff
-from campaign_engine.tokens import Tokens, token_hash
+from campaign_engine.security import second_factor
+from campaign_engine.security.tokens import Tokens, token_hash
 from tests.conftest import TEST_SECRET, http_client
 
 PASSWORD = "a long and memorable test passphrase"

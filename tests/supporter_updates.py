@@ -17,8 +17,8 @@ from campaign_engine.db.signing import signatures
 from campaign_engine.domain.delivery.mailings import fan_out_mailing
 from campaign_engine.domain.signing.consent import record_consent
 from campaign_engine.models import ConsentScope, ConsentText
+from campaign_engine.security.tokens import Tokens
 from campaign_engine.settings import Settings
-from campaign_engine.tokens import Tokens
 from tests.clock import FakeClock
 from tests.conftest import TEST_SECRET
 from tests.factories import content, email_key, make_action, unique_email

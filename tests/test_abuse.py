@@ -23,8 +23,8 @@ from campaign_engine.domain.signing.signatures import EMAILS_PER_ADDRESS_PER_DAY
 from campaign_engine.domain.signing.trends import spot_trends
 from campaign_engine.jobs import JobQueue
 from campaign_engine.models import SignatureRequest
+from campaign_engine.security.tokens import Tokens
 from campaign_engine.settings import Settings
-from campaign_engine.tokens import Tokens
 from tests.conftest import TEST_SEALER, TEST_SECRET, Drain, http_client
 from tests.factories import confirmation_path, make_action, unique_email
 from tests.smtp import RecordingHandler

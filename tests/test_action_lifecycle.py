@@ -13,7 +13,7 @@ from campaign_engine.db.campaigns import authoring
 from campaign_engine.db.pool import Pool
 from campaign_engine.domain.campaigns.action_lifecycle import apply_schedules
 from campaign_engine.domain.campaigns.action_pages import make_preview_link
-from campaign_engine.tokens import Tokens
+from campaign_engine.security.tokens import Tokens
 from tests.clock import FakeClock
 from tests.conftest import TEST_SECRET
 from tests.editor import WORDS, audit_of, create_action, one_row, open_action

@@ -13,7 +13,7 @@ from starlette.types import ASGIApp
 
 from campaign_engine.db.campaigns import authoring
 from campaign_engine.db.pool import Pool
-from campaign_engine.tokens import Tokens
+from campaign_engine.security.tokens import Tokens
 from tests.conftest import TEST_SECRET, http_client
 from tests.editor import (
     WORDS,

@@ -20,18 +20,18 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from campaign_engine.app import create_app
-from campaign_engine.appeal_messages import compose_digest_email
 from campaign_engine.db.pool import Pool
 from campaign_engine.domain.delivery.digests import DigestLetter
 from campaign_engine.domain.delivery.mailings import UpdateMessage
 from campaign_engine.domain.integrations.partners import plain_http_origins_allowed
-from campaign_engine.mime import OutgoingEmail
+from campaign_engine.messages.appeals import compose_digest_email
+from campaign_engine.messages.mime import OutgoingEmail
+from campaign_engine.messages.supporter_updates import compose_update_email
 from campaign_engine.models import (
     CaseEventKind,
 )
+from campaign_engine.security.tokens import Tokens
 from campaign_engine.settings import Settings
-from campaign_engine.supporter_updates import compose_update_email
-from campaign_engine.tokens import Tokens
 from campaign_engine.web.admin.partners_forms import parse_partner
 from tests.conftest import TEST_SECRET, http_client
 from tests.factories import make_action

@@ -26,11 +26,11 @@ from campaign_engine import i18n
 from campaign_engine.app import create_app
 from campaign_engine.db.migrate import migrate
 from campaign_engine.db.pool import Pool, create_pool
+from campaign_engine.dev.embedded import EmbeddedServers
 from campaign_engine.drill.servers import StoppablePostgres
-from campaign_engine.embedded import EmbeddedServers
 from campaign_engine.models import Role
+from campaign_engine.security.tokens import Tokens
 from campaign_engine.settings import Settings
-from campaign_engine.tokens import Tokens
 from campaign_engine.web.errors import ERRORS, RETRY_AFTER_SECONDS
 from campaign_engine.web.last_good import LastGoodPages
 from tests.conftest import TEST_SEALER, TEST_SECRET, http_client, make_settings

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from campaign_engine.mime import Content, Mailbox, OutgoingEmail, write_message
+from campaign_engine.messages.mime import Content, Mailbox, OutgoingEmail, write_message
 from campaign_engine.models import SendOutcome
 from campaign_engine.senders.email import SmtpMailer, SmtpServer
 from tests.smtp import (
@@ -102,7 +102,7 @@ async def test_a_new_connection_refused_with_421_waits(
 
 
 async def test_no_server_is_temporary() -> None:
-    from campaign_engine.devmail import free_port
+    from campaign_engine.dev.mailbox import free_port
 
     mailer = SmtpMailer(SmtpServer.from_url(f"smtp://127.0.0.1:{free_port()}"))
     result = await mailer.send(message())

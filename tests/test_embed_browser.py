@@ -15,7 +15,7 @@ import pytest
 from playwright.async_api import Browser, Frame, Page, async_playwright, expect
 
 from campaign_engine.db.pool import Pool
-from campaign_engine.devmail import free_port
+from campaign_engine.dev.mailbox import free_port
 from tests.factories import make_action, unique_email
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
 from tests.test_embed import make_partner

@@ -15,8 +15,8 @@ import pytest
 from starlette.types import ASGIApp
 
 from campaign_engine.db.pool import Pool
+from campaign_engine.formats.spreadsheets import csv_chunks
 from campaign_engine.models import ConsentScope, Role
-from campaign_engine.spreadsheets import csv_chunks
 from tests.dashboard_data import Signer, add_signatures, set_delivery_statuses
 from tests.factories import add_target, make_action
 from tests.staff import Campaigner, signed_in

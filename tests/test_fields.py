@@ -1,5 +1,5 @@
-"""The field checks the workspace's areas share (campaign_engine/fields.py): one rule for a slug,
-for free text, for time zones and for dates, whichever form asks."""
+"""The field checks the workspace's areas share (campaign_engine/formats/fields.py): one rule
+for a slug, for free text, for time zones and for dates, whichever form asks."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from campaign_engine import fields
 from campaign_engine.domain.targets.target_fields import clean_line, clean_notes, clean_time_zone
-from campaign_engine.fields import InvalidValue, NotADate, OutOfRange
+from campaign_engine.formats import fields
+from campaign_engine.formats.fields import InvalidValue, NotADate, OutOfRange
 from campaign_engine.web.admin.actions_forms import parse_content, parse_new_action, parse_settings
 from campaign_engine.web.admin.cases_forms import parse_case_words, parse_event, parse_new_case
 from campaign_engine.web.admin.exports import parse_filters

@@ -16,7 +16,6 @@ import pytest
 from asgi_lifespan import LifespanManager
 from starlette.types import ASGIApp
 
-from campaign_engine import second_factor
 from campaign_engine.app import create_app
 from campaign_engine.clock import SystemClock
 from campaign_engine.db.pool import Pool
@@ -26,8 +25,9 @@ from campaign_engine.domain.workspace.guesses import CODES, PASSWORDS
 from campaign_engine.domain.workspace.sign_in import NextStep, sign_in
 from campaign_engine.domain.workspace.staff import Enrolment, LinkUse, accept_invitation
 from campaign_engine.models import Role, Staff
+from campaign_engine.security import second_factor
+from campaign_engine.security.tokens import Tokens, new_session_token, token_hash
 from campaign_engine.settings import Settings
-from campaign_engine.tokens import Tokens, new_session_token, token_hash
 from tests.clock import FakeClock
 from tests.conftest import TEST_SECRET, http_client
 from tests.staff import (

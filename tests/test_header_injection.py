@@ -9,7 +9,7 @@ import random
 
 import pytest
 
-from campaign_engine.mime import OutgoingEmail
+from campaign_engine.messages.mime import OutgoingEmail
 from campaign_engine.models import (
     SendOutcome,
 )

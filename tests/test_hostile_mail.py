@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from campaign_engine.db.pool import Pool
-from campaign_engine.inbound_mail import (
+from campaign_engine.messages.inbound_mail import (
     MAX_DEPTH,
     MAX_PARTS,
     MAX_TEXT,

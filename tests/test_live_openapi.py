@@ -25,7 +25,7 @@ import jsonschema_rs
 import pytest
 
 from campaign_engine.db.pool import Pool
-from campaign_engine.devmail import free_port
+from campaign_engine.dev.mailbox import free_port
 from campaign_engine.settings import Settings
 from campaign_engine.web.api import LOCALE_PATTERN, SIGNATURE_FIELDS
 from campaign_engine.web.api_admin import SIGNATURE_CURSOR

@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 
 from campaign_engine.db.pool import Pool
-from campaign_engine.markup import markdown
+from campaign_engine.formats.markup import markdown
 from tests.factories import make_action
 
 

@@ -9,7 +9,7 @@ from email.utils import parseaddr
 
 import pytest
 
-from campaign_engine.mime import Attachment, Content, Mailbox, write_message
+from campaign_engine.messages.mime import Attachment, Content, Mailbox, write_message
 
 NAMES = [
     "Ana Pérez",

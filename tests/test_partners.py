@@ -10,7 +10,7 @@ from typing import Any
 from starlette.types import ASGIApp
 
 from campaign_engine.db.pool import Pool
-from campaign_engine.demo import load_demo
+from campaign_engine.dev.demo import load_demo
 from campaign_engine.models import Role
 from tests.staff import Campaigner, signed_in
 

@@ -15,7 +15,7 @@ from playwright.async_api import Browser, async_playwright, expect
 from starlette.types import ASGIApp
 
 from campaign_engine.db.pool import Pool
-from campaign_engine.proof_of_work import DIFFICULTY, leading_zero_bits, solve, solves
+from campaign_engine.security.proof_of_work import DIFFICULTY, leading_zero_bits, solve, solves
 from tests.conftest import http_client
 from tests.factories import email_key, make_action, unique_email
 from tests.staff import Campaigner

@@ -22,24 +22,24 @@ from email_validator import EmailNotValidError, validate_email
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from campaign_engine.countries import COUNTRY_CODES
 from campaign_engine.domain.signing.supporters import canonical_email
 from campaign_engine.domain.targets.target_fields import clean_phone
-from campaign_engine.markup import (
+from campaign_engine.formats.countries import COUNTRY_CODES
+from campaign_engine.formats.markup import (
     ALLOWED_ATTRIBUTES,
     ALLOWED_SCHEMES,
     ALLOWED_TAGS,
     clean_html,
     markdown,
 )
-from campaign_engine.mime import Content, Mailbox, write_message
-from campaign_engine.spreadsheets import (
+from campaign_engine.formats.spreadsheets import (
     BYTE_ORDER_MARK,
     FORMULA_STARTS,
     csv_bytes,
     csv_chunks,
     safe_cell,
 )
+from campaign_engine.messages.mime import Content, Mailbox, write_message
 from campaign_engine.web.forms import canonical_phone
 from tests.test_mime import read_back
 

@@ -31,7 +31,7 @@ from campaign_engine.app import create_app
 from campaign_engine.db.pool import Pool
 from campaign_engine.domain.delivery.deliveries import SWEEP_GRACE
 from campaign_engine.drill.servers import KillableValkey
-from campaign_engine.proof_of_work import solve
+from campaign_engine.security.proof_of_work import solve
 from campaign_engine.settings import Settings
 from tests.conftest import http_client
 from tests.factories import email_key, make_action, unique_email

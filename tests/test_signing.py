@@ -13,7 +13,7 @@ from starlette.types import ASGIApp
 
 from campaign_engine.db.personal import supporters
 from campaign_engine.db.pool import Pool
-from campaign_engine.tokens import Tokens
+from campaign_engine.security.tokens import Tokens
 from tests.conftest import TEST_SEALER, TEST_SECRET, Drain, http_client
 from tests.factories import confirmation_path, make_action, unique_email
 from tests.smtp import RecordingHandler

@@ -22,8 +22,8 @@ from campaign_engine.domain.delivery.sms_budget import (
     refusal,
     take_slot,
 )
+from campaign_engine.security.tokens import Tokens
 from campaign_engine.settings import Settings
-from campaign_engine.tokens import Tokens
 from tests.clock import FakeClock
 from tests.conftest import TEST_SECRET
 from tests.staff import Campaigner

@@ -13,8 +13,8 @@ import pytest
 from starlette.types import ASGIApp
 
 from campaign_engine.db.pool import Pool
+from campaign_engine.security.tokens import Tokens
 from campaign_engine.settings import Settings
-from campaign_engine.tokens import Tokens
 from tests.clock import FakeClock
 from tests.conftest import TEST_SECRET, Drain, http_client
 from tests.smtp import RecordingHandler

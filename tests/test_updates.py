@@ -21,8 +21,8 @@ from campaign_engine.domain.delivery.mailings import (
     resume_stalled_mailings,
 )
 from campaign_engine.models import Role
+from campaign_engine.security.tokens import Tokens
 from campaign_engine.settings import Settings
-from campaign_engine.tokens import Tokens
 from tests.clock import FakeClock
 from tests.conftest import TEST_SECRET, Drain
 from tests.smtp import RecordingHandler

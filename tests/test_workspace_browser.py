@@ -10,7 +10,7 @@ import pyotp
 import pytest
 from playwright.async_api import Page, expect
 
-from campaign_engine.second_factor import STEP_SECONDS
+from campaign_engine.security.second_factor import STEP_SECONDS
 from tests.conftest import DevStack
 from tests.test_browser import browser, page  # noqa: F401 - the fixtures, shared
 

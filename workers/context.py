@@ -25,13 +25,13 @@ from campaign_engine.domain.delivery.deliveries import (
     retire_worker,
 )
 from campaign_engine.domain.delivery.sms_budget import SmsPolicy
-from campaign_engine.emails import MessageTemplates
 from campaign_engine.jobs import JobQueue
+from campaign_engine.messages.emails import MessageTemplates
+from campaign_engine.security.tokens import Tokens
 from campaign_engine.senders.email import Mailer
 from campaign_engine.senders.sms import SmsSender
 from campaign_engine.senders.webhooks import WebhookSender
 from campaign_engine.settings import Settings
-from campaign_engine.tokens import Tokens
 
 log = logging.getLogger(__name__)
 

@@ -9,12 +9,6 @@ from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 from uuid import UUID
 
-from campaign_engine.appeal_messages import (
-    compose_appeal_email,
-    compose_appeal_sms,
-    compose_digest_email,
-    compose_digest_sms,
-)
 from campaign_engine.domain.delivery.appeals import AppealLetter, appeal_letters
 from campaign_engine.domain.delivery.deliveries import (
     LEASE,
@@ -37,15 +31,24 @@ from campaign_engine.domain.integrations.webhooks import (
     webhook_message,
 )
 from campaign_engine.domain.privacy.rights import link_recipient
-from campaign_engine.emails import MessageTemplates
-from campaign_engine.mime import OutgoingEmail
+from campaign_engine.messages.appeals import (
+    compose_appeal_email,
+    compose_appeal_sms,
+    compose_digest_email,
+    compose_digest_sms,
+)
+from campaign_engine.messages.emails import MessageTemplates
+from campaign_engine.messages.mime import OutgoingEmail
+from campaign_engine.messages.supporter_emails import (
+    compose_privacy_link_email,
+    compose_supporter_email,
+)
+from campaign_engine.messages.supporter_updates import compose_update_email, compose_update_sms
 from campaign_engine.models import Delivery, DeliveryKind, SendOutcome, SendResult
 from campaign_engine.senders.email import SEND_TIMEOUT_SECONDS
 from campaign_engine.senders.sms import Sms
 from campaign_engine.senders.webhooks import WebhookPost
 from campaign_engine.settings import Settings
-from campaign_engine.supporter_emails import compose_privacy_link_email, compose_supporter_email
-from campaign_engine.supporter_updates import compose_update_email, compose_update_sms
 from workers.context import WorkerServices, services
 
 log = logging.getLogger(__name__)

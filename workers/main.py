@@ -15,13 +15,13 @@ from campaign_engine import jobs
 from campaign_engine.clock import Clock, SystemClock
 from campaign_engine.db.pool import create_pool
 from campaign_engine.domain.delivery import deliveries
-from campaign_engine.emails import MessageTemplates
 from campaign_engine.i18n import Catalogues
+from campaign_engine.messages.emails import MessageTemplates
+from campaign_engine.security.tokens import Tokens
 from campaign_engine.senders.email import Mailer, SmtpMailer, SmtpServer
 from campaign_engine.senders.sms import DevSmsBox, NoSms, SmsSender, TwilioSender
 from campaign_engine.settings import Settings
 from campaign_engine.templating import create_environment
-from campaign_engine.tokens import Tokens
 from workers.context import Presence, WorkerServices
 from workers.deliveries import send_deliveries
 from workers.outage import outage_of, through_outages

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import aiohttp
 
 from campaign_engine.bench.stack import SLUG, BenchStack, prepare, wait_until_ready
-from campaign_engine.devmail import free_port
+from campaign_engine.dev.mailbox import free_port
 
 SIGNATURE_PATH = f"/api/v1/actions/{SLUG}/signatures"
 COUNT_SIGNATURES = """

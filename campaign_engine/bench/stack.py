@@ -21,9 +21,9 @@ from campaign_engine.db.campaigns import authoring
 from campaign_engine.db.delivery import pacing
 from campaign_engine.db.migrate import migrate
 from campaign_engine.db.pool import Connection, Pool, create_pool
-from campaign_engine.devmail import free_port
-from campaign_engine.embedded import EmbeddedServers
-from campaign_engine.sealing import new_data_key
+from campaign_engine.dev.embedded import EmbeddedServers
+from campaign_engine.dev.mailbox import free_port
+from campaign_engine.security.sealing import new_data_key
 from campaign_engine.settings import Settings
 
 SLUG = "bench"

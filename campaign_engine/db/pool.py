@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
-from campaign_engine.sealing import Sealer
+from campaign_engine.security.sealing import Sealer
 
 # What a query function takes: a connection of its own, or one borrowed from a pool.
 # (asyncpg's classes are generic only in its type stubs.)

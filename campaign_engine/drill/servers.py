@@ -16,7 +16,7 @@ from typing import Any
 
 import redis
 
-from campaign_engine.embedded import EmbeddedServers
+from campaign_engine.dev.embedded import EmbeddedServers
 
 
 class KillableValkey:

@@ -13,7 +13,7 @@ from typing import TypeVar
 from campaign_engine.bench.sink import Sunk
 from campaign_engine.bench.stack import prepare, wait_until_ready
 from campaign_engine.db.personal import supporters
-from campaign_engine.devmail import free_port
+from campaign_engine.dev.mailbox import free_port
 from campaign_engine.drill.load import Answer, sign_until
 from campaign_engine.drill.stack import Command, DrillStack, until
 from campaign_engine.drill.tally import FaultResult, count_confirmations

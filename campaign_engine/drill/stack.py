@@ -20,10 +20,10 @@ from types import TracebackType
 from campaign_engine.bench.sink import SmtpSink
 from campaign_engine.bench.stack import stack_environ
 from campaign_engine.db.pool import Pool, create_pool
-from campaign_engine.devmail import free_port
+from campaign_engine.dev.embedded import EmbeddedServers
+from campaign_engine.dev.mailbox import free_port
 from campaign_engine.drill.servers import KillableValkey, StoppablePostgres
 from campaign_engine.drill.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, SENDER, TwilioStandIn
-from campaign_engine.embedded import EmbeddedServers
 from campaign_engine.settings import Settings
 
 # A worker stopped with SIGTERM may finish its jobs for up to 75 s (workers/main.py); the

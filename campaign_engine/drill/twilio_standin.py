@@ -33,7 +33,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from campaign_engine.devmail import free_port
+from campaign_engine.dev.mailbox import free_port
 
 ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "test-twilio-auth-token"  # noqa: S105  # nosec B105 # the stand-in's, known to all

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
 
-from campaign_engine.mime import OutgoingEmail
+from campaign_engine.messages.mime import OutgoingEmail
 from campaign_engine.models import SendOutcome, SendResult
 
 STEP_TIMEOUT_SECONDS = 20

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from campaign_engine.countries import COUNTRY_CODES
+from campaign_engine.formats.countries import COUNTRY_CODES
 from campaign_engine.i18n import _
 from campaign_engine.models import SignatureRequest
 

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from campaign_engine.domain.integrations.api_reads import MAX_PAGE
-from campaign_engine.fields import SLUG_PATTERN
+from campaign_engine.formats.fields import SLUG_PATTERN
 from campaign_engine.i18n import LOCALES
 from campaign_engine.models import ApiScope, CaseEventKind, Outcome
 from campaign_engine.web.api import LOCALE_PATTERN, SIGNATURE_FIELDS, JsonField

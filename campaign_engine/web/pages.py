@@ -10,7 +10,6 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from campaign_engine import i18n
-from campaign_engine.countries import country_choices
 from campaign_engine.domain.campaigns.action_pages import Preview, read_public_action
 from campaign_engine.domain.campaigns.actions import (
     ensure_signable,
@@ -23,6 +22,7 @@ from campaign_engine.domain.errors import SignatureNotFound
 from campaign_engine.domain.integrations.partners import partner_for_signing
 from campaign_engine.domain.signing.consent import consent_wording
 from campaign_engine.domain.signing.signatures import confirm_signature, sign_action
+from campaign_engine.formats.countries import country_choices
 from campaign_engine.i18n import _
 from campaign_engine.models import (
     ActionPage,
@@ -31,7 +31,7 @@ from campaign_engine.models import (
     ConsentText,
     TimelineEntry,
 )
-from campaign_engine.tokens import CONFIRMATION_MAX_AGE, ExpiredLink, InvalidLink
+from campaign_engine.security.tokens import CONFIRMATION_MAX_AGE, ExpiredLink, InvalidLink
 from campaign_engine.web.forms import FieldErrors, attribution, parse_signature
 from campaign_engine.web.middleware import PROOF_OF_WORK_POLICY
 from campaign_engine.web.proof_of_work import with_proof_of_work

@@ -14,7 +14,7 @@ from campaign_engine import i18n
 from campaign_engine.domain.campaigns.action_pages import read_preview
 from campaign_engine.domain.errors import ActionNotFound, ActionRemoved
 from campaign_engine.i18n import _
-from campaign_engine.tokens import PREVIEW_MAX_AGE, ExpiredLink, InvalidLink
+from campaign_engine.security.tokens import PREVIEW_MAX_AGE, ExpiredLink, InvalidLink
 from campaign_engine.web.forms import FieldErrors
 from campaign_engine.web.pages import action_context
 from campaign_engine.web.rendering import PRIVATE, render, render_error

@@ -19,7 +19,7 @@ from campaign_engine.domain.privacy.rights import (
     tally_supporter,
 )
 from campaign_engine.i18n import _
-from campaign_engine.tokens import ExpiredLink, InvalidLink
+from campaign_engine.security.tokens import ExpiredLink, InvalidLink
 from campaign_engine.web.forms import FieldErrors, parse_email
 from campaign_engine.web.rendering import PRIVATE, render, render_error
 from campaign_engine.web.services import services

@@ -6,7 +6,8 @@ from starlette.convertors import Convertor, register_url_convertor
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from campaign_engine import fields, i18n
+from campaign_engine import i18n
+from campaign_engine.formats import fields
 from campaign_engine.settings import Settings
 from campaign_engine.web import (
     api,

@@ -12,8 +12,8 @@ from campaign_engine.db.pool import Pool
 from campaign_engine.domain.signing.abuse import ClientLimits
 from campaign_engine.i18n import Catalogues
 from campaign_engine.jobs import JobQueue
+from campaign_engine.security.tokens import Tokens
 from campaign_engine.settings import Settings
-from campaign_engine.tokens import Tokens
 from campaign_engine.web.rate_limits import RateLimiter
 
 

@@ -17,7 +17,6 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from campaign_engine import spreadsheets
 from campaign_engine.clock import Clock
 from campaign_engine.db.campaigns import dashboard
 from campaign_engine.db.delivery import reports
@@ -25,7 +24,8 @@ from campaign_engine.db.personal import supporters
 from campaign_engine.db.pool import Pool
 from campaign_engine.domain.errors import ActionNotFound
 from campaign_engine.domain.workspace import audit
-from campaign_engine.fields import instant
+from campaign_engine.formats import spreadsheets
+from campaign_engine.formats.fields import instant
 from campaign_engine.models import (
     DashboardAction,
     DeliveryExportRow,

@@ -35,7 +35,7 @@ from campaign_engine.models import (
     UpdateEvent,
     UpdateMailing,
 )
-from campaign_engine.tokens import Tokens
+from campaign_engine.security.tokens import Tokens
 
 # What supporters are told about: news and outcomes. A reply is the authorities' words (the
 # public timeline shows it), a note is for the team: neither is sent.

@@ -22,9 +22,9 @@ from campaign_engine.db.personal import supporters
 from campaign_engine.db.pool import Pool
 from campaign_engine.db.targets import targets
 from campaign_engine.i18n import SOURCE_LOCALE
-from campaign_engine.inbound_mail import UnreadableMail, read_inbound
+from campaign_engine.messages.inbound_mail import UnreadableMail, read_inbound
 from campaign_engine.models import NewCaseEvent
-from campaign_engine.tokens import Tokens
+from campaign_engine.security.tokens import Tokens
 
 log = logging.getLogger(__name__)
 

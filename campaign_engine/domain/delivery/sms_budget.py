@@ -33,7 +33,7 @@ from campaign_engine.clock import Clock
 from campaign_engine.db.delivery import sms_budget
 from campaign_engine.db.pool import Pool
 from campaign_engine.models import SendOutcome, SendResult
-from campaign_engine.tokens import Tokens
+from campaign_engine.security.tokens import Tokens
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from campaign_engine.domain.signing.abuse import ClientLimits
 from campaign_engine.domain.signing.signatures import sign_action
 from campaign_engine.jobs import JobQueue
 from campaign_engine.models import ConsentText, Partner, SignatureRequest
-from campaign_engine.tokens import Tokens
+from campaign_engine.security.tokens import Tokens
 
 # An origin as a browser writes it (scheme://host[:port]), and nothing a header could be
 # bent with: an origin that does not match is simply not allowed to frame us.

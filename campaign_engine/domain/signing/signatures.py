@@ -39,7 +39,7 @@ from campaign_engine.models import (
     SignatureStatus,
     WebhookEventType,
 )
-from campaign_engine.tokens import Tokens
+from campaign_engine.security.tokens import Tokens
 
 
 async def sign_action(

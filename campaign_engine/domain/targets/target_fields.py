@@ -1,7 +1,7 @@
 """What a target's fields may hold, checked the same way whether a campaigner typed them into
 the form or a spreadsheet brought them: each cleaner returns a value as it is stored, or raises
 InvalidValue with a message in the reader's language. What targets share with cases and actions
-(free text, time zones, times of day) is campaign_engine/fields.py's."""
+(free text, time zones, times of day) is campaign_engine/formats/fields.py's."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ import re
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from campaign_engine import fields, i18n
-from campaign_engine.countries import COUNTRY_CODES
-from campaign_engine.fields import InvalidValue
+from campaign_engine import i18n
+from campaign_engine.formats import fields
+from campaign_engine.formats.countries import COUNTRY_CODES
+from campaign_engine.formats.fields import InvalidValue
 from campaign_engine.i18n import _
 
 CHANNELS = ("email", "sms")

@@ -19,7 +19,7 @@ from campaign_engine.clock import Clock
 from campaign_engine.db.pool import Pool
 from campaign_engine.db.workspace import guesses as attempts
 from campaign_engine.domain.errors import TooManyAttempts
-from campaign_engine.tokens import Tokens
+from campaign_engine.security.tokens import Tokens
 
 WINDOW = timedelta(hours=1)  # the ceilings count this far back
 PAIR_MEMORY = timedelta(days=1)  # the delays count this far back (attempts are kept a day)

@@ -21,7 +21,6 @@ import enum
 from dataclasses import dataclass
 from datetime import timedelta
 
-from campaign_engine import passwords, second_factor
 from campaign_engine.clock import Clock
 from campaign_engine.db.pool import Pool
 from campaign_engine.db.workspace import sign_in as sessions
@@ -45,7 +44,8 @@ from campaign_engine.domain.workspace.guesses import (
 )
 from campaign_engine.domain.workspace.staff import canonical_staff_email, check_new_password
 from campaign_engine.models import StaffSession
-from campaign_engine.tokens import Tokens, new_session_token, token_hash
+from campaign_engine.security import passwords, second_factor
+from campaign_engine.security.tokens import Tokens, new_session_token, token_hash
 
 IDLE_TIMEOUT = timedelta(minutes=30)
 ABSOLUTE_TIMEOUT = timedelta(hours=12)

@@ -8,7 +8,6 @@ import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 
-from campaign_engine import passwords, second_factor
 from campaign_engine.clock import Clock
 from campaign_engine.db.pool import Connection, Pool
 from campaign_engine.db.workspace import sign_in as sessions
@@ -26,7 +25,8 @@ from campaign_engine.domain.workspace import audit
 from campaign_engine.domain.workspace.access import may_manage, needs_second_factor
 from campaign_engine.domain.workspace.guesses import CODES, code_guesser, count_guess, forgive
 from campaign_engine.models import Role, Staff
-from campaign_engine.tokens import Tokens, new_session_token, token_hash
+from campaign_engine.security import passwords, second_factor
+from campaign_engine.security.tokens import Tokens, new_session_token, token_hash
 
 # Long enough to reach someone over a weekend; short enough that a forgotten link in an
 # inbox is soon worth nothing.

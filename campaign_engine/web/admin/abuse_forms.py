@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from campaign_engine.domain.signing.invalidations import has_criteria
-from campaign_engine.fields import parse_local_datetime
+from campaign_engine.formats.fields import parse_local_datetime
 from campaign_engine.i18n import N_, _
 from campaign_engine.models import InvalidationCriteria, Suspicion
 

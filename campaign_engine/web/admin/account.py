@@ -5,9 +5,10 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from campaign_engine import i18n, passwords
+from campaign_engine import i18n
 from campaign_engine.domain.errors import PasswordRefused, TooManyAttempts
 from campaign_engine.domain.workspace.sign_in import change_password, set_language
+from campaign_engine.security import passwords
 from campaign_engine.web.admin.auth import password_problem, too_many, with_retry_after
 from campaign_engine.web.admin.guard import form_values, staff_page, staff_session
 from campaign_engine.web.admin.rendering import render_admin

@@ -38,7 +38,7 @@ from campaign_engine.domain.campaigns.action_lifecycle import (
 )
 from campaign_engine.domain.errors import ActionNotFound
 from campaign_engine.domain.workspace.access import Capability
-from campaign_engine.fields import time_zone_names
+from campaign_engine.formats.fields import time_zone_names
 from campaign_engine.i18n import N_, _
 from campaign_engine.models import ActionStatus, Staff
 from campaign_engine.web.admin.actions_forms import (

@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from campaign_engine import fields, i18n
-from campaign_engine.fields import MAX_SLUG, zone
+from campaign_engine import i18n
+from campaign_engine.formats import fields
+from campaign_engine.formats.fields import MAX_SLUG, zone
 from campaign_engine.i18n import N_, _
 from campaign_engine.models import ActionContent, ActionSettingsChange, NewAction
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from campaign_engine import fields
 from campaign_engine.domain.integrations.api_keys import (
     ApiKeyNotFound,
     NewApiKey,
@@ -17,6 +16,7 @@ from campaign_engine.domain.integrations.api_keys import (
 )
 from campaign_engine.domain.integrations.partners import list_partners
 from campaign_engine.domain.workspace.access import Capability
+from campaign_engine.formats import fields
 from campaign_engine.i18n import N_, _
 from campaign_engine.models import ApiScope
 from campaign_engine.web.admin.guard import form_values, path_id, staff_page, staff_session

@@ -9,7 +9,6 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from campaign_engine import passwords, second_factor
 from campaign_engine.domain.errors import (
     InvitationInvalid,
     NeedsSignInLink,
@@ -38,8 +37,9 @@ from campaign_engine.domain.workspace.staff import (
 )
 from campaign_engine.i18n import _
 from campaign_engine.models import Staff
+from campaign_engine.security import passwords, second_factor
+from campaign_engine.security.tokens import InvalidLink
 from campaign_engine.templating import format_wait
-from campaign_engine.tokens import InvalidLink
 from campaign_engine.web.admin.guard import (
     anonymous_form_ok,
     anonymous_form_token,

@@ -12,7 +12,6 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from campaign_engine import i18n
-from campaign_engine.countries import country_choices
 from campaign_engine.domain.campaigns.case_editing import (
     CaseSlugTaken,
     LanguageWithoutText,
@@ -41,6 +40,7 @@ from campaign_engine.domain.campaigns.timeline import (
 )
 from campaign_engine.domain.errors import NotAllowed
 from campaign_engine.domain.workspace.access import Capability
+from campaign_engine.formats.countries import country_choices
 from campaign_engine.i18n import _
 from campaign_engine.models import CaseEvent, CaseEventKind, CaseStatus
 from campaign_engine.web.admin.cases_forms import (

@@ -11,8 +11,7 @@ import re
 from collections.abc import Mapping
 from datetime import MAXYEAR, datetime, time, timedelta
 
-from campaign_engine import fields, i18n
-from campaign_engine.countries import COUNTRY_CODES
+from campaign_engine import i18n
 from campaign_engine.domain.campaigns.case_editing import (
     RISK_CATEGORIES,
     CaseDescription,
@@ -21,7 +20,9 @@ from campaign_engine.domain.campaigns.case_editing import (
     NewCase,
 )
 from campaign_engine.domain.campaigns.timeline import EventFields
-from campaign_engine.fields import MAX_SLUG, OutOfRange
+from campaign_engine.formats import fields
+from campaign_engine.formats.countries import COUNTRY_CODES
+from campaign_engine.formats.fields import MAX_SLUG, OutOfRange
 from campaign_engine.i18n import _
 from campaign_engine.models import CaseEventKind, CaseStatus, Outcome
 

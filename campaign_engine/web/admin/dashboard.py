@@ -10,13 +10,14 @@ from babel.numbers import format_percent
 from starlette.requests import Request
 from starlette.responses import Response
 
-from campaign_engine import charts, i18n
-from campaign_engine.countries import country_name
+from campaign_engine import i18n
 from campaign_engine.domain.campaigns.dashboard import Breakdown, Dashboard, read_dashboard
 from campaign_engine.domain.delivery.reports import STATUSES
 from campaign_engine.domain.errors import ActionNotFound
 from campaign_engine.domain.signing.trends import alerts_on
 from campaign_engine.domain.workspace.access import Capability
+from campaign_engine.formats import charts
+from campaign_engine.formats.countries import country_name
 from campaign_engine.i18n import N_, _
 from campaign_engine.models import SignatureTally
 from campaign_engine.web.admin.actions import not_found

@@ -11,7 +11,6 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from campaign_engine import i18n
-from campaign_engine.countries import COUNTRY_CODES, country_choices
 from campaign_engine.domain.campaigns.exports import (
     CsvExport,
     export_deliveries,
@@ -20,7 +19,8 @@ from campaign_engine.domain.campaigns.exports import (
 )
 from campaign_engine.domain.errors import ActionNotFound
 from campaign_engine.domain.workspace.access import Capability
-from campaign_engine.fields import parse_date
+from campaign_engine.formats.countries import COUNTRY_CODES, country_choices
+from campaign_engine.formats.fields import parse_date
 from campaign_engine.i18n import N_, _
 from campaign_engine.models import SignatureFilters, SignatureStatus
 from campaign_engine.web.admin.actions import not_found

@@ -12,8 +12,9 @@ from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 
-from campaign_engine import fields, i18n
-from campaign_engine.fields import MAX_SLUG, InvalidValue
+from campaign_engine import i18n
+from campaign_engine.formats import fields
+from campaign_engine.formats.fields import MAX_SLUG, InvalidValue
 from campaign_engine.i18n import _
 from campaign_engine.models import PartnerDetails
 

@@ -9,7 +9,6 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from campaign_engine import i18n
-from campaign_engine.countries import country_choices
 from campaign_engine.domain.targets.target_editing import (
     LIST_LIMIT,
     ContactInUse,
@@ -23,7 +22,8 @@ from campaign_engine.domain.targets.target_editing import (
     update_target,
 )
 from campaign_engine.domain.workspace.access import Capability
-from campaign_engine.fields import time_zone_names
+from campaign_engine.formats.countries import country_choices
+from campaign_engine.formats.fields import time_zone_names
 from campaign_engine.i18n import _
 from campaign_engine.web.admin.guard import form_values, path_id, staff_page, staff_session
 from campaign_engine.web.admin.rendering import render_admin

@@ -29,8 +29,8 @@ from campaign_engine.domain.targets.target_fields import (
     clean_time_zone,
     office_hours,
 )
-from campaign_engine.fields import InvalidValue
-from campaign_engine.fields import check as checked
+from campaign_engine.formats.fields import InvalidValue
+from campaign_engine.formats.fields import check as checked
 from campaign_engine.i18n import _
 from campaign_engine.models import ChannelSettings, TargetDetails
 

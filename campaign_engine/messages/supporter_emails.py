@@ -5,11 +5,11 @@ from __future__ import annotations
 from email.utils import parseaddr
 from uuid import UUID
 
-from campaign_engine.emails import MessageTemplates, address, build_email, message_id
-from campaign_engine.mime import OutgoingEmail
+from campaign_engine.messages.emails import MessageTemplates, address, build_email, message_id
+from campaign_engine.messages.mime import OutgoingEmail
 from campaign_engine.models import Delivery, DeliveryKind, SupporterMessageContext
+from campaign_engine.security.tokens import Tokens
 from campaign_engine.settings import Settings
-from campaign_engine.tokens import Tokens
 
 TEMPLATE_FOR_KIND = {
     DeliveryKind.CONFIRMATION: "confirm-signature",

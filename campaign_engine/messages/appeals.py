@@ -8,15 +8,15 @@ from email.utils import parseaddr
 from typing import Any
 from uuid import UUID
 
-from campaign_engine.countries import country_name
 from campaign_engine.domain.delivery.appeals import AppealLetter
 from campaign_engine.domain.delivery.digests import DigestLetter
-from campaign_engine.emails import MessageTemplates, address, build_email, message_id
-from campaign_engine.mime import Attachment, OutgoingEmail
+from campaign_engine.formats.countries import country_name
+from campaign_engine.formats.spreadsheets import csv_bytes
+from campaign_engine.messages.emails import MessageTemplates, address, build_email, message_id
+from campaign_engine.messages.mime import Attachment, OutgoingEmail
+from campaign_engine.messages.sms_text import fits
 from campaign_engine.senders.sms import Sms
 from campaign_engine.settings import Settings
-from campaign_engine.sms_text import fits
-from campaign_engine.spreadsheets import csv_bytes
 
 # An appeal by text stays within two parts (306 GSM-7 characters, or 134 in UCS-2).
 SMS_MAX_PARTS = 2

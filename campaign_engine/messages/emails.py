@@ -18,7 +18,7 @@ from uuid import UUID
 from jinja2 import Environment, TemplateNotFound
 
 from campaign_engine.i18n import SOURCE_LOCALE, Catalogues, is_supported, text_direction
-from campaign_engine.mime import (
+from campaign_engine.messages.mime import (
     Attachment,
     Content,
     HeaderValue,
