@@ -37,7 +37,7 @@ from campaign_engine.domain.workspace.staff import (
     sign_in_link_for,
 )
 from campaign_engine.drill.tally import FaultResult, table
-from campaign_engine.models import Role
+from campaign_engine.models.workspace import Role
 from campaign_engine.security.sealing import Sealer, UnreadableValue, new_data_key
 from campaign_engine.settings import Settings, SettingsError
 

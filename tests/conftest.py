@@ -351,7 +351,7 @@ def _signed_in_as(role_name: str) -> Callable[..., AsyncIterator[object]]:
 
     @pytest.fixture(scope="module")
     async def member(asgi_app: ASGIApp, pool: Pool) -> AsyncIterator[object]:
-        from campaign_engine.models import Role
+        from campaign_engine.models.workspace import Role
         from tests.staff import signed_in
 
         signed = await signed_in(asgi_app, pool, Role(role_name))

@@ -13,7 +13,7 @@ from campaign_engine.db.pool import Pool
 from campaign_engine.db.signing import signatures
 from campaign_engine.domain.delivery.appeals import create_appeals
 from campaign_engine.domain.signing.consent import record_consent, shown_consent
-from campaign_engine.models import ConsentScope
+from campaign_engine.models.signing import ConsentScope
 from tests.factories import unique_email
 
 

@@ -12,12 +12,8 @@ from campaign_engine.messages.appeals import compose_appeal_email
 from campaign_engine.messages.emails import MessageTemplates
 from campaign_engine.messages.mime import OutgoingEmail
 from campaign_engine.messages.supporter_emails import compose_supporter_email
-from campaign_engine.models import (
-    Delivery,
-    DeliveryKind,
-    SignatureStatus,
-    SupporterMessageContext,
-)
+from campaign_engine.models.delivery import Delivery, DeliveryKind, SupporterMessageContext
+from campaign_engine.models.signing import SignatureStatus
 from campaign_engine.security.tokens import Tokens
 from campaign_engine.settings import Settings
 from campaign_engine.templating import create_environment

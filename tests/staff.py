@@ -21,7 +21,7 @@ from campaign_engine.domain.workspace.staff import (
     accept_invitation,
     invite_staff,
 )
-from campaign_engine.models import Role, Staff
+from campaign_engine.models.workspace import Role, Staff
 from campaign_engine.security import second_factor
 from campaign_engine.security.tokens import Tokens, token_hash
 from tests.conftest import TEST_SECRET, http_client

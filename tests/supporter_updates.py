@@ -16,7 +16,7 @@ from campaign_engine.db.pool import Pool
 from campaign_engine.db.signing import signatures
 from campaign_engine.domain.delivery.mailings import fan_out_mailing
 from campaign_engine.domain.signing.consent import record_consent
-from campaign_engine.models import ConsentScope, ConsentText
+from campaign_engine.models.signing import ConsentScope, ConsentText
 from campaign_engine.security.tokens import Tokens
 from campaign_engine.settings import Settings
 from tests.clock import FakeClock

@@ -22,7 +22,7 @@ from campaign_engine.domain.signing.abuse import ClientLimits
 from campaign_engine.domain.signing.signatures import EMAILS_PER_ADDRESS_PER_DAY, sign_action
 from campaign_engine.domain.signing.trends import spot_trends
 from campaign_engine.jobs import JobQueue
-from campaign_engine.models import SignatureRequest
+from campaign_engine.models.signing import SignatureRequest
 from campaign_engine.security.tokens import Tokens
 from campaign_engine.settings import Settings
 from tests.conftest import TEST_SEALER, TEST_SECRET, Drain, http_client

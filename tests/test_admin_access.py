@@ -12,7 +12,7 @@ from starlette.types import ASGIApp
 
 from campaign_engine.db.pool import Pool
 from campaign_engine.domain.workspace.sign_in import IDLE_TIMEOUT
-from campaign_engine.models import Role
+from campaign_engine.models.workspace import Role
 from campaign_engine.security.tokens import token_hash
 from tests.conftest import http_client
 from tests.staff import (

@@ -16,7 +16,7 @@ from starlette.types import ASGIApp
 
 from campaign_engine.db.pool import Pool
 from campaign_engine.domain.workspace.access import CAPABILITIES, Capability
-from campaign_engine.models import Role
+from campaign_engine.models.workspace import Role
 from campaign_engine.settings import Settings
 from campaign_engine.web.routes import routes
 from tests.conftest import http_client

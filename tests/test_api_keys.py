@@ -14,7 +14,7 @@ import redis.asyncio
 from starlette.types import ASGIApp
 
 from campaign_engine.db.pool import Pool
-from campaign_engine.models import Role
+from campaign_engine.models.workspace import Role
 from campaign_engine.web.rate_limits import PER_CLIENT_SIGNATURES, WINDOW_SECONDS
 from tests.conftest import http_client
 from tests.factories import email_key, make_action, unique_email

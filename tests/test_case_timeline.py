@@ -15,7 +15,7 @@ from babel.dates import format_date
 from campaign_engine.db.pool import Pool
 from campaign_engine.dev.demo import load_demo
 from campaign_engine.i18n import Catalogues
-from campaign_engine.models import Outcome
+from campaign_engine.models.campaigns import Outcome
 from campaign_engine.settings import Settings
 from tests.conftest import Drain
 from tests.factories import content, make_action

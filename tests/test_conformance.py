@@ -27,9 +27,7 @@ from campaign_engine.domain.integrations.partners import plain_http_origins_allo
 from campaign_engine.messages.appeals import compose_digest_email
 from campaign_engine.messages.mime import OutgoingEmail
 from campaign_engine.messages.supporter_updates import compose_update_email
-from campaign_engine.models import (
-    CaseEventKind,
-)
+from campaign_engine.models.campaigns import CaseEventKind
 from campaign_engine.security.tokens import Tokens
 from campaign_engine.settings import Settings
 from campaign_engine.web.admin.partners_forms import parse_partner

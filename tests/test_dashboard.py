@@ -11,7 +11,8 @@ import pytest
 from starlette.types import ASGIApp
 
 from campaign_engine.db.pool import Pool
-from campaign_engine.models import ConsentScope, Role
+from campaign_engine.models.signing import ConsentScope
+from campaign_engine.models.workspace import Role
 from tests.dashboard_data import (
     Signer,
     add_signatures,

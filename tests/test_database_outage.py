@@ -28,7 +28,7 @@ from campaign_engine.db.migrate import migrate
 from campaign_engine.db.pool import Pool, create_pool
 from campaign_engine.dev.embedded import EmbeddedServers
 from campaign_engine.drill.servers import StoppablePostgres
-from campaign_engine.models import Role
+from campaign_engine.models.workspace import Role
 from campaign_engine.security.tokens import Tokens
 from campaign_engine.settings import Settings
 from campaign_engine.web.errors import ERRORS, RETRY_AFTER_SECONDS

@@ -22,7 +22,7 @@ from campaign_engine.domain.delivery.deliveries import (
     record_attempts,
     retry_delay,
 )
-from campaign_engine.models import SendOutcome, SendResult
+from campaign_engine.models.delivery import SendOutcome, SendResult
 from campaign_engine.settings import Settings
 from tests.conftest import Drain
 from tests.factories import make_action, unique_email

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from campaign_engine.messages.mime import Content, Mailbox, OutgoingEmail, write_message
-from campaign_engine.models import SendOutcome
+from campaign_engine.models.delivery import SendOutcome
 from campaign_engine.senders.email import SmtpMailer, SmtpServer
 from tests.smtp import (
     ACCEPT_THEN_HANG_UP,

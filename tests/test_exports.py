@@ -16,7 +16,8 @@ from starlette.types import ASGIApp
 
 from campaign_engine.db.pool import Pool
 from campaign_engine.formats.spreadsheets import csv_chunks
-from campaign_engine.models import ConsentScope, Role
+from campaign_engine.models.signing import ConsentScope
+from campaign_engine.models.workspace import Role
 from tests.dashboard_data import Signer, add_signatures, set_delivery_statuses
 from tests.factories import add_target, make_action
 from tests.staff import Campaigner, signed_in

@@ -24,7 +24,7 @@ from campaign_engine.domain.errors import SignInRefused, TooManyAttempts
 from campaign_engine.domain.workspace.guesses import CODES, PASSWORDS
 from campaign_engine.domain.workspace.sign_in import NextStep, sign_in
 from campaign_engine.domain.workspace.staff import Enrolment, LinkUse, accept_invitation
-from campaign_engine.models import Role, Staff
+from campaign_engine.models.workspace import Role, Staff
 from campaign_engine.security import second_factor
 from campaign_engine.security.tokens import Tokens, new_session_token, token_hash
 from campaign_engine.settings import Settings

@@ -10,9 +10,7 @@ import random
 import pytest
 
 from campaign_engine.messages.mime import OutgoingEmail
-from campaign_engine.models import (
-    SendOutcome,
-)
+from campaign_engine.models.delivery import SendOutcome
 from campaign_engine.senders.email import SmtpMailer, SmtpServer
 from tests.sample_messages import Writers, appeal_email, confirmation_email, message_writers
 from tests.smtp import RecordingHandler, SmtpTestServer

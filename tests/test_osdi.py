@@ -8,7 +8,7 @@ import httpx
 from starlette.types import ASGIApp
 
 from campaign_engine.db.pool import Pool
-from campaign_engine.models import Role
+from campaign_engine.models.workspace import Role
 from tests.conftest import Drain
 from tests.factories import email_key, make_action, unique_email
 from tests.smtp import RecordingHandler

@@ -11,7 +11,7 @@ import httpx
 from starlette.types import ASGIApp
 
 from campaign_engine.db.pool import Pool
-from campaign_engine.models import Role
+from campaign_engine.models.workspace import Role
 from tests.dashboard_data import rows_by_label, tables_of
 from tests.factories import email_key, make_action, unique_email
 from tests.staff import signed_in

@@ -11,7 +11,7 @@ from starlette.types import ASGIApp
 
 from campaign_engine.db.pool import Pool
 from campaign_engine.dev.demo import load_demo
-from campaign_engine.models import Role
+from campaign_engine.models.workspace import Role
 from tests.staff import Campaigner, signed_in
 
 

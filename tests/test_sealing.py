@@ -27,7 +27,7 @@ from campaign_engine.db.pool import MissingDataKeys, Pool, create_pool
 from campaign_engine.db.workspace import staff
 from campaign_engine.domain.privacy.data_keys import reseal_under_newest_key
 from campaign_engine.domain.privacy.rights import export_supporter, find_supporter
-from campaign_engine.models import Role
+from campaign_engine.models.workspace import Role
 from campaign_engine.security.sealing import (
     Sealer,
     UnreadableValue,

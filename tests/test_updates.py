@@ -20,7 +20,7 @@ from campaign_engine.domain.delivery.mailings import (
     fan_out_mailing,
     resume_stalled_mailings,
 )
-from campaign_engine.models import Role
+from campaign_engine.models.workspace import Role
 from campaign_engine.security.tokens import Tokens
 from campaign_engine.settings import Settings
 from tests.clock import FakeClock

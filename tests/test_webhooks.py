@@ -21,7 +21,7 @@ from starlette.types import ASGIApp
 
 from campaign_engine.db.pool import Pool
 from campaign_engine.domain.integrations.webhooks import DISABLE_AFTER_FAILURES
-from campaign_engine.models import Role
+from campaign_engine.models.workspace import Role
 from tests.conftest import Drain
 from tests.factories import confirmation_path, email_key, make_action, unique_email
 from tests.smtp import RecordingHandler

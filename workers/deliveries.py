@@ -44,7 +44,7 @@ from campaign_engine.messages.supporter_emails import (
     compose_supporter_email,
 )
 from campaign_engine.messages.supporter_updates import compose_update_email, compose_update_sms
-from campaign_engine.models import Delivery, DeliveryKind, SendOutcome, SendResult
+from campaign_engine.models.delivery import Delivery, DeliveryKind, SendOutcome, SendResult
 from campaign_engine.senders.email import SEND_TIMEOUT_SECONDS
 from campaign_engine.senders.sms import Sms
 from campaign_engine.senders.webhooks import WebhookPost

@@ -23,7 +23,7 @@ from campaign_engine.clock import SystemClock
 from campaign_engine.db.personal import supporters
 from campaign_engine.dev.mailbox import free_port
 from campaign_engine.domain.workspace.staff import LinkUse, accept_invitation, invite_staff
-from campaign_engine.models import Role
+from campaign_engine.models.workspace import Role
 from campaign_engine.security.tokens import Tokens
 
 EXPORT_PATH = f"/admin/actions/{SLUG}/export/signatures.csv"

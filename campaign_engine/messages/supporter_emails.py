@@ -7,7 +7,7 @@ from uuid import UUID
 
 from campaign_engine.messages.emails import MessageTemplates, address, build_email, message_id
 from campaign_engine.messages.mime import OutgoingEmail
-from campaign_engine.models import Delivery, DeliveryKind, SupporterMessageContext
+from campaign_engine.models.delivery import Delivery, DeliveryKind, SupporterMessageContext
 from campaign_engine.security.tokens import Tokens
 from campaign_engine.settings import Settings
 

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import aiosmtplib
 
 from campaign_engine.messages.mime import OutgoingEmail
-from campaign_engine.models import SendOutcome, SendResult
+from campaign_engine.models.delivery import SendOutcome, SendResult
 
 STEP_TIMEOUT_SECONDS = 20
 SEND_TIMEOUT_SECONDS = 40  # the whole conversation; the outbox lease is longer

@@ -32,7 +32,7 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
 from campaign_engine.messages.sms_text import encoding_of, parts
-from campaign_engine.models import SendOutcome, SendResult
+from campaign_engine.models.delivery import SendOutcome, SendResult
 
 # Codes about the recipient's number: it will never take this text (21610: it texted STOP).
 _BAD_NUMBER = frozenset({21211, 21214, 21217, 21401, 21407, 21408, 21612, 21614})

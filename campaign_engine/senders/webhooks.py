@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import aiohttp
 
-from campaign_engine.models import SendOutcome, SendResult
+from campaign_engine.models.delivery import SendOutcome, SendResult
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 (a prefix, not a secret)  # nosec B105 # a prefix, not a secret
 # Well inside the outbox lease; a receiver that takes longer should answer first, work later.

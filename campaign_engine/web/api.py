@@ -19,7 +19,7 @@ from campaign_engine.domain.campaigns.actions import (
 )
 from campaign_engine.domain.signing.signatures import sign_action
 from campaign_engine.i18n import N_, _
-from campaign_engine.models import ActionCard, ActionPage
+from campaign_engine.models.campaigns import ActionCard, ActionPage
 from campaign_engine.web.api_guard import public_signature_post
 from campaign_engine.web.forms import (
     MAX_COMMENT,

@@ -24,7 +24,8 @@ from campaign_engine.domain.integrations.api_reads import (
     list_signatures_page,
 )
 from campaign_engine.i18n import _
-from campaign_engine.models import ApiAction, ApiCase, ApiScope, ApiSignature, TimelineEntry
+from campaign_engine.models.campaigns import TimelineEntry
+from campaign_engine.models.integrations import ApiAction, ApiCase, ApiScope, ApiSignature
 from campaign_engine.web.api import api_error, unknown_locale
 from campaign_engine.web.api_guard import api_key, key_required
 from campaign_engine.web.services import services

@@ -12,7 +12,7 @@ from starlette.responses import Response
 from campaign_engine.domain.integrations.api_keys import authenticate, origin_may_post
 from campaign_engine.domain.integrations.partners import plain_http_origins_allowed
 from campaign_engine.i18n import _
-from campaign_engine.models import ApiKey, ApiScope
+from campaign_engine.models.integrations import ApiKey, ApiScope
 from campaign_engine.web.rate_limits import PER_KEY
 from campaign_engine.web.services import client_address, services
 

@@ -27,7 +27,7 @@ from campaign_engine.domain.integrations.embeds import (
     read_widget,
     sign_in_widget,
 )
-from campaign_engine.models import ActionStatus
+from campaign_engine.models.campaigns import ActionStatus
 from campaign_engine.web.forms import (
     UTM_KEYS,
     FieldErrors,

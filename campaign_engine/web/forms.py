@@ -16,7 +16,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from campaign_engine.formats.countries import COUNTRY_CODES
 from campaign_engine.i18n import _
-from campaign_engine.models import SignatureRequest
+from campaign_engine.models.signing import SignatureRequest
 
 FIELDS = ("name", "email", "country", "phone", "comment")
 MAX_NAME = 100

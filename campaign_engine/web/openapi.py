@@ -15,7 +15,8 @@ from starlette.responses import JSONResponse, Response
 from campaign_engine.domain.integrations.api_reads import MAX_PAGE
 from campaign_engine.formats.fields import SLUG_PATTERN
 from campaign_engine.i18n import LOCALES
-from campaign_engine.models import ApiScope, CaseEventKind, Outcome
+from campaign_engine.models.campaigns import CaseEventKind, Outcome
+from campaign_engine.models.integrations import ApiScope
 from campaign_engine.web.api import LOCALE_PATTERN, SIGNATURE_FIELDS, JsonField
 from campaign_engine.web.api_admin import ID_CURSOR, SIGNATURE_CURSOR
 from campaign_engine.web.rate_limits import PER_CLIENT_SIGNATURES, PER_KEY, WINDOW_SECONDS

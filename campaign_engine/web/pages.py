@@ -24,13 +24,8 @@ from campaign_engine.domain.signing.consent import consent_wording
 from campaign_engine.domain.signing.signatures import confirm_signature, sign_action
 from campaign_engine.formats.countries import country_choices
 from campaign_engine.i18n import _
-from campaign_engine.models import (
-    ActionPage,
-    ActionStatus,
-    ConsentScope,
-    ConsentText,
-    TimelineEntry,
-)
+from campaign_engine.models.campaigns import ActionPage, ActionStatus, TimelineEntry
+from campaign_engine.models.signing import ConsentScope, ConsentText
 from campaign_engine.security.tokens import CONFIRMATION_MAX_AGE, ExpiredLink, InvalidLink
 from campaign_engine.web.forms import FieldErrors, attribution, parse_signature
 from campaign_engine.web.middleware import PROOF_OF_WORK_POLICY

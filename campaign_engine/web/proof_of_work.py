@@ -14,7 +14,7 @@ from dataclasses import replace
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from campaign_engine.models import SignatureRequest
+from campaign_engine.models.signing import SignatureRequest
 from campaign_engine.security.proof_of_work import DIFFICULTY, solves
 from campaign_engine.security.tokens import PROOF_OF_WORK_MAX_AGE, ExpiredLink, InvalidLink
 from campaign_engine.web.services import services

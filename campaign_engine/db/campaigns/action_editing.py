@@ -7,7 +7,7 @@ from datetime import datetime
 
 from campaign_engine.db.campaigns.actions import action_page_sql
 from campaign_engine.db.pool import Connection, from_row
-from campaign_engine.models import (
+from campaign_engine.models.campaigns import (
     ActionContent,
     ActionPage,
     ActionSettings,

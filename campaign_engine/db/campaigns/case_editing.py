@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from campaign_engine.db.pool import Connection, from_row
-from campaign_engine.models import (
+from campaign_engine.models.campaigns import (
     ActionStatus,
     CaseActionRow,
     CaseListing,

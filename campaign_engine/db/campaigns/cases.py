@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from campaign_engine.db.pool import Connection, from_row
-from campaign_engine.models import (
+from campaign_engine.models.campaigns import (
     ActionStatus,
     CaseAction,
     CaseEventKind,

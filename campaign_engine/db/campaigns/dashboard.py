@@ -7,13 +7,8 @@ action's signatures once, through the (action_id, supporter_id) index.
 from __future__ import annotations
 
 from campaign_engine.db.pool import Connection, from_row
-from campaign_engine.models import (
-    ActionStatus,
-    ActivityCount,
-    DashboardAction,
-    SignatureTally,
-    SignatureTimes,
-)
+from campaign_engine.models.campaigns import ActionStatus, DashboardAction
+from campaign_engine.models.signing import ActivityCount, SignatureTally, SignatureTimes
 
 # The title comes in the reader's language when there is one, published or not (this is the
 # workspace), else in the action's own.

@@ -10,7 +10,7 @@ from datetime import datetime
 from asyncpg import Record
 
 from campaign_engine.db.pool import Connection
-from campaign_engine.models import CaseEvent, CaseEventKind, EventText, Outcome
+from campaign_engine.models.campaigns import CaseEvent, CaseEventKind, EventText, Outcome
 
 EVENT_COLUMNS = """
 e.id, e.case_id, e.kind, e.outcome, e.occurred_at, e.source, e.published, e.channel, e.sender,

@@ -14,16 +14,16 @@ from uuid import UUID
 
 from campaign_engine.db.pool import Connection, from_row
 from campaign_engine.db.signing.consent import latest_consent
-from campaign_engine.models import (
+from campaign_engine.models.campaigns import (
     CaseEventKind,
-    ChannelProgress,
-    ConsentScope,
     EventContent,
     Outcome,
     UpdateCase,
     UpdateEvent,
     UpdateMailing,
 )
+from campaign_engine.models.delivery import ChannelProgress
+from campaign_engine.models.signing import ConsentScope
 
 # Below every version-4 uuid: where a fan-out that has reached nobody yet starts.
 NOBODY = UUID(int=0)

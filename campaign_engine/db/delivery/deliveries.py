@@ -12,7 +12,7 @@ from uuid import UUID
 import asyncpg
 
 from campaign_engine.db.pool import Connection, from_row
-from campaign_engine.models import Delivery, DeliveryKind, DueDelivery
+from campaign_engine.models.delivery import Delivery, DeliveryKind, DueDelivery
 
 INSERT_DELIVERY = """
 INSERT INTO deliveries (dedup_key, kind, channel, signature_id) VALUES ($1, $2, $3, $4)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from campaign_engine.db.pool import Connection, from_row
-from campaign_engine.models import DeliveryExportRow
+from campaign_engine.models.delivery import DeliveryExportRow
 
 
 @dataclass(frozen=True)

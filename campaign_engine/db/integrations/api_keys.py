@@ -8,7 +8,7 @@ from datetime import datetime
 from asyncpg import Record
 
 from campaign_engine.db.pool import Connection
-from campaign_engine.models import ApiKey, ApiScope
+from campaign_engine.models.integrations import ApiKey, ApiScope
 
 API_KEY_COLUMNS = """
 k.id, k.name, k.partner_id, p.name AS partner_name, p.slug AS partner_slug, k.scopes, k.prefix,

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from campaign_engine.db.pool import Connection
-from campaign_engine.models import ApiAction, ApiCase
+from campaign_engine.models.integrations import ApiAction, ApiCase
 
 # Every action, whatever its status; counts are the public endpoint's business.
 SELECT_ACTIONS_PAGE = """

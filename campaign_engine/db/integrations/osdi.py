@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from campaign_engine.db.campaigns.actions import CONFIRMED
 from campaign_engine.db.pool import Connection, from_row
-from campaign_engine.models import OsdiPetition
+from campaign_engine.models.integrations import OsdiPetition
 
 # A petition is an action with a public page: open, closed or archived, with a published
 # translation. Its text is in $1 when published, else the action's default language, else

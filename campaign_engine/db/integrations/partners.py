@@ -7,7 +7,7 @@ from datetime import datetime
 from asyncpg import Record
 
 from campaign_engine.db.pool import Connection
-from campaign_engine.models import Partner, PartnerDetails, PartnerListing
+from campaign_engine.models.integrations import Partner, PartnerDetails, PartnerListing
 
 PARTNER_COLUMNS = """
 id, slug, name, contact_email, allowed_origins, embed_key, disabled_at IS NOT NULL AS disabled

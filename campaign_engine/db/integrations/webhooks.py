@@ -9,7 +9,7 @@ from uuid import UUID
 import asyncpg
 
 from campaign_engine.db.pool import Connection
-from campaign_engine.models import (
+from campaign_engine.models.integrations import (
     WebhookAttempt,
     WebhookEndpoint,
     WebhookEventType,

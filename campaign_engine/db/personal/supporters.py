@@ -23,13 +23,13 @@ from campaign_engine.db.privacy.rights import (
     SELECT_SUPPORTER_MESSAGES,
 )
 from campaign_engine.db.signing.consent import latest_consent
-from campaign_engine.models import (
-    ApiSignature,
+from campaign_engine.models.delivery import SupporterMessageContext
+from campaign_engine.models.integrations import ApiSignature
+from campaign_engine.models.signing import (
     ConsentScope,
     SignatureExportRow,
     SignatureFilters,
     SignatureStatus,
-    SupporterMessageContext,
 )
 
 # Each sealed column's label, bound into its values (sealing.py), by the field queries open it

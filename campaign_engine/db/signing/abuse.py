@@ -12,7 +12,7 @@ from uuid import UUID
 
 from campaign_engine.db.personal import supporters
 from campaign_engine.db.pool import Connection
-from campaign_engine.models import InvalidationCriteria
+from campaign_engine.models.signing import InvalidationCriteria
 
 # Signatures of one client on one action queue here, one transaction at a time, so two sent
 # at once cannot both count the other out and slip past the limit together. The key is a hash

@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from campaign_engine.db.pool import Connection
-from campaign_engine.models import ConsentScope
+from campaign_engine.models.signing import ConsentScope
 
 # Wording is stored once per version. DO NOTHING takes no lock on a row that exists, so every
 # signer of a surge can record consent without queueing on the wording's row.

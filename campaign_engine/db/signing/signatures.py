@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from campaign_engine.db.pool import Connection
-from campaign_engine.models import ActionStatus, SignatureStatus, Suspicion
+from campaign_engine.models.campaigns import ActionStatus
+from campaign_engine.models.signing import SignatureStatus, Suspicion
 
 # A second signature by the same supporter on the same action inserts nothing.
 INSERT_SIGNATURE = """

@@ -10,8 +10,8 @@ import asyncpg
 from asyncpg import Record
 
 from campaign_engine.db.pool import Connection, from_row
-from campaign_engine.models import (
-    ActionStatus,
+from campaign_engine.models.campaigns import ActionStatus
+from campaign_engine.models.targets import (
     Target,
     TargetContact,
     TargetDetails,

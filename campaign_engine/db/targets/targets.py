@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from campaign_engine.db.pool import Connection, from_row
-from campaign_engine.models import (
+from campaign_engine.models.campaigns import ActionStatus
+from campaign_engine.models.targets import (
     ActionHeading,
-    ActionStatus,
     AssignedTarget,
     ChannelSettings,
     TargetChoice,

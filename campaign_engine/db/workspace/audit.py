@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from campaign_engine.db.pool import Connection, from_row
-from campaign_engine.models import AuditEntry
+from campaign_engine.models.workspace import AuditEntry
 
 INSERT_ENTRY = """
 INSERT INTO audit_log (staff_id, verb, object_type, object_id, detail, at)

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from campaign_engine.db.pool import Connection
 from campaign_engine.db.workspace.staff import STAFF_COLUMNS, staff_from
-from campaign_engine.models import StaffSession
+from campaign_engine.models.workspace import StaffSession
 
 INSERT_SESSION = """
 INSERT INTO staff_sessions (token_hash, staff_id, verified, created_at, last_seen_at)

@@ -8,7 +8,7 @@ from datetime import datetime
 from asyncpg import Record
 
 from campaign_engine.db.pool import Connection, sealer_of
-from campaign_engine.models import Role, Staff, StaffSecrets
+from campaign_engine.models.workspace import Role, Staff, StaffSecrets
 
 STAFF_COLUMNS = """
 id, email, name, role, locale, password_hash IS NOT NULL AS has_password,

@@ -17,7 +17,8 @@ from typing import Any
 from campaign_engine.db.campaigns import authoring, timeline
 from campaign_engine.db.integrations import partners
 from campaign_engine.db.pool import Connection, Pool
-from campaign_engine.models import CaseEventKind, Outcome, PartnerDetails
+from campaign_engine.models.campaigns import CaseEventKind, Outcome
+from campaign_engine.models.integrations import PartnerDetails
 
 DEMO_FILE = Path(__file__).parent / "demo.toml"
 DEMO_PACE_PER_HOUR = 3600

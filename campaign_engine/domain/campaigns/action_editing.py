@@ -19,7 +19,7 @@ from campaign_engine.db.pool import Connection, Pool
 from campaign_engine.domain.errors import ActionNotFound, DomainError, NotAllowed
 from campaign_engine.domain.workspace import audit
 from campaign_engine.domain.workspace.access import Capability, may
-from campaign_engine.models import (
+from campaign_engine.models.campaigns import (
     ActionContent,
     ActionSettings,
     ActionSettingsChange,
@@ -27,9 +27,9 @@ from campaign_engine.models import (
     ActionText,
     CaseChoice,
     NewAction,
-    Staff,
     WorkspaceAction,
 )
+from campaign_engine.models.workspace import Staff
 
 # The parts of a language's words a supporter must be able to read before it is published:
 # the title, what is happening, what we ask, and the letter they sign. A share text is a

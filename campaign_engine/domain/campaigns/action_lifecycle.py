@@ -20,7 +20,9 @@ from campaign_engine.domain.errors import ActionNotFound
 from campaign_engine.domain.integrations.webhooks import ring, tell
 from campaign_engine.domain.workspace import audit
 from campaign_engine.jobs import JobQueue
-from campaign_engine.models import ActionSettings, ActionStatus, Staff, WebhookEventType
+from campaign_engine.models.campaigns import ActionSettings, ActionStatus
+from campaign_engine.models.integrations import WebhookEventType
+from campaign_engine.models.workspace import Staff
 
 DRAFT, SCHEDULED, OPEN = ActionStatus.DRAFT, ActionStatus.SCHEDULED, ActionStatus.OPEN
 CLOSED, ARCHIVED, REMOVED = ActionStatus.CLOSED, ActionStatus.ARCHIVED, ActionStatus.REMOVED

@@ -15,7 +15,8 @@ from campaign_engine.db.pool import Pool
 from campaign_engine.domain.campaigns.actions import read_action_page
 from campaign_engine.domain.errors import ActionNotFound, ActionRemoved
 from campaign_engine.domain.workspace import audit
-from campaign_engine.models import ActionPage, ActionStatus, Staff, TimelineEntry
+from campaign_engine.models.campaigns import ActionPage, ActionStatus, TimelineEntry
+from campaign_engine.models.workspace import Staff
 from campaign_engine.security.tokens import PREVIEW_MAX_AGE, InvalidLink, Tokens
 
 # A closed action's page shows the latest of the case's news; the case page has the rest.

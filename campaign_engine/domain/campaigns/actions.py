@@ -5,7 +5,7 @@ from __future__ import annotations
 from campaign_engine.db.campaigns import actions
 from campaign_engine.db.pool import Pool
 from campaign_engine.domain.errors import ActionClosed, ActionNotFound, ActionRemoved
-from campaign_engine.models import (
+from campaign_engine.models.campaigns import (
     ActionCard,
     ActionCount,
     ActionPage,

@@ -27,7 +27,7 @@ from campaign_engine.domain.errors import DomainError, NotAllowed
 from campaign_engine.domain.workspace import audit
 from campaign_engine.domain.workspace.access import Capability, may
 from campaign_engine.i18n import LOCALES, N_, _, pgettext
-from campaign_engine.models import (
+from campaign_engine.models.campaigns import (
     CaseActionRow,
     CaseEvent,
     CaseEventKind,
@@ -36,8 +36,8 @@ from campaign_engine.models import (
     CaseStatus,
     CaseText,
     EventText,
-    Staff,
 )
+from campaign_engine.models.workspace import Staff
 
 # The kinds of risk a case is filed under: a fixed list, so cases can be counted and filtered by
 # it. `other` is the database's default.

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from campaign_engine.db.campaigns import cases
 from campaign_engine.db.pool import Pool
 from campaign_engine.domain.errors import CaseNotFound
-from campaign_engine.models import CaseAction, CaseEventKind, CasePage, TimelineEntry
+from campaign_engine.models.campaigns import CaseAction, CaseEventKind, CasePage, TimelineEntry
 
 
 @dataclass(frozen=True)

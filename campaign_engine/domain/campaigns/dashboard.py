@@ -16,7 +16,8 @@ from campaign_engine.db.delivery import reports
 from campaign_engine.db.pool import Pool
 from campaign_engine.domain.delivery.reports import ActionDeliveries, delivery_report
 from campaign_engine.domain.errors import ActionNotFound
-from campaign_engine.models import ActionStatus, ActivityCount, DashboardAction, SignatureTally
+from campaign_engine.models.campaigns import ActionStatus, DashboardAction
+from campaign_engine.models.signing import ActivityCount, SignatureTally
 
 # A chart of more bars than this stops being readable; the rest are summed as "other".
 TOP = 15

@@ -26,13 +26,10 @@ from campaign_engine.domain.errors import ActionNotFound
 from campaign_engine.domain.workspace import audit
 from campaign_engine.formats import spreadsheets
 from campaign_engine.formats.fields import instant
-from campaign_engine.models import (
-    DashboardAction,
-    DeliveryExportRow,
-    SignatureExportRow,
-    SignatureFilters,
-    Staff,
-)
+from campaign_engine.models.campaigns import DashboardAction
+from campaign_engine.models.delivery import DeliveryExportRow
+from campaign_engine.models.signing import SignatureExportRow, SignatureFilters
+from campaign_engine.models.workspace import Staff
 
 BATCH = 1000
 

@@ -22,15 +22,15 @@ from campaign_engine.domain.integrations.webhooks import ring, tell
 from campaign_engine.domain.workspace import audit
 from campaign_engine.i18n import N_, _
 from campaign_engine.jobs import JobQueue
-from campaign_engine.models import (
+from campaign_engine.models.campaigns import (
     CaseEvent,
     CaseEventKind,
     CaseSettings,
     EventText,
     Outcome,
-    Staff,
-    WebhookEventType,
 )
+from campaign_engine.models.integrations import WebhookEventType
+from campaign_engine.models.workspace import Staff
 
 OUTCOME_RECORDED = WebhookEventType.OUTCOME_RECORDED
 

@@ -27,14 +27,9 @@ from campaign_engine.domain.errors import DomainError
 from campaign_engine.domain.workspace import audit
 from campaign_engine.i18n import LOCALES
 from campaign_engine.jobs import JobQueue
-from campaign_engine.models import (
-    CaseEventKind,
-    ChannelProgress,
-    Staff,
-    UpdateCase,
-    UpdateEvent,
-    UpdateMailing,
-)
+from campaign_engine.models.campaigns import CaseEventKind, UpdateCase, UpdateEvent, UpdateMailing
+from campaign_engine.models.delivery import ChannelProgress
+from campaign_engine.models.workspace import Staff
 from campaign_engine.security.tokens import Tokens
 
 # What supporters are told about: news and outcomes. A reply is the authorities' words (the

@@ -18,7 +18,7 @@ from campaign_engine.db.personal import supporters
 from campaign_engine.db.personal.supporters import AppealRow
 from campaign_engine.db.pool import Connection, Pool
 from campaign_engine.domain.errors import ActionNotFound
-from campaign_engine.models import Delivery
+from campaign_engine.models.delivery import Delivery
 
 
 async def create_appeals(

@@ -21,7 +21,7 @@ from campaign_engine.db.pool import Connection, Pool
 from campaign_engine.db.targets import targets
 from campaign_engine.domain.targets.office_hours import schedule_of
 from campaign_engine.jobs import JobQueue
-from campaign_engine.models import (
+from campaign_engine.models.delivery import (
     Delivery,
     DeliveryStatus,
     SendOutcome,

@@ -17,7 +17,7 @@ from campaign_engine.db.delivery import appeals, pacing
 from campaign_engine.db.personal import supporters
 from campaign_engine.db.pool import Pool
 from campaign_engine.domain.delivery.appeals import letter_locales, wake_pacers
-from campaign_engine.models import Delivery
+from campaign_engine.models.delivery import Delivery
 
 
 async def create_due_digests(pool: Pool, clock: Clock) -> int:

@@ -23,7 +23,7 @@ from campaign_engine.db.pool import Pool
 from campaign_engine.db.targets import targets
 from campaign_engine.i18n import SOURCE_LOCALE
 from campaign_engine.messages.inbound_mail import UnreadableMail, read_inbound
-from campaign_engine.models import NewCaseEvent
+from campaign_engine.models.campaigns import NewCaseEvent
 from campaign_engine.security.tokens import Tokens
 
 log = logging.getLogger(__name__)

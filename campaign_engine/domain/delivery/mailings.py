@@ -23,7 +23,9 @@ from campaign_engine.db.pool import Connection, Pool
 from campaign_engine.domain.campaigns.updates import message_locale
 from campaign_engine.i18n import SOURCE_LOCALE, is_supported
 from campaign_engine.jobs import JobQueue
-from campaign_engine.models import CaseEventKind, ConsentScope, Delivery, EventContent, Outcome
+from campaign_engine.models.campaigns import CaseEventKind, EventContent, Outcome
+from campaign_engine.models.delivery import Delivery
+from campaign_engine.models.signing import ConsentScope
 from campaign_engine.security.tokens import Tokens
 
 log = logging.getLogger(__name__)

@@ -32,7 +32,7 @@ from phonenumbers import PhoneNumberType
 from campaign_engine.clock import Clock
 from campaign_engine.db.delivery import sms_budget
 from campaign_engine.db.pool import Pool
-from campaign_engine.models import SendOutcome, SendResult
+from campaign_engine.models.delivery import SendOutcome, SendResult
 from campaign_engine.security.tokens import Tokens
 
 log = logging.getLogger(__name__)

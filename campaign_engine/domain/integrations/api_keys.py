@@ -21,7 +21,8 @@ from campaign_engine.db.integrations import api_keys, partners
 from campaign_engine.db.pool import Pool
 from campaign_engine.domain.errors import DomainError
 from campaign_engine.domain.workspace import audit
-from campaign_engine.models import ApiKey, ApiScope, Staff
+from campaign_engine.models.integrations import ApiKey, ApiScope
+from campaign_engine.models.workspace import Staff
 
 PREFIX_LENGTH = 8
 KEY_SHAPE = re.compile(r"^ce_([A-Za-z0-9]{8})_([A-Za-z0-9_-]{20,100})$")

@@ -12,7 +12,7 @@ from campaign_engine.db.integrations import api_reads
 from campaign_engine.db.personal import supporters
 from campaign_engine.db.pool import Pool
 from campaign_engine.domain.errors import ActionNotFound
-from campaign_engine.models import ApiAction, ApiCase, ApiKey, ApiSignature
+from campaign_engine.models.integrations import ApiAction, ApiCase, ApiKey, ApiSignature
 
 MAX_PAGE = 100
 

@@ -17,7 +17,8 @@ from campaign_engine.domain.integrations.partners import partner_for_signing
 from campaign_engine.domain.signing.abuse import ClientLimits
 from campaign_engine.domain.signing.signatures import sign_action
 from campaign_engine.jobs import JobQueue
-from campaign_engine.models import ConsentText, Partner, SignatureRequest
+from campaign_engine.models.integrations import Partner
+from campaign_engine.models.signing import ConsentText, SignatureRequest
 from campaign_engine.security.tokens import Tokens
 
 # An origin as a browser writes it (scheme://host[:port]), and nothing a header could be

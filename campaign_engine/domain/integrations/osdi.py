@@ -11,7 +11,7 @@ from campaign_engine.db.integrations import osdi
 from campaign_engine.db.personal import supporters
 from campaign_engine.db.pool import Pool
 from campaign_engine.domain.errors import ActionNotFound
-from campaign_engine.models import ApiKey, ApiSignature, OsdiPetition
+from campaign_engine.models.integrations import ApiKey, ApiSignature, OsdiPetition
 
 # OSDI's own ceiling for a page.
 MAX_PER_PAGE = 25

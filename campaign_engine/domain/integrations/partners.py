@@ -17,14 +17,9 @@ from campaign_engine.db.pool import Connection, Pool
 from campaign_engine.domain.errors import DomainError
 from campaign_engine.domain.signing.consent import shown_consent
 from campaign_engine.domain.workspace import audit
-from campaign_engine.models import (
-    ConsentScope,
-    ConsentText,
-    Partner,
-    PartnerDetails,
-    PartnerListing,
-    Staff,
-)
+from campaign_engine.models.integrations import Partner, PartnerDetails, PartnerListing
+from campaign_engine.models.signing import ConsentScope, ConsentText
+from campaign_engine.models.workspace import Staff
 
 
 class PartnerNotFound(DomainError):

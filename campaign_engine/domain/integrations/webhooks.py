@@ -28,17 +28,15 @@ from campaign_engine.db.pool import Connection, Pool
 from campaign_engine.domain.errors import DomainError
 from campaign_engine.domain.workspace import audit
 from campaign_engine.jobs import JobQueue
-from campaign_engine.models import (
-    Delivery,
+from campaign_engine.models.delivery import Delivery, SendOutcome, SendResult
+from campaign_engine.models.integrations import (
     Partner,
-    SendOutcome,
-    SendResult,
-    Staff,
     WebhookAttempt,
     WebhookEndpoint,
     WebhookEventType,
     WebhookMessage,
 )
+from campaign_engine.models.workspace import Staff
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from campaign_engine.domain.signing.counts import recount
 from campaign_engine.domain.signing.supporters import canonical_email
 from campaign_engine.domain.workspace import audit
 from campaign_engine.jobs import JobQueue
-from campaign_engine.models import Staff
+from campaign_engine.models.workspace import Staff
 
 log = logging.getLogger(__name__)
 

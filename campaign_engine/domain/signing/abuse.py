@@ -17,7 +17,7 @@ from disposable_email_domains import blocklist as DISPOSABLE_DOMAINS
 
 from campaign_engine.db.pool import Connection
 from campaign_engine.db.signing import abuse
-from campaign_engine.models import Suspicion
+from campaign_engine.models.signing import Suspicion
 
 
 @dataclass(frozen=True)

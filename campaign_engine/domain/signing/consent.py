@@ -15,7 +15,7 @@ from uuid import UUID
 from campaign_engine.db.pool import Connection
 from campaign_engine.db.signing import consent
 from campaign_engine.i18n import _, active
-from campaign_engine.models import ConsentScope, ConsentText
+from campaign_engine.models.signing import ConsentScope, ConsentText
 
 
 def consent_wording(scope: ConsentScope) -> str:

@@ -19,7 +19,9 @@ from campaign_engine.db.targets import targets as headings
 from campaign_engine.domain.errors import ActionNotFound, DomainError
 from campaign_engine.domain.signing.counts import recount
 from campaign_engine.domain.workspace import audit
-from campaign_engine.models import ActionHeading, InvalidationCriteria, Staff
+from campaign_engine.models.signing import InvalidationCriteria
+from campaign_engine.models.targets import ActionHeading
+from campaign_engine.models.workspace import Staff
 
 
 class NoCriteria(DomainError):

@@ -28,16 +28,15 @@ from campaign_engine.domain.signing.abuse import ClientLimits, email_domain, sus
 from campaign_engine.domain.signing.consent import record_consent, shown_consent
 from campaign_engine.domain.signing.supporters import canonical_email
 from campaign_engine.jobs import JobQueue
-from campaign_engine.models import (
-    ActionStatus,
+from campaign_engine.models.campaigns import ActionStatus
+from campaign_engine.models.delivery import DeliveryKind
+from campaign_engine.models.integrations import Partner, WebhookEventType
+from campaign_engine.models.signing import (
     ConfirmedSignature,
     ConsentScope,
     ConsentText,
-    DeliveryKind,
-    Partner,
     SignatureRequest,
     SignatureStatus,
-    WebhookEventType,
 )
 from campaign_engine.security.tokens import Tokens
 

@@ -20,7 +20,7 @@ from campaign_engine.db.pool import Pool
 from campaign_engine.db.signing import abuse
 from campaign_engine.db.targets import targets as headings
 from campaign_engine.domain.errors import ActionNotFound
-from campaign_engine.models import ActionHeading
+from campaign_engine.models.targets import ActionHeading
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from campaign_engine.db.pool import Connection, Pool
 from campaign_engine.db.signing import consent
 from campaign_engine.domain.errors import DomainError
 from campaign_engine.i18n import is_supported
-from campaign_engine.models import ConsentScope, UnsubscribeLink
+from campaign_engine.models.signing import ConsentScope, UnsubscribeLink
 from campaign_engine.security.tokens import InvalidLink, Tokens
 
 WITHDRAWN_TOGETHER = (ConsentScope.UPDATES, ConsentScope.SMS)

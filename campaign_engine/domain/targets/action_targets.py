@@ -21,13 +21,13 @@ from campaign_engine.domain.errors import ActionNotFound, DomainError
 from campaign_engine.domain.targets.target_editing import TargetNotFound
 from campaign_engine.domain.targets.target_fields import CHANNELS
 from campaign_engine.domain.workspace import audit
-from campaign_engine.models import (
+from campaign_engine.models.targets import (
     ActionHeading,
     AssignedTarget,
     ChannelSettings,
-    Staff,
     TargetChoice,
 )
+from campaign_engine.models.workspace import Staff
 
 MODES = ("per_signature", "digest", "none")
 DIGEST_FORMATS = ("list", "csv")

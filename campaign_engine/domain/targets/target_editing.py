@@ -10,14 +10,14 @@ from campaign_engine.db.pool import Connection, Pool
 from campaign_engine.db.targets import target_editing as targets
 from campaign_engine.domain.errors import DomainError
 from campaign_engine.domain.workspace import audit
-from campaign_engine.models import (
-    Staff,
+from campaign_engine.models.targets import (
     Target,
     TargetContact,
     TargetDetails,
     TargetListing,
     TargetUse,
 )
+from campaign_engine.models.workspace import Staff
 
 # A list longer than this is searched, not scrolled.
 LIST_LIMIT = 500

@@ -44,7 +44,8 @@ from campaign_engine.domain.workspace import audit
 from campaign_engine.formats.fields import InvalidValue, check
 from campaign_engine.formats.spreadsheets import FORMULA_STARTS
 from campaign_engine.i18n import _
-from campaign_engine.models import Staff, Target, TargetContact, TargetDetails
+from campaign_engine.models.targets import Target, TargetContact, TargetDetails
+from campaign_engine.models.workspace import Staff
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5_000

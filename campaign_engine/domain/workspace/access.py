@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 
-from campaign_engine.models import Role, Staff
+from campaign_engine.models.workspace import Role, Staff
 
 
 class Capability(enum.StrEnum):

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from campaign_engine.db.pool import Connection, Pool
 from campaign_engine.db.workspace import audit
-from campaign_engine.models import AuditEntry
+from campaign_engine.models.workspace import AuditEntry
 
 PAGE = 100
 

@@ -43,7 +43,7 @@ from campaign_engine.domain.workspace.guesses import (
     password_guesser,
 )
 from campaign_engine.domain.workspace.staff import canonical_staff_email, check_new_password
-from campaign_engine.models import StaffSession
+from campaign_engine.models.workspace import StaffSession
 from campaign_engine.security import passwords, second_factor
 from campaign_engine.security.tokens import Tokens, new_session_token, token_hash
 

@@ -24,7 +24,7 @@ from campaign_engine.domain.errors import (
 from campaign_engine.domain.workspace import audit
 from campaign_engine.domain.workspace.access import may_manage, needs_second_factor
 from campaign_engine.domain.workspace.guesses import CODES, code_guesser, count_guess, forgive
-from campaign_engine.models import Role, Staff
+from campaign_engine.models.workspace import Role, Staff
 from campaign_engine.security import passwords, second_factor
 from campaign_engine.security.tokens import Tokens, new_session_token, token_hash
 

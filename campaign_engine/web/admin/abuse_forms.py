@@ -10,7 +10,7 @@ from datetime import datetime
 from campaign_engine.domain.signing.invalidations import has_criteria
 from campaign_engine.formats.fields import parse_local_datetime
 from campaign_engine.i18n import N_, _
-from campaign_engine.models import InvalidationCriteria, Suspicion
+from campaign_engine.models.signing import InvalidationCriteria, Suspicion
 
 FIELDS = ("domain", "client", "signed_from", "signed_until", "suspicion")
 # Letters (any script), digits, dots and hyphens: never a space, an @, or a LIKE wildcard.

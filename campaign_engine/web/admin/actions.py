@@ -40,7 +40,8 @@ from campaign_engine.domain.errors import ActionNotFound
 from campaign_engine.domain.workspace.access import Capability
 from campaign_engine.formats.fields import time_zone_names
 from campaign_engine.i18n import N_, _
-from campaign_engine.models import ActionStatus, Staff
+from campaign_engine.models.campaigns import ActionStatus
+from campaign_engine.models.workspace import Staff
 from campaign_engine.web.admin.actions_forms import (
     REPLY_TO,
     local_input,

@@ -15,7 +15,7 @@ from campaign_engine import i18n
 from campaign_engine.formats import fields
 from campaign_engine.formats.fields import MAX_SLUG, zone
 from campaign_engine.i18n import N_, _
-from campaign_engine.models import ActionContent, ActionSettingsChange, NewAction
+from campaign_engine.models.campaigns import ActionContent, ActionSettingsChange, NewAction
 
 # Amnesty's numbering: `UA 123/26` is urgent action 123 of 2026.
 CODE = re.compile(r"^UA \d{1,4}/\d{2}$")

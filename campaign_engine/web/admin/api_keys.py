@@ -18,7 +18,7 @@ from campaign_engine.domain.integrations.partners import list_partners
 from campaign_engine.domain.workspace.access import Capability
 from campaign_engine.formats import fields
 from campaign_engine.i18n import N_, _
-from campaign_engine.models import ApiScope
+from campaign_engine.models.integrations import ApiScope
 from campaign_engine.web.admin.guard import form_values, path_id, staff_page, staff_session
 from campaign_engine.web.admin.rendering import render_admin
 from campaign_engine.web.errors import error_response

@@ -36,7 +36,7 @@ from campaign_engine.domain.workspace.staff import (
     invited_staff,
 )
 from campaign_engine.i18n import _
-from campaign_engine.models import Staff
+from campaign_engine.models.workspace import Staff
 from campaign_engine.security import passwords, second_factor
 from campaign_engine.security.tokens import InvalidLink
 from campaign_engine.templating import format_wait

@@ -42,7 +42,7 @@ from campaign_engine.domain.errors import NotAllowed
 from campaign_engine.domain.workspace.access import Capability
 from campaign_engine.formats.countries import country_choices
 from campaign_engine.i18n import _
-from campaign_engine.models import CaseEvent, CaseEventKind, CaseStatus
+from campaign_engine.models.campaigns import CaseEvent, CaseEventKind, CaseStatus
 from campaign_engine.web.admin.cases_forms import (
     Errors,
     missing_message,

@@ -24,7 +24,7 @@ from campaign_engine.formats import fields
 from campaign_engine.formats.countries import COUNTRY_CODES
 from campaign_engine.formats.fields import MAX_SLUG, OutOfRange
 from campaign_engine.i18n import _
-from campaign_engine.models import CaseEventKind, CaseStatus, Outcome
+from campaign_engine.models.campaigns import CaseEventKind, CaseStatus, Outcome
 
 MAX_LINE = 200  # a title, a person's name
 MAX_SUMMARY = 1_000

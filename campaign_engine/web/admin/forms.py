@@ -9,7 +9,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from campaign_engine import i18n
 from campaign_engine.i18n import _
-from campaign_engine.models import Role
+from campaign_engine.models.workspace import Role
 
 MAX_NAME = 100
 

@@ -21,7 +21,7 @@ from starlette.responses import RedirectResponse, Response
 from campaign_engine.domain.workspace.access import Capability, may
 from campaign_engine.domain.workspace.sign_in import IDLE_TIMEOUT, current_session
 from campaign_engine.i18n import _
-from campaign_engine.models import StaffSession
+from campaign_engine.models.workspace import StaffSession
 from campaign_engine.settings import Settings
 from campaign_engine.web.rendering import render_error
 from campaign_engine.web.services import services

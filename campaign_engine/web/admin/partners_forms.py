@@ -16,7 +16,7 @@ from campaign_engine import i18n
 from campaign_engine.formats import fields
 from campaign_engine.formats.fields import MAX_SLUG, InvalidValue
 from campaign_engine.i18n import _
-from campaign_engine.models import PartnerDetails
+from campaign_engine.models.integrations import PartnerDetails
 
 MAX_NAME = 200
 MAX_EMAIL = 254

@@ -11,7 +11,8 @@ from starlette.responses import Response
 from campaign_engine import i18n
 from campaign_engine.domain.workspace.access import Capability, may
 from campaign_engine.i18n import N_, _
-from campaign_engine.models import ActionStatus, Role
+from campaign_engine.models.campaigns import ActionStatus
+from campaign_engine.models.workspace import Role
 from campaign_engine.web.admin.guard import csrf_token, staff_session
 from campaign_engine.web.services import services
 

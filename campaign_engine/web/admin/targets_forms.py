@@ -32,7 +32,7 @@ from campaign_engine.domain.targets.target_fields import (
 from campaign_engine.formats.fields import InvalidValue
 from campaign_engine.formats.fields import check as checked
 from campaign_engine.i18n import _
-from campaign_engine.models import ChannelSettings, TargetDetails
+from campaign_engine.models.targets import ChannelSettings, TargetDetails
 
 T = TypeVar("T")
 Errors = dict[str, str]

@@ -20,7 +20,7 @@ from campaign_engine.domain.workspace.staff import (
     set_disabled,
 )
 from campaign_engine.i18n import _
-from campaign_engine.models import Role
+from campaign_engine.models.workspace import Role
 from campaign_engine.web.admin.forms import parse_invitation
 from campaign_engine.web.admin.guard import (
     forbidden,

@@ -25,7 +25,7 @@ from campaign_engine.domain.integrations.webhooks import (
 )
 from campaign_engine.domain.workspace.access import Capability
 from campaign_engine.i18n import N_, _
-from campaign_engine.models import WebhookEventType
+from campaign_engine.models.integrations import WebhookEventType
 from campaign_engine.settings import Settings
 from campaign_engine.web.admin.guard import form_values, path_id, staff_page, staff_session
 from campaign_engine.web.admin.rendering import render_admin
