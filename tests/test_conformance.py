@@ -30,7 +30,7 @@ from campaign_engine.messages.supporter_updates import compose_update_email
 from campaign_engine.models.campaigns import CaseEventKind
 from campaign_engine.security.tokens import Tokens
 from campaign_engine.settings import Settings
-from campaign_engine.web.admin.partners_forms import parse_partner
+from campaign_engine.web.admin.integrations.partners_forms import parse_partner
 from tests.conftest import TEST_SECRET, http_client
 from tests.factories import make_action
 from tests.sample_messages import Writers, appeal_email, confirmation_email, message_writers

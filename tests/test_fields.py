@@ -11,9 +11,17 @@ import pytest
 from campaign_engine.domain.targets.target_fields import clean_line, clean_notes, clean_time_zone
 from campaign_engine.formats import fields
 from campaign_engine.formats.fields import InvalidValue, NotADate, OutOfRange
-from campaign_engine.web.admin.actions_forms import parse_content, parse_new_action, parse_settings
-from campaign_engine.web.admin.cases_forms import parse_case_words, parse_event, parse_new_case
-from campaign_engine.web.admin.exports import parse_filters
+from campaign_engine.web.admin.campaigns.actions_forms import (
+    parse_content,
+    parse_new_action,
+    parse_settings,
+)
+from campaign_engine.web.admin.campaigns.cases_forms import (
+    parse_case_words,
+    parse_event,
+    parse_new_case,
+)
+from campaign_engine.web.admin.campaigns.exports import parse_filters
 from campaign_engine.web.routes import SlugConvertor
 
 # The CHECK on cases.slug and actions.slug, as the database applies it.

@@ -27,9 +27,9 @@ import pytest
 from campaign_engine.db.pool import Pool
 from campaign_engine.dev.mailbox import free_port
 from campaign_engine.settings import Settings
-from campaign_engine.web.api import LOCALE_PATTERN, SIGNATURE_FIELDS
-from campaign_engine.web.api_admin import SIGNATURE_CURSOR
-from campaign_engine.web.openapi import DOCUMENT
+from campaign_engine.web.api.openapi import DOCUMENT
+from campaign_engine.web.api.public import LOCALE_PATTERN, SIGNATURE_FIELDS
+from campaign_engine.web.api.reads import SIGNATURE_CURSOR
 from tests.conftest import DOCUMENTED_NAMES, TEST_DATA_KEY, wait_until_ready
 from tests.factories import make_action
 from tests.test_openapi import _key_and_action

@@ -32,7 +32,7 @@ from starlette.routing import Route
 from campaign_engine.app import create_app
 from campaign_engine.db.pool import create_pool
 from campaign_engine.settings import Settings
-from campaign_engine.web.openapi import DOCUMENT
+from campaign_engine.web.api.openapi import DOCUMENT
 from campaign_engine.web.routes import routes
 from tests.conftest import TEST_SEALER
 from tests.factories import make_action, make_confirmed_signatures

@@ -130,7 +130,7 @@ async def test_every_problem_is_reported_at_once(client: httpx.AsyncClient, pool
     slug = await make_action(pool)
     api = await client.post(f"/api/v1/actions/{slug}/signatures", json={"phone": 5, "name": []})
     assert api.status_code == 422
-    # A number where the document says text is refused too (the API's schema, web/openapi.py).
+    # A number where the document says text is refused too (the API's schema, web/api/openapi.py).
     assert set(api.json()["error"]["fields"]) == {"name", "email", "country", "phone"}
 
 

@@ -49,7 +49,7 @@ def compose_update_email(
         message_id=message_id(message.delivery_id, settings.email_from),
         locale=message.reader_locale,
         # RFC 2369 and RFC 8058: mail programs show an "Unsubscribe" button, and may post to
-        # the link on the reader's behalf without opening it (web/unsubscribe.py).
+        # the link on the reader's behalf without opening it (web/public/unsubscribe.py).
         extra_headers=(
             ("List-Unsubscribe", Verbatim(f"<{message.unsubscribe_url}>")),
             ("List-Unsubscribe-Post", Verbatim("List-Unsubscribe=One-Click")),

@@ -2,7 +2,7 @@
 
 A page that is the same for every reader says so itself: `Cache-Control: public`, and with
 `stale-if-error=N` it lets a shared cache serve it up to N seconds old while the origin fails
-(RFC 5861; web/rendering.py, web/api.py). This process keeps such answers in the same spirit:
+(RFC 5861; web/rendering.py, web/api/public.py). This process keeps such answers in the same spirit:
 the newest answer to each plain GET is remembered, and while the database is unreachable
 (web/errors.py) a request for it is answered from memory, with `Age` saying how old it is,
 for as long as the page's own `stale-if-error` allows. That covers the home pages, action

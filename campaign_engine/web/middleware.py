@@ -84,8 +84,8 @@ PROOF_OF_WORK_POLICY = CONTENT_SECURITY_POLICY.replace(
 )
 
 
-# The widget (web/embed.py) is the one page meant to be framed, by its partner's origins only.
-# It runs one script of ours (the frame's resizer: CSP forbids inline scripts) and sets no
+# The widget (web/public/embed.py) is the one page meant to be framed, by its partner's origins
+# only. It runs one script of ours (the frame's resizer: CSP forbids inline scripts) and sets no
 # cookie, so a browser blocking third-party cookies changes nothing.
 EMBED_PATH = re.compile(r"^/[^/]+/embed/")
 

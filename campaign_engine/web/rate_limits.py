@@ -1,6 +1,6 @@
 """Rate limits on the JSON API: a fixed window counter in Redis per API key, and per client
 (a keyed hash of its address) for the public signature POST; and the once-only marks the
-proof of work keeps (web/proof_of_work.py).
+proof of work keeps (web/public/proof_of_work.py).
 
 Redis holds only keyed hashes: never an address, never a key. When Redis is unreachable
 (docs/operations.md), two deliberate choices, said once in the log with the outage

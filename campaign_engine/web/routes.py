@@ -9,43 +9,24 @@ from starlette.staticfiles import StaticFiles
 from campaign_engine import i18n
 from campaign_engine.formats import fields
 from campaign_engine.settings import Settings
-from campaign_engine.web import (
-    api,
-    api_admin,
-    api_guard,
-    dev,
-    embed,
-    openapi,
-    ops,
-    osdi,
-    pages,
-    preview,
-    privacy,
-    proof_of_work,
-    unsubscribe,
-    webhooks,
-)
-from campaign_engine.web.admin import (
-    abuse,
-    account,
-    action_targets,
+from campaign_engine.web import dev, ops, webhooks
+from campaign_engine.web.admin import overview
+from campaign_engine.web.admin.campaigns import (
     action_translations,
     actions,
-    api_keys,
-    audit,
-    auth,
     cases,
     dashboard,
     exports,
-    overview,
-    partners,
-    supporters,
-    target_imports,
-    targets,
-    team,
     updates,
 )
-from campaign_engine.web.admin import webhooks as webhook_endpoints  # Webhooks
+from campaign_engine.web.admin.integrations import api_keys, partners
+from campaign_engine.web.admin.integrations import webhooks as webhook_endpoints
+from campaign_engine.web.admin.privacy import supporters
+from campaign_engine.web.admin.signing import abuse
+from campaign_engine.web.admin.targets import action_targets, target_imports, targets
+from campaign_engine.web.admin.workspace import account, audit, auth, team
+from campaign_engine.web.api import guard, openapi, osdi, public, reads
+from campaign_engine.web.public import embed, pages, preview, privacy, proof_of_work, unsubscribe
 
 
 class LocaleConvertor(Convertor[str]):
@@ -95,10 +76,10 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/healthz", ops.healthz),
         Route("/readyz", ops.readyz),
         Route("/confirm/{token}", pages.confirm),
-        Route("/api/v1/actions", api.list_actions),
-        Route("/api/v1/actions/{slug:slug}", api.get_action),
-        Route("/api/v1/actions/{slug:slug}/count", api.get_count),
-        Route("/api/v1/actions/{slug:slug}/signatures", api.post_signature, methods=["POST"]),
+        Route("/api/v1/actions", public.list_actions),
+        Route("/api/v1/actions/{slug:slug}", public.get_action),
+        Route("/api/v1/actions/{slug:slug}/count", public.get_count),
+        Route("/api/v1/actions/{slug:slug}/signatures", public.post_signature, methods=["POST"]),
         Route("/{locale:locale}/", pages.index),
         Route("/{locale:locale}/actions/{slug:slug}", pages.action_page),
         Route("/{locale:locale}/actions/{slug:slug}/sign", pages.sign, methods=["POST"]),
@@ -134,7 +115,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
             methods=["POST"],
         ),
         Route("/admin/audit", audit.audit_page),
-        # Partners (web/admin/partners.py)
+        # Partners (web/admin/integrations/partners.py)
         Route("/admin/partners", partners.partner_list),
         Route("/admin/partners", partners.create, methods=["POST"]),
         Route("/admin/partners/new", partners.new_partner_page),
@@ -143,18 +124,19 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/admin/partners/{partner_id:id}/key", partners.new_key, methods=["POST"]),
         Route("/admin/partners/{partner_id:id}/disable", partners.disable, methods=["POST"]),
         Route("/admin/partners/{partner_id:id}/enable", partners.enable, methods=["POST"]),
-        # The widget and its loader (web/embed.py)
-        # API keys, the OpenAPI document, authenticated API v1 (web/api.py, web/admin/api_keys.py)
+        # The widget and its loader (web/public/embed.py)
+        # API keys, the OpenAPI document, authenticated API v1 (web/api/reads.py,
+        # web/admin/integrations/api_keys.py)
         Route("/api/v1/openapi.json", openapi.openapi_json),
         Route(
             "/api/v1/actions/{slug:slug}/signatures",
-            api_guard.signature_preflight,
+            guard.signature_preflight,
             methods=["OPTIONS"],
         ),
-        Route("/api/v1/admin/actions", api_admin.list_actions),
-        Route("/api/v1/admin/cases", api_admin.list_cases),
-        Route("/api/v1/admin/actions/{slug:slug}/signatures", api_admin.list_signatures),
-        # OSDI (web/osdi.py): petitions and signatures in HAL+JSON, the record_signature helper
+        Route("/api/v1/admin/actions", reads.list_actions),
+        Route("/api/v1/admin/cases", reads.list_cases),
+        Route("/api/v1/admin/actions/{slug:slug}/signatures", reads.list_signatures),
+        # OSDI (web/api/osdi.py): petitions and signatures in HAL+JSON, the record_signature helper
         Route("/api/osdi/v1/", osdi.entry_point),
         Route("/api/osdi/v1/petitions", osdi.petitions),
         Route("/api/osdi/v1/petitions/{slug:slug}", osdi.petition),
@@ -167,7 +149,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/admin/api-keys", api_keys.api_keys_page),
         Route("/admin/api-keys", api_keys.create, methods=["POST"]),
         Route("/admin/api-keys/{key_id:id}/revoke", api_keys.revoke, methods=["POST"]),
-        # Webhooks (web/admin/webhooks.py)
+        # Webhooks (web/admin/integrations/webhooks.py)
         Route("/admin/webhooks", webhook_endpoints.webhook_list),
         Route("/admin/webhooks", webhook_endpoints.create, methods=["POST"]),
         Route("/admin/webhooks/{endpoint_id:id}", webhook_endpoints.webhook_page),
@@ -187,7 +169,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/{locale:locale}/embed/{slug:slug}", embed.widget),
         Route("/{locale:locale}/embed/{slug:slug}/sign", embed.sign, methods=["POST"]),
         Route("/{locale:locale}/embed/{slug:slug}/check-email", embed.check_email),
-        # Cases and their timeline (web/admin/cases.py)
+        # Cases and their timeline (web/admin/campaigns/cases.py)
         Route("/admin/cases", cases.cases_page),
         Route("/admin/cases", cases.create, methods=["POST"]),
         Route("/admin/cases/new", cases.new_case_page),
@@ -218,7 +200,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
             cases.remove_event,
             methods=["POST"],
         ),
-        # Actions: the list and the editor (web/admin/actions.py)
+        # Actions: the list and the editor (web/admin/campaigns/actions.py)
         Route("/admin/actions", actions.actions_page),
         Route("/admin/actions", actions.create, methods=["POST"]),
         Route("/admin/actions/new", actions.new_action_page),
@@ -258,7 +240,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
             methods=["POST"],
         ),
         Route("/preview/{token}", preview.preview_page),
-        # Targets, and who each action addresses (web/admin/targets.py)
+        # Targets, and who each action addresses (web/admin/targets/targets.py)
         Route("/admin/targets", targets.target_list),
         Route("/admin/targets", targets.create, methods=["POST"]),
         Route("/admin/targets/new", targets.new_target_page),
@@ -284,7 +266,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
         ),
         Route("/admin/actions/{slug:slug}/letters/pause", action_targets.pause, methods=["POST"]),
         Route("/admin/actions/{slug:slug}/letters/resume", action_targets.resume, methods=["POST"]),
-        # Bots and abuse: trends, suspicions, invalidation (web/admin/abuse.py)
+        # Bots and abuse: trends, suspicions, invalidation (web/admin/signing/abuse.py)
         Route("/admin/actions/{slug:slug}/abuse", abuse.abuse_page),
         Route("/admin/actions/{slug:slug}/abuse/preview", abuse.preview),
         Route(
@@ -292,7 +274,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
             abuse.invalidate_signatures,
             methods=["POST"],
         ),
-        # Updates to supporters (web/admin/updates.py) and the public unsubscribe page
+        # Updates to supporters (web/admin/campaigns/updates.py) and the public unsubscribe page
         Route("/admin/cases/{case_id:id}/updates", updates.updates_page),
         Route(
             "/admin/cases/{case_id:id}/updates/{event_id:id}/send", updates.send, methods=["POST"]
@@ -310,7 +292,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/admin/supporters/find", supporters.find, methods=["POST"]),
         Route("/admin/supporters/{supporter_id:uuid}/data.json", supporters.download),
         Route("/admin/supporters/{supporter_id:uuid}/erase", supporters.erase, methods=["POST"]),
-        # One action's dashboard, and exports (web/admin/dashboard.py, web/admin/exports.py)
+        # One action's dashboard, and exports (web/admin/campaigns/dashboard.py, exports.py)
         Route("/admin/actions/{slug:slug}", dashboard.dashboard_page),
         Route("/admin/actions/{slug:slug}/export", exports.export_page),
         Route("/admin/actions/{slug:slug}/export/signatures.csv", exports.signatures_csv),

@@ -464,7 +464,7 @@ async def lock_supporter(conn: Connection, supporter_id: UUID) -> bool:
     return bool(await conn.fetchval(LOCK_SUPPORTER, supporter_id))
 
 
-# --- API keys and the JSON API v1 (web/api_admin.py) ---
+# --- API keys and the JSON API v1 (web/api/reads.py) ---
 
 # An action's confirmed signatures with the signer's name and email, a page at a time in
 # (created_at, id) order. With a partner ($4): only the signatures credited to it whose signer's

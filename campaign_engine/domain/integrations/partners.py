@@ -47,7 +47,7 @@ def plain_http_origins_allowed(environment: str) -> bool:
     line is where the rest of the app draws it (HSTS, webhook URLs): production.
 
     In production an `http://` origin saved before this rule is ignored where it would act
-    (the widget's frame-ancestors, web/middleware.py; CORS, web/api_guard.py), logged once a
+    (the widget's frame-ancestors, web/middleware.py; CORS, web/api/guard.py), logged once a
     process, and refused when the partner's form is saved again (docs/partners.md).
     """
     return environment != "production"

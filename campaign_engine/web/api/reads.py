@@ -26,14 +26,14 @@ from campaign_engine.domain.integrations.api_reads import (
 from campaign_engine.i18n import _
 from campaign_engine.models.campaigns import TimelineEntry
 from campaign_engine.models.integrations import ApiAction, ApiCase, ApiScope, ApiSignature
-from campaign_engine.web.api import api_error, unknown_locale
-from campaign_engine.web.api_guard import api_key, key_required
+from campaign_engine.web.api.guard import api_key, key_required
+from campaign_engine.web.api.public import api_error, unknown_locale
 from campaign_engine.web.services import services
 
 DEFAULT_PAGE = 50
 # A page's cursor names the last row it holds: its id, or for signatures (ordered by time)
 # the microseconds since 1970 and the id. Every string of this shape is a place to start from,
-# so the document can say which cursors are valid by pattern alone (web/openapi.py), and the
+# so the document can say which cursors are valid by pattern alone (web/api/openapi.py), and the
 # server takes exactly those: anything else is answered 400. Empty: the first page.
 ID_CURSOR = r"[0-9]{1,18}"
 SIGNATURE_CURSOR = r"[0-9]{1,17}-[0-9a-f]{32}"

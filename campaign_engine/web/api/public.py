@@ -20,7 +20,7 @@ from campaign_engine.domain.campaigns.actions import (
 from campaign_engine.domain.signing.signatures import sign_action
 from campaign_engine.i18n import N_, _
 from campaign_engine.models.campaigns import ActionCard, ActionPage
-from campaign_engine.web.api_guard import public_signature_post
+from campaign_engine.web.api.guard import public_signature_post
 from campaign_engine.web.forms import (
     MAX_COMMENT,
     MAX_EMAIL,
@@ -29,7 +29,7 @@ from campaign_engine.web.forms import (
     FieldErrors,
     parse_signature,
 )
-from campaign_engine.web.proof_of_work import with_proof_of_work
+from campaign_engine.web.public.proof_of_work import with_proof_of_work
 from campaign_engine.web.services import client_address, services
 
 # Counts change by the second; a few seconds of caching carries a crowd of pollers.
@@ -70,7 +70,7 @@ def unknown_locale(request: Request) -> Response | None:
 
 @dataclass(frozen=True)
 class JsonField:
-    """A field of the signature JSON: what the OpenAPI document promises of it (web/openapi.py
+    """A field of the signature JSON: what the OpenAPI document promises of it (web/api/openapi.py
     writes the schema from this table), checked before the form's own checks read it.
 
     A field may be absent, or null (as if absent) unless required; `pattern` is the whole

@@ -26,7 +26,7 @@ from campaign_engine.domain.workspace.access import Capability
 from campaign_engine.i18n import _
 from campaign_engine.web.admin.guard import forbidden, path_id, staff_page, staff_session
 from campaign_engine.web.admin.rendering import render_admin
-from campaign_engine.web.admin.targets_forms import salutation_label
+from campaign_engine.web.admin.targets.targets_forms import salutation_label
 from campaign_engine.web.errors import error_response
 from campaign_engine.web.rendering import render_error
 from campaign_engine.web.services import services

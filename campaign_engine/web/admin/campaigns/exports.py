@@ -23,7 +23,7 @@ from campaign_engine.formats.countries import COUNTRY_CODES, country_choices
 from campaign_engine.formats.fields import parse_date
 from campaign_engine.i18n import N_, _
 from campaign_engine.models.signing import SignatureFilters, SignatureStatus
-from campaign_engine.web.admin.actions import not_found
+from campaign_engine.web.admin.campaigns.actions import not_found
 from campaign_engine.web.admin.guard import path_slug, staff_page, staff_session
 from campaign_engine.web.admin.rendering import render_admin
 from campaign_engine.web.services import services

@@ -36,11 +36,11 @@ from campaign_engine.web.forms import (
     parse_signature,
 )
 from campaign_engine.web.middleware import embed_policy
-from campaign_engine.web.pages import action_context
-from campaign_engine.web.proof_of_work import with_proof_of_work
+from campaign_engine.web.public.pages import action_context
+from campaign_engine.web.public.proof_of_work import with_proof_of_work
+from campaign_engine.web.public.share import ShareLink, share_links
 from campaign_engine.web.rendering import render
 from campaign_engine.web.services import client_address, services
-from campaign_engine.web.share import ShareLink, share_links
 
 # A closed or removed action must reach every partner's page at once: browsers always ask
 # again, and a shared cache may keep a widget 10 seconds at most (no stale serving).

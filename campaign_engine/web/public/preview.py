@@ -16,7 +16,7 @@ from campaign_engine.domain.errors import ActionNotFound, ActionRemoved
 from campaign_engine.i18n import _
 from campaign_engine.security.tokens import PREVIEW_MAX_AGE, ExpiredLink, InvalidLink
 from campaign_engine.web.forms import FieldErrors
-from campaign_engine.web.pages import action_context
+from campaign_engine.web.public.pages import action_context
 from campaign_engine.web.rendering import PRIVATE, render, render_error
 from campaign_engine.web.services import services
 

@@ -42,7 +42,7 @@ from campaign_engine.formats.fields import time_zone_names
 from campaign_engine.i18n import N_, _
 from campaign_engine.models.campaigns import ActionStatus
 from campaign_engine.models.workspace import Staff
-from campaign_engine.web.admin.actions_forms import (
+from campaign_engine.web.admin.campaigns.actions_forms import (
     REPLY_TO,
     local_input,
     parse_new_action,

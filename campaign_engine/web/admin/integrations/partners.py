@@ -24,7 +24,7 @@ from campaign_engine.domain.integrations.partners import (
 from campaign_engine.domain.workspace.access import Capability
 from campaign_engine.i18n import _
 from campaign_engine.web.admin.guard import form_values, path_id, staff_page, staff_session
-from campaign_engine.web.admin.partners_forms import (
+from campaign_engine.web.admin.integrations.partners_forms import (
     consent_field,
     consent_label,
     parse_new_partner,

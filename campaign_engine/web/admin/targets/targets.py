@@ -27,7 +27,7 @@ from campaign_engine.formats.fields import time_zone_names
 from campaign_engine.i18n import _
 from campaign_engine.web.admin.guard import form_values, path_id, staff_page, staff_session
 from campaign_engine.web.admin.rendering import render_admin
-from campaign_engine.web.admin.targets_forms import (
+from campaign_engine.web.admin.targets.targets_forms import (
     parse_target,
     salutation_field,
     salutation_label,

@@ -9,9 +9,9 @@ from campaign_engine import i18n
 from campaign_engine.domain.errors import PasswordRefused, TooManyAttempts
 from campaign_engine.domain.workspace.sign_in import change_password, set_language
 from campaign_engine.security import passwords
-from campaign_engine.web.admin.auth import password_problem, too_many, with_retry_after
 from campaign_engine.web.admin.guard import form_values, staff_page, staff_session
 from campaign_engine.web.admin.rendering import render_admin
+from campaign_engine.web.admin.workspace.auth import password_problem, too_many, with_retry_after
 from campaign_engine.web.services import client_address, services
 
 

@@ -22,10 +22,7 @@ from campaign_engine.domain.workspace.access import Capability
 from campaign_engine.i18n import _
 from campaign_engine.web.admin.guard import form_values, path_slug, staff_page, staff_session
 from campaign_engine.web.admin.rendering import render_admin
-from campaign_engine.web.admin.targets_forms import (
-    parse_assignment,
-    parse_channel_settings,
-)
+from campaign_engine.web.admin.targets.targets_forms import parse_assignment, parse_channel_settings
 from campaign_engine.web.services import services
 
 

@@ -29,10 +29,10 @@ from campaign_engine.models.signing import ConsentScope, ConsentText
 from campaign_engine.security.tokens import CONFIRMATION_MAX_AGE, ExpiredLink, InvalidLink
 from campaign_engine.web.forms import FieldErrors, attribution, parse_signature
 from campaign_engine.web.middleware import PROOF_OF_WORK_POLICY
-from campaign_engine.web.proof_of_work import with_proof_of_work
+from campaign_engine.web.public.proof_of_work import with_proof_of_work
+from campaign_engine.web.public.share import share_links
 from campaign_engine.web.rendering import PRIVATE, render, render_error
 from campaign_engine.web.services import client_address, services
-from campaign_engine.web.share import share_links
 
 
 async def home(request: Request) -> Response:

@@ -20,7 +20,7 @@ from campaign_engine.formats import charts
 from campaign_engine.formats.countries import country_name
 from campaign_engine.i18n import N_, _
 from campaign_engine.models.signing import SignatureTally
-from campaign_engine.web.admin.actions import not_found
+from campaign_engine.web.admin.campaigns.actions import not_found
 from campaign_engine.web.admin.guard import path_slug, staff_page
 from campaign_engine.web.admin.rendering import render_admin
 from campaign_engine.web.services import services

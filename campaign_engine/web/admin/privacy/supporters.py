@@ -20,7 +20,7 @@ from campaign_engine.domain.workspace.access import Capability
 from campaign_engine.web.admin.guard import form_values, staff_page, staff_session
 from campaign_engine.web.admin.rendering import render_admin
 from campaign_engine.web.forms import FieldErrors, parse_email
-from campaign_engine.web.privacy import data_download
+from campaign_engine.web.public.privacy import data_download
 from campaign_engine.web.services import services
 
 

@@ -19,14 +19,14 @@ from campaign_engine.domain.signing.invalidations import (
 from campaign_engine.domain.signing.trends import review_abuse
 from campaign_engine.domain.workspace.access import Capability
 from campaign_engine.i18n import _
-from campaign_engine.web.admin.abuse_forms import (
+from campaign_engine.web.admin.campaigns.actions import not_found
+from campaign_engine.web.admin.guard import form_values, path_slug, staff_page, staff_session
+from campaign_engine.web.admin.rendering import render_admin
+from campaign_engine.web.admin.signing.abuse_forms import (
     SUSPICION_CHOICES,
     criteria_values,
     parse_criteria,
 )
-from campaign_engine.web.admin.actions import not_found
-from campaign_engine.web.admin.guard import form_values, path_slug, staff_page, staff_session
-from campaign_engine.web.admin.rendering import render_admin
 from campaign_engine.web.services import services
 
 

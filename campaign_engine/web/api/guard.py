@@ -29,7 +29,7 @@ def api_key(request: Request) -> ApiKey:
 
 
 def _error(status: int, code: str, message: str) -> Response:
-    from campaign_engine.web.api import api_error  # here: api.py imports this module
+    from campaign_engine.web.api.public import api_error
 
     return api_error(status, code, message)
 

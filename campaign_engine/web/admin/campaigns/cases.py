@@ -43,7 +43,7 @@ from campaign_engine.domain.workspace.access import Capability
 from campaign_engine.formats.countries import country_choices
 from campaign_engine.i18n import _
 from campaign_engine.models.campaigns import CaseEvent, CaseEventKind, CaseStatus
-from campaign_engine.web.admin.cases_forms import (
+from campaign_engine.web.admin.campaigns.cases_forms import (
     Errors,
     missing_message,
     parse_description,

@@ -17,8 +17,8 @@ from campaign_engine.formats.fields import SLUG_PATTERN
 from campaign_engine.i18n import LOCALES
 from campaign_engine.models.campaigns import CaseEventKind, Outcome
 from campaign_engine.models.integrations import ApiScope
-from campaign_engine.web.api import LOCALE_PATTERN, SIGNATURE_FIELDS, JsonField
-from campaign_engine.web.api_admin import ID_CURSOR, SIGNATURE_CURSOR
+from campaign_engine.web.api.public import LOCALE_PATTERN, SIGNATURE_FIELDS, JsonField
+from campaign_engine.web.api.reads import ID_CURSOR, SIGNATURE_CURSOR
 from campaign_engine.web.rate_limits import PER_CLIENT_SIGNATURES, PER_KEY, WINDOW_SECONDS
 
 Schema = dict[str, Any]
@@ -89,7 +89,7 @@ ACTION_PAGE = obj(
 COUNT = obj({"confirmed": {"type": "integer"}, "goal": {"type": "integer"}})
 
 TAGS = ", ".join(f"`{tag}`" for tag in LOCALES)
-# What each field means; its type and limits come from web/api.py's SIGNATURE_FIELDS, which
+# What each field means; its type and limits come from web/api/public.py's SIGNATURE_FIELDS, which
 # the server checks, so the two cannot drift apart.
 SIGNATURE_FIELD_NOTES = {
     "country": "ISO 3166-1 alpha-2, in either case.",

@@ -20,8 +20,8 @@ from campaign_engine.domain.campaigns.action_editing import (
 from campaign_engine.domain.campaigns.action_pages import make_preview_link
 from campaign_engine.domain.errors import ActionNotFound, NotAllowed
 from campaign_engine.domain.workspace.access import Capability
-from campaign_engine.web.admin.actions import done_message, not_found, refused_page
-from campaign_engine.web.admin.actions_forms import TEXT_LIMITS, parse_content, text_parts
+from campaign_engine.web.admin.campaigns.actions import done_message, not_found, refused_page
+from campaign_engine.web.admin.campaigns.actions_forms import TEXT_LIMITS, parse_content, text_parts
 from campaign_engine.web.admin.guard import (
     forbidden,
     form_values,
