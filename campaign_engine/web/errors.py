@@ -31,7 +31,7 @@ from campaign_engine.domain.errors import (
 )
 from campaign_engine.domain.health import readiness
 from campaign_engine.i18n import N_, _
-from campaign_engine.web.api.public import api_error
+from campaign_engine.web.api.answers import api_error
 from campaign_engine.web.last_good import LastGoodPages, RememberLastGood
 from campaign_engine.web.middleware import BodyTooLarge, HttpMiddleware, redacted_path
 from campaign_engine.web.rendering import render_error

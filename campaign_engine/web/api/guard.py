@@ -13,11 +13,12 @@ from campaign_engine.domain.integrations.api_keys import authenticate, origin_ma
 from campaign_engine.domain.integrations.partners import plain_http_origins_allowed
 from campaign_engine.i18n import _
 from campaign_engine.models.integrations import ApiKey, ApiScope
+from campaign_engine.web.api.answers import api_error
+from campaign_engine.web.errors import EXCEPTION_HANDLERS
 from campaign_engine.web.rate_limits import PER_KEY
 from campaign_engine.web.services import client_address, services
 
 Handler = Callable[[Request], Awaitable[Response]]
-ErrorResponder = Callable[[int, str, str], Response]
 
 # What a browser may cache of a preflight's answer, in seconds.
 PREFLIGHT_MAX_AGE = "600"
@@ -28,14 +29,10 @@ def api_key(request: Request) -> ApiKey:
     return key
 
 
-def _error(status: int, code: str, message: str) -> Response:
-    from campaign_engine.web.api.public import api_error
-
-    return api_error(status, code, message)
-
-
 def too_many(retry_after: int) -> Response:
-    response = _error(429, "rate_limited", _("Too many requests. Wait a moment, then try again."))
+    response = api_error(
+        429, "rate_limited", _("Too many requests. Wait a moment, then try again.")
+    )
     response.headers["Retry-After"] = str(retry_after)
     return response
 
@@ -55,7 +52,7 @@ def key_required(scope: ApiScope) -> Callable[[Handler], Handler]:
                 else None
             )
             if key is None:
-                response = _error(
+                response = api_error(
                     401,
                     "unauthorized",
                     _("Send a valid API key in the header Authorization: Bearer <key>."),
@@ -63,7 +60,7 @@ def key_required(scope: ApiScope) -> Callable[[Handler], Handler]:
                 response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
                 return response
             if scope not in key.scopes:
-                return _error(403, "forbidden", _("This API key may not read this."))
+                return api_error(403, "forbidden", _("This API key may not read this."))
             verdict = await services(request).limiter.hit("key", str(key.id), PER_KEY)
             if not verdict.allowed:
                 return too_many(verdict.retry_after)
@@ -113,8 +110,6 @@ def public_signature_post(handler: Handler) -> Handler:
         except Exception as error:
             # The errors the app turns into answers (not found, closed, too large): answered
             # here, so they carry the CORS headers too. Anything else stays a server error.
-            from campaign_engine.web.errors import EXCEPTION_HANDLERS
-
             answer = EXCEPTION_HANDLERS.get(type(error))
             if answer is None:
                 raise

@@ -28,8 +28,8 @@ from campaign_engine.domain.integrations.osdi import (
 from campaign_engine.domain.signing.signatures import sign_action
 from campaign_engine.i18n import _
 from campaign_engine.models.integrations import ApiScope, ApiSignature, OsdiPetition
+from campaign_engine.web.api.answers import api_error
 from campaign_engine.web.api.guard import api_key, key_required
-from campaign_engine.web.api.public import api_error
 from campaign_engine.web.forms import FieldErrors, parse_signature
 from campaign_engine.web.services import services
 

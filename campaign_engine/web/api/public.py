@@ -1,4 +1,5 @@
-"""JSON API v1. Every error has one shape: `{"error": {"code", "message", "fields"?}}`."""
+"""JSON API v1, the public part: an action's count, and signing (the widget's and partners'
+sites' too). Errors have one shape (web/api/answers.py)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from campaign_engine.domain.campaigns.actions import (
 from campaign_engine.domain.signing.signatures import sign_action
 from campaign_engine.i18n import N_, _
 from campaign_engine.models.campaigns import ActionCard, ActionPage
+from campaign_engine.web.api.answers import api_error
 from campaign_engine.web.api.guard import public_signature_post
 from campaign_engine.web.forms import (
     MAX_COMMENT,
@@ -34,15 +36,6 @@ from campaign_engine.web.services import client_address, services
 
 # Counts change by the second; a few seconds of caching carries a crowd of pollers.
 COUNT_CACHE = "public, max-age=5, stale-while-revalidate=30, stale-if-error=600"
-
-
-def api_error(
-    status: int, code: str, message: str, fields: dict[str, str] | None = None
-) -> JSONResponse:
-    error: dict[str, Any] = {"code": code, "message": message}
-    if fields:
-        error["fields"] = fields
-    return JSONResponse({"error": error}, status_code=status, headers={"Cache-Control": "no-store"})
 
 
 # Our language tags in any case, as BCP 47 reads tags (`zh-hans` is `zh-Hans`): the document

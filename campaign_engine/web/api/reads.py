@@ -26,8 +26,9 @@ from campaign_engine.domain.integrations.api_reads import (
 from campaign_engine.i18n import _
 from campaign_engine.models.campaigns import TimelineEntry
 from campaign_engine.models.integrations import ApiAction, ApiCase, ApiScope, ApiSignature
+from campaign_engine.web.api.answers import api_error
 from campaign_engine.web.api.guard import api_key, key_required
-from campaign_engine.web.api.public import api_error, unknown_locale
+from campaign_engine.web.api.public import unknown_locale
 from campaign_engine.web.services import services
 
 DEFAULT_PAGE = 50
