@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from campaign_engine.db.personal import supporters
+from campaign_engine.db.personal import sealed
 from campaign_engine.db.pool import Pool
 from campaign_engine.web.middleware import MAX_BODY_BYTES
 from tests.conftest import TEST_SEALER
@@ -59,7 +59,7 @@ async def test_signing_through_the_api(client: httpx.AsyncClient, pool: Pool) ->
     )
     assert row is not None
     assert (row["locale"], row["country"]) == ("es", "NG")
-    assert TEST_SEALER.open(row["phone_sealed"], supporters.PHONE) == "+525512345678"
+    assert TEST_SEALER.open(row["phone_sealed"], sealed.PHONE) == "+525512345678"
 
 
 async def test_every_error_has_one_shape(client: httpx.AsyncClient, pool: Pool) -> None:

@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 
 from campaign_engine.clock import SystemClock
 from campaign_engine.db.migrate import MIGRATIONS_DIR, is_at_head, migrate
-from campaign_engine.db.personal import supporters
+from campaign_engine.db.personal import sealed as personal_sealed
+from campaign_engine.db.personal import subjects, supporters, synthetic
 from campaign_engine.db.pool import MissingDataKeys, Pool, create_pool
 from campaign_engine.db.workspace import staff
 from campaign_engine.domain.privacy.data_keys import reseal_under_newest_key
@@ -51,20 +52,20 @@ def sealer_of_keys(*keys: str) -> Sealer:
 
 def test_a_sealed_value_opens_only_in_its_own_column_and_unaltered() -> None:
     sealer = sealer_of_keys(TEST_DATA_KEY)
-    sealed = sealer.seal("Ana Pérez", supporters.NAME)
+    sealed = sealer.seal("Ana Pérez", personal_sealed.NAME)
     assert b"Ana" not in sealed
-    assert sealer.open(sealed, supporters.NAME) == "Ana Pérez"
-    assert sealer.seal("Ana Pérez", supporters.NAME) != sealed, "a fresh nonce every time"
+    assert sealer.open(sealed, personal_sealed.NAME) == "Ana Pérez"
+    assert sealer.seal("Ana Pérez", personal_sealed.NAME) != sealed, "a fresh nonce every time"
     with pytest.raises(UnreadableValue, match="another column"):
-        sealer.open(sealed, supporters.EMAIL)
+        sealer.open(sealed, personal_sealed.EMAIL)
     altered = sealed[:-1] + bytes([sealed[-1] ^ 1])
     with pytest.raises(UnreadableValue, match="altered"):
-        sealer.open(altered, supporters.NAME)
+        sealer.open(altered, personal_sealed.NAME)
     with pytest.raises(UnreadableValue, match="not in DATA_KEYS"):
-        sealer_of_keys(NEW_KEY).open(sealed, supporters.NAME)
+        sealer_of_keys(NEW_KEY).open(sealed, personal_sealed.NAME)
     for broken in (sealed[:20], b"\x02" + sealed[1:], b"Ana P\xc3\xa9rez"):
         with pytest.raises(UnreadableValue, match="not a sealed value"):
-            sealer.open(broken, supporters.NAME)
+            sealer.open(broken, personal_sealed.NAME)
 
 
 def test_the_lookup_key_depends_on_the_secret_not_the_data_keys() -> None:
@@ -78,7 +79,7 @@ def test_the_lookup_key_depends_on_the_secret_not_the_data_keys() -> None:
 
 
 @settings(max_examples=2_000, deadline=None)
-@given(text=st.text(), column=st.sampled_from(sorted(set(supporters.SEALED_AS.values()))))
+@given(text=st.text(), column=st.sampled_from(sorted(set(personal_sealed.SEALED_AS.values()))))
 def test_whatever_is_sealed_opens_to_itself(text: str, column: str) -> None:
     sealer = sealer_of_keys(NEW_KEY, OLD_KEY)
     assert sealer.open(sealer.seal(text, column), column) == text
@@ -186,7 +187,7 @@ async def fill_under(pool: Pool) -> tuple[int, int]:
     slug = await make_action(pool)
     async with pool.acquire() as conn, conn.transaction():
         action_id: int = await conn.fetchval("SELECT id FROM actions WHERE slug = $1", slug)
-        await supporters.insert_synthetic_signers(conn, action_id, SIGNERS, "rotation")
+        await synthetic.insert_synthetic_signers(conn, action_id, SIGNERS, "rotation")
         supporter_id, _ = await supporters.upsert_supporter(
             conn, "Lea@Example.org", "lea@example.org", "fr"
         )
@@ -208,11 +209,11 @@ async def fill_under(pool: Pool) -> tuple[int, int]:
 async def everything_opened(pool: Pool, staff_id: int) -> tuple[set[str], tuple[object, ...], str]:
     """(every address, Léa's details, the TOTP secret), opened with the pool's keys."""
     async with pool.acquire() as conn:
-        lea = await supporters.find_supporter(conn, "lea@example.org")
+        lea = await subjects.find_supporter(conn, "lea@example.org")
         assert lea is not None
-        [details] = await supporters.list_supporter_signatures(conn, lea)
+        [details] = await subjects.list_supporter_signatures(conn, lea)
         records = [
-            await supporters.get_supporter_record(conn, row["id"])
+            await subjects.get_supporter_record(conn, row["id"])
             for row in await conn.fetch("SELECT id FROM supporters")
         ]
         secrets = await staff.get_secrets(conn, staff_id)
@@ -328,11 +329,11 @@ async def test_a_database_from_before_sealing_is_sealed_as_it_migrates(
         async with pool.acquire() as keyed:
             await migrate(keyed)
             assert await is_at_head(keyed)
-            assert await supporters.find_supporter(keyed, "old.hand@example.org") == supporter_id
-            record = await supporters.get_supporter_record(keyed, supporter_id)
+            assert await subjects.find_supporter(keyed, "old.hand@example.org") == supporter_id
+            record = await subjects.get_supporter_record(keyed, supporter_id)
             assert record is not None
             assert record.email == "Old.Hand@Example.org"
-            [details] = await supporters.list_supporter_signatures(keyed, supporter_id)
+            [details] = await subjects.list_supporter_signatures(keyed, supporter_id)
             assert (details["name"], details["phone"], details["comment"]) == (
                 "Old Hand",
                 "+34612345678",
@@ -356,15 +357,16 @@ async def test_a_database_from_before_sealing_is_sealed_as_it_migrates(
 def test_every_sealed_column_a_query_names_has_its_label() -> None:
     """`opened` finds the label to open a `<field>_sealed` column with in SEALED_AS: a query
     naming one it lacks would fail only when it runs."""
-    module = Path(supporters.__file__)
+    package = Path(personal_sealed.__file__).parent
     sql = "\n".join(
         node.value
+        for module in package.glob("*.py")
         for node in ast.walk(ast.parse(module.read_text()))
         if isinstance(node, ast.Constant) and isinstance(node.value, str)
     )
     fields = set(re.findall(r"\b(\w+)_sealed\b", sql))
     assert fields
-    assert fields <= set(supporters.SEALED_AS)
+    assert fields <= set(personal_sealed.SEALED_AS)
 
 
 async def test_plain_email_domains_become_keys_as_the_database_migrates(

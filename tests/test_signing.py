@@ -11,7 +11,7 @@ import httpx
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from starlette.types import ASGIApp
 
-from campaign_engine.db.personal import supporters
+from campaign_engine.db.personal import sealed
 from campaign_engine.db.pool import Pool
 from campaign_engine.security.tokens import Tokens
 from tests.conftest import TEST_SEALER, TEST_SECRET, Drain, http_client
@@ -249,7 +249,7 @@ async def test_the_client_address_is_believed_from_a_trusted_proxy_only(
             headers=forwarded,
         )
     keys = {
-        TEST_SEALER.open(row["email_sealed"], supporters.EMAIL): bytes(row["client_key"])
+        TEST_SEALER.open(row["email_sealed"], sealed.EMAIL): bytes(row["client_key"])
         for row in await pool.fetch(
             """SELECT p.email_sealed, s.client_key FROM signatures s
                JOIN supporters p ON p.id = s.supporter_id

@@ -12,7 +12,7 @@ import redis.asyncio
 from starlette.types import ASGIApp
 
 from campaign_engine import jobs
-from campaign_engine.db.personal import supporters
+from campaign_engine.db.personal import recipients
 from campaign_engine.db.pool import Pool
 from campaign_engine.domain.campaigns.updates import message_locale
 from campaign_engine.domain.delivery.mailings import (
@@ -270,7 +270,7 @@ async def test_texts_go_only_to_numbers_that_agreed_and_did_not_stop(
     await make_signer(pool, case.action_slugs[0], phone=no_consent)
     tokens = Tokens(TEST_SECRET)
     async with pool.acquire() as conn:
-        await supporters.opt_out_phone(conn, tokens.phone_key(stopped), datetime.now(UTC))
+        await recipients.opt_out_phone(conn, tokens.phone_key(stopped), datetime.now(UTC))
     event_id = await add_event(pool, case.id, EN_FR)
 
     page = await campaigner.client.get(f"/admin/cases/{case.id}/updates")
@@ -281,7 +281,7 @@ async def test_texts_go_only_to_numbers_that_agreed_and_did_not_stop(
     await fan_out_now(pool, settings, clock, event_id)
     # STOP arrives after the fan-out, before the text goes: it is not sent.
     async with pool.acquire() as conn:
-        await supporters.opt_out_phone(conn, tokens.phone_key(stops_later), datetime.now(UTC))
+        await recipients.opt_out_phone(conn, tokens.phone_key(stops_later), datetime.now(UTC))
     await drain()
 
     [text] = twilio.to(agreed)

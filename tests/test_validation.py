@@ -8,7 +8,7 @@ import json
 import httpx
 import pytest
 
-from campaign_engine.db.personal import supporters
+from campaign_engine.db.personal import sealed as personal_sealed
 from campaign_engine.db.pool import Pool
 from campaign_engine.i18n import Catalogues
 from campaign_engine.settings import SOURCE_HOME
@@ -173,9 +173,9 @@ async def test_a_valid_signature_keeps_what_was_typed(
     )
     assert row is not None
     assert {
-        "name": TEST_SEALER.open(row["name_sealed"], supporters.NAME),
-        "phone": TEST_SEALER.open(row["phone_sealed"], supporters.PHONE),
-        "comment": TEST_SEALER.open(row["comment_sealed"], supporters.COMMENT),
+        "name": TEST_SEALER.open(row["name_sealed"], personal_sealed.NAME),
+        "phone": TEST_SEALER.open(row["phone_sealed"], personal_sealed.PHONE),
+        "comment": TEST_SEALER.open(row["comment_sealed"], personal_sealed.COMMENT),
         "country": row["country"],
     } == {
         "name": "José Martí",
@@ -244,4 +244,4 @@ async def test_an_international_domain_is_kept_in_its_ascii_spelling(
            JOIN actions a ON a.id = s.action_id WHERE a.slug = $1""",
         slug,
     )
-    assert TEST_SEALER.open(sealed, supporters.EMAIL) == f"{local}@xn--bcher-kva.de"
+    assert TEST_SEALER.open(sealed, personal_sealed.EMAIL) == f"{local}@xn--bcher-kva.de"

@@ -20,7 +20,7 @@ import aiohttp
 
 from campaign_engine.bench.stack import SLUG, BenchStack, prepare, wait_until_ready
 from campaign_engine.clock import SystemClock
-from campaign_engine.db.personal import supporters
+from campaign_engine.db.personal import synthetic
 from campaign_engine.dev.mailbox import free_port
 from campaign_engine.domain.workspace.staff import LinkUse, accept_invitation, invite_staff
 from campaign_engine.models.workspace import Role
@@ -53,7 +53,7 @@ async def _prepare(stack: BenchStack, signatures: int) -> str:
     try:
         action_id = await prepare(pool)
         async with pool.acquire() as conn, conn.transaction():
-            await supporters.insert_synthetic_signers(conn, action_id, signatures, "export")
+            await synthetic.insert_synthetic_signers(conn, action_id, signatures, "export")
         clock = SystemClock()
         invitation = await invite_staff(
             pool, clock, None, "bench@example.org", "Bench", Role.CAMPAIGNER, "en"

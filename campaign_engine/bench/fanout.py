@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from campaign_engine.bench.stack import BenchStack, add_official, prepare
 from campaign_engine.db.campaigns import authoring
 from campaign_engine.db.delivery import appeals
-from campaign_engine.db.personal import supporters
+from campaign_engine.db.personal import synthetic
 from campaign_engine.db.pool import Pool
 
 COUNT_SENT = "SELECT count(*) FROM deliveries WHERE target_id = $1 AND status = 'sent'"
@@ -37,7 +37,7 @@ async def _held_appeals(pool: Pool, action_id: int, count: int, floor_per_hour: 
         await authoring.set_action_channel(
             conn, action_id, "email", "per_signature", min_per_hour=floor_per_hour
         )
-        await supporters.insert_synthetic_signers(conn, action_id, count, str(time.time_ns()))
+        await synthetic.insert_synthetic_signers(conn, action_id, count, str(time.time_ns()))
         await appeals.insert_missing_appeals(conn, action_id)
 
 

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from campaign_engine.db.personal import supporters
+from campaign_engine.db.personal import upgrade_0018
 from campaign_engine.db.pool import Connection
 from campaign_engine.db.signing import abuse
 from campaign_engine.db.workspace import staff
@@ -33,8 +33,8 @@ class MigrationError(Exception):
 
 
 async def _seal_plain_columns(conn: Connection) -> None:
-    await supporters.seal_plain_supporters(conn)
-    await supporters.seal_plain_signer_details(conn)
+    await upgrade_0018.seal_plain_supporters(conn)
+    await upgrade_0018.seal_plain_signer_details(conn)
     await staff.seal_plain_totp_secrets(conn)
 
 

@@ -23,7 +23,7 @@ else:
 
 class SealingConnection(asyncpg.Connection):
     """A connection that holds the keys of the columns it seals, as it holds its password: the
-    queries that read or write personal data (db/personal/supporters.py, db/workspace/staff.py)
+    queries that read or write personal data (db/personal/, db/workspace/staff.py)
     take them from their connection, so no caller can forget them and none can pass the wrong
     ones."""
 

@@ -29,7 +29,7 @@ from campaign_engine.bench.fanout import UNPACED_PER_HOUR
 from campaign_engine.bench.stack import add_official, prepare
 from campaign_engine.db.campaigns import authoring
 from campaign_engine.db.delivery import appeals, pacing
-from campaign_engine.db.personal import supporters
+from campaign_engine.db.personal import synthetic
 from campaign_engine.db.pool import Pool
 from campaign_engine.drill.stack import Command, DrillStack, until
 from campaign_engine.drill.tally import FaultResult, Row, Text, count_emails, count_texts, seconds
@@ -159,7 +159,7 @@ async def _fan_out(pool: Pool, emails: int, texts: int) -> tuple[int, list[tuple
                     conn, action_id, name, channel=channel, address=address
                 )
                 targets.append((official, channel))
-        await supporters.insert_synthetic_signers(conn, action_id, SIGNERS, str(time.time_ns()))
+        await synthetic.insert_synthetic_signers(conn, action_id, SIGNERS, str(time.time_ns()))
         await appeals.insert_missing_appeals(conn, action_id)
     return action_id, targets
 

@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from campaign_engine.bench.sink import Sunk
 from campaign_engine.bench.stack import prepare, wait_until_ready
-from campaign_engine.db.personal import supporters
+from campaign_engine.db.personal import subjects
 from campaign_engine.dev.mailbox import free_port
 from campaign_engine.drill.load import Answer, sign_until
 from campaign_engine.drill.stack import Command, DrillStack, until
@@ -106,10 +106,10 @@ async def _kept(stack: DrillStack, emails: list[str]) -> set[str]:
     try:
         async with pool.acquire() as conn:
             for email in emails:
-                supporter = await supporters.find_supporter(conn, email)
+                supporter = await subjects.find_supporter(conn, email)
                 if supporter is None:
                     continue
-                held = await supporters.count_supporter_data(conn, supporter)
+                held = await subjects.count_supporter_data(conn, supporter)
                 if held is not None and held.signatures:
                     kept.add(email)
     finally:

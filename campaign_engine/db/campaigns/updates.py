@@ -4,7 +4,7 @@ writes one delivery per supporter and channel, and where each send stands.
 Who receives an update: everyone with a confirmed signature on any of the case's actions
 whose current answer about updates is yes (`consents.latest_consent`). Their language is that
 of their latest confirmed signature (`reader_locale`). Personal data is not read here: texts,
-which need a phone number, are chosen in `db/personal/supporters.py`.
+which need a phone number, are chosen in `db/personal/recipients.py`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Privacy's queries that touch no personal column: a supporter's consents and messages for
 their export, signatures erased or anonymised, client keys forgotten, erasures recorded.
-(What reads or deletes names and addresses is in db/personal/supporters.py.)"""
+(What reads or deletes names and addresses is in db/personal/subjects.py.)"""
 
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from campaign_engine.clock import Clock
 from campaign_engine.db.campaigns import dashboard
 from campaign_engine.db.delivery import reports
-from campaign_engine.db.personal import supporters
+from campaign_engine.db.personal import signers
 from campaign_engine.db.pool import Pool
 from campaign_engine.domain.errors import ActionNotFound
 from campaign_engine.domain.workspace import audit
@@ -153,7 +153,7 @@ async def _signature_lines(
         pool.acquire() as conn,
         conn.transaction(isolation="repeatable_read", readonly=True),
     ):
-        async for batch in supporters.stream_signature_export(
+        async for batch in signers.stream_signature_export(
             conn, action_id, filters, signed_from, signed_before, BATCH
         ):
             yield [_signature_line(row) for row in batch]

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from campaign_engine.clock import Clock
 from campaign_engine.db.campaigns import updates
-from campaign_engine.db.personal import supporters
+from campaign_engine.db.personal import recipients as personal_recipients
 from campaign_engine.db.pool import Connection, Pool
 from campaign_engine.domain.errors import DomainError
 from campaign_engine.domain.workspace import audit
@@ -179,11 +179,11 @@ def _refusal(kind: CaseEventKind, published: bool, written: bool) -> str | None:
 async def count_text_audience(conn: Connection, tokens: Tokens, case_id: int) -> int:
     """How many would receive the case's updates by text: STOP is kept as keyed hashes of
     numbers, so each number is hashed here to be checked."""
-    phones = await supporters.list_case_text_phones(conn, case_id)
+    phones = await personal_recipients.list_case_text_phones(conn, case_id)
     if not phones:
         return 0
     keys = [tokens.phone_key(phone) for phone in phones]
-    stopped = await supporters.list_opted_out(conn, keys)
+    stopped = await personal_recipients.list_opted_out(conn, keys)
     return sum(1 for key in keys if key not in stopped)
 
 

@@ -14,8 +14,8 @@ from uuid import UUID
 
 from campaign_engine.db.campaigns import actions
 from campaign_engine.db.delivery import appeals, pacing
-from campaign_engine.db.personal import supporters
-from campaign_engine.db.personal.supporters import AppealRow
+from campaign_engine.db.personal import recipients
+from campaign_engine.db.personal.recipients import AppealRow
 from campaign_engine.db.pool import Connection, Pool
 from campaign_engine.domain.errors import ActionNotFound
 from campaign_engine.models.delivery import Delivery
@@ -74,7 +74,7 @@ async def appeal_letters(pool: Pool, deliveries: list[Delivery]) -> dict[UUID, A
     signature was invalidated or erased, or the action has no published letter) is missing."""
     channels = {delivery.id: delivery.channel for delivery in deliveries}
     async with pool.acquire() as conn:
-        rows = await supporters.list_appeals(conn, list(channels))
+        rows = await recipients.list_appeals(conn, list(channels))
     return {row.delivery_id: _letter(row, channels[row.delivery_id]) for row in rows}
 
 

@@ -16,7 +16,7 @@ from uuid import UUID
 
 from campaign_engine.clock import Clock
 from campaign_engine.db.delivery import deliveries, pacing, workers
-from campaign_engine.db.personal import supporters
+from campaign_engine.db.personal import recipients
 from campaign_engine.db.pool import Connection, Pool
 from campaign_engine.db.targets import targets
 from campaign_engine.domain.targets.office_hours import schedule_of
@@ -80,7 +80,7 @@ async def supporter_message_context(
     if delivery.signature_id is None:
         return None
     async with pool.acquire() as conn:
-        return await supporters.get_supporter_message_context(conn, delivery.signature_id)
+        return await recipients.get_supporter_message_context(conn, delivery.signature_id)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from campaign_engine.clock import Clock
 from campaign_engine.db.delivery import appeals, pacing
-from campaign_engine.db.personal import supporters
+from campaign_engine.db.personal import recipients
 from campaign_engine.db.pool import Pool
 from campaign_engine.domain.delivery.appeals import letter_locales, wake_pacers
 from campaign_engine.models.delivery import Delivery
@@ -58,7 +58,7 @@ async def digest_letter(pool: Pool, delivery: Delivery) -> DigestLetter | None:
             return None
         locales = letter_locales(target.preferred_locale, target.default_locale)
         letter = await appeals.get_letter(conn, target.action_id, locales)
-        signers = await supporters.list_digest_signers(
+        signers = await recipients.list_digest_signers(
             conn, target.action_id, period.start, period.end
         )
     if letter is None or not signers:

@@ -18,7 +18,7 @@ from uuid import UUID
 from campaign_engine.clock import Clock
 from campaign_engine.db.campaigns import cases
 from campaign_engine.db.delivery import deliveries
-from campaign_engine.db.personal import supporters
+from campaign_engine.db.personal import recipients
 from campaign_engine.db.pool import Pool
 from campaign_engine.db.targets import targets
 from campaign_engine.i18n import SOURCE_LOCALE
@@ -84,11 +84,11 @@ async def receive_text(
         officials = await targets.find_targets_at(conn, "sms", sender)
         locale = officials[0].preferred_locale if officials else SOURCE_LOCALE
         if keyword in STOP_WORDS:
-            await supporters.opt_out_phone(conn, tokens.phone_key(sender), clock.now())
+            await recipients.opt_out_phone(conn, tokens.phone_key(sender), clock.now())
             await targets.set_status_at(conn, "sms", sender, "blocked", replacing=("ok",))
             return ReceivedText(TextKind.STOP, locale)
         if keyword in START_WORDS:
-            await supporters.opt_in_phone(conn, tokens.phone_key(sender))
+            await recipients.opt_in_phone(conn, tokens.phone_key(sender))
             await targets.set_status_at(conn, "sms", sender, "ok", replacing=("blocked",))
             return ReceivedText(TextKind.START, locale)
         if keyword in HELP_WORDS:

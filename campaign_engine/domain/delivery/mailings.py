@@ -17,8 +17,8 @@ from uuid import UUID
 
 from campaign_engine.clock import Clock
 from campaign_engine.db.campaigns import updates
-from campaign_engine.db.personal import supporters
-from campaign_engine.db.personal.supporters import UpdateRecipient
+from campaign_engine.db.personal import recipients as personal_recipients
+from campaign_engine.db.personal.recipients import UpdateRecipient
 from campaign_engine.db.pool import Connection, Pool
 from campaign_engine.domain.campaigns.updates import message_locale
 from campaign_engine.i18n import SOURCE_LOCALE, is_supported
@@ -91,7 +91,7 @@ async def _insert_texts(
     its keyed hash (the database holds no other form of a number that stopped)."""
     if not audience:
         return []
-    phones = await supporters.list_text_phones(conn, audience)
+    phones = await personal_recipients.list_text_phones(conn, audience)
     keyed = [(supporter_id, tokens.phone_key(phone)) for supporter_id, phone in phones]
     return await updates.insert_text_batch(conn, event_id, keyed)
 
@@ -135,11 +135,15 @@ async def update_messages(
     if not deliveries:
         return {}
     async with pool.acquire() as conn:
-        recipients = await supporters.list_update_recipients(conn, [d.id for d in deliveries])
+        recipients = await personal_recipients.list_update_recipients(
+            conn, [d.id for d in deliveries]
+        )
         event_ids = {r.event_id for r in recipients if r.event_id is not None}
         events = await updates.list_event_contents(conn, list(event_ids))
         keys = {r.delivery_id: tokens.phone_key(r.phone) for r in recipients if r.phone}
-        stopped = await supporters.list_opted_out(conn, list(keys.values())) if keys else set()
+        stopped = (
+            await personal_recipients.list_opted_out(conn, list(keys.values())) if keys else set()
+        )
     return {
         r.delivery_id: _reason_not_to_send(r, events, keys.get(r.delivery_id) in stopped)
         or _message(r, events[r.event_id or 0], tokens, base_url)

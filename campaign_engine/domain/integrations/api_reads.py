@@ -9,7 +9,7 @@ from uuid import UUID
 
 from campaign_engine.db.campaigns import cases
 from campaign_engine.db.integrations import api_reads
-from campaign_engine.db.personal import supporters
+from campaign_engine.db.personal import signers
 from campaign_engine.db.pool import Pool
 from campaign_engine.domain.errors import ActionNotFound
 from campaign_engine.models.integrations import ApiAction, ApiCase, ApiKey, ApiSignature
@@ -44,6 +44,6 @@ async def list_signatures_page(
     async with pool.acquire() as conn:
         if not await api_reads.action_exists(conn, action_slug):
             raise ActionNotFound
-        return await supporters.list_api_signatures(
+        return await signers.list_api_signatures(
             conn, action_slug, after, key.partner_id, min(limit, MAX_PAGE)
         )

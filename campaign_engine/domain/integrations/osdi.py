@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from campaign_engine.db.integrations import osdi
-from campaign_engine.db.personal import supporters
+from campaign_engine.db.personal import signers
 from campaign_engine.db.pool import Pool
 from campaign_engine.domain.errors import ActionNotFound
 from campaign_engine.models.integrations import ApiKey, ApiSignature, OsdiPetition
@@ -49,8 +49,8 @@ async def list_petition_signatures(
         petition = await osdi.get_petition(conn, locale, slug)
         if petition is None:
             raise ActionNotFound
-        items = await supporters.list_osdi_signatures(
+        items = await signers.list_osdi_signatures(
             conn, slug, key.partner_id, (page - 1) * per_page, per_page
         )
-        total = await supporters.count_osdi_signatures(conn, slug, key.partner_id)
+        total = await signers.count_osdi_signatures(conn, slug, key.partner_id)
     return petition, Page(items, total)

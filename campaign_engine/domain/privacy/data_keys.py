@@ -3,7 +3,7 @@ the newest key, so the older ones can leave DATA_KEYS.
 
 The walk goes a batch at a time, while the product runs, and holds no lock between
 statements: only rotation rewrites a sealed value, and it writes one back only if it is still
-the value it read (db/personal/supporters.py).
+the value it read (db/personal/resealing.py).
 Run twice, the second run finds nothing to do; stopped
 halfway (or by a deadlock with a retention run, which PostgreSQL breaks by failing one side),
 it is simply run again.
@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from uuid import UUID
 
-from campaign_engine.db.personal import supporters
+from campaign_engine.db.personal import resealing
 from campaign_engine.db.pool import Connection, Pool
 from campaign_engine.db.workspace import staff
 
@@ -46,10 +46,10 @@ async def _walk(pool: Pool, reseal: Reseal, batch_size: int) -> int:
 
 
 async def reseal_under_newest_key(pool: Pool, batch_size: int = BATCH_SIZE) -> Resealed:
-    found_supporters = await _walk(pool, supporters.reseal_supporters, batch_size)
-    found_details = await _walk(pool, supporters.reseal_signer_details, batch_size)
+    found_supporters = await _walk(pool, resealing.reseal_supporters, batch_size)
+    found_details = await _walk(pool, resealing.reseal_signer_details, batch_size)
     async with pool.acquire() as conn:
         second_factors = await staff.reseal_totp_secrets(conn)
-        by_key = Counter(await supporters.count_sealed_by_key(conn))
+        by_key = Counter(await resealing.count_sealed_by_key(conn))
         by_key.update(await staff.count_totp_secrets_by_key(conn))
     return Resealed(found_supporters, found_details, second_factors, dict(by_key))

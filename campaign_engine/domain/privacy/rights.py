@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from campaign_engine.clock import Clock
-from campaign_engine.db.personal import supporters
+from campaign_engine.db.personal import recipients, subjects, supporters
 from campaign_engine.db.pool import Connection, Pool
 from campaign_engine.db.privacy import rights
 from campaign_engine.db.signing import abuse
@@ -49,12 +49,12 @@ class SupporterData:
 
 async def find_supporter(pool: Pool, email: str) -> UUID | None:
     async with pool.acquire() as conn:
-        return await supporters.find_supporter(conn, canonical_email(email))
+        return await subjects.find_supporter(conn, canonical_email(email))
 
 
 async def export_supporter(pool: Pool, clock: Clock, supporter_id: UUID) -> SupporterData | None:
     async with pool.acquire() as conn, conn.transaction(readonly=True):
-        record = await supporters.get_supporter_record(conn, supporter_id)
+        record = await subjects.get_supporter_record(conn, supporter_id)
         if record is None:
             return None
         return SupporterData(
@@ -64,17 +64,17 @@ async def export_supporter(pool: Pool, clock: Clock, supporter_id: UUID) -> Supp
                 "first_signed_at": record.created_at,
                 "last_signed_at": record.last_signed_at,
             },
-            signatures=await supporters.list_supporter_signatures(conn, supporter_id),
+            signatures=await subjects.list_supporter_signatures(conn, supporter_id),
             consents=await rights.list_supporter_consents(conn, supporter_id),
             messages=await rights.list_supporter_messages(conn, supporter_id),
             made_at=clock.now(),
         )
 
 
-async def tally_supporter(pool: Pool, supporter_id: UUID) -> supporters.SupporterTally | None:
+async def tally_supporter(pool: Pool, supporter_id: UUID) -> subjects.SupporterTally | None:
     """How much we hold about a supporter, for a page to say, without opening any of it."""
     async with pool.acquire() as conn:
-        return await supporters.count_supporter_data(conn, supporter_id)
+        return await subjects.count_supporter_data(conn, supporter_id)
 
 
 # Links asked for through the form, per address and day: enough to retry, too few to annoy.
@@ -86,7 +86,7 @@ async def send_privacy_link(pool: Pool, queue: JobQueue, email: str) -> None:
     learns nothing either way (the page says the same), and the link goes only to the
     address itself."""
     async with pool.acquire() as conn, conn.transaction():
-        supporter_id = await supporters.find_supporter(conn, canonical_email(email))
+        supporter_id = await subjects.find_supporter(conn, canonical_email(email))
         if supporter_id is None:
             return
         sent = await rights.count_recent_privacy_links(conn, supporter_id, timedelta(days=1))
@@ -97,9 +97,9 @@ async def send_privacy_link(pool: Pool, queue: JobQueue, email: str) -> None:
         await queue.wake_delivery(delivery_id, attempt=0)
 
 
-async def link_recipient(pool: Pool, delivery_id: UUID) -> supporters.LinkRecipient | None:
+async def link_recipient(pool: Pool, delivery_id: UUID) -> recipients.LinkRecipient | None:
     async with pool.acquire() as conn:
-        return await supporters.get_link_recipient(conn, delivery_id)
+        return await recipients.get_link_recipient(conn, delivery_id)
 
 
 async def record_export(pool: Pool, clock: Clock, actor: Staff) -> None:
@@ -126,15 +126,15 @@ async def erase_supporter(
         if not await supporters.lock_supporter(conn, supporter_id):
             return None
         # The keyed hash only: erasure must work even for an address no key can open any more.
-        email_key = await supporters.get_email_key(conn, supporter_id)
+        email_key = await subjects.get_email_key(conn, supporter_id)
         if email_key is None:
             return None
-        await supporters.delete_signer_details_of_supporter(conn, supporter_id)
+        await subjects.delete_signer_details_of_supporter(conn, supporter_id)
         erased = await rights.erase_signatures_of_supporter(conn, supporter_id, now)
         cancelled = await abuse.cancel_unsent(conn, [signature for signature, _, _ in erased])
         await rights.delete_consents_of_supporters(conn, [supporter_id])
         # Last: their update deliveries go with the row (ON DELETE CASCADE).
-        await supporters.delete_supporters(conn, [supporter_id])
+        await subjects.delete_supporters(conn, [supporter_id])
         for action_id in sorted({action for _, action, was in erased if was == "confirmed"}):
             await recount(conn, action_id)
         await rights.insert_erasure(
@@ -169,7 +169,7 @@ async def apply_retention(pool: Pool, clock: Clock, keep_after_close: timedelta)
     signatures = deleted = 0
     for action_id in due:  # one transaction per action: a big one never holds up the rest
         async with pool.acquire() as conn, conn.transaction():
-            await supporters.delete_signer_details_of_action(conn, action_id)
+            await subjects.delete_signer_details_of_action(conn, action_id)
             done = await rights.anonymise_signatures_of_action(conn, action_id, now)
             await abuse.cancel_unsent(conn, [signature for signature, _ in done])
             await rights.detach_consents_from_signatures(conn, [s for s, _ in done])
@@ -192,8 +192,8 @@ async def _delete_left_behind(conn: Connection, candidates: set[UUID]) -> int:
     """Supporters with no signature left: their consents, then themselves."""
     if not candidates:
         return 0
-    orphans = await supporters.list_supporters_without_signatures(conn, sorted(candidates))
+    orphans = await subjects.list_supporters_without_signatures(conn, sorted(candidates))
     if not orphans:
         return 0
     await rights.delete_consents_of_supporters(conn, orphans)
-    return await supporters.delete_supporters(conn, orphans)
+    return await subjects.delete_supporters(conn, orphans)

@@ -2,7 +2,7 @@
 and partners holding an API key. Lists are pages: `?limit=1..100&cursor=<opaque>`, answered
 `{"data": [...], "next_cursor": "..." | null}`.
 
-Signers' names and emails are personal data: read through db/personal/supporters.py, answered to the
+Signers' names and emails are personal data: read through db/personal/signers.py, answered to the
 key that may read them, never logged.
 """
 

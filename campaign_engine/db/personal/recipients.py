@@ -1,0 +1,263 @@
+"""What a message to or about supporters needs of their data: the supporter's own address
+and language, the signers an appeal or a digest names, the numbers updates go to (and
+which said STOP), the address a privacy link goes to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from campaign_engine.db.campaigns.updates import AUDIENCE, reader_locale
+from campaign_engine.db.personal.sealed import (
+    opened,
+    opened_as,
+)
+from campaign_engine.db.pool import Connection
+from campaign_engine.db.signing.consent import latest_consent
+from campaign_engine.models.delivery import SupporterMessageContext
+from campaign_engine.models.signing import (
+    ConsentScope,
+    SignatureStatus,
+)
+
+# The action's title comes in the signer's language when it has one, else the action's own.
+SELECT_SUPPORTER_MESSAGE_CONTEXT = """
+SELECT s.id AS signature_id, s.status AS signature_status, s.locale,
+       p.email_sealed, d.name_sealed, p.id AS supporter_id,
+       a.slug AS action_slug, a.code AS action_code, t.title AS action_title,
+       t.locale AS action_locale
+FROM signatures s
+JOIN supporters p ON p.id = s.supporter_id
+JOIN signer_details d ON d.signature_id = s.id
+JOIN actions a ON a.id = s.action_id
+JOIN LATERAL (
+    SELECT locale, title FROM action_translations
+    WHERE action_id = a.id AND locale IN (s.locale, a.default_locale)
+    ORDER BY locale = s.locale DESC
+    LIMIT 1
+) t ON true
+WHERE s.id = $1
+"""
+
+
+async def get_supporter_message_context(
+    conn: Connection, signature_id: UUID
+) -> SupporterMessageContext | None:
+    row = await conn.fetchrow(SELECT_SUPPORTER_MESSAGE_CONTEXT, signature_id)
+    if row is None:
+        return None
+    return opened_as(
+        SupporterMessageContext,
+        conn,
+        row,
+        signature_status=SignatureStatus(row["signature_status"]),
+    )
+
+
+# Those who signed an action in a period, oldest first: countries for everyone, names for
+# those who did not ask to stay unnamed.
+SELECT_DIGEST_SIGNERS = """
+SELECT CASE WHEN s.anonymous THEN NULL ELSE d.name_sealed END AS name_sealed, s.country
+FROM signatures s
+JOIN signer_details d ON d.signature_id = s.id
+WHERE s.action_id = $1 AND s.status = 'confirmed'
+  AND s.confirmed_at >= $2 AND s.confirmed_at < $3
+ORDER BY s.confirmed_at
+"""
+
+
+async def list_digest_signers(
+    conn: Connection, action_id: int, start: datetime, end: datetime
+) -> list[tuple[str | None, str]]:
+    """(name or None, country) of each confirmed signer in [start, end)."""
+    signers = [
+        opened(conn, row) for row in await conn.fetch(SELECT_DIGEST_SIGNERS, action_id, start, end)
+    ]
+    return [(signer["name"], signer["country"]) for signer in signers]
+
+
+# Numbers that texted STOP, kept only as keyed hashes.
+INSERT_OPT_OUT = """
+INSERT INTO sms_opt_outs (phone_key, opted_out_at) VALUES ($1, $2)
+ON CONFLICT (phone_key) DO NOTHING
+"""
+
+
+async def opt_out_phone(conn: Connection, phone_key: bytes, at: datetime) -> None:
+    await conn.execute(INSERT_OPT_OUT, phone_key, at)
+
+
+DELETE_OPT_OUT = "DELETE FROM sms_opt_outs WHERE phone_key = $1"
+
+
+async def opt_in_phone(conn: Connection, phone_key: bytes) -> None:
+    await conn.execute(DELETE_OPT_OUT, phone_key)
+
+
+SELECT_OPTED_OUT = "SELECT EXISTS (SELECT 1 FROM sms_opt_outs WHERE phone_key = $1)"
+
+
+async def is_opted_out(conn: Connection, phone_key: bytes) -> bool:
+    return bool(await conn.fetchval(SELECT_OPTED_OUT, phone_key))
+
+
+@dataclass(frozen=True)
+class AppealRow:
+    """Everything one appeal says and where it goes, as the database holds it."""
+
+    delivery_id: UUID
+    case_id: int
+    action_code: str
+    reply_to: str
+    to_name: str
+    to_address: str
+    address_status: str
+    salutations: dict[str, str]
+    locale: str  # the letter's language, along the target's chain
+    subject: str
+    body: str
+    signer_name: str
+    signer_email: str
+    signer_country: str
+    comment: str | None
+    anonymous: bool
+
+
+# The appeals of several deliveries at once, each with its letter in the first language of the
+# chain (the target's preferred, its base, the action's own) that has a published one. Those
+# with no confirmed signature or no letter are simply missing.
+SELECT_APPEALS = """
+SELECT d.id AS delivery_id, a.case_id, a.code AS action_code, a.reply_to,
+       t.name AS to_name, c.address AS to_address, c.status AS address_status, t.salutations,
+       letter.locale, letter.letter_subject AS subject, letter.letter_body AS body,
+       sd.name_sealed AS signer_name_sealed, p.email_sealed AS signer_email_sealed,
+       s.country AS signer_country, sd.comment_sealed, s.anonymous
+FROM deliveries d
+JOIN targets t ON t.id = d.target_id
+JOIN target_contacts c ON c.id = d.contact_id
+JOIN actions a ON a.id = d.action_id
+JOIN signatures s ON s.id = d.signature_id AND s.status = 'confirmed'
+JOIN supporters p ON p.id = s.supporter_id
+JOIN signer_details sd ON sd.signature_id = s.id
+JOIN LATERAL (
+    SELECT locale, letter_subject, letter_body FROM action_translations
+    WHERE action_id = a.id AND published
+      AND locale = ANY(ARRAY[t.preferred_locale, split_part(t.preferred_locale, '-', 1),
+                             a.default_locale])
+    ORDER BY array_position(
+        ARRAY[t.preferred_locale, split_part(t.preferred_locale, '-', 1), a.default_locale],
+        locale)
+    LIMIT 1
+) letter ON true
+WHERE d.id = ANY($1::uuid[])
+"""
+
+
+async def list_appeals(conn: Connection, delivery_ids: list[UUID]) -> list[AppealRow]:
+    rows = await conn.fetch(SELECT_APPEALS, delivery_ids)
+    return [opened_as(AppealRow, conn, row) for row in rows]
+
+
+# --- Updates to supporters (domain/campaigns/updates.py, domain/delivery/mailings.py) ---
+
+# The number an update by text goes to: the one given with the signature whose consent to
+# texts is the supporter's current answer.
+TEXT_PHONE = f"""
+JOIN LATERAL {latest_consent(ConsentScope.SMS, "x.supporter_id")} texts ON texts.granted
+JOIN signer_details phone_of ON phone_of.signature_id = texts.signature_id
+"""
+
+# The numbers of everyone who would receive the case's updates by text (before STOP, which
+# only a keyed hash of each number can tell).
+SELECT_CASE_TEXT_PHONES = f"""
+SELECT phone_of.phone_sealed
+FROM ({AUDIENCE}) x
+{TEXT_PHONE}
+WHERE phone_of.phone_sealed IS NOT NULL
+"""
+
+
+async def list_case_text_phones(conn: Connection, case_id: int) -> list[str]:
+    rows = await conn.fetch(SELECT_CASE_TEXT_PHONES, case_id)
+    return [opened(conn, row)["phone"] for row in rows]
+
+
+SELECT_TEXT_PHONES = f"""
+SELECT x.supporter_id, phone_of.phone_sealed
+FROM unnest($1::uuid[]) AS x(supporter_id)
+{TEXT_PHONE}
+WHERE phone_of.phone_sealed IS NOT NULL
+"""
+
+
+async def list_text_phones(conn: Connection, supporter_ids: list[UUID]) -> list[tuple[UUID, str]]:
+    """(supporter, number) of those among `supporter_ids` who agreed to texts."""
+    found = [opened(conn, row) for row in await conn.fetch(SELECT_TEXT_PHONES, supporter_ids)]
+    return [(texter["supporter_id"], texter["phone"]) for texter in found]
+
+
+@dataclass(frozen=True)
+class UpdateRecipient:
+    """Whom an update's delivery goes to, and whether they still want it."""
+
+    delivery_id: UUID
+    channel: str
+    supporter_id: UUID
+    event_id: int | None  # None: the event was deleted
+    email: str
+    phone: str | None  # the number they agreed to texts with, while they agree
+    locale: str  # the language of their latest confirmed signature
+    wants_updates: bool
+    wants_texts: bool
+
+
+# Asked again just before sending: an unsubscribe since the fan-out stops what is left.
+SELECT_UPDATE_RECIPIENTS = f"""
+SELECT d.id AS delivery_id, d.channel, d.supporter_id, d.case_event_id AS event_id,
+       p.email_sealed, phone_of.phone_sealed, coalesce(lang.locale, p.locale) AS locale,
+       coalesce(wants.granted, false) AS wants_updates,
+       coalesce(texts.granted, false) AS wants_texts
+FROM deliveries d
+JOIN supporters p ON p.id = d.supporter_id
+LEFT JOIN LATERAL {reader_locale("d.supporter_id")} lang ON true
+LEFT JOIN LATERAL {latest_consent(ConsentScope.UPDATES, "d.supporter_id")} wants ON true
+LEFT JOIN LATERAL {latest_consent(ConsentScope.SMS, "d.supporter_id")} texts ON true
+LEFT JOIN signer_details phone_of ON phone_of.signature_id = texts.signature_id AND texts.granted
+WHERE d.id = ANY($1::uuid[]) AND d.kind = 'update'
+"""
+
+
+async def list_update_recipients(
+    conn: Connection, delivery_ids: list[UUID]
+) -> list[UpdateRecipient]:
+    rows = await conn.fetch(SELECT_UPDATE_RECIPIENTS, delivery_ids)
+    return [opened_as(UpdateRecipient, conn, row) for row in rows]
+
+
+SELECT_OPTED_OUT_KEYS = "SELECT phone_key FROM sms_opt_outs WHERE phone_key = ANY($1::bytea[])"
+
+
+async def list_opted_out(conn: Connection, phone_keys: list[bytes]) -> set[bytes]:
+    """Which of these numbers (as keyed hashes) texted STOP."""
+    return {bytes(row["phone_key"]) for row in await conn.fetch(SELECT_OPTED_OUT_KEYS, phone_keys)}
+
+
+@dataclass(frozen=True)
+class LinkRecipient:
+    supporter_id: UUID
+    email: str
+    locale: str
+
+
+# Whom a privacy-link email goes to: the address we hold, never one typed into the form.
+SELECT_LINK_RECIPIENT = """
+SELECT p.id AS supporter_id, p.email_sealed, p.locale
+FROM deliveries d JOIN supporters p ON p.id = d.supporter_id
+WHERE d.id = $1
+"""
+
+
+async def get_link_recipient(conn: Connection, delivery_id: UUID) -> LinkRecipient | None:
+    row = await conn.fetchrow(SELECT_LINK_RECIPIENT, delivery_id)
+    return None if row is None else opened_as(LinkRecipient, conn, row)
