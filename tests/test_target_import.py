@@ -13,7 +13,7 @@ import pytest
 from starlette.types import ASGIApp
 
 from campaign_engine.db.pool import Pool
-from campaign_engine.domain.targets.target_import import MAX_BYTES, FileRefused, read_targets_csv
+from campaign_engine.domain.targets.target_file import MAX_BYTES, FileRefused, read_targets_csv
 from campaign_engine.models.workspace import Role
 from tests.staff import Campaigner, signed_in
 

@@ -9,12 +9,14 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from campaign_engine.domain.targets.target_import import (
+from campaign_engine.domain.targets.target_file import (
     COLUMNS,
     MAX_BYTES,
     MAX_ROWS,
     SALUTATION_COLUMNS,
     FileRefused,
+)
+from campaign_engine.domain.targets.target_import import (
     ImportApplied,
     ImportExpired,
     ImportNotFound,
