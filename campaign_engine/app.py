@@ -38,7 +38,7 @@ class State(TypedDict):
 def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     """The web app; `clock` stands still in tests that count seconds (throttles)."""
     if settings.database_url is None or settings.redis_url is None:
-        raise ValueError("the app needs DATABASE_URL and REDIS_URL (cli.py starts embedded ones)")
+        raise ValueError("the app needs DATABASE_URL and REDIS_URL (cli/ starts embedded ones)")
     database_url, redis_url = settings.database_url, settings.redis_url
     catalogues = Catalogues(settings.locales_dir)
     templates = Jinja2Templates(env=create_environment(settings.templates_dir))

@@ -107,10 +107,11 @@ def test_nothing_reads_the_environment_but_settings() -> None:
         for path in python_files(folder)
         if "os.environ" in path.read_text() or "getenv(" in path.read_text()
     ]
-    # cli.py and the benchmark only hand local servers' addresses to the processes they start.
+    # `serve` (cli/running.py) and the benchmark only hand local servers' addresses to the
+    # processes they start.
     assert sorted(readers) == [
         "campaign_engine/bench/stack.py",
-        "campaign_engine/cli.py",
+        "campaign_engine/cli/running.py",
         "campaign_engine/settings.py",
     ]
 

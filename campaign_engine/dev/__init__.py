@@ -1,2 +1,2 @@
 """Development on one machine: embedded PostgreSQL and Valkey, the mailbox, the demo content.
-May import: anything; nothing of the product imports it but cli.py (and tests, bench, drill)."""
+May import: anything; nothing of the product imports it but cli/ (and tests, bench, drill)."""
