@@ -1,3 +1,4 @@
-"""campaign-engine: urgent actions for people at risk, in many languages."""
+"""campaign-engine: urgent actions for people at risk, in many languages. The root keeps what
+every layer shares (app, cli/, settings, i18n, templating, clock, jobs). May import: nothing."""
 
 __version__ = "0.1.0"

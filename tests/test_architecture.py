@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
+from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
 import pytest
@@ -55,8 +56,13 @@ def offenders(folder: Path, forbidden: tuple[str, ...]) -> list[str]:
             PACKAGE / "senders",
             ("campaign_engine.domain", "campaign_engine.db", "campaign_engine.web", "workers"),
         ),
+        (PACKAGE / "messages", ("campaign_engine.db", "campaign_engine.web", "workers")),
+        (
+            PACKAGE / "formats",
+            ("campaign_engine.db", "campaign_engine.domain", "campaign_engine.web", "workers"),
+        ),
     ],
-    ids=["domain", "db", "workers", "senders"],
+    ids=["domain", "db", "workers", "senders", "messages", "formats"],
 )
 def test_dependencies_point_one_way(folder: Path, forbidden: tuple[str, ...]) -> None:
     assert offenders(folder, forbidden) == []
@@ -128,3 +134,109 @@ def test_sealed_columns_are_opened_by_the_modules_that_own_them() -> None:
     assert personal, "the personal package opens what it reads"
     # Campaigners' second-factor secrets are sealed too, and read beside their accounts.
     assert asking - personal == {"campaign_engine/db/workspace/staff.py"}
+
+
+# --- The rooms: capabilities named alike in every layer, small modules, no loops ---
+
+CAPABILITIES = {
+    "campaigns",
+    "targets",
+    "signing",
+    "delivery",
+    "workspace",
+    "integrations",
+    "privacy",
+}
+
+
+def subpackages(folder: Path) -> set[str]:
+    return {init.parent.name for init in folder.glob("*/__init__.py")}
+
+
+def test_each_layer_is_grouped_by_the_same_capabilities() -> None:
+    """domain/signing/ finds its queries in db/signing/ and its pages in web/admin/signing/."""
+    assert subpackages(PACKAGE / "domain") == CAPABILITIES
+    assert subpackages(PACKAGE / "db") == CAPABILITIES | {"personal"}
+    assert subpackages(PACKAGE / "web" / "admin") <= CAPABILITIES
+    assert {path.stem for path in (PACKAGE / "models").glob("*.py")} - {"__init__"} <= CAPABILITIES
+
+
+def test_every_package_says_what_lives_there_and_what_it_may_import() -> None:
+    silent = [
+        str(init.relative_to(SOURCE_HOME))
+        for init in sorted(PACKAGE.rglob("__init__.py"))
+        if "May import" not in (ast.get_docstring(ast.parse(init.read_text())) or "")
+    ]
+    assert silent == []
+
+
+def test_modules_stay_small_and_packages_few_rooms() -> None:
+    """No module over 500 lines, no package of more than 15 modules: past that, a newcomer
+    reads a list instead of a name."""
+    long = [
+        f"{path.relative_to(SOURCE_HOME)}: {lines} lines"
+        for folder in (PACKAGE, SOURCE_HOME / "workers")
+        for path in python_files(folder)
+        if (lines := len(path.read_text().splitlines())) > 500
+    ]
+    crowded = [
+        f"{folder.relative_to(SOURCE_HOME)}: {modules} modules"
+        for folder in [PACKAGE, *(init.parent for init in PACKAGE.rglob("__init__.py"))]
+        if (modules := len([p for p in folder.glob("*.py") if p.name != "__init__.py"])) > 15
+    ]
+    assert long == []
+    assert crowded == []
+
+
+def test_models_and_security_stand_on_nothing_of_the_app() -> None:
+    """The shapes import only each other; the security primitives nothing of ours at all."""
+    assert offenders(PACKAGE / "models", ("campaign_engine",)) == [
+        entry
+        for entry in offenders(PACKAGE / "models", ("campaign_engine",))
+        if entry.split(" imports ")[1].startswith("campaign_engine.models.")
+    ]
+    assert offenders(PACKAGE / "security", ("campaign_engine",)) == []
+
+
+def test_only_the_commands_start_development_servers() -> None:
+    """dev/ (embedded servers, the mailbox, the demo) is for one machine: the product's code
+    never reaches it, only the commands, the benchmark, the drill and the mailbox's page."""
+    allowed = ("campaign_engine/cli/", "campaign_engine/bench/", "campaign_engine/drill/")
+    reaching = [
+        entry
+        for entry in offenders(PACKAGE, ("campaign_engine.dev",))
+        if not entry.startswith((*allowed, "campaign_engine/dev/", "campaign_engine/web/dev.py"))
+    ]
+    assert reaching == []
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(SOURCE_HOME).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported_modules(path: Path, known: set[str]) -> set[str]:
+    """The modules of ours `path` imports, at its top or inside a function (an import put
+    inside a function to dodge a cycle is still the cycle)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found & known
+
+
+def test_no_module_imports_itself_in_a_loop() -> None:
+    """An import cycle is a knot a newcomer must untie before changing either side."""
+    paths = [*python_files(PACKAGE), *python_files(SOURCE_HOME / "workers")]
+    known = {module_name(path) for path in paths}
+    # (A package's __init__ naming its own modules, `from package import module`, is no loop.)
+    graph = {
+        module_name(path): imported_modules(path, known) - {module_name(path)} for path in paths
+    }
+    try:
+        tuple(TopologicalSorter(graph).static_order())
+    except CycleError as loop:
+        pytest.fail(f"an import cycle: {' -> '.join(loop.args[1])}")

@@ -1,5 +1,3 @@
-"""SQL and asyncpg only: one async function per query, its SQL right above it.
-
-Modules here never import `domain/`, and hold no business rules. Queries that read or write
-supporters' personal data live in `supporters.py` and nowhere else.
-"""
+"""SQL and asyncpg only: one async function per query, its SQL right above it, grouped by
+capability as domain/ is; supporters' personal data is read and written in personal/ alone.
+May import: asyncpg, models, security; never domain/ or web/, and no business rules."""

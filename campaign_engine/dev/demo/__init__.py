@@ -5,6 +5,8 @@ http://localhost:8001 with its own opt-in sentence in every language.
 
 Loading is idempotent: run it on every start and it updates what is there. The deadline is set
 some weeks ahead and moved forward again once it has passed, so the demo never closes itself.
+
+May import: db/ (to write the demo), domain/, models, i18n; only the commands import it.
 """
 
 from __future__ import annotations
