@@ -34,7 +34,8 @@ def canary() -> dict[str, str]:
         "name": f"Canary Songbird {tag}",
         "email": f"canary.{tag}@example.org",
         "country": "FR",
-        "phone": f"+336{tag[-8:]}",
+        # In a range France gives to mobiles: not every +336 number is one (+33639… is not).
+        "phone": f"+33612{tag[-6:]}",
         "comment": f"Canary message {tag}",
         "consent_updates": "yes",
     }
