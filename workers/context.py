@@ -8,15 +8,13 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass
 from typing import Any
-from uuid import UUID
 
 from campaign_engine.clock import Clock
 from campaign_engine.db.outage import DatabaseOutage, database_unreachable
 from campaign_engine.db.pool import Connection, Pool
+from campaign_engine.domain.delivery.context import Sending
 from campaign_engine.domain.delivery.deliveries import (
     HEARTBEAT,
     enlist_worker,
@@ -24,13 +22,8 @@ from campaign_engine.domain.delivery.deliveries import (
     reclaim_from_dead_workers,
     retire_worker,
 )
-from campaign_engine.domain.delivery.sms_budget import SmsPolicy
 from campaign_engine.jobs import JobQueue
-from campaign_engine.messages.emails import MessageTemplates
 from campaign_engine.security.tokens import Tokens
-from campaign_engine.senders.email import Mailer
-from campaign_engine.senders.sms import SmsSender
-from campaign_engine.senders.webhooks import WebhookSender
 from campaign_engine.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -38,28 +31,15 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class WorkerServices:
+    """What the jobs share. Sending has its own (domain/delivery/sending.py): the carriers,
+    the templates, the slots."""
+
     settings: Settings
     pool: Pool
     queue: JobQueue
-    mailer: Mailer
-    texter: SmsSender
-    templates: MessageTemplates
     tokens: Tokens
     clock: Clock
-    retry_delay: Callable[[int], timedelta]  # attempt number -> how long until the next one
-    send_slots: asyncio.Semaphore  # sends in flight at once, across all of this worker's jobs
-    # Webhooks: one HTTP session for the worker's posts, opened on first use.
-    webhooks: WebhookSender = field(default_factory=WebhookSender)
-    # Who claims: the rows this process holds carry its id, for its successor to take back.
-    worker_id: UUID | None = None
-
-    @property
-    def sms_policy(self) -> SmsPolicy:
-        return SmsPolicy(
-            self.settings.sms_countries,
-            self.settings.sms_per_number_per_day,
-            self.settings.sms_daily_budget,
-        )
+    sending: Sending
 
 
 def services(ctx: dict[str, Any]) -> WorkerServices:

@@ -15,11 +15,14 @@ from campaign_engine import jobs
 from campaign_engine.clock import Clock, SystemClock
 from campaign_engine.db.pool import create_pool
 from campaign_engine.domain.delivery import deliveries
+from campaign_engine.domain.delivery.context import Sending
+from campaign_engine.domain.delivery.sending import IncompleteRegistry, check_registries
 from campaign_engine.i18n import Catalogues
 from campaign_engine.messages.emails import MessageTemplates
 from campaign_engine.security.tokens import Tokens
-from campaign_engine.senders.email import Mailer, SmtpMailer, SmtpServer
+from campaign_engine.senders.email import SEND_TIMEOUT_SECONDS, Mailer, SmtpMailer, SmtpServer
 from campaign_engine.senders.sms import DevSmsBox, NoSms, SmsSender, TwilioSender
+from campaign_engine.senders.webhooks import WebhookSender
 from campaign_engine.settings import Settings
 from campaign_engine.templating import create_environment
 from workers.context import Presence, WorkerServices
@@ -41,6 +44,10 @@ FINISH_ON_STOP_SECONDS = 75
 # Sends in flight at once per worker process: as many connections to the mail relay (each
 # kept for the next message) or requests to Twilio. Past this, rows wait their turn.
 SEND_SLOTS = 16
+# A send must end inside its row's lease, or another worker could take the row and send it
+# again: a row whose send cannot start this soon after the claim (every slot busy) is handed
+# back, and a send ends within SEND_TIMEOUT_SECONDS of its start.
+START_WITHIN_SECONDS = deliveries.LEASE.total_seconds() - SEND_TIMEOUT_SECONDS - 20
 # Job ids arq reads from the queue per poll, oldest first. A worker killed mid-batch leaves
 # its jobs marked running for the job timeout (and ten seconds); arq's default (100) would let
 # a dozen crashes in two minutes fill the whole read with them, and nothing else would start
@@ -109,6 +116,12 @@ def create_worker(
     async def startup(ctx: dict[str, Any]) -> None:
         queue = jobs.JobQueue(ctx["redis"])
         the_clock = clock or SystemClock()
+        pool = await create_pool(database_url, sealer=settings.sealer())
+        try:  # a kind or a channel half declared: said now, before anything is claimed
+            await check_registries(pool)
+        except IncompleteRegistry:
+            await pool.close()
+            raise
         # Registered before any job runs: every row this process claims names it, and the
         # rows of workers that died are taken back from its first beat on. Once a process.
         if "presence" not in ctx:
@@ -116,30 +129,41 @@ def create_worker(
             await started.start()
             ctx["presence"] = started
         presence: Presence = ctx["presence"]
+        tokens = Tokens(settings.secret_key)
         ctx["services"] = WorkerServices(
             settings=settings,
-            pool=await create_pool(database_url, sealer=settings.sealer()),
+            pool=pool,
             queue=queue,
-            mailer=the_mailer,
-            texter=the_texter,
-            templates=MessageTemplates(
-                create_environment(settings.templates_dir), Catalogues(settings.locales_dir)
-            ),
-            tokens=Tokens(settings.secret_key),
+            tokens=tokens,
             clock=the_clock,
-            retry_delay=retry_delay,
-            send_slots=asyncio.Semaphore(SEND_SLOTS),
-            worker_id=presence.worker_id,
+            sending=Sending(
+                settings=settings,
+                pool=pool,
+                queue=queue,
+                templates=MessageTemplates(
+                    create_environment(settings.templates_dir), Catalogues(settings.locales_dir)
+                ),
+                tokens=tokens,
+                clock=the_clock,
+                mailer=the_mailer,
+                texter=the_texter,
+                poster=WebhookSender(),
+                retry_delay=retry_delay,
+                send_slots=asyncio.Semaphore(SEND_SLOTS),
+                start_within=START_WITHIN_SECONDS,
+                worker_id=presence.worker_id,
+            ),
         )
 
     async def shutdown(ctx: dict[str, Any]) -> None:
         if "presence" in ctx:  # leaving: what it still holds is taken back at once
             await ctx["presence"].stop()
         if "services" in ctx:
-            await ctx["services"].pool.close()
-            await ctx["services"].texter.close()
-            await ctx["services"].mailer.close()
-            await ctx["services"].webhooks.close()  # Webhooks
+            sending: Sending = ctx["services"].sending
+            await sending.pool.close()
+            await sending.texter.close()
+            await sending.mailer.close()
+            await sending.poster.close()
 
     return Worker(
         functions=[

@@ -14,8 +14,7 @@ from campaign_engine.formats.countries import country_name
 from campaign_engine.formats.spreadsheets import csv_bytes
 from campaign_engine.messages.emails import MessageTemplates, address, build_email, message_id
 from campaign_engine.messages.mime import Attachment, OutgoingEmail
-from campaign_engine.messages.sms_text import fits
-from campaign_engine.senders.sms import Sms
+from campaign_engine.messages.sms_text import Sms, fits
 from campaign_engine.settings import Settings
 
 # An appeal by text stays within two parts (306 GSM-7 characters, or 134 in UCS-2).

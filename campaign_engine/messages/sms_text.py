@@ -48,3 +48,12 @@ def parts(text: str) -> int:
 
 def fits(text: str, max_parts: int) -> bool:
     return parts(text) <= max_parts
+
+
+@dataclass(frozen=True)
+class Sms:
+    """A text as it leaves: the number, the words, and where the provider reports back."""
+
+    to: str  # E.164
+    body: str
+    status_callback: str | None = None  # where Twilio reports what became of it

@@ -12,8 +12,7 @@ from campaign_engine.domain.delivery.mailings import UpdateMessage
 from campaign_engine.i18n import text_direction
 from campaign_engine.messages.emails import MessageTemplates, address, build_email, message_id
 from campaign_engine.messages.mime import OutgoingEmail, Verbatim
-from campaign_engine.messages.sms_text import fits
-from campaign_engine.senders.sms import Sms
+from campaign_engine.messages.sms_text import Sms, fits
 from campaign_engine.settings import Settings
 
 # An update by text stays within two parts (306 GSM-7 characters, or 134 in UCS-2).

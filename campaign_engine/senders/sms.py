@@ -21,7 +21,6 @@ import asyncio
 import json
 import time
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -31,7 +30,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
-from campaign_engine.messages.sms_text import encoding_of, parts
+from campaign_engine.messages.sms_text import Sms, encoding_of, parts
 from campaign_engine.models.delivery import SendOutcome, SendResult
 
 # Codes about the recipient's number: it will never take this text (21610: it texted STOP).
@@ -47,13 +46,6 @@ FIND_TIMEOUT_SECONDS = 10
 CLOCK_SKEW = timedelta(minutes=1)
 # Twilio's largest page: one request covers a busy official's recent texts.
 FIND_PAGE_SIZE = 1000
-
-
-@dataclass(frozen=True)
-class Sms:
-    to: str  # E.164
-    body: str
-    status_callback: str | None = None  # where Twilio reports what became of it
 
 
 class SmsSender(Protocol):

@@ -23,6 +23,7 @@ from campaign_engine.clock import Clock
 from campaign_engine.db.campaigns import updates
 from campaign_engine.db.personal import recipients as personal_recipients
 from campaign_engine.db.pool import Connection, Pool
+from campaign_engine.domain.delivery.channels import supporters_channels
 from campaign_engine.domain.errors import DomainError
 from campaign_engine.domain.workspace import audit
 from campaign_engine.i18n import LOCALES
@@ -35,7 +36,6 @@ from campaign_engine.security.tokens import Tokens
 # What supporters are told about: news and outcomes. A reply is the authorities' words (the
 # public timeline shows it), a note is for the team: neither is sent.
 SENDABLE_KINDS = frozenset({CaseEventKind.UPDATE, CaseEventKind.OUTCOME})
-CHANNELS = ("email", "sms")
 
 
 class UpdateCaseMissing(DomainError):
@@ -159,7 +159,9 @@ def _event_sending(
         event=event,
         coverage=coverage,
         mailing=mailing,
-        progress=[progress[(event.id, c)] for c in CHANNELS if (event.id, c) in progress],
+        progress=[
+            progress[(event.id, c)] for c in supporters_channels() if (event.id, c) in progress
+        ],
         refusal="sent"
         if mailing
         else _refusal(event.kind, event.published, bool(event.translated)),

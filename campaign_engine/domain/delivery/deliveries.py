@@ -32,8 +32,8 @@ from campaign_engine.models.delivery import (
 log = logging.getLogger(__name__)
 
 # Longer than a claimed row can take: up to 30 s waiting for a sending slot, then at most 40 s
-# for the send itself (workers/deliveries.py), with room to record it. Short enough that a
-# dead worker's row moves on within two minutes (the sweeper looks every 15 s).
+# for the send itself (START_WITHIN_SECONDS in workers/main.py), with room to record it. Short
+# enough that a dead worker's row moves on within two minutes (the sweeper looks every 15 s).
 LEASE = timedelta(seconds=90)
 # With the backoff below, thirty attempts span about a day: a provider's outage or a surge's
 # throttling costs a supporter their email only if it lasts longer than that.

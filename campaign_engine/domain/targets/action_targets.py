@@ -17,9 +17,9 @@ from campaign_engine.db.campaigns import actions, authoring
 from campaign_engine.db.delivery import appeals, pacing
 from campaign_engine.db.pool import Connection, Pool
 from campaign_engine.db.targets import targets as assignments
+from campaign_engine.domain.delivery.channels import officials_channels
 from campaign_engine.domain.errors import ActionNotFound, DomainError
 from campaign_engine.domain.targets.target_editing import TargetNotFound
-from campaign_engine.domain.targets.target_fields import CHANNELS
 from campaign_engine.domain.workspace import audit
 from campaign_engine.models.targets import (
     ActionHeading,
@@ -61,7 +61,7 @@ async def read_action_targets(pool: Pool, slug: str, locale: str) -> ActionTarge
         assigned = await assignments.list_assigned_targets(conn, action.id)
         stored = await assignments.list_channel_settings(conn, action.id)
         choices = await assignments.list_target_choices(conn)
-    settings = {channel: default_settings(channel) for channel in CHANNELS}
+    settings = {channel: default_settings(channel) for channel in officials_channels()}
     settings.update({s.channel: s for s in stored})
     return ActionTargets(action, assigned, settings, choices)
 

@@ -16,7 +16,6 @@ from campaign_engine.formats.countries import COUNTRY_CODES
 from campaign_engine.formats.fields import InvalidValue
 from campaign_engine.i18n import _
 
-CHANNELS = ("email", "sms")
 MAX_EXTERNAL_ID = 100
 MAX_LINE = 200  # a name, a title, an organisation, a salutation
 MAX_NOTES = 4000
@@ -188,12 +187,3 @@ def clean_phone(text: str, country: str | None) -> str:
             % {"number": text.strip()}
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def clean_addresses(text: str, channel: str, country: str | None) -> list[str]:
-    """Every address in `text`, cleaned; the first problem found is raised."""
-    typed = split_addresses(text, channel)
-    if len(typed) > MAX_ADDRESSES:
-        raise InvalidValue(_("Give at most %(max)d addresses.") % {"max": MAX_ADDRESSES})
-    cleaned = [clean_email(a) if channel == "email" else clean_phone(a, country) for a in typed]
-    return list(dict.fromkeys(cleaned))

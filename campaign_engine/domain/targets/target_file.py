@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from campaign_engine import i18n
+from campaign_engine.domain.delivery.channels import clean_addresses
 from campaign_engine.domain.errors import DomainError
 from campaign_engine.domain.targets.target_fields import (
-    clean_addresses,
     clean_clock_time,
     clean_country,
     clean_external_id,

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from campaign_engine import i18n
+from campaign_engine.domain.delivery.channels import CHANNELS
 from campaign_engine.domain.workspace.access import Capability, may
 from campaign_engine.i18n import N_, _
 from campaign_engine.models.campaigns import ActionStatus
@@ -41,7 +42,6 @@ STATUS_NAMES = {
     ActionStatus.REMOVED: N_("Removed"),
 }
 
-CHANNEL_NAMES = {"email": N_("Email"), "sms": N_("Text message")}
 
 # The menu: where it leads, what it says, and who sees it.
 NAVIGATION = (
@@ -104,7 +104,7 @@ def _layout(request: Request) -> dict[str, Any]:
         "role_names": _translated(ROLE_NAMES),
         "role_descriptions": _translated(ROLE_DESCRIPTIONS),
         "status_names": _translated(STATUS_NAMES),
-        "channel_names": _translated(CHANNEL_NAMES),
+        "channel_names": _translated({name: c.label for name, c in CHANNELS.items()}),
     }
 
 

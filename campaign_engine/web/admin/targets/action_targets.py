@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from campaign_engine import i18n
+from campaign_engine.domain.delivery.channels import officials_channels
 from campaign_engine.domain.targets.action_targets import (
     NoContactOnChannel,
     add_action_target,
@@ -17,7 +18,6 @@ from campaign_engine.domain.targets.action_targets import (
     save_channel_settings,
 )
 from campaign_engine.domain.targets.target_editing import TargetNotFound
-from campaign_engine.domain.targets.target_fields import CHANNELS
 from campaign_engine.domain.workspace.access import Capability
 from campaign_engine.i18n import _
 from campaign_engine.web.admin.guard import form_values, path_slug, staff_page, staff_session
@@ -110,7 +110,7 @@ async def _page(
     context = {
         "found": found,
         "action": found.action,
-        "channels": CHANNELS,
+        "channels": officials_channels(),
         "values": values or {},
         "errors": errors or {},
     }

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 from campaign_engine import i18n
+from campaign_engine.domain.delivery.channels import clean_addresses, officials_channels
 from campaign_engine.domain.targets.action_targets import (
     DIGEST_FORMATS,
     MAX_DIGEST_HOURS,
@@ -16,8 +17,6 @@ from campaign_engine.domain.targets.action_targets import (
 )
 from campaign_engine.domain.targets.target_editing import Addresses, TargetPage
 from campaign_engine.domain.targets.target_fields import (
-    CHANNELS,
-    clean_addresses,
     clean_clock_time,
     clean_country,
     clean_external_id,
@@ -141,7 +140,7 @@ def _number(value: int | None) -> str:
 def parse_channel_settings(values: Mapping[str, str]) -> list[ChannelSettings] | Errors:
     """Each channel's settings, from fields named `email_mode`, `sms_digest_every` and so on."""
     errors: Errors = {}
-    chosen = [_channel_settings(channel, values, errors) for channel in CHANNELS]
+    chosen = [_channel_settings(channel, values, errors) for channel in officials_channels()]
     if errors:
         return errors
     return chosen
@@ -184,7 +183,7 @@ def parse_assignment(values: Mapping[str, str]) -> tuple[int, str] | Errors:
     chosen, channel = values.get("target_id", "").strip(), values.get("channel", "")
     if not chosen.isascii() or not chosen.isdigit() or len(chosen) > 18:
         errors["target_id"] = _("Choose a target from the list.")
-    if channel not in CHANNELS:
+    if channel not in officials_channels():
         errors["channel"] = _("Choose email or SMS.")
     if errors:
         return errors

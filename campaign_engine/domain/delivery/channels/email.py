@@ -1,0 +1,61 @@
+"""Email, over SMTP: to officials (appeals, digests) and to supporters (confirmations, updates,
+privacy links). Every message is written as MIME bytes (messages/) and handed to the mailer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from campaign_engine.domain.delivery.channels import Channel, register
+from campaign_engine.domain.delivery.context import Sending
+from campaign_engine.domain.targets.target_fields import clean_email
+from campaign_engine.i18n import N_
+from campaign_engine.messages.appeals import compose_appeal_email, compose_digest_email
+from campaign_engine.messages.supporter_emails import (
+    compose_privacy_link_email,
+    compose_supporter_email,
+)
+from campaign_engine.messages.supporter_updates import compose_update_email
+from campaign_engine.models.delivery import Delivery, DeliveryKind, SendResult
+
+
+async def carry(sending: Sending, delivery: Delivery, message: Any) -> SendResult:
+    return await sending.mailer.send(message)
+
+
+def _to_signer(sending: Sending, delivery: Delivery, signer: Any) -> Any:
+    return compose_supporter_email(
+        sending.templates, sending.settings, sending.tokens, delivery, signer
+    )
+
+
+def _privacy_link(sending: Sending, delivery: Delivery, recipient: Any) -> Any:
+    to = (recipient.supporter_id, recipient.email, recipient.locale)
+    return compose_privacy_link_email(
+        sending.templates, sending.settings, sending.tokens, delivery, to
+    )
+
+
+EMAIL = register(
+    Channel(
+        name="email",
+        label=N_("Email"),
+        clean_address=lambda typed, _country: clean_email(typed),
+        writers={
+            DeliveryKind.CONFIRMATION: _to_signer,
+            DeliveryKind.ALREADY_SIGNED: _to_signer,
+            DeliveryKind.PRIVACY_LINK: _privacy_link,
+            DeliveryKind.APPEAL: lambda s, _d, letter: compose_appeal_email(
+                s.templates, s.settings, letter
+            ),
+            DeliveryKind.DIGEST: lambda s, _d, letter: compose_digest_email(
+                s.templates, s.settings, letter
+            ),
+            DeliveryKind.UPDATE: lambda s, _d, update: compose_update_email(
+                s.templates, s.settings, update
+            ),
+        },
+        carry=carry,
+        reaches_officials=True,
+        reaches_supporters=True,
+    )
+)
