@@ -42,133 +42,179 @@ class SettingsError(Exception):
 
 @dataclass(frozen=True)
 class Setting:
-    """One environment variable, as the README documents it."""
+    """One environment variable: what it is, and its default. `default` is the value used
+    when it is unset (the code reads it from here, so the two cannot differ); `shown` is how
+    the README names a default the code works out instead ("embedded", "generated")."""
 
     name: str
-    default: str
     help: str
+    default: str = ""
+    shown: str | None = None
+
+    def readme_row(self) -> str:
+        shown = self.shown if self.shown is not None else f"`{self.default}`" * bool(self.default)
+        return f"| `{self.name}` | {shown} | {self.help} |"
 
 
 DOCUMENTED: tuple[Setting, ...] = (
-    Setting("ENVIRONMENT", "development", "`development`, `test` or `production`."),
+    Setting(
+        "ENVIRONMENT",
+        "`development`, `test` or `production`.",
+        default="development",
+    ),
     Setting(
         "DATABASE_URL",
-        "embedded",
         "PostgreSQL 15+ URL. Unset outside production: an embedded PostgreSQL under `DATA_DIR`.",
+        shown="embedded",
     ),
     Setting(
         "REDIS_URL",
-        "embedded",
-        "Redis/Valkey URL (`redis://`, `rediss://`, `unix://`). Unset outside production: "
-        "an embedded Valkey under `DATA_DIR`.",
+        "Redis/Valkey URL (`redis://`, `rediss://`, `unix://`). Unset outside "
+        "production: an embedded Valkey under `DATA_DIR`.",
+        shown="embedded",
     ),
     Setting(
         "SMTP_URL",
-        "development mailbox",
-        "`smtp://user:password@host:587` (STARTTLS when offered) or `smtps://…:465`. "
-        "Unset in development: the in-process mailbox shown at `/dev/mail`.",
+        "`smtp://user:password@host:587` (STARTTLS when offered; `?starttls=required` "
+        "or `=no`) or `smtps://…:465`.",
+        shown="development mailbox",
     ),
-    Setting("EMAIL_FROM", "Campaign Engine <noreply@localhost>", "Sender of every email."),
+    Setting(
+        "EMAIL_FROM",
+        "Sender of every email; its domain also names Message-IDs.",
+        default="Campaign Engine <noreply@localhost>",
+    ),
     Setting(
         "ORGANISATION_NAME",
-        "the name in EMAIL_FROM",
         'Who sends the appeals: they reach officials as "Li Wei via <organisation>".',
+        shown="the name in `EMAIL_FROM`",
     ),
     Setting(
         "RELAY_EMAIL",
-        "the address in EMAIL_FROM",
-        "Where officials' replies go when an action hides supporters' addresses (the default); "
-        "each appeal's Reply-To tags it with `+<delivery id>` so replies find their case.",
+        "Where officials' replies go when an action hides supporters' addresses (the "
+        "default); each appeal's Reply-To tags it `+<delivery id>`, so replies find "
+        "their case. Route it to `/webhooks/email`.",
+        shown="the address in `EMAIL_FROM`",
     ),
     Setting(
         "INBOUND_EMAIL_TOKEN",
-        "",
-        "Bearer token a mail provider uses to post raw replies and bounces to "
-        "`/webhooks/email`. Unset: that endpoint does not exist.",
+        "Bearer token a mail provider uses to post raw replies and bounce reports to "
+        "`/webhooks/email`. Unset: that endpoint refuses everything.",
     ),
-    Setting("TWILIO_ACCOUNT_SID", "", "Twilio account for SMS (used from the delivery issue on)."),
-    Setting("TWILIO_AUTH_TOKEN", "", "Twilio auth token; also verifies Twilio's webhooks."),
-    Setting("TWILIO_FROM", "", "Sender number or messaging service for SMS."),
+    Setting(
+        "TWILIO_ACCOUNT_SID",
+        "Twilio account for SMS. Unset in development: texts go to `/dev/sms`; in "
+        'production: they wait, marked "SMS is not configured".',
+    ),
+    Setting(
+        "TWILIO_AUTH_TOKEN",
+        "Twilio auth token; also verifies Twilio's webhooks.",
+    ),
+    Setting(
+        "TWILIO_FROM",
+        "Sender number or messaging service for SMS.",
+    ),
     Setting(
         "TWILIO_API_BASE",
-        "https://api.twilio.com",
         "Twilio API base; tests point it at a local server.",
+        default="https://api.twilio.com",
     ),
     Setting(
         "PUBLIC_BASE_URL",
-        "http://127.0.0.1:8000",
-        "Where supporters reach the site; used in links inside emails.",
+        "Where supporters and campaigners reach the site; used in links inside emails. "
+        "HTTPS in production. `make dev` sets it from `PORT`.",
+        default="http://127.0.0.1:8000",
     ),
     Setting(
         "SECRET_KEY",
-        "generated",
-        "Signs links in emails. At least 32 characters in production; development generates "
-        "one under `DATA_DIR`.",
+        "Signs links in emails, and keys the hashes that find a supporter by address, "
+        "honour STOP and count clients: never change it once supporters have signed. At "
+        "least 32 characters in production; development keeps one in "
+        "`DATA_DIR/secret-key`.",
+        shown="generated",
     ),
     Setting(
         "DATA_KEYS",
-        "generated",
-        "Keys that seal supporters' names, addresses, phones and messages at rest, kept "
-        "outside the database: comma-separated, the newest first (it seals; the others only "
-        "open). `campaign-engine keys new` makes one; `campaign-engine keys rotate` reseals "
-        "under the first. Development generates one under `DATA_DIR`.",
+        "Seal supporters' addresses, names, phones and messages (and campaigners' "
+        "second-factor secrets) at rest: comma-separated, the newest first; the first "
+        "seals, all open. `campaign-engine keys new` makes one, `campaign-engine keys "
+        "rotate` reseals everything under the first "
+        "([docs/privacy.md](docs/privacy.md)). Development keeps one in "
+        "`DATA_DIR/data-keys`.",
+        shown="generated",
     ),
     Setting(
         "SIGNATURES_PER_CLIENT",
-        "600",
-        "Load shedding, not fraud control: signatures the JSON API takes from one client "
-        "address a minute, across all actions (then 429); 0 turns it off (the benchmark's "
-        "stack does: it signs thousands a minute from one place).",
+        "Load shedding, not fraud control: signatures the JSON API takes from one "
+        "client address a minute across all actions, then 429 with `Retry-After`; `0` "
+        "turns the limit off (the benchmark's stack does).",
+        default="600",
     ),
     Setting(
         "CLIENT_BURST_PER_ACTION",
-        "10",
-        "Signatures one client address makes on one action within a minute before the rest "
-        "are suspected (kept, answered alike, not confirmed: docs/abuse.md); 0: no limit.",
+        "Signatures one client address makes on one action within a minute before the "
+        "rest are suspected: kept, answered exactly alike, never confirmed unless "
+        "released ([docs/abuse.md](docs/abuse.md)); `0`: no limit.",
+        default="10",
     ),
     Setting(
         "CLIENT_HOURLY_PER_ACTION",
-        "60",
-        "The same, within an hour. Generous, because a carrier's NAT or an office puts "
-        "many people behind one address; 0: no limit.",
+        "The same within an hour; generous, since a carrier's NAT or an office puts "
+        "many people behind one address; `0`: no limit.",
+        default="60",
     ),
     Setting(
         "SMS_COUNTRIES",
-        "any",
-        "Comma-separated ISO country codes whose numbers may be texted (e.g. `GB,FR,MX`); "
-        "texts elsewhere fail without reaching Twilio. Premium-rate and other non-mobile "
-        "numbers are never texted.",
+        "Comma-separated ISO country codes whose numbers may be texted (e.g. "
+        "`GB,FR,MX`); texts elsewhere fail without reaching Twilio. Premium-rate and "
+        "other non-mobile numbers are never texted ([docs/abuse.md](docs/abuse.md)).",
+        default="any",
     ),
     Setting(
         "SMS_PER_NUMBER_PER_DAY",
-        "3",
         "Texts one supporter's number may receive in a UTC day; more wait for the next day.",
+        default="3",
     ),
     Setting(
         "SMS_DAILY_BUDGET",
-        "1000",
-        "Texts sent to supporters in a UTC day, in all; more wait for the next day, and a "
-        "warning is logged at 80 %. (Officials are held to their own pace instead.)",
+        "Texts sent to supporters in a UTC day in all; more wait for the next day, and "
+        "a warning is logged at 80 %. (Officials are held to their own pace instead.)",
+        default="1000",
     ),
     Setting(
         "RETENTION_DAYS",
-        "180",
-        "Days after an action closes before its signatures are anonymised: who signed is "
-        "forgotten, the counts stay (docs/privacy.md). e-petitions keeps six months.",
+        "Days after an action closes before its signatures are anonymised: who signed "
+        "is forgotten, the counts stay ([docs/privacy.md](docs/privacy.md)).",
+        default="180",
     ),
     Setting(
         "TRUSTED_PROXIES",
-        "127.0.0.1,::1",
-        "Comma-separated addresses whose `X-Forwarded-For` is believed.",
+        "Addresses whose `X-Forwarded-For` is believed; from anyone else the header is ignored.",
+        default="127.0.0.1,::1",
     ),
-    Setting("DATA_DIR", "./.data", "Local data of development: embedded servers, mailbox, secret."),
+    Setting(
+        "DATA_DIR",
+        "Local data of development: embedded servers, mailbox, secret.",
+        shown="`.data` in the source tree",
+    ),
     Setting(
         "CAMPAIGN_ENGINE_HOME",
-        "the source tree",
         "Folder holding `templates/`, `locales/` and `static/` (the container sets `/app`).",
+        shown="the source tree",
     ),
-    Setting("LOG_LEVEL", "INFO", "Python logging level."),
+    Setting(
+        "LOG_LEVEL",
+        "Python logging level.",
+        default="INFO",
+    ),
 )
+DEFAULTS = {setting.name: setting.default for setting in DOCUMENTED}
+
+
+def settings_table() -> str:
+    """The README's table of settings, as this module defines them."""
+    head = "| Name | Default | What it is |\n|---|---|---|\n"
+    return head + "\n".join(setting.readme_row() for setting in DOCUMENTED) + "\n"
 
 
 @dataclass(frozen=True)
@@ -238,20 +284,22 @@ class Settings:
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
 
-        def get(name: str, default: str = "") -> str:
-            return env.get(name, "").strip() or default
+        def get(name: str, default: str | None = None) -> str:
+            """The variable, else `default` (a default the code works out), else the table's."""
+            value = env.get(name, "").strip()
+            return value or (DEFAULTS[name] if default is None else default)
 
-        environment = get("ENVIRONMENT", "development")
+        environment = get("ENVIRONMENT")
         if environment not in ENVIRONMENTS:
             raise SettingsError(f"ENVIRONMENT must be one of {', '.join(ENVIRONMENTS)}")
         if environment == "production":
             # Production runs on nothing implicit: no embedded server, no mailbox, no default
             # sender or address that would put localhost links into real supporters' mail.
-            missing = [name for name in REQUIRED_IN_PRODUCTION if not get(name)]
+            missing = [name for name in REQUIRED_IN_PRODUCTION if not get(name, "")]
             if missing:
                 raise SettingsError(f"production needs {', '.join(missing)} to be set")
         data_dir = Path(get("DATA_DIR", str(SOURCE_HOME / ".data"))).resolve()
-        email_from = get("EMAIL_FROM", "Campaign Engine <noreply@localhost>")
+        email_from = get("EMAIL_FROM")
         settings = cls(
             environment=environment,
             database_url=get("DATABASE_URL") or None,
@@ -266,32 +314,32 @@ class Settings:
             twilio_account_sid=get("TWILIO_ACCOUNT_SID"),
             twilio_auth_token=get("TWILIO_AUTH_TOKEN"),
             twilio_from=get("TWILIO_FROM"),
-            twilio_api_base=get("TWILIO_API_BASE", "https://api.twilio.com").rstrip("/"),
-            public_base_url=get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+            twilio_api_base=get("TWILIO_API_BASE").rstrip("/"),
+            public_base_url=get("PUBLIC_BASE_URL").rstrip("/"),
             secret_key=get("SECRET_KEY")
             or ("" if environment == "production" else development_secret(data_dir)),
             data_keys=_data_keys(get("DATA_KEYS") or development_data_key(data_dir)),
             trusted_proxies=tuple(
-                p.strip() for p in get("TRUSTED_PROXIES", "127.0.0.1,::1").split(",") if p.strip()
+                p.strip() for p in get("TRUSTED_PROXIES").split(",") if p.strip()
             ),
             signatures_per_client=_whole_number(
-                get("SIGNATURES_PER_CLIENT", "600"), "SIGNATURES_PER_CLIENT"
+                get("SIGNATURES_PER_CLIENT"), "SIGNATURES_PER_CLIENT"
             ),
             client_burst_per_action=_whole_number(
-                get("CLIENT_BURST_PER_ACTION", "10"), "CLIENT_BURST_PER_ACTION"
+                get("CLIENT_BURST_PER_ACTION"), "CLIENT_BURST_PER_ACTION"
             ),
             client_hourly_per_action=_whole_number(
-                get("CLIENT_HOURLY_PER_ACTION", "60"), "CLIENT_HOURLY_PER_ACTION"
+                get("CLIENT_HOURLY_PER_ACTION"), "CLIENT_HOURLY_PER_ACTION"
             ),
-            retention_days=_whole_number(get("RETENTION_DAYS", "180"), "RETENTION_DAYS"),
-            sms_countries=_countries(get("SMS_COUNTRIES", "any")),
+            retention_days=_whole_number(get("RETENTION_DAYS"), "RETENTION_DAYS"),
+            sms_countries=_countries(get("SMS_COUNTRIES")),
             sms_per_number_per_day=_whole_number(
-                get("SMS_PER_NUMBER_PER_DAY", "3"), "SMS_PER_NUMBER_PER_DAY"
+                get("SMS_PER_NUMBER_PER_DAY"), "SMS_PER_NUMBER_PER_DAY"
             ),
-            sms_daily_budget=_whole_number(get("SMS_DAILY_BUDGET", "1000"), "SMS_DAILY_BUDGET"),
+            sms_daily_budget=_whole_number(get("SMS_DAILY_BUDGET"), "SMS_DAILY_BUDGET"),
             data_dir=data_dir,
             home=Path(get("CAMPAIGN_ENGINE_HOME", str(SOURCE_HOME))).resolve(),
-            log_level=get("LOG_LEVEL", "INFO").upper(),
+            log_level=get("LOG_LEVEL").upper(),
         )
         settings.check()
         return settings

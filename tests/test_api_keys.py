@@ -15,7 +15,8 @@ from starlette.types import ASGIApp
 
 from campaign_engine.db.pool import Pool
 from campaign_engine.models.workspace import Role
-from campaign_engine.web.rate_limits import PER_CLIENT_SIGNATURES, WINDOW_SECONDS
+from campaign_engine.settings import Settings
+from campaign_engine.web.rate_limits import WINDOW_SECONDS
 from tests.conftest import http_client
 from tests.factories import email_key, make_action, unique_email
 from tests.staff import Campaigner, signed_in
@@ -233,7 +234,11 @@ async def test_only_partners_origins_pass_cors(client: httpx.AsyncClient, pool: 
 
 
 async def test_too_many_signatures_from_one_client_are_answered_429(
-    asgi_app: ASGIApp, client: httpx.AsyncClient, pool: Pool, redis_client: redis.asyncio.Redis
+    asgi_app: ASGIApp,
+    client: httpx.AsyncClient,
+    pool: Pool,
+    redis_client: redis.asyncio.Redis,
+    settings: Settings,
 ) -> None:
     """Each client address has its own count; one past the limit is refused, another's first
     is not."""
@@ -246,7 +251,7 @@ async def test_too_many_signatures_from_one_client_are_answered_429(
     async with http_client(asgi_app, "203.0.113.7") as remote:
         answers = [
             await remote.post(path, content=b"[]", headers=json)
-            for _ in range(PER_CLIENT_SIGNATURES + 1)
+            for _ in range(settings.signatures_per_client + 1)
         ]
     async with http_client(asgi_app, "203.0.113.8") as neighbour:
         assert (await neighbour.post(path, content=b"[]", headers=json)).status_code == 400

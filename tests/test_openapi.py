@@ -32,7 +32,7 @@ from starlette.routing import Route
 from campaign_engine.app import create_app
 from campaign_engine.db.pool import create_pool
 from campaign_engine.settings import Settings
-from campaign_engine.web.api.openapi import DOCUMENT
+from campaign_engine.web.api.openapi import document
 from campaign_engine.web.routes import routes
 from tests.conftest import TEST_SEALER
 from tests.factories import make_action, make_confirmed_signatures
@@ -59,16 +59,24 @@ def api_routes(settings: Settings) -> set[tuple[str, str]]:
 def test_the_document_describes_every_api_route_and_no_other(settings: Settings) -> None:
     documented = {
         (method.upper(), path)
-        for path, operations in DOCUMENT["paths"].items()
+        for path, operations in document()["paths"].items()
         for method in operations
     }
     assert documented == api_routes(settings)
 
 
-async def test_the_document_is_served(client: httpx.AsyncClient) -> None:
+async def test_the_document_is_served(client: httpx.AsyncClient, settings: Settings) -> None:
     answer = await client.get("/api/v1/openapi.json")
     assert answer.status_code == 200
     assert answer.json()["openapi"].startswith("3.1")
+    # The limit it states is the one this server enforces (SIGNATURES_PER_CLIENT), not a
+    # constant beside it.
+    signing = answer.json()["paths"]["/api/v1/actions/{slug}/signatures"]["post"]
+    assert f"At most {settings.signatures_per_client} per client" in signing["description"]
+    assert (
+        "No limit per client"
+        in document(0)["paths"]["/api/v1/actions/{slug}/signatures"]["post"]["description"]
+    )
 
 
 async def _key_and_action(database_url: str) -> tuple[str, str]:
@@ -136,7 +144,7 @@ def test_schemathesis_finds_no_server_error_and_no_answer_outside_the_schema(
 ) -> None:
     assert settings.database_url is not None
     key, known = asyncio.run(_key_and_action(settings.database_url))
-    schema = schemathesis.openapi.from_dict(DOCUMENT)
+    schema = schemathesis.openapi.from_dict(document())
     results = list(schema.get_all_operations())
     operations = [result.ok() for result in results if isinstance(result, Ok)]
     assert len(operations) == len(results), "every operation of the document is readable"

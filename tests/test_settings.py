@@ -14,6 +14,7 @@ from campaign_engine.settings import (
     Settings,
     SettingsError,
     development_data_key,
+    settings_table,
 )
 
 PRODUCTION = {
@@ -92,7 +93,17 @@ def test_the_signature_limit_is_a_whole_number() -> None:
         Settings.from_environ({"SIGNATURES_PER_CLIENT": "lots"})
 
 
-def test_every_setting_is_documented_in_the_readme() -> None:
+def test_the_readmes_table_of_settings_is_the_one_the_code_reads() -> None:
+    """One table (settings.DOCUMENTED) gives each setting's default to the code and its row to
+    the README: `campaign-engine settings` prints the rows to paste when one changes."""
     readme = (SOURCE_HOME / "README.md").read_text()
-    for setting in DOCUMENTED:
-        assert f"| `{setting.name}` |" in readme, f"{setting.name} is missing from the README"
+    assert settings_table() in readme
+
+
+def test_a_setting_left_unset_takes_the_default_the_readme_shows(tmp_path: Path) -> None:
+    settings = Settings.from_environ({"ENVIRONMENT": "test", "DATA_DIR": str(tmp_path)})
+    shown = {setting.name: setting.default for setting in DOCUMENTED if setting.default}
+    assert str(settings.signatures_per_client) == shown["SIGNATURES_PER_CLIENT"]
+    assert str(settings.retention_days) == shown["RETENTION_DAYS"]
+    assert ",".join(settings.trusted_proxies) == shown["TRUSTED_PROXIES"]
+    assert settings.twilio_api_base == shown["TWILIO_API_BASE"]

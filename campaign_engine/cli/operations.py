@@ -21,6 +21,7 @@ from campaign_engine.domain.workspace.staff import (
 )
 from campaign_engine.models.workspace import Role
 from campaign_engine.security.sealing import Sealer, new_data_key
+from campaign_engine.settings import settings_table
 
 
 @main.command()
@@ -153,3 +154,9 @@ def format_resealed(resealed: Resealed, sealer: Sealer) -> str:
             + (f": {dropped} can leave DATA_KEYS" if older else "")
         )
     return "\n".join(lines)
+
+
+@main.command("settings")
+def settings_command() -> None:
+    """Print the table of settings (name, default, what it is), as the README shows it."""
+    print(settings_table(), end="")

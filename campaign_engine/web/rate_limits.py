@@ -25,10 +25,6 @@ WINDOW_SECONDS = 60
 # A script paging through signatures reads 100 a request: 600 requests a minute is 60,000
 # signatures a minute, far more than any sync needs, and little for our database.
 PER_KEY = 600
-# Signatures from one address (a person, or everyone behind one proxy or carrier's NAT), on all
-# actions: the default of the SIGNATURES_PER_CLIENT setting. This sheds load, and answers 429;
-# fraud is met below it, without an answer that differs (domain/signing/abuse.py).
-PER_CLIENT_SIGNATURES = 600
 # Once-only marks kept in memory while Redis is unreachable: at most this many (the oldest
 # go first), about 10 MB. Ten minutes of proofs of work at 80 signatures a second.
 MARKS_IN_MEMORY = 50_000

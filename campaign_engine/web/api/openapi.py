@@ -7,6 +7,7 @@ fails), and runs schemathesis against it: no server error, no answer outside the
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from starlette.requests import Request
@@ -17,9 +18,14 @@ from campaign_engine.formats.fields import SLUG_PATTERN
 from campaign_engine.i18n import LOCALES
 from campaign_engine.models.campaigns import CaseEventKind, Outcome
 from campaign_engine.models.integrations import ApiScope
+from campaign_engine.settings import DEFAULTS
 from campaign_engine.web.api.public import LOCALE_PATTERN, SIGNATURE_FIELDS, JsonField
 from campaign_engine.web.api.reads import ID_CURSOR, SIGNATURE_CURSOR
-from campaign_engine.web.rate_limits import PER_CLIENT_SIGNATURES, PER_KEY, WINDOW_SECONDS
+from campaign_engine.web.rate_limits import PER_KEY, WINDOW_SECONDS
+from campaign_engine.web.services import services
+
+# What the document says when no server's settings are at hand (tests, tools).
+DEFAULT_PER_CLIENT = int(DEFAULTS["SIGNATURES_PER_CLIENT"])
 
 Schema = dict[str, Any]
 
@@ -280,7 +286,8 @@ def authenticated(
     }
 
 
-def document() -> Schema:
+def document(signatures_per_client: int = DEFAULT_PER_CLIENT) -> Schema:
+    """The document, saying the per-client limit this server enforces (SIGNATURES_PER_CLIENT)."""
     return {
         "openapi": "3.1.0",
         "info": {
@@ -340,7 +347,7 @@ def document() -> Schema:
                 "post": {
                     "summary": "Sign (confirmation by email follows)",
                     "description": "CORS: allowed from the allowed origins of enabled partners. "
-                    f"At most {PER_CLIENT_SIGNATURES} per client every {WINDOW_SECONDS} seconds.",
+                    + per_client_limit(signatures_per_client),
                     "parameters": [SLUG],
                     "requestBody": {
                         "required": True,
@@ -393,8 +400,19 @@ def document() -> Schema:
     }
 
 
-DOCUMENT = document()
+def per_client_limit(signatures_per_client: int) -> str:
+    if signatures_per_client == 0:
+        return "No limit per client is set on this server."
+    return f"At most {signatures_per_client} per client every {WINDOW_SECONDS} seconds."
+
+
+@functools.cache
+def document_for(signatures_per_client: int) -> Schema:
+    """Built once per limit: the server's settings do not change while it runs."""
+    return document(signatures_per_client)
 
 
 async def openapi_json(request: Request) -> Response:
-    return JSONResponse(DOCUMENT, headers={"Cache-Control": "public, max-age=300"})
+    limit = services(request).settings.signatures_per_client
+    headers = {"Cache-Control": "public, max-age=300"}
+    return JSONResponse(document_for(limit), headers=headers)
