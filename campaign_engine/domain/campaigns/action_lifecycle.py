@@ -10,14 +10,14 @@ the deadline itself, so nobody signs late while the cron is behind).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from uuid import UUID
 
 from campaign_engine.clock import Clock
 from campaign_engine.db.campaigns import action_editing as editing
 from campaign_engine.db.pool import Connection, Pool
 from campaign_engine.domain.campaigns.action_editing import ChangeRefused
+from campaign_engine.domain.doorbells import committed_then_rung
 from campaign_engine.domain.errors import ActionNotFound
-from campaign_engine.domain.integrations.webhooks import ring, tell
+from campaign_engine.domain.integrations.webhooks import tell
 from campaign_engine.domain.workspace import audit
 from campaign_engine.jobs import JobQueue
 from campaign_engine.models.campaigns import ActionSettings, ActionStatus
@@ -50,7 +50,7 @@ async def publish_action(
 ) -> None:
     """Open the action now. Its own language must be published, its deadline ahead."""
     now = clock.now()
-    async with pool.acquire() as conn, conn.transaction():
+    async with committed_then_rung(pool, queue) as (conn, doorbells):
         action = await _leaving(conn, slug, "publish")
         await _refuse_unpublished_source(conn, action)
         if action.deadline is not None and action.deadline <= now:
@@ -59,8 +59,7 @@ async def publish_action(
         await audit.record(
             conn, actor.id, "action.published", now, ("action", action.id), previous=action.status
         )
-        webhooks = await tell(conn, WebhookEventType.ACTION_PUBLISHED, action.id, now)
-    await ring(queue, webhooks)
+        doorbells.deliveries(await tell(conn, WebhookEventType.ACTION_PUBLISHED, action.id, now))
 
 
 async def schedule_action(pool: Pool, clock: Clock, actor: Staff, slug: str) -> None:
@@ -90,8 +89,7 @@ async def close_action(
     pool: Pool, clock: Clock, actor: Staff, slug: str, queue: JobQueue | None = None
 ) -> None:
     closing = WebhookEventType.ACTION_CLOSED
-    told = await _move(pool, clock, actor, slug, "close", CLOSED, "action.closed", closing)
-    await ring(queue, told)
+    await _move(pool, clock, actor, slug, "close", CLOSED, "action.closed", closing, queue)
 
 
 async def reopen_action(pool: Pool, clock: Clock, actor: Staff, slug: str) -> None:
@@ -145,15 +143,16 @@ async def _move(
     status: ActionStatus,
     verb: str,
     telling: WebhookEventType | None = None,
-) -> list[UUID]:
-    """Change the status; `telling`: the webhook event it is (its deliveries are returned,
-    for the caller to ring for once committed)."""
+    queue: JobQueue | None = None,
+) -> None:
+    """Change the status; `telling`: the webhook event it is, rung for once committed."""
     now = clock.now()
-    async with pool.acquire() as conn, conn.transaction():
+    async with committed_then_rung(pool, queue) as (conn, doorbells):
         action = await _leaving(conn, slug, change)
         await editing.set_status(conn, action.id, status, now)
         await audit.record(conn, actor.id, verb, now, ("action", action.id))
-        return [] if telling is None else await tell(conn, telling, action.id, now)
+        if telling is not None:
+            doorbells.deliveries(await tell(conn, telling, action.id, now))
 
 
 async def _leaving(conn: Connection, slug: str, change: str) -> ActionSettings:
@@ -176,19 +175,20 @@ async def apply_schedules(pool: Pool, clock: Clock, queue: JobQueue | None = Non
     """Open the scheduled actions whose publication time has come, then close the open ones
     whose deadline has passed; the system (no campaigner) is recorded as having done it."""
     now = clock.now()
-    webhooks: list[UUID] = []
-    async with pool.acquire() as conn, conn.transaction():
+    async with committed_then_rung(pool, queue) as (conn, doorbells):
         opened = await editing.open_due_actions(conn, now)
         for action_id, _code in opened:
             await audit.record(
                 conn, None, "action.published", now, ("action", action_id), scheduled=True
             )
-            webhooks += await tell(conn, WebhookEventType.ACTION_PUBLISHED, action_id, now)
+            doorbells.deliveries(
+                await tell(conn, WebhookEventType.ACTION_PUBLISHED, action_id, now)
+            )
         closed = await editing.close_expired_actions(conn, now)
         for action_id, _code in closed:
             await audit.record(
                 conn, None, "action.closed", now, ("action", action_id), deadline=True
             )
-            webhooks += await tell(conn, WebhookEventType.ACTION_CLOSED, action_id, now)
-    await ring(queue, webhooks)
+            told = await tell(conn, WebhookEventType.ACTION_CLOSED, action_id, now)
+            doorbells.deliveries(told)
     return ScheduleRun([code for _id, code in opened], [code for _id, code in closed])

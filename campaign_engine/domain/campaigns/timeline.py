@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from uuid import UUID
 
 from campaign_engine.clock import Clock
 from campaign_engine.db.campaigns import case_editing, timeline
 from campaign_engine.db.pool import Connection, Pool
+from campaign_engine.domain.doorbells import committed_then_rung
 from campaign_engine.domain.errors import DomainError
-from campaign_engine.domain.integrations.webhooks import ring, tell
+from campaign_engine.domain.integrations.webhooks import tell
 from campaign_engine.domain.workspace import audit
 from campaign_engine.i18n import N_, _
 from campaign_engine.jobs import JobQueue
@@ -209,8 +209,7 @@ async def publish_event(
     """Show the event on the public case page, or take it off again. An outcome's first
     publication is told to the webhooks subscribed (a second one is not news)."""
     now = clock.now()
-    webhooks: list[UUID] = []
-    async with pool.acquire() as conn, conn.transaction():
+    async with committed_then_rung(pool, queue) as (conn, doorbells):
         await _locked_case(conn, case_id)
         event = await _event(conn, case_id, event_id)
         if published and event.kind is CaseEventKind.NOTE:
@@ -225,8 +224,8 @@ async def publish_event(
         )
         if published and event.kind is CaseEventKind.OUTCOME:
             once_as = f"outcome.recorded:{event_id}"
-            webhooks = await tell(conn, OUTCOME_RECORDED, event_id, now, once_as=once_as)
-    await ring(queue, webhooks)
+            told = await tell(conn, OUTCOME_RECORDED, event_id, now, once_as=once_as)
+            doorbells.deliveries(told)
 
 
 async def delete_event(pool: Pool, clock: Clock, actor: Staff, case_id: int, event_id: int) -> None:

@@ -24,6 +24,7 @@ from campaign_engine.db.campaigns import updates
 from campaign_engine.db.personal import recipients as personal_recipients
 from campaign_engine.db.pool import Connection, Pool
 from campaign_engine.domain.delivery.channels import supporters_channels
+from campaign_engine.domain.doorbells import committed_then_rung
 from campaign_engine.domain.errors import DomainError
 from campaign_engine.domain.workspace import audit
 from campaign_engine.i18n import LOCALES
@@ -202,7 +203,7 @@ async def send_update(
 ) -> None:
     """Start sending a published update or outcome to the case's supporters, once; only
     when the campaigner `confirmed` it, having seen how many it will reach."""
-    async with pool.acquire() as conn, conn.transaction():
+    async with committed_then_rung(pool, queue) as (conn, doorbells):
         found = await updates.get_event_to_send(conn, case_id, event_id)
         if found is None:
             raise UpdateEventMissing
@@ -214,6 +215,7 @@ async def send_update(
         mailing_id = await updates.insert_mailing(conn, event_id, actor.id, clock.now())
         if mailing_id is None:
             raise AlreadySent
+        doorbells.fan_out(mailing_id)
         languages = await updates.count_audience_by_language(conn, case_id)
         texts = await count_text_audience(conn, tokens, case_id)
         await audit.record(
@@ -226,4 +228,3 @@ async def send_update(
             emails=sum(languages.values()),
             texts=texts,
         )
-    await queue.fan_out_update(mailing_id)

@@ -21,6 +21,7 @@ from campaign_engine.db.personal import recipients as personal_recipients
 from campaign_engine.db.personal.recipients import UpdateRecipient
 from campaign_engine.db.pool import Connection, Pool
 from campaign_engine.domain.campaigns.updates import message_locale
+from campaign_engine.domain.doorbells import committed_then_rung
 from campaign_engine.i18n import SOURCE_LOCALE, is_supported
 from campaign_engine.jobs import JobQueue
 from campaign_engine.models.campaigns import CaseEventKind, EventContent, Outcome
@@ -53,9 +54,9 @@ async def fan_out_mailing(
     (the tests' crash)."""
     written = batches = 0
     while max_batches is None or batches < max_batches:
-        async with pool.acquire() as conn, conn.transaction():
+        async with committed_then_rung(pool, queue) as (conn, doorbells):
             created, more = await _fan_out_batch(conn, tokens, clock, mailing_id, batch_size)
-        await queue.wake_deliveries(created)
+            doorbells.deliveries(created)
         written, batches = written + len(created), batches + 1
         if not more:
             break

@@ -26,6 +26,7 @@ from campaign_engine.clock import Clock
 from campaign_engine.db.delivery import pacing
 from campaign_engine.db.delivery.pacing import PacingInputs
 from campaign_engine.db.pool import Connection, Pool
+from campaign_engine.domain.doorbells import committed_then_rung
 from campaign_engine.domain.targets.office_hours import Schedule, schedule_of
 from campaign_engine.jobs import JobQueue
 
@@ -106,9 +107,9 @@ async def pace_target(
 ) -> list[UUID]:
     """Release what may go to this target now; returns the released deliveries."""
     now = clock.now()
-    async with pool.acquire() as conn, conn.transaction():
+    async with committed_then_rung(pool, queue) as (conn, doorbells):
         released = await _pace_locked(conn, target_id, channel, now)
-    await queue.wake_deliveries(released)
+        doorbells.deliveries(released)
     return released
 
 

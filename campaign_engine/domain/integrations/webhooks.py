@@ -25,6 +25,7 @@ from uuid import UUID
 from campaign_engine.clock import Clock
 from campaign_engine.db.integrations import partners, webhooks
 from campaign_engine.db.pool import Connection, Pool
+from campaign_engine.domain.doorbells import committed_then_rung
 from campaign_engine.domain.errors import DomainError
 from campaign_engine.domain.workspace import audit
 from campaign_engine.jobs import JobQueue
@@ -68,16 +69,10 @@ async def tell(
     once_as: str | None = None,
 ) -> list[UUID]:
     """Write the event and a delivery for each endpoint subscribed to it; returns the
-    deliveries, for `ring` once the transaction has committed. `once_as`: a key under which
-    the event is told only once, however often its cause happens. `at` None: the database's
-    clock (the confirmation flow, which has none of its own)."""
+    deliveries, for the transaction's doorbells (domain/doorbells.py) to ring once it has
+    committed. `once_as`: a key under which the event is told only once, however often its
+    cause happens. `at` None: the database's clock (the confirmation flow has none)."""
     return await webhooks.emit_event(conn, event_type, subject_id, at, dedup_key=once_as)
-
-
-async def ring(queue: JobQueue | None, delivery_ids: list[UUID]) -> None:
-    """Wake a worker for new webhooks; without a queue the sweeper finds them within 30 s."""
-    if queue is not None and delivery_ids:
-        await queue.wake_deliveries(delivery_ids)
 
 
 # --- Sending (the worker posts; these read and record) ----------------------------------------
@@ -259,20 +254,18 @@ async def set_webhook_enabled(
     """Switch an endpoint off (its deliveries wait) or on again (its failure count starts
     afresh, and what it held goes at once)."""
     now = clock.now()
-    released: list[UUID] = []
-    async with pool.acquire() as conn, conn.transaction():
+    async with committed_then_rung(pool, queue) as (conn, doorbells):
         endpoint = await webhooks.lock_endpoint(conn, endpoint_id)
         if endpoint is None:
             raise WebhookNotFound
         if endpoint.enabled == on:
             return
         await webhooks.set_enabled(conn, endpoint_id, on, None if on else "manual", now)
-        if on:
-            released = await webhooks.release_held(conn, endpoint_id, now)
+        released = await webhooks.release_held(conn, endpoint_id, now) if on else []
+        doorbells.deliveries(released)
         verb = "webhook.enabled" if on else "webhook.disabled"
         detail = {"released": len(released)} if on else {"reason": "manual"}
         await audit.record(conn, actor.id, verb, now, ("webhook", endpoint_id), **detail)
-    await ring(queue, released)
 
 
 async def rotate_webhook_secret(pool: Pool, clock: Clock, actor: Staff, endpoint_id: int) -> None:

@@ -24,6 +24,7 @@ from campaign_engine.db.personal import recipients, subjects, supporters
 from campaign_engine.db.pool import Connection, Pool
 from campaign_engine.db.privacy import rights
 from campaign_engine.db.signing import abuse
+from campaign_engine.domain.doorbells import committed_then_rung
 from campaign_engine.domain.signing.counts import recount
 from campaign_engine.domain.signing.supporters import canonical_email
 from campaign_engine.domain.workspace import audit
@@ -85,7 +86,7 @@ async def send_privacy_link(pool: Pool, queue: JobQueue, email: str) -> None:
     """Email a fresh link to the supporter's data, if we hold this address; whoever asks
     learns nothing either way (the page says the same), and the link goes only to the
     address itself."""
-    async with pool.acquire() as conn, conn.transaction():
+    async with committed_then_rung(pool, queue) as (conn, doorbells):
         supporter_id = await subjects.find_supporter(conn, canonical_email(email))
         if supporter_id is None:
             return
@@ -93,8 +94,8 @@ async def send_privacy_link(pool: Pool, queue: JobQueue, email: str) -> None:
         if sent >= PRIVACY_LINKS_PER_DAY:
             return
         delivery_id = await rights.insert_privacy_link(conn, supporter_id, sent)
-    if delivery_id is not None:
-        await queue.wake_delivery(delivery_id, attempt=0)
+        if delivery_id is not None:
+            doorbells.delivery(delivery_id)
 
 
 async def link_recipient(pool: Pool, delivery_id: UUID) -> recipients.LinkRecipient | None:

@@ -21,9 +21,10 @@ from campaign_engine.db.pool import Connection, Pool
 from campaign_engine.db.signing import signatures
 from campaign_engine.domain.campaigns.actions import check_signable
 from campaign_engine.domain.delivery.appeals import create_appeals, wake_pacers
+from campaign_engine.domain.doorbells import committed_then_rung
 from campaign_engine.domain.errors import ActionClosed, ActionRemoved, SignatureNotFound
 from campaign_engine.domain.integrations.partners import signing_partner
-from campaign_engine.domain.integrations.webhooks import ring, tell
+from campaign_engine.domain.integrations.webhooks import tell
 from campaign_engine.domain.signing.abuse import ClientLimits, email_domain, suspicion_of
 from campaign_engine.domain.signing.consent import record_consent, shown_consent
 from campaign_engine.domain.signing.supporters import canonical_email
@@ -58,7 +59,7 @@ async def sign_action(
     """
     canonical = canonical_email(request.email)
     client_key = tokens.client_key(request.client_address) if request.client_address else None
-    async with pool.acquire() as conn, conn.transaction():
+    async with committed_then_rung(pool, queue) as (conn, doorbells):
         action = check_signable(await actions.get_public_action_ref(conn, slug))
         # An unknown or disabled partner credits nobody, and changes nothing else.
         partner = await signing_partner(conn, request.partner, request.locale)
@@ -103,7 +104,6 @@ async def sign_action(
                 await signatures.clear_suspicion(conn, signature_id)
                 suspected = None
             kind = None if suspected else _email_for_repeat(status)
-        delivery_id = None
         if kind is not None:
             delivery_id = await _queue_supporter_email(
                 conn,
@@ -113,8 +113,8 @@ async def sign_action(
                 new_signature=not repeat,
                 new_supporter=new_supporter,
             )
-    if delivery_id is not None:
-        await queue.wake_delivery(delivery_id, attempt=0)
+            if delivery_id is not None:
+                doorbells.delivery(delivery_id)
 
 
 async def _keep_first_signature_details(
@@ -208,8 +208,7 @@ async def confirm_signature(
     pacers and tell the webhooks subscribed; clicking the link again changes nothing."""
     signature_id = tokens.read_confirmation_token(token)
     new_appeals: list[tuple[int, str]] = []
-    webhooks: list[UUID] = []
-    async with pool.acquire() as conn, conn.transaction():
+    async with committed_then_rung(pool, queue) as (conn, doorbells):
         state = await signatures.get_signature_state(conn, signature_id)
         if state is None or state.status not in (
             SignatureStatus.PENDING,
@@ -224,9 +223,7 @@ async def confirm_signature(
             if await signatures.confirm_pending_signature(conn, signature_id):
                 await actions.add_confirmed(conn, state.action_id, shard=signature_id.int)
                 new_appeals = await create_appeals(conn, signature_id, state.action_id)
-                webhooks = await tell(
-                    conn, WebhookEventType.SIGNATURE_CONFIRMED, signature_id, None
-                )
+                told = await tell(conn, WebhookEventType.SIGNATURE_CONFIRMED, signature_id, None)
+                doorbells.deliveries(told)
     await wake_pacers(pool, new_appeals)
-    await ring(queue, webhooks)
     return ConfirmedSignature(state.action_slug, state.locale)
