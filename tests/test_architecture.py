@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from campaign_engine.settings import SOURCE_HOME
+from campaign_engine.settings import SOURCE_HOME, Settings
+from campaign_engine.web.routes import routes
 
 PACKAGE = SOURCE_HOME / "campaign_engine"
 
@@ -240,3 +241,10 @@ def test_no_module_imports_itself_in_a_loop() -> None:
         tuple(TopologicalSorter(graph).static_order())
     except CycleError as loop:
         pytest.fail(f"an import cycle: {' -> '.join(loop.args[1])}")
+
+
+def test_every_route_has_a_name_of_its_own(settings: Settings) -> None:
+    """Links are built from route names (`url_path`), so a name may lead to one place only."""
+    named = [getattr(route, "name", None) for route in routes(settings)]
+    assert all(named)
+    assert len(named) == len(set(named)), "two routes share a name"

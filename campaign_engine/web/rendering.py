@@ -17,6 +17,12 @@ PUBLIC_CACHE = "public, max-age=0, s-maxage=10, stale-while-revalidate=30, stale
 PRIVATE = "no-store"
 
 
+def url_path(request: Request, name: str, /, **params: object) -> str:
+    """The path of the route named `name` in routes.py (`team.team_page`), its parameters
+    filled in: links are built from the route's name, never written out by hand."""
+    return str(request.app.url_path_for(name, **{key: str(value) for key, value in params.items()}))
+
+
 def path_in(request: Request, tag: str) -> str:
     """This page's path in another language; a page outside the languages' paths has none, so
     its language menu leads to each language's home page."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -70,240 +73,247 @@ register_url_convertor("id", IdConvertor())
 register_url_convertor("slug", SlugConvertor())
 
 
+def route(path: str, endpoint: Callable[..., Any], *, methods: list[str] | None = None) -> Route:
+    """A route named after its handler, `module.handler` (`team.set_role`): pages and emails
+    build their links from that name (`url_path` in web/rendering.py), never by hand."""
+    module = endpoint.__module__.rpartition(".")[2]
+    return Route(path, endpoint, methods=methods, name=f"{module}.{endpoint.__name__}")
+
+
 def routes(settings: Settings) -> list[BaseRoute]:
     table: list[BaseRoute] = [
-        Route("/", pages.home),
-        Route("/healthz", ops.healthz),
-        Route("/readyz", ops.readyz),
-        Route("/confirm/{token}", pages.confirm),
-        Route("/api/v1/actions", public.list_actions),
-        Route("/api/v1/actions/{slug:slug}", public.get_action),
-        Route("/api/v1/actions/{slug:slug}/count", public.get_count),
-        Route("/api/v1/actions/{slug:slug}/signatures", public.post_signature, methods=["POST"]),
-        Route("/{locale:locale}/", pages.index),
-        Route("/{locale:locale}/actions/{slug:slug}", pages.action_page),
-        Route("/{locale:locale}/actions/{slug:slug}/sign", pages.sign, methods=["POST"]),
-        Route("/{locale:locale}/actions/{slug:slug}/check-email", pages.check_email),
-        Route("/{locale:locale}/actions/{slug:slug}/thanks", pages.thanks),
-        Route("/{locale:locale}/cases/{slug:slug}", pages.case_page),
-        Route("/webhooks/twilio/status", webhooks.twilio_status, methods=["POST"]),
-        Route("/webhooks/twilio/sms", webhooks.twilio_incoming, methods=["POST"]),
-        Route("/webhooks/email", webhooks.forwarded_email, methods=["POST"]),
+        route("/", pages.home),
+        route("/healthz", ops.healthz),
+        route("/readyz", ops.readyz),
+        route("/confirm/{token}", pages.confirm),
+        route("/api/v1/actions", public.list_actions),
+        route("/api/v1/actions/{slug:slug}", public.get_action),
+        route("/api/v1/actions/{slug:slug}/count", public.get_count),
+        route("/api/v1/actions/{slug:slug}/signatures", public.post_signature, methods=["POST"]),
+        route("/{locale:locale}/", pages.index),
+        route("/{locale:locale}/actions/{slug:slug}", pages.action_page),
+        route("/{locale:locale}/actions/{slug:slug}/sign", pages.sign, methods=["POST"]),
+        route("/{locale:locale}/actions/{slug:slug}/check-email", pages.check_email),
+        route("/{locale:locale}/actions/{slug:slug}/thanks", pages.thanks),
+        route("/{locale:locale}/cases/{slug:slug}", pages.case_page),
+        route("/webhooks/twilio/status", webhooks.twilio_status, methods=["POST"]),
+        route("/webhooks/twilio/sms", webhooks.twilio_incoming, methods=["POST"]),
+        route("/webhooks/email", webhooks.forwarded_email, methods=["POST"]),
         # The workspace (web/admin/): every page but the way in needs a signed-in campaigner.
-        Route("/admin/login", auth.login_page),
-        Route("/admin/login", auth.login, methods=["POST"]),
-        Route("/admin/second-factor", auth.second_factor_page),
-        Route("/admin/second-factor", auth.give_second_factor, methods=["POST"]),
-        Route("/admin/enrol", auth.enrol_page),
-        Route("/admin/enrol", auth.enrol, methods=["POST"]),
-        Route("/admin/welcome/{token}", auth.welcome_page),
-        Route("/admin/welcome/{token}", auth.accept, methods=["POST"]),
-        Route("/admin/logout", auth.logout, methods=["POST"]),
-        Route("/admin", overview.overview),
-        Route("/admin/account", account.account_page),
-        Route("/admin/account/language", account.choose_language, methods=["POST"]),
-        Route("/admin/account/password", account.new_password, methods=["POST"]),
-        Route("/admin/team", team.team_page),
-        Route("/admin/team", team.invite, methods=["POST"]),
-        Route("/admin/team/{staff_id:id}/role", team.set_role, methods=["POST"]),
-        Route("/admin/team/{staff_id:id}/disable", team.disable, methods=["POST"]),
-        Route("/admin/team/{staff_id:id}/enable", team.enable, methods=["POST"]),
-        Route("/admin/team/{staff_id:id}/link", team.issue_link, methods=["POST"]),
-        Route(
+        route("/admin/login", auth.login_page),
+        route("/admin/login", auth.login, methods=["POST"]),
+        route("/admin/second-factor", auth.second_factor_page),
+        route("/admin/second-factor", auth.give_second_factor, methods=["POST"]),
+        route("/admin/enrol", auth.enrol_page),
+        route("/admin/enrol", auth.enrol, methods=["POST"]),
+        route("/admin/welcome/{token}", auth.welcome_page),
+        route("/admin/welcome/{token}", auth.accept, methods=["POST"]),
+        route("/admin/logout", auth.logout, methods=["POST"]),
+        route("/admin", overview.overview),
+        route("/admin/account", account.account_page),
+        route("/admin/account/language", account.choose_language, methods=["POST"]),
+        route("/admin/account/password", account.new_password, methods=["POST"]),
+        route("/admin/team", team.team_page),
+        route("/admin/team", team.invite, methods=["POST"]),
+        route("/admin/team/{staff_id:id}/role", team.set_role, methods=["POST"]),
+        route("/admin/team/{staff_id:id}/disable", team.disable, methods=["POST"]),
+        route("/admin/team/{staff_id:id}/enable", team.enable, methods=["POST"]),
+        route("/admin/team/{staff_id:id}/link", team.issue_link, methods=["POST"]),
+        route(
             "/admin/team/{staff_id:id}/second-factor/remove",
             team.reset_second_factor,
             methods=["POST"],
         ),
-        Route("/admin/audit", audit.audit_page),
+        route("/admin/audit", audit.audit_page),
         # Partners (web/admin/integrations/partners.py)
-        Route("/admin/partners", partners.partner_list),
-        Route("/admin/partners", partners.create, methods=["POST"]),
-        Route("/admin/partners/new", partners.new_partner_page),
-        Route("/admin/partners/{partner_id:id}", partners.partner_page),
-        Route("/admin/partners/{partner_id:id}", partners.save, methods=["POST"]),
-        Route("/admin/partners/{partner_id:id}/key", partners.new_key, methods=["POST"]),
-        Route("/admin/partners/{partner_id:id}/disable", partners.disable, methods=["POST"]),
-        Route("/admin/partners/{partner_id:id}/enable", partners.enable, methods=["POST"]),
+        route("/admin/partners", partners.partner_list),
+        route("/admin/partners", partners.create, methods=["POST"]),
+        route("/admin/partners/new", partners.new_partner_page),
+        route("/admin/partners/{partner_id:id}", partners.partner_page),
+        route("/admin/partners/{partner_id:id}", partners.save, methods=["POST"]),
+        route("/admin/partners/{partner_id:id}/key", partners.new_key, methods=["POST"]),
+        route("/admin/partners/{partner_id:id}/disable", partners.disable, methods=["POST"]),
+        route("/admin/partners/{partner_id:id}/enable", partners.enable, methods=["POST"]),
         # The widget and its loader (web/public/embed.py)
         # API keys, the OpenAPI document, authenticated API v1 (web/api/reads.py,
         # web/admin/integrations/api_keys.py)
-        Route("/api/v1/openapi.json", openapi.openapi_json),
-        Route(
+        route("/api/v1/openapi.json", openapi.openapi_json),
+        route(
             "/api/v1/actions/{slug:slug}/signatures",
             guard.signature_preflight,
             methods=["OPTIONS"],
         ),
-        Route("/api/v1/admin/actions", reads.list_actions),
-        Route("/api/v1/admin/cases", reads.list_cases),
-        Route("/api/v1/admin/actions/{slug:slug}/signatures", reads.list_signatures),
+        route("/api/v1/admin/actions", reads.list_actions),
+        route("/api/v1/admin/cases", reads.list_cases),
+        route("/api/v1/admin/actions/{slug:slug}/signatures", reads.list_signatures),
         # OSDI (web/api/osdi.py): petitions and signatures in HAL+JSON, the record_signature helper
-        Route("/api/osdi/v1/", osdi.entry_point),
-        Route("/api/osdi/v1/petitions", osdi.petitions),
-        Route("/api/osdi/v1/petitions/{slug:slug}", osdi.petition),
-        Route("/api/osdi/v1/petitions/{slug:slug}/signatures", osdi.signatures),
-        Route(
+        route("/api/osdi/v1/", osdi.entry_point),
+        route("/api/osdi/v1/petitions", osdi.petitions),
+        route("/api/osdi/v1/petitions/{slug:slug}", osdi.petition),
+        route("/api/osdi/v1/petitions/{slug:slug}/signatures", osdi.signatures),
+        route(
             "/api/osdi/v1/petitions/{slug:slug}/signatures",
             osdi.record_signature,
             methods=["POST"],
         ),
-        Route("/admin/api-keys", api_keys.api_keys_page),
-        Route("/admin/api-keys", api_keys.create, methods=["POST"]),
-        Route("/admin/api-keys/{key_id:id}/revoke", api_keys.revoke, methods=["POST"]),
+        route("/admin/api-keys", api_keys.api_keys_page),
+        route("/admin/api-keys", api_keys.create, methods=["POST"]),
+        route("/admin/api-keys/{key_id:id}/revoke", api_keys.revoke, methods=["POST"]),
         # Webhooks (web/admin/integrations/webhooks.py)
-        Route("/admin/webhooks", webhook_endpoints.webhook_list),
-        Route("/admin/webhooks", webhook_endpoints.create, methods=["POST"]),
-        Route("/admin/webhooks/{endpoint_id:id}", webhook_endpoints.webhook_page),
-        Route("/admin/webhooks/{endpoint_id:id}", webhook_endpoints.save, methods=["POST"]),
-        Route(
+        route("/admin/webhooks", webhook_endpoints.webhook_list),
+        route("/admin/webhooks", webhook_endpoints.create, methods=["POST"]),
+        route("/admin/webhooks/{endpoint_id:id}", webhook_endpoints.webhook_page),
+        route("/admin/webhooks/{endpoint_id:id}", webhook_endpoints.save, methods=["POST"]),
+        route(
             "/admin/webhooks/{endpoint_id:id}/disable", webhook_endpoints.disable, methods=["POST"]
         ),
-        Route(
+        route(
             "/admin/webhooks/{endpoint_id:id}/enable", webhook_endpoints.enable, methods=["POST"]
         ),
-        Route(
+        route(
             "/admin/webhooks/{endpoint_id:id}/secret",
             webhook_endpoints.new_secret,
             methods=["POST"],
         ),
-        Route("/embed.js", embed.loader),
-        Route("/{locale:locale}/embed/{slug:slug}", embed.widget),
-        Route("/{locale:locale}/embed/{slug:slug}/sign", embed.sign, methods=["POST"]),
-        Route("/{locale:locale}/embed/{slug:slug}/check-email", embed.check_email),
+        route("/embed.js", embed.loader),
+        route("/{locale:locale}/embed/{slug:slug}", embed.widget),
+        route("/{locale:locale}/embed/{slug:slug}/sign", embed.sign, methods=["POST"]),
+        route("/{locale:locale}/embed/{slug:slug}/check-email", embed.check_email),
         # Cases and their timeline (web/admin/campaigns/cases.py)
-        Route("/admin/cases", cases.cases_page),
-        Route("/admin/cases", cases.create, methods=["POST"]),
-        Route("/admin/cases/new", cases.new_case_page),
-        Route("/admin/cases/{case_id:id}", cases.case_page),
-        Route("/admin/cases/{case_id:id}", cases.describe, methods=["POST"]),
-        Route("/admin/cases/{case_id:id}/translations/{locale:locale}", cases.translation_page),
-        Route(
+        route("/admin/cases", cases.cases_page),
+        route("/admin/cases", cases.create, methods=["POST"]),
+        route("/admin/cases/new", cases.new_case_page),
+        route("/admin/cases/{case_id:id}", cases.case_page),
+        route("/admin/cases/{case_id:id}", cases.describe, methods=["POST"]),
+        route("/admin/cases/{case_id:id}/translations/{locale:locale}", cases.translation_page),
+        route(
             "/admin/cases/{case_id:id}/translations/{locale:locale}",
             cases.translate,
             methods=["POST"],
         ),
-        Route("/admin/cases/{case_id:id}/events", cases.add_to_timeline, methods=["POST"]),
-        Route(
+        route("/admin/cases/{case_id:id}/events", cases.add_to_timeline, methods=["POST"]),
+        route(
             "/admin/cases/{case_id:id}/events/{event_id:id}", cases.change_event, methods=["POST"]
         ),
-        Route(
+        route(
             "/admin/cases/{case_id:id}/events/{event_id:id}/publish",
             cases.publish,
             methods=["POST"],
         ),
-        Route(
+        route(
             "/admin/cases/{case_id:id}/events/{event_id:id}/unpublish",
             cases.unpublish,
             methods=["POST"],
         ),
-        Route(
+        route(
             "/admin/cases/{case_id:id}/events/{event_id:id}/delete",
             cases.remove_event,
             methods=["POST"],
         ),
         # Actions: the list and the editor (web/admin/campaigns/actions.py)
-        Route("/admin/actions", actions.actions_page),
-        Route("/admin/actions", actions.create, methods=["POST"]),
-        Route("/admin/actions/new", actions.new_action_page),
-        Route("/admin/actions/{slug:slug}/edit", actions.edit_page),
-        Route("/admin/actions/{slug:slug}/edit", actions.update_settings, methods=["POST"]),
-        Route("/admin/actions/{slug:slug}/publish", actions.publish, methods=["POST"]),
-        Route("/admin/actions/{slug:slug}/schedule", actions.schedule, methods=["POST"]),
-        Route("/admin/actions/{slug:slug}/close", actions.close, methods=["POST"]),
-        Route("/admin/actions/{slug:slug}/reopen", actions.reopen, methods=["POST"]),
-        Route("/admin/actions/{slug:slug}/archive", actions.archive, methods=["POST"]),
-        Route("/admin/actions/{slug:slug}/remove", actions.remove, methods=["POST"]),
-        Route("/admin/actions/{slug:slug}/restore", actions.restore, methods=["POST"]),
-        Route("/admin/actions/{slug:slug}/follow-up", actions.make_follow_up, methods=["POST"]),
-        Route("/admin/actions/{slug:slug}/translations", action_translations.translations_page),
-        Route(
+        route("/admin/actions", actions.actions_page),
+        route("/admin/actions", actions.create, methods=["POST"]),
+        route("/admin/actions/new", actions.new_action_page),
+        route("/admin/actions/{slug:slug}/edit", actions.edit_page),
+        route("/admin/actions/{slug:slug}/edit", actions.update_settings, methods=["POST"]),
+        route("/admin/actions/{slug:slug}/publish", actions.publish, methods=["POST"]),
+        route("/admin/actions/{slug:slug}/schedule", actions.schedule, methods=["POST"]),
+        route("/admin/actions/{slug:slug}/close", actions.close, methods=["POST"]),
+        route("/admin/actions/{slug:slug}/reopen", actions.reopen, methods=["POST"]),
+        route("/admin/actions/{slug:slug}/archive", actions.archive, methods=["POST"]),
+        route("/admin/actions/{slug:slug}/remove", actions.remove, methods=["POST"]),
+        route("/admin/actions/{slug:slug}/restore", actions.restore, methods=["POST"]),
+        route("/admin/actions/{slug:slug}/follow-up", actions.make_follow_up, methods=["POST"]),
+        route("/admin/actions/{slug:slug}/translations", action_translations.translations_page),
+        route(
             "/admin/actions/{slug:slug}/translations/{locale:locale}",
             action_translations.translation_page,
         ),
-        Route(
+        route(
             "/admin/actions/{slug:slug}/translations/{locale:locale}",
             action_translations.save,
             methods=["POST"],
         ),
-        Route(
+        route(
             "/admin/actions/{slug:slug}/translations/{locale:locale}/publish",
             action_translations.publish,
             methods=["POST"],
         ),
-        Route(
+        route(
             "/admin/actions/{slug:slug}/translations/{locale:locale}/unpublish",
             action_translations.unpublish,
             methods=["POST"],
         ),
-        Route(
+        route(
             "/admin/actions/{slug:slug}/translations/{locale:locale}/preview-link",
             action_translations.preview_link,
             methods=["POST"],
         ),
-        Route("/preview/{token}", preview.preview_page),
+        route("/preview/{token}", preview.preview_page),
         # Targets, and who each action addresses (web/admin/targets/targets.py)
-        Route("/admin/targets", targets.target_list),
-        Route("/admin/targets", targets.create, methods=["POST"]),
-        Route("/admin/targets/new", targets.new_target_page),
-        Route("/admin/targets/import", target_imports.import_page),
-        Route("/admin/targets/import", target_imports.upload, methods=["POST"]),
-        Route("/admin/targets/import/{import_id:id}", target_imports.apply, methods=["POST"]),
-        Route("/admin/targets/{target_id:id}", targets.target_page),
-        Route("/admin/targets/{target_id:id}", targets.save, methods=["POST"]),
-        Route(
+        route("/admin/targets", targets.target_list),
+        route("/admin/targets", targets.create, methods=["POST"]),
+        route("/admin/targets/new", targets.new_target_page),
+        route("/admin/targets/import", target_imports.import_page),
+        route("/admin/targets/import", target_imports.upload, methods=["POST"]),
+        route("/admin/targets/import/{import_id:id}", target_imports.apply, methods=["POST"]),
+        route("/admin/targets/{target_id:id}", targets.target_page),
+        route("/admin/targets/{target_id:id}", targets.save, methods=["POST"]),
+        route(
             "/admin/targets/{target_id:id}/contacts/{contact_id:id}/reset",
             targets.reset_address,
             methods=["POST"],
         ),
-        Route("/admin/actions/{slug:slug}/targets", action_targets.action_targets_page),
-        Route("/admin/actions/{slug:slug}/targets", action_targets.add_target, methods=["POST"]),
-        Route(
+        route("/admin/actions/{slug:slug}/targets", action_targets.action_targets_page),
+        route("/admin/actions/{slug:slug}/targets", action_targets.add_target, methods=["POST"]),
+        route(
             "/admin/actions/{slug:slug}/targets/remove",
             action_targets.remove_target,
             methods=["POST"],
         ),
-        Route(
+        route(
             "/admin/actions/{slug:slug}/channels", action_targets.save_channels, methods=["POST"]
         ),
-        Route("/admin/actions/{slug:slug}/letters/pause", action_targets.pause, methods=["POST"]),
-        Route("/admin/actions/{slug:slug}/letters/resume", action_targets.resume, methods=["POST"]),
+        route("/admin/actions/{slug:slug}/letters/pause", action_targets.pause, methods=["POST"]),
+        route("/admin/actions/{slug:slug}/letters/resume", action_targets.resume, methods=["POST"]),
         # Bots and abuse: trends, suspicions, invalidation (web/admin/signing/abuse.py)
-        Route("/admin/actions/{slug:slug}/abuse", abuse.abuse_page),
-        Route("/admin/actions/{slug:slug}/abuse/preview", abuse.preview),
-        Route(
+        route("/admin/actions/{slug:slug}/abuse", abuse.abuse_page),
+        route("/admin/actions/{slug:slug}/abuse/preview", abuse.preview),
+        route(
             "/admin/actions/{slug:slug}/abuse/invalidate",
             abuse.invalidate_signatures,
             methods=["POST"],
         ),
         # Updates to supporters (web/admin/campaigns/updates.py) and the public unsubscribe page
-        Route("/admin/cases/{case_id:id}/updates", updates.updates_page),
-        Route(
+        route("/admin/cases/{case_id:id}/updates", updates.updates_page),
+        route(
             "/admin/cases/{case_id:id}/updates/{event_id:id}/send", updates.send, methods=["POST"]
         ),
-        Route("/unsubscribe/{token}", unsubscribe.unsubscribe_page),
-        Route("/unsubscribe/{token}", unsubscribe.unsubscribe_now, methods=["POST"]),
+        route("/unsubscribe/{token}", unsubscribe.unsubscribe_page),
+        route("/unsubscribe/{token}", unsubscribe.unsubscribe_now, methods=["POST"]),
         # A supporter's own data, and supporters' requests in the workspace (docs/privacy.md)
-        Route("/proof-of-work", proof_of_work.challenge),
-        Route("/{locale:locale}/privacy", privacy.ask_for_link),
-        Route("/{locale:locale}/privacy", privacy.send_link, methods=["POST"]),
-        Route("/privacy/{token}", privacy.privacy_page),
-        Route("/privacy/{token}/data.json", privacy.download_my_data),
-        Route("/privacy/{token}/erase", privacy.erase_me, methods=["POST"]),
-        Route("/admin/supporters", supporters.supporters_page),
-        Route("/admin/supporters/find", supporters.find, methods=["POST"]),
-        Route("/admin/supporters/{supporter_id:uuid}/data.json", supporters.download),
-        Route("/admin/supporters/{supporter_id:uuid}/erase", supporters.erase, methods=["POST"]),
+        route("/proof-of-work", proof_of_work.challenge),
+        route("/{locale:locale}/privacy", privacy.ask_for_link),
+        route("/{locale:locale}/privacy", privacy.send_link, methods=["POST"]),
+        route("/privacy/{token}", privacy.privacy_page),
+        route("/privacy/{token}/data.json", privacy.download_my_data),
+        route("/privacy/{token}/erase", privacy.erase_me, methods=["POST"]),
+        route("/admin/supporters", supporters.supporters_page),
+        route("/admin/supporters/find", supporters.find, methods=["POST"]),
+        route("/admin/supporters/{supporter_id:uuid}/data.json", supporters.download),
+        route("/admin/supporters/{supporter_id:uuid}/erase", supporters.erase, methods=["POST"]),
         # One action's dashboard, and exports (web/admin/campaigns/dashboard.py, exports.py)
-        Route("/admin/actions/{slug:slug}", dashboard.dashboard_page),
-        Route("/admin/actions/{slug:slug}/export", exports.export_page),
-        Route("/admin/actions/{slug:slug}/export/signatures.csv", exports.signatures_csv),
-        Route("/admin/actions/{slug:slug}/export/deliveries.csv", exports.deliveries_csv),
+        route("/admin/actions/{slug:slug}", dashboard.dashboard_page),
+        route("/admin/actions/{slug:slug}/export", exports.export_page),
+        route("/admin/actions/{slug:slug}/export/signatures.csv", exports.signatures_csv),
+        route("/admin/actions/{slug:slug}/export/deliveries.csv", exports.deliveries_csv),
         Mount("/static", StaticFiles(directory=settings.static_dir), name="static"),
     ]
     if settings.is_development:
         table += [
-            Route("/dev/mail", dev.mailbox_page),
-            Route("/dev/mail.json", dev.mailbox_json),
-            Route("/dev/sms", dev.smsbox_page),
-            Route("/dev/sms.json", dev.smsbox_json),
+            route("/dev/mail", dev.mailbox_page),
+            route("/dev/mail.json", dev.mailbox_json),
+            route("/dev/sms", dev.smsbox_page),
+            route("/dev/sms.json", dev.smsbox_json),
         ]
     return table

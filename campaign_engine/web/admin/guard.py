@@ -23,7 +23,7 @@ from campaign_engine.domain.workspace.sign_in import IDLE_TIMEOUT, current_sessi
 from campaign_engine.i18n import _
 from campaign_engine.models.workspace import StaffSession
 from campaign_engine.settings import Settings
-from campaign_engine.web.rendering import render_error
+from campaign_engine.web.rendering import render_error, url_path
 from campaign_engine.web.services import services
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -105,10 +105,11 @@ def path_locale(request: Request) -> str:
 def _to_sign_in(request: Request, session: StaffSession | None) -> Response:
     if session is not None:  # a password was given; the second factor's code is still owed
         if request.method in SAFE_METHODS:
-            return RedirectResponse("/admin/second-factor", status_code=303)
+            return RedirectResponse(url_path(request, "auth.second_factor_page"), status_code=303)
         return forbidden(request)
     if request.method in SAFE_METHODS:
-        return RedirectResponse(f"/admin/login?next={quote(request.url.path)}", status_code=303)
+        login = url_path(request, "auth.login_page")
+        return RedirectResponse(f"{login}?next={quote(request.url.path)}", status_code=303)
     return forbidden(request)
 
 

@@ -13,8 +13,9 @@ from campaign_engine.domain.delivery.channels import CHANNELS
 from campaign_engine.domain.workspace.access import Capability, may
 from campaign_engine.i18n import N_, _
 from campaign_engine.models.campaigns import ActionStatus
-from campaign_engine.models.workspace import Role
+from campaign_engine.models.workspace import Role, Staff
 from campaign_engine.web.admin.guard import csrf_token, staff_session
+from campaign_engine.web.rendering import url_path
 from campaign_engine.web.services import services
 
 K = TypeVar("K")
@@ -43,19 +44,19 @@ STATUS_NAMES = {
 }
 
 
-# The menu: where it leads, what it says, and who sees it.
+# The menu: the route it leads to, what it says, and who sees it.
 NAVIGATION = (
-    ("/admin", N_("Overview"), Capability.READ),
-    ("/admin/cases", N_("Cases"), Capability.READ),
-    ("/admin/actions", N_("Actions"), Capability.READ),
-    ("/admin/targets", N_("Targets"), Capability.READ),
-    ("/admin/partners", N_("Partners"), Capability.READ),
-    ("/admin/supporters", N_("Supporters' requests"), Capability.EXPORT),
-    ("/admin/webhooks", N_("Webhooks"), Capability.MANAGE_PARTNERS),
+    ("overview.overview", N_("Overview"), Capability.READ),
+    ("cases.cases_page", N_("Cases"), Capability.READ),
+    ("actions.actions_page", N_("Actions"), Capability.READ),
+    ("targets.target_list", N_("Targets"), Capability.READ),
+    ("partners.partner_list", N_("Partners"), Capability.READ),
+    ("supporters.supporters_page", N_("Supporters' requests"), Capability.EXPORT),
+    ("webhooks.webhook_list", N_("Webhooks"), Capability.MANAGE_PARTNERS),
     # API keys and the JSON API v1
-    ("/admin/api-keys", N_("API keys"), Capability.MANAGE_PARTNERS),
-    ("/admin/team", N_("Team"), Capability.MANAGE_TEAM),
-    ("/admin/audit", N_("Audit log"), Capability.MANAGE_TEAM),
+    ("api_keys.api_keys_page", N_("API keys"), Capability.MANAGE_PARTNERS),
+    ("team.team_page", N_("Team"), Capability.MANAGE_TEAM),
+    ("audit.audit_page", N_("Audit log"), Capability.MANAGE_TEAM),
 )
 
 
@@ -68,21 +69,31 @@ def render_admin(
 ) -> Response:
     """A page for a signed-in campaigner, in their language; never cached."""
     staff = staff_session(request).staff
-    path = request.url.path
     page = {
         **_layout(request),
         "staff": staff,
         "csrf_token": csrf_token(request),
         # What the campaigner's role allows, for menus and buttons: can.campaign, can.export…
         "can": {capability.value: may(staff, capability) for capability in Capability},
-        "navigation": [
-            (href, _(label), href == path or (href != "/admin" and path.startswith(href)))
-            for href, label, capability in NAVIGATION
-            if may(staff, capability)
-        ],
+        "navigation": _menu(request, staff),
         **(context or {}),
     }
     return _respond(request, template, page, status_code)
+
+
+def _menu(request: Request, staff: Staff) -> list[tuple[str, str, bool]]:
+    """The menu's entries this campaigner may see: where each leads, what it says, and
+    whether this page is in its part of the workspace."""
+    path, home = request.url.path, url_path(request, "overview.overview")
+    entries = [
+        (url_path(request, name), _(label))
+        for name, label, capability in NAVIGATION
+        if may(staff, capability)
+    ]
+    return [
+        (href, label, href == path or (href != home and path.startswith(href)))
+        for href, label in entries
+    ]
 
 
 def render_door(

@@ -39,7 +39,7 @@ from campaign_engine.web.middleware import embed_policy
 from campaign_engine.web.public.pages import action_context
 from campaign_engine.web.public.proof_of_work import with_proof_of_work
 from campaign_engine.web.public.share import ShareLink, share_links
-from campaign_engine.web.rendering import render
+from campaign_engine.web.rendering import render, url_path
 from campaign_engine.web.services import client_address, services
 
 # A closed or removed action must reach every partner's page at once: browsers always ask
@@ -85,7 +85,7 @@ async def sign(request: Request) -> Response:
         found = await read_widget(s.pool, slug, tag, partner, key)
         return _render_widget(request, found, values, FieldErrors(), status_code=410)
     onward = {name: values[name] for name in ("partner", "key", "origin") if values[name]}
-    where = f"/{tag}/embed/{quote(slug)}/check-email"
+    where = url_path(request, "embed.check_email", locale=tag, slug=slug)
     return RedirectResponse(f"{where}?{urlencode(onward)}" if onward else where, 303)
 
 

@@ -31,14 +31,15 @@ from campaign_engine.web.forms import FieldErrors, attribution, parse_signature
 from campaign_engine.web.middleware import PROOF_OF_WORK_POLICY
 from campaign_engine.web.public.proof_of_work import with_proof_of_work
 from campaign_engine.web.public.share import share_links
-from campaign_engine.web.rendering import PRIVATE, render, render_error
+from campaign_engine.web.rendering import PRIVATE, render, render_error, url_path
 from campaign_engine.web.services import client_address, services
 
 
 async def home(request: Request) -> Response:
     """`/` sends each reader to the site in their language."""
     tag = i18n.negotiate(request.headers.get("accept-language"))
-    return RedirectResponse(f"/{tag}/", status_code=302, headers={"Vary": "Accept-Language"})
+    index = url_path(request, "pages.index", locale=tag)
+    return RedirectResponse(index, status_code=302, headers={"Vary": "Accept-Language"})
 
 
 async def index(request: Request) -> Response:
@@ -86,7 +87,8 @@ async def sign(request: Request) -> Response:
     s = services(request)
     parsed = await with_proof_of_work(request, values, parsed)
     await sign_action(s.pool, s.queue, s.tokens, slug, parsed, limits=s.client_limits)
-    return RedirectResponse(f"/{tag}/actions/{slug}/check-email", status_code=303)
+    check_email = url_path(request, "pages.check_email", locale=tag, slug=slug)
+    return RedirectResponse(check_email, status_code=303)
 
 
 def with_form_script(response: Response, page: ActionPage) -> Response:
@@ -181,9 +183,8 @@ async def confirm(request: Request) -> Response:
             _("This link does not work"),
             _("Check that you copied the whole link from the email, or sign the action again."),
         )
-    return RedirectResponse(
-        f"/{confirmed.locale}/actions/{quote(confirmed.action_slug)}/thanks", status_code=303
-    )
+    thanks = url_path(request, "pages.thanks", locale=confirmed.locale, slug=confirmed.action_slug)
+    return RedirectResponse(thanks, status_code=303)
 
 
 async def case_page(request: Request) -> Response:

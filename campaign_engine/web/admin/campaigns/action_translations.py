@@ -31,6 +31,7 @@ from campaign_engine.web.admin.guard import (
     staff_session,
 )
 from campaign_engine.web.admin.rendering import render_admin
+from campaign_engine.web.rendering import url_path
 from campaign_engine.web.services import services
 
 
@@ -67,7 +68,8 @@ async def save(request: Request) -> Response:
         return not_found(request)
     except NotAllowed:
         return forbidden(request)
-    return _back(f"/admin/actions/{slug}/translations/{locale}", "translated")
+    page = url_path(request, "action_translations.translation_page", slug=slug, locale=locale)
+    return _back(page, "translated")
 
 
 @staff_page(Capability.CAMPAIGN)
@@ -146,10 +148,10 @@ async def _translation(
 def _next(request: Request, asked: str) -> str:
     """Where to go after publishing: back to the page the button was on, if it is one of this
     action's; else its translations."""
-    own = f"/admin/actions/{path_slug(request)}"
+    own = url_path(request, "dashboard.dashboard_page", slug=path_slug(request))
     if asked.startswith(f"{own}/") and "//" not in asked and "?" not in asked:
         return asked
-    return f"{own}/translations"
+    return url_path(request, "action_translations.translations_page", slug=path_slug(request))
 
 
 def _back(path: str, done: str) -> Response:

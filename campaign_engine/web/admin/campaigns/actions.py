@@ -52,6 +52,7 @@ from campaign_engine.web.admin.campaigns.actions_forms import (
 )
 from campaign_engine.web.admin.guard import form_values, path_slug, staff_page, staff_session
 from campaign_engine.web.admin.rendering import render_admin
+from campaign_engine.web.rendering import url_path
 from campaign_engine.web.services import services
 
 # What the page says after a change went through (`?done=…` on the page it leads back to).
@@ -156,7 +157,7 @@ async def create(request: Request) -> Response:
         if "slug" in taken.fields:
             errors["slug"] = _("Another action has this address.")
         return await _new_form(request, values, errors, status_code=422)
-    return _back_to_editor(slug, "created")
+    return _back_to_editor(request, slug, "created")
 
 
 async def _new_form(
@@ -197,7 +198,7 @@ async def update_settings(request: Request) -> Response:
     except ChangeRefused as refused:
         errors = {SETTINGS_FIELDS.get(refused.reason, "deadline"): refusal_message(refused)}
         return await _editor(request, values=values, errors=errors, status_code=422)
-    return _back_to_editor(slug, "settings")
+    return _back_to_editor(request, slug, "settings")
 
 
 @staff_page(Capability.CAMPAIGN)
@@ -249,7 +250,7 @@ async def remove(request: Request) -> Response:
             return refused_page(request, slug, refused)
         errors = {"confirm_code": refusal_message(refused)}
         return await _editor(request, removal=values, removal_errors=errors, status_code=422)
-    return _back_to_editor(slug, "removed")
+    return _back_to_editor(request, slug, "removed")
 
 
 @staff_page(Capability.CAMPAIGN)
@@ -261,7 +262,7 @@ async def make_follow_up(request: Request) -> Response:
         return not_found(request)
     except (ChangeRefused, AlreadyTaken) as refused:
         return refused_page(request, slug, refused)
-    return _back_to_editor(new_slug, "followed_up")
+    return _back_to_editor(request, new_slug, "followed_up")
 
 
 async def _change(request: Request, change: Change, done: str) -> Response:
@@ -272,7 +273,7 @@ async def _change(request: Request, change: Change, done: str) -> Response:
         return not_found(request)
     except ChangeRefused as refused:
         return refused_page(request, slug, refused)
-    return _back_to_editor(slug, done)
+    return _back_to_editor(request, slug, done)
 
 
 async def _editor(
@@ -319,8 +320,9 @@ def done_message(request: Request) -> str | None:
     return _(DONE[done]) if done in DONE else None
 
 
-def _back_to_editor(slug: str, done: str) -> Response:
-    return RedirectResponse(f"/admin/actions/{slug}/edit?done={done}", status_code=303)
+def _back_to_editor(request: Request, slug: str, done: str) -> Response:
+    edit_page = url_path(request, "actions.edit_page", slug=slug)
+    return RedirectResponse(f"{edit_page}?done={done}", status_code=303)
 
 
 def _languages() -> list[tuple[str, str]]:
@@ -344,7 +346,7 @@ def refused_page(
     context = {
         "title": _("This cannot be done now"),
         "message": refusal_message(refused),
-        "back": back or f"/admin/actions/{slug}/edit",
+        "back": back or url_path(request, "actions.edit_page", slug=slug),
     }
     return render_admin(request, "admin/action_refused.html", context, status_code=409)
 

@@ -61,7 +61,7 @@ from campaign_engine.web.admin.guard import (
 )
 from campaign_engine.web.admin.rendering import render_admin
 from campaign_engine.web.errors import error_response
-from campaign_engine.web.rendering import render_error
+from campaign_engine.web.rendering import render_error, url_path
 from campaign_engine.web.services import services
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -118,7 +118,7 @@ async def create(request: Request) -> Response:
     except CaseSlugTaken:
         errors = {"slug": _("Another case has this address already. Choose another.")}
         return _new_case(request, values, errors, status_code=422)
-    return RedirectResponse(f"/admin/cases/{case_id}", status_code=303)
+    return RedirectResponse(url_path(request, "cases.case_page", case_id=case_id), status_code=303)
 
 
 @staff_page(Capability.READ)
@@ -142,7 +142,7 @@ async def describe(request: Request) -> Response:
             "default_locale": _("The case has no text in this language yet: translate it first.")
         }
         return await _case(request, settings=(values, errors), status_code=422)
-    return RedirectResponse(f"/admin/cases/{path_id(request, 'case_id')}", status_code=303)
+    return RedirectResponse(_case_page(request), status_code=303)
 
 
 @staff_page(Capability.TRANSLATE)
@@ -170,9 +170,7 @@ async def translate(request: Request) -> Response:
         return await _translation(request, values, errors, status_code=422)
     except NotAllowed:
         return forbidden(request)
-    return RedirectResponse(
-        f"/admin/cases/{path_id(request, 'case_id')}#translations", status_code=303
-    )
+    return RedirectResponse(f"{_case_page(request)}#translations", status_code=303)
 
 
 @staff_page(Capability.CAMPAIGN)
@@ -232,7 +230,7 @@ async def remove_event(request: Request) -> Response:
     await delete_event(
         s.pool, s.clock, actor, path_id(request, "case_id"), path_id(request, "event_id")
     )
-    return RedirectResponse(f"/admin/cases/{path_id(request, 'case_id')}#timeline", status_code=303)
+    return RedirectResponse(f"{_case_page(request)}#timeline", status_code=303)
 
 
 async def _publish(request: Request, published: bool) -> Response:
@@ -244,9 +242,7 @@ async def _publish(request: Request, published: bool) -> Response:
 
 
 def _to_event(request: Request, event_id: int) -> Response:
-    return RedirectResponse(
-        f"/admin/cases/{path_id(request, 'case_id')}#event-{event_id}", status_code=303
-    )
+    return RedirectResponse(f"{_case_page(request)}#event-{event_id}", status_code=303)
 
 
 def _names() -> dict[str, Any]:
@@ -378,3 +374,8 @@ def _typed_so_far(sheet: TranslationSheet) -> dict[str, str]:
             values[f"event-{item.event.id}-title"] = item.translation.title
             values[f"event-{item.event.id}-body"] = item.translation.body
     return values
+
+
+def _case_page(request: Request) -> str:
+    """The page of the case this request is about."""
+    return url_path(request, "cases.case_page", case_id=path_id(request, "case_id"))

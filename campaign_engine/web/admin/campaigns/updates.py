@@ -22,6 +22,7 @@ from campaign_engine.i18n import _
 from campaign_engine.web.admin.guard import form_values, path_id, staff_page, staff_session
 from campaign_engine.web.admin.rendering import render_admin
 from campaign_engine.web.errors import error_response
+from campaign_engine.web.rendering import url_path
 from campaign_engine.web.services import services
 
 # While a send is under way the page reloads itself this often (no script needed).
@@ -52,7 +53,8 @@ async def send(request: Request) -> Response:
     except AlreadySent:
         message = _("This update has been sent already: each update goes out once.")
         return await _page(request, errors={event_id: message}, status_code=409)
-    return RedirectResponse(f"/admin/cases/{case_id}/updates#event-{event_id}", status_code=303)
+    page = url_path(request, "updates.updates_page", case_id=case_id)
+    return RedirectResponse(f"{page}#event-{event_id}", status_code=303)
 
 
 def _refusals() -> dict[str, str]:

@@ -22,6 +22,7 @@ from campaign_engine.models.integrations import ApiScope
 from campaign_engine.web.admin.guard import form_values, path_id, staff_page, staff_session
 from campaign_engine.web.admin.rendering import render_admin
 from campaign_engine.web.errors import error_response
+from campaign_engine.web.rendering import url_path
 from campaign_engine.web.services import services
 
 MAX_NAME = 200
@@ -69,7 +70,7 @@ async def revoke(request: Request) -> Response:
         await revoke_api_key(s.pool, s.clock, actor, path_id(request, "key_id"))
     except ApiKeyNotFound:
         return error_response(request, "not_found")
-    return RedirectResponse("/admin/api-keys", status_code=303)
+    return RedirectResponse(url_path(request, "api_keys.api_keys_page"), status_code=303)
 
 
 def _parse(values: dict[str, str]) -> Parsed | dict[str, str]:

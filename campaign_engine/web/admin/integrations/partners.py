@@ -33,6 +33,7 @@ from campaign_engine.web.admin.integrations.partners_forms import (
 )
 from campaign_engine.web.admin.rendering import render_admin
 from campaign_engine.web.errors import error_response
+from campaign_engine.web.rendering import url_path
 from campaign_engine.web.services import services
 
 # The action the snippet shows until the partner picks theirs: the campaigner edits it.
@@ -61,7 +62,7 @@ async def create(request: Request) -> Response:
         partner_id = await create_partner(s.pool, s.clock, actor, *parsed)
     except PartnerSlugTaken:
         return _new_partner(request, values, {"slug": _("Another partner has this short name.")})
-    return RedirectResponse(f"/admin/partners/{partner_id}?saved=1", status_code=303)
+    return RedirectResponse(f"{_partner_page(request, partner_id)}?saved=1", status_code=303)
 
 
 @staff_page(Capability.READ)
@@ -87,7 +88,7 @@ async def save(request: Request) -> Response:
         await update_partner(s.pool, s.clock, actor, partner_id, parsed)
     except PartnerNotFound:
         return error_response(request, "not_found")
-    return RedirectResponse(f"/admin/partners/{partner_id}?saved=1", status_code=303)
+    return RedirectResponse(f"{_partner_page(request, partner_id)}?saved=1", status_code=303)
 
 
 @staff_page(Capability.MANAGE_PARTNERS)
@@ -98,7 +99,7 @@ async def new_key(request: Request) -> Response:
         await change_embed_key(s.pool, s.clock, actor, partner_id)
     except PartnerNotFound:
         return error_response(request, "not_found")
-    return RedirectResponse(f"/admin/partners/{partner_id}#embed", status_code=303)
+    return RedirectResponse(f"{_partner_page(request, partner_id)}#embed", status_code=303)
 
 
 @staff_page(Capability.MANAGE_PARTNERS)
@@ -122,7 +123,7 @@ async def _set_disabled(request: Request, disabled: bool) -> Response:
         await set_partner_disabled(s.pool, s.clock, actor, partner_id, disabled)
     except PartnerNotFound:
         return error_response(request, "not_found")
-    return RedirectResponse(f"/admin/partners/{partner_id}", status_code=303)
+    return RedirectResponse(_partner_page(request, partner_id), status_code=303)
 
 
 def _form_context(values: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
@@ -169,3 +170,7 @@ def embed_snippet(base_url: str, action_slug: str, partner_slug: str, embed_key:
         f'<div data-campaign-engine-action="{action_slug}" data-partner="{partner_slug}" '
         f'data-key="{embed_key}"></div>'
     )
+
+
+def _partner_page(request: Request, partner_id: int) -> str:
+    return url_path(request, "partners.partner_page", partner_id=partner_id)

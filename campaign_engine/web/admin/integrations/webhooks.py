@@ -30,6 +30,7 @@ from campaign_engine.settings import Settings
 from campaign_engine.web.admin.guard import form_values, path_id, staff_page, staff_session
 from campaign_engine.web.admin.rendering import render_admin
 from campaign_engine.web.errors import error_response
+from campaign_engine.web.rendering import url_path
 from campaign_engine.web.services import services
 
 EVENT_NAMES = {
@@ -74,7 +75,10 @@ async def create(request: Request) -> Response:
         except WebhookPartnerNotFound:
             parsed = {"owner": _("Choose the organisation or one of the partners listed.")}
         else:
-            return RedirectResponse(f"/admin/webhooks/{endpoint_id}?created=1", status_code=303)
+            return RedirectResponse(
+                f"{url_path(request, 'webhooks.webhook_page', endpoint_id=endpoint_id)}?created=1",
+                status_code=303,
+            )
     listing = await list_webhooks(s.pool)
     return _list_page(request, listing, values, parsed, status_code=422)
 
@@ -103,7 +107,10 @@ async def save(request: Request) -> Response:
         await update_webhook(s.pool, s.clock, actor, endpoint_id, *parsed)
     except WebhookNotFound:
         return error_response(request, "not_found")
-    return RedirectResponse(f"/admin/webhooks/{endpoint_id}?saved=1", status_code=303)
+    return RedirectResponse(
+        f"{url_path(request, 'webhooks.webhook_page', endpoint_id=endpoint_id)}?saved=1",
+        status_code=303,
+    )
 
 
 @staff_page(Capability.MANAGE_PARTNERS)
@@ -124,7 +131,10 @@ async def new_secret(request: Request) -> Response:
         await rotate_webhook_secret(s.pool, s.clock, actor, endpoint_id)
     except WebhookNotFound:
         return error_response(request, "not_found")
-    return RedirectResponse(f"/admin/webhooks/{endpoint_id}#secret", status_code=303)
+    return RedirectResponse(
+        f"{url_path(request, 'webhooks.webhook_page', endpoint_id=endpoint_id)}#secret",
+        status_code=303,
+    )
 
 
 async def _switch(request: Request, on: bool) -> Response:
@@ -134,7 +144,9 @@ async def _switch(request: Request, on: bool) -> Response:
         await set_webhook_enabled(s.pool, s.queue, s.clock, actor, endpoint_id, on)
     except WebhookNotFound:
         return error_response(request, "not_found")
-    return RedirectResponse(f"/admin/webhooks/{endpoint_id}", status_code=303)
+    return RedirectResponse(
+        url_path(request, "webhooks.webhook_page", endpoint_id=endpoint_id), status_code=303
+    )
 
 
 def _endpoint_page(
@@ -230,3 +242,7 @@ def _url_error(url: str, *, production: bool) -> str | None:
     if parts.scheme == "http" and parts.hostname in LOCAL_HOSTS and not production:
         return None
     return _("The address must start with https:// (http:// only for this computer, in testing).")
+
+
+def _endpoint_url(request: Request, endpoint_id: int) -> str:
+    return url_path(request, "webhooks.webhook_page", endpoint_id=endpoint_id)

@@ -27,6 +27,7 @@ from campaign_engine.web.admin.signing.abuse_forms import (
     criteria_values,
     parse_criteria,
 )
+from campaign_engine.web.rendering import url_path
 from campaign_engine.web.services import services
 
 
@@ -72,7 +73,8 @@ async def invalidate_signatures(request: Request) -> Response:
         _action, matched = await preview_invalidation(s.pool, slug, i18n.active().tag, parsed)
         changed = _("The number of matching signatures changed since your preview. Check it again.")
         return await _page(request, values, {}, matched=matched, notice=changed, status_code=409)
-    where = f"/admin/actions/{slug}/abuse?{urlencode({'invalidated': done.signatures})}"
+    page = url_path(request, "abuse.abuse_page", slug=slug)
+    where = f"{page}?{urlencode({'invalidated': done.signatures})}"
     return RedirectResponse(where, status_code=303)
 
 

@@ -23,6 +23,7 @@ from campaign_engine.i18n import _
 from campaign_engine.web.admin.guard import form_values, path_slug, staff_page, staff_session
 from campaign_engine.web.admin.rendering import render_admin
 from campaign_engine.web.admin.targets.targets_forms import parse_assignment, parse_channel_settings
+from campaign_engine.web.rendering import url_path
 from campaign_engine.web.services import services
 
 
@@ -86,9 +87,8 @@ async def resume(request: Request) -> Response:
 
 def _back(request: Request, anchor: str = "") -> Response:
     fragment = f"#{anchor}" if anchor else ""
-    return RedirectResponse(
-        f"/admin/actions/{path_slug(request)}/targets{fragment}", status_code=303
-    )
+    page = url_path(request, "action_targets.action_targets_page", slug=path_slug(request))
+    return RedirectResponse(f"{page}{fragment}", status_code=303)
 
 
 def _no_contact(channel: str) -> dict[str, str]:

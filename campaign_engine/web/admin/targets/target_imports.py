@@ -30,7 +30,7 @@ from campaign_engine.web.admin.guard import forbidden, path_id, staff_page, staf
 from campaign_engine.web.admin.rendering import render_admin
 from campaign_engine.web.admin.targets.targets_forms import salutation_label
 from campaign_engine.web.errors import error_response
-from campaign_engine.web.rendering import render_error
+from campaign_engine.web.rendering import render_error, url_path
 from campaign_engine.web.services import services
 
 
@@ -88,7 +88,7 @@ async def apply(request: Request) -> Response:
             "skipped": summary.skipped,
         }
     )
-    return RedirectResponse(f"/admin/targets?{query}", status_code=303)
+    return RedirectResponse(f"{url_path(request, 'targets.target_list')}?{query}", status_code=303)
 
 
 def column_labels() -> dict[str, str]:

@@ -34,6 +34,7 @@ from campaign_engine.web.admin.targets.targets_forms import (
     target_values,
 )
 from campaign_engine.web.errors import error_response
+from campaign_engine.web.rendering import url_path
 from campaign_engine.web.services import services
 
 MAX_SEARCH = 200
@@ -71,7 +72,8 @@ async def create(request: Request) -> Response:
         target_id = await create_target(s.pool, s.clock, actor, *parsed)
     except ExternalIdTaken:
         return _new_target(request, values, days, _external_id_taken())
-    return RedirectResponse(f"/admin/targets/{target_id}?saved=1", status_code=303)
+    page = url_path(request, "targets.target_page", target_id=target_id)
+    return RedirectResponse(f"{page}?saved=1", status_code=303)
 
 
 @staff_page(Capability.READ)
@@ -100,9 +102,8 @@ async def save(request: Request) -> Response:
         return await _invalid(request, values, days, _external_id_taken())
     except ContactInUse as in_use:
         return await _invalid(request, values, days, _contact_in_use(in_use))
-    return RedirectResponse(
-        f"/admin/targets/{path_id(request, 'target_id')}?saved=1", status_code=303
-    )
+    page = url_path(request, "targets.target_page", target_id=path_id(request, "target_id"))
+    return RedirectResponse(f"{page}?saved=1", status_code=303)
 
 
 @staff_page(Capability.CAMPAIGN)
@@ -113,7 +114,8 @@ async def reset_address(request: Request) -> Response:
         await reset_contact(s.pool, s.clock, actor, target_id, contact_id)
     except TargetNotFound:
         return error_response(request, "not_found")
-    return RedirectResponse(f"/admin/targets/{target_id}#addresses", status_code=303)
+    page = url_path(request, "targets.target_page", target_id=target_id)
+    return RedirectResponse(f"{page}#addresses", status_code=303)
 
 
 def _strings(items: list[Any]) -> list[str]:

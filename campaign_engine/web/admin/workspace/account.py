@@ -12,6 +12,7 @@ from campaign_engine.security import passwords
 from campaign_engine.web.admin.guard import form_values, staff_page, staff_session
 from campaign_engine.web.admin.rendering import render_admin
 from campaign_engine.web.admin.workspace.auth import password_problem, too_many, with_retry_after
+from campaign_engine.web.rendering import url_path
 from campaign_engine.web.services import client_address, services
 
 
@@ -26,7 +27,7 @@ async def choose_language(request: Request) -> Response:
     locale = i18n.supported(form_values(await request.form()).get("locale", ""))
     if locale is not None:
         await set_language(s.pool, s.clock, staff_session(request), locale)
-    return RedirectResponse("/admin/account", status_code=303)
+    return RedirectResponse(url_path(request, "account.account_page"), status_code=303)
 
 
 @staff_page(None)

@@ -55,7 +55,7 @@ from campaign_engine.web.admin.guard import (
     staff_session,
 )
 from campaign_engine.web.admin.rendering import render_door
-from campaign_engine.web.rendering import render_error
+from campaign_engine.web.rendering import render_error, url_path
 from campaign_engine.web.services import client_address, services
 
 
@@ -106,7 +106,9 @@ async def login(request: Request) -> Response:
         return with_retry_after(form, throttled)
     target = {
         NextStep.DONE: next_page,
-        NextStep.SECOND_FACTOR: f"/admin/second-factor?next={quote(next_page)}",
+        NextStep.SECOND_FACTOR: (
+            f"{url_path(request, 'auth.second_factor_page')}?next={quote(next_page)}"
+        ),
     }[signed_in.next_step]
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(response, s.settings, signed_in.token)
@@ -134,7 +136,7 @@ def _login_form(request: Request, values: dict[str, str], problem: str, status: 
 @staff_page(None, unverified=True)
 async def second_factor_page(request: Request) -> Response:
     if staff_session(request).verified:
-        return RedirectResponse("/admin", status_code=303)
+        return RedirectResponse(url_path(request, "overview.overview"), status_code=303)
     next_page = safe_next(request.query_params.get("next"))
     return _code_form(request, next_page, "", 200)
 
@@ -143,7 +145,7 @@ async def second_factor_page(request: Request) -> Response:
 async def give_second_factor(request: Request) -> Response:
     s, session = services(request), staff_session(request)
     if session.verified:
-        return RedirectResponse("/admin", status_code=303)
+        return RedirectResponse(url_path(request, "overview.overview"), status_code=303)
     values = form_values(await request.form())
     next_page = safe_next(values.get("next"))
     try:
@@ -195,7 +197,7 @@ async def enrol(request: Request) -> Response:
     except TooManyAttempts as throttled:
         form = _enrol_form(request, secret, {"code": too_many(throttled)}, 429)
         return with_retry_after(form, throttled)
-    response = RedirectResponse("/admin/account", status_code=303)
+    response = RedirectResponse(url_path(request, "account.account_page"), status_code=303)
     set_session_cookie(response, s.settings, token)
     return response
 
@@ -227,7 +229,7 @@ def enrolment_context(request: Request, staff: Staff, secret: str) -> dict[str, 
 async def logout(request: Request) -> Response:
     s = services(request)
     await sign_out(s.pool, s.clock, staff_session(request))
-    response = RedirectResponse("/admin/login", status_code=303)
+    response = RedirectResponse(url_path(request, "auth.login_page"), status_code=303)
     clear_session_cookie(response, s.settings)
     return response
 
@@ -273,7 +275,7 @@ async def accept(request: Request) -> Response:
         return with_retry_after(form, throttled)
     except InvitationInvalid:
         return _link_gone(request)
-    response = RedirectResponse("/admin", status_code=303)
+    response = RedirectResponse(url_path(request, "overview.overview"), status_code=303)
     set_session_cookie(response, s.settings, session_token)
     return response
 

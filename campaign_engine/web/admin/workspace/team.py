@@ -30,7 +30,7 @@ from campaign_engine.web.admin.guard import (
     staff_session,
 )
 from campaign_engine.web.admin.rendering import render_admin
-from campaign_engine.web.rendering import render_error
+from campaign_engine.web.rendering import render_error, url_path
 from campaign_engine.web.services import services
 
 
@@ -109,7 +109,7 @@ async def _change(request: Request, change: Any) -> Response:
         )
     if isinstance(link, Invitation):
         return await _team(request, invitation=link)
-    return RedirectResponse("/admin/team", status_code=303)
+    return RedirectResponse(url_path(request, "team.team_page"), status_code=303)
 
 
 def _member(request: Request) -> int:
