@@ -27,6 +27,7 @@ from campaign_engine.web.middleware import (
     SecurityHeadersMiddleware,
 )
 from campaign_engine.web.rate_limits import RateLimiter
+from campaign_engine.web.rendering import route_path
 from campaign_engine.web.routes import routes
 from campaign_engine.web.services import Services
 
@@ -42,6 +43,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     database_url, redis_url = settings.database_url, settings.redis_url
     catalogues = Catalogues(settings.locales_dir)
     templates = Jinja2Templates(env=create_environment(settings.templates_dir))
+    templates.env.globals["route_path"] = route_path  # links from route names (routes.py)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -21,6 +23,13 @@ def url_path(request: Request, name: str, /, **params: object) -> str:
     """The path of the route named `name` in routes.py (`team.team_page`), its parameters
     filled in: links are built from the route's name, never written out by hand."""
     return str(request.app.url_path_for(name, **{key: str(value) for key, value in params.items()}))
+
+
+@pass_context
+def route_path(context: Context, name: str, /, **params: object) -> str:
+    """`{{ route_path("pages.action_page", locale=locale, slug=page.slug) }}`: url_path for
+    templates, from the request every page is rendered with."""
+    return url_path(context["request"], name, **params)
 
 
 def path_in(request: Request, tag: str) -> str:
