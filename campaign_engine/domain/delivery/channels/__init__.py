@@ -83,10 +83,6 @@ def supporters_channels() -> tuple[str, ...]:
     return tuple(name for name, channel in CHANNELS.items() if channel.reaches_supporters)
 
 
-def channel_label(name: str) -> str:
-    return CHANNELS[name].label
-
-
 def clean_addresses(text: str, channel: str, country: str | None) -> list[str]:
     """Every address for `channel` in `text` (one per line, or separated by commas), cleaned
     as the channel checks one; the first problem found is raised."""
