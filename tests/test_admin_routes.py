@@ -18,7 +18,7 @@ from campaign_engine.db.pool import Pool
 from campaign_engine.domain.workspace.access import CAPABILITIES, Capability
 from campaign_engine.models.workspace import Role
 from campaign_engine.settings import Settings
-from campaign_engine.web.routes import routes
+from campaign_engine.web.routes import every_route, routes
 from tests.conftest import http_client
 from tests.staff import Campaigner, signed_in
 
@@ -199,12 +199,12 @@ def table(settings: Settings) -> dict[tuple[str, str], Any]:
     """(method, path) -> handler, for every route the app serves (in development, which
     serves them all)."""
     found: dict[tuple[str, str], Any] = {}
-    for route in routes(replace(settings, environment="development")):
+    for path, route in every_route(routes(replace(settings, environment="development"))):
         if isinstance(route, Mount):
-            found[("GET", route.path)] = route.app
+            found[("GET", path)] = route.app
         elif isinstance(route, Route):
             for method in sorted((route.methods or {"GET"}) - {"HEAD"}):
-                found[(method, route.path)] = route.endpoint
+                found[(method, path)] = route.endpoint
     return found
 
 

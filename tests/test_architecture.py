@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from campaign_engine.settings import SOURCE_HOME, Settings
-from campaign_engine.web.routes import routes
+from campaign_engine.web.routes import every_route, routes
 
 PACKAGE = SOURCE_HOME / "campaign_engine"
 
@@ -245,6 +245,6 @@ def test_no_module_imports_itself_in_a_loop() -> None:
 
 def test_every_route_has_a_name_of_its_own(settings: Settings) -> None:
     """Links are built from route names (`url_path`), so a name may lead to one place only."""
-    named = [getattr(route, "name", None) for route in routes(settings)]
+    named = [getattr(route, "name", None) for _path, route in every_route(routes(settings))]
     assert all(named)
     assert len(named) == len(set(named)), "two routes share a name"

@@ -33,7 +33,7 @@ from campaign_engine.app import create_app
 from campaign_engine.db.pool import create_pool
 from campaign_engine.settings import Settings
 from campaign_engine.web.api.openapi import document
-from campaign_engine.web.routes import routes
+from campaign_engine.web.routes import every_route, routes
 from tests.conftest import TEST_SEALER
 from tests.factories import make_action, make_confirmed_signatures
 
@@ -49,9 +49,9 @@ CHECKS = [
 
 def api_routes(settings: Settings) -> set[tuple[str, str]]:
     served = set()
-    for route in routes(replace(settings, environment="development")):
-        if isinstance(route, Route) and route.path.startswith("/api/v1"):
-            path = route.path.replace(":slug}", "}")
+    for whole_path, route in every_route(routes(replace(settings, environment="development"))):
+        if isinstance(route, Route) and whole_path.startswith("/api/v1"):
+            path = whole_path.replace(":slug}", "}")
             served |= {(method, path) for method in (route.methods or {"GET"}) - {"HEAD"}}
     return served
 

@@ -13,13 +13,13 @@ from __future__ import annotations
 import logging
 import re
 import traceback
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Match, Route
+from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from campaign_engine.db.outage import DatabaseOutage, database_unreachable
@@ -173,12 +173,25 @@ def allowed_methods(request: Request, exc: HTTPException) -> str:
     of the first route that matched the path only, and our paths have a route per method (a
     page's GET, its form's POST; the signature POST and its preflight)."""
     methods = set((exc.headers or {}).get("Allow", "").replace(" ", "").split(",")) - {""}
-    for route in request.app.router.routes:
-        if isinstance(route, Route) and route.methods:
-            match, _child_scope = route.matches(request.scope)
-            if match is not Match.NONE:
-                methods |= route.methods
+    # Routing a request into a mount rewrites its scope's root_path in place: start again
+    # from the app's own root to look at the whole table.
+    app_root = request.scope.get("app_root_path", request.scope.get("root_path", ""))
+    methods |= methods_at(request.app.router.routes, {**request.scope, "root_path": app_root})
     return ", ".join(sorted(methods))
+
+
+def methods_at(table: Sequence[BaseRoute], scope: Scope) -> set[str]:
+    """The methods the routes of `table` take at the scope's path, inside mounts too."""
+    methods: set[str] = set()
+    for route in table:
+        match, child_scope = route.matches(scope)
+        if match is Match.NONE:
+            continue
+        if isinstance(route, Mount):
+            methods |= methods_at(route.routes, {**scope, **child_scope})
+        elif isinstance(route, Route) and route.methods:
+            methods |= route.methods
+    return methods
 
 
 Handler = Callable[[Request, Exception], Awaitable[Response]]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from starlette.convertors import Convertor, register_url_convertor
@@ -80,16 +80,23 @@ def route(path: str, endpoint: Callable[..., Any], *, methods: list[str] | None 
     return Route(path, endpoint, methods=methods, name=f"{module}.{endpoint.__name__}")
 
 
+def every_route(table: Sequence[BaseRoute], prefix: str = "") -> Iterator[tuple[str, BaseRoute]]:
+    """Each route of the table with its whole path, looking inside the `Mount`s that group the
+    workspace and the APIs; a mounted app (the static files) is one entry of its own."""
+    for entry in table:
+        if isinstance(entry, Mount) and entry.routes:
+            yield from every_route(entry.routes, prefix + entry.path)
+        elif isinstance(entry, Route | Mount):
+            yield prefix + entry.path, entry
+
+
 def routes(settings: Settings) -> list[BaseRoute]:
     table: list[BaseRoute] = [
+        # Public pages, the supporter's own links, and the providers' callbacks (web/public/)
         route("/", pages.home),
         route("/healthz", ops.healthz),
         route("/readyz", ops.readyz),
         route("/confirm/{token}", pages.confirm),
-        route("/api/v1/actions", public.list_actions),
-        route("/api/v1/actions/{slug:slug}", public.get_action),
-        route("/api/v1/actions/{slug:slug}/count", public.get_count),
-        route("/api/v1/actions/{slug:slug}/signatures", public.post_signature, methods=["POST"]),
         route("/{locale:locale}/", pages.index),
         route("/{locale:locale}/actions/{slug:slug}", pages.action_page),
         route("/{locale:locale}/actions/{slug:slug}/sign", pages.sign, methods=["POST"]),
@@ -99,214 +106,243 @@ def routes(settings: Settings) -> list[BaseRoute]:
         route("/webhooks/twilio/status", webhooks.twilio_status, methods=["POST"]),
         route("/webhooks/twilio/sms", webhooks.twilio_incoming, methods=["POST"]),
         route("/webhooks/email", webhooks.forwarded_email, methods=["POST"]),
-        # The workspace (web/admin/): every page but the way in needs a signed-in campaigner.
-        route("/admin/login", auth.login_page),
-        route("/admin/login", auth.login, methods=["POST"]),
-        route("/admin/second-factor", auth.second_factor_page),
-        route("/admin/second-factor", auth.give_second_factor, methods=["POST"]),
-        route("/admin/enrol", auth.enrol_page),
-        route("/admin/enrol", auth.enrol, methods=["POST"]),
-        route("/admin/welcome/{token}", auth.welcome_page),
-        route("/admin/welcome/{token}", auth.accept, methods=["POST"]),
-        route("/admin/logout", auth.logout, methods=["POST"]),
+        # The workspace's front door has no trailing slash; everything behind it is mounted below.
         route("/admin", overview.overview),
-        route("/admin/account", account.account_page),
-        route("/admin/account/language", account.choose_language, methods=["POST"]),
-        route("/admin/account/password", account.new_password, methods=["POST"]),
-        route("/admin/team", team.team_page),
-        route("/admin/team", team.invite, methods=["POST"]),
-        route("/admin/team/{staff_id:id}/role", team.set_role, methods=["POST"]),
-        route("/admin/team/{staff_id:id}/disable", team.disable, methods=["POST"]),
-        route("/admin/team/{staff_id:id}/enable", team.enable, methods=["POST"]),
-        route("/admin/team/{staff_id:id}/link", team.issue_link, methods=["POST"]),
-        route(
-            "/admin/team/{staff_id:id}/second-factor/remove",
-            team.reset_second_factor,
-            methods=["POST"],
-        ),
-        route("/admin/audit", audit.audit_page),
-        # Partners (web/admin/integrations/partners.py)
-        route("/admin/partners", partners.partner_list),
-        route("/admin/partners", partners.create, methods=["POST"]),
-        route("/admin/partners/new", partners.new_partner_page),
-        route("/admin/partners/{partner_id:id}", partners.partner_page),
-        route("/admin/partners/{partner_id:id}", partners.save, methods=["POST"]),
-        route("/admin/partners/{partner_id:id}/key", partners.new_key, methods=["POST"]),
-        route("/admin/partners/{partner_id:id}/disable", partners.disable, methods=["POST"]),
-        route("/admin/partners/{partner_id:id}/enable", partners.enable, methods=["POST"]),
         # The widget and its loader (web/public/embed.py)
-        # API keys, the OpenAPI document, authenticated API v1 (web/api/reads.py,
-        # web/admin/integrations/api_keys.py)
-        route("/api/v1/openapi.json", openapi.openapi_json),
-        route(
-            "/api/v1/actions/{slug:slug}/signatures",
-            guard.signature_preflight,
-            methods=["OPTIONS"],
-        ),
-        route("/api/v1/admin/actions", reads.list_actions),
-        route("/api/v1/admin/cases", reads.list_cases),
-        route("/api/v1/admin/actions/{slug:slug}/signatures", reads.list_signatures),
-        # OSDI (web/api/osdi.py): petitions and signatures in HAL+JSON, the record_signature helper
-        route("/api/osdi/v1/", osdi.entry_point),
-        route("/api/osdi/v1/petitions", osdi.petitions),
-        route("/api/osdi/v1/petitions/{slug:slug}", osdi.petition),
-        route("/api/osdi/v1/petitions/{slug:slug}/signatures", osdi.signatures),
-        route(
-            "/api/osdi/v1/petitions/{slug:slug}/signatures",
-            osdi.record_signature,
-            methods=["POST"],
-        ),
-        route("/admin/api-keys", api_keys.api_keys_page),
-        route("/admin/api-keys", api_keys.create, methods=["POST"]),
-        route("/admin/api-keys/{key_id:id}/revoke", api_keys.revoke, methods=["POST"]),
-        # Webhooks (web/admin/integrations/webhooks.py)
-        route("/admin/webhooks", webhook_endpoints.webhook_list),
-        route("/admin/webhooks", webhook_endpoints.create, methods=["POST"]),
-        route("/admin/webhooks/{endpoint_id:id}", webhook_endpoints.webhook_page),
-        route("/admin/webhooks/{endpoint_id:id}", webhook_endpoints.save, methods=["POST"]),
-        route(
-            "/admin/webhooks/{endpoint_id:id}/disable", webhook_endpoints.disable, methods=["POST"]
-        ),
-        route(
-            "/admin/webhooks/{endpoint_id:id}/enable", webhook_endpoints.enable, methods=["POST"]
-        ),
-        route(
-            "/admin/webhooks/{endpoint_id:id}/secret",
-            webhook_endpoints.new_secret,
-            methods=["POST"],
-        ),
         route("/embed.js", embed.loader),
         route("/{locale:locale}/embed/{slug:slug}", embed.widget),
         route("/{locale:locale}/embed/{slug:slug}/sign", embed.sign, methods=["POST"]),
         route("/{locale:locale}/embed/{slug:slug}/check-email", embed.check_email),
-        # Cases and their timeline (web/admin/campaigns/cases.py)
-        route("/admin/cases", cases.cases_page),
-        route("/admin/cases", cases.create, methods=["POST"]),
-        route("/admin/cases/new", cases.new_case_page),
-        route("/admin/cases/{case_id:id}", cases.case_page),
-        route("/admin/cases/{case_id:id}", cases.describe, methods=["POST"]),
-        route("/admin/cases/{case_id:id}/translations/{locale:locale}", cases.translation_page),
-        route(
-            "/admin/cases/{case_id:id}/translations/{locale:locale}",
-            cases.translate,
-            methods=["POST"],
-        ),
-        route("/admin/cases/{case_id:id}/events", cases.add_to_timeline, methods=["POST"]),
-        route(
-            "/admin/cases/{case_id:id}/events/{event_id:id}", cases.change_event, methods=["POST"]
-        ),
-        route(
-            "/admin/cases/{case_id:id}/events/{event_id:id}/publish",
-            cases.publish,
-            methods=["POST"],
-        ),
-        route(
-            "/admin/cases/{case_id:id}/events/{event_id:id}/unpublish",
-            cases.unpublish,
-            methods=["POST"],
-        ),
-        route(
-            "/admin/cases/{case_id:id}/events/{event_id:id}/delete",
-            cases.remove_event,
-            methods=["POST"],
-        ),
-        # Actions: the list and the editor (web/admin/campaigns/actions.py)
-        route("/admin/actions", actions.actions_page),
-        route("/admin/actions", actions.create, methods=["POST"]),
-        route("/admin/actions/new", actions.new_action_page),
-        route("/admin/actions/{slug:slug}/edit", actions.edit_page),
-        route("/admin/actions/{slug:slug}/edit", actions.update_settings, methods=["POST"]),
-        route("/admin/actions/{slug:slug}/publish", actions.publish, methods=["POST"]),
-        route("/admin/actions/{slug:slug}/schedule", actions.schedule, methods=["POST"]),
-        route("/admin/actions/{slug:slug}/close", actions.close, methods=["POST"]),
-        route("/admin/actions/{slug:slug}/reopen", actions.reopen, methods=["POST"]),
-        route("/admin/actions/{slug:slug}/archive", actions.archive, methods=["POST"]),
-        route("/admin/actions/{slug:slug}/remove", actions.remove, methods=["POST"]),
-        route("/admin/actions/{slug:slug}/restore", actions.restore, methods=["POST"]),
-        route("/admin/actions/{slug:slug}/follow-up", actions.make_follow_up, methods=["POST"]),
-        route("/admin/actions/{slug:slug}/translations", action_translations.translations_page),
-        route(
-            "/admin/actions/{slug:slug}/translations/{locale:locale}",
-            action_translations.translation_page,
-        ),
-        route(
-            "/admin/actions/{slug:slug}/translations/{locale:locale}",
-            action_translations.save,
-            methods=["POST"],
-        ),
-        route(
-            "/admin/actions/{slug:slug}/translations/{locale:locale}/publish",
-            action_translations.publish,
-            methods=["POST"],
-        ),
-        route(
-            "/admin/actions/{slug:slug}/translations/{locale:locale}/unpublish",
-            action_translations.unpublish,
-            methods=["POST"],
-        ),
-        route(
-            "/admin/actions/{slug:slug}/translations/{locale:locale}/preview-link",
-            action_translations.preview_link,
-            methods=["POST"],
-        ),
+        # A secret preview of an unpublished translation, and the public unsubscribe page
         route("/preview/{token}", preview.preview_page),
-        # Targets, and who each action addresses (web/admin/targets/targets.py)
-        route("/admin/targets", targets.target_list),
-        route("/admin/targets", targets.create, methods=["POST"]),
-        route("/admin/targets/new", targets.new_target_page),
-        route("/admin/targets/import", target_imports.import_page),
-        route("/admin/targets/import", target_imports.upload, methods=["POST"]),
-        route("/admin/targets/import/{import_id:id}", target_imports.apply, methods=["POST"]),
-        route("/admin/targets/{target_id:id}", targets.target_page),
-        route("/admin/targets/{target_id:id}", targets.save, methods=["POST"]),
-        route(
-            "/admin/targets/{target_id:id}/contacts/{contact_id:id}/reset",
-            targets.reset_address,
-            methods=["POST"],
-        ),
-        route("/admin/actions/{slug:slug}/targets", action_targets.action_targets_page),
-        route("/admin/actions/{slug:slug}/targets", action_targets.add_target, methods=["POST"]),
-        route(
-            "/admin/actions/{slug:slug}/targets/remove",
-            action_targets.remove_target,
-            methods=["POST"],
-        ),
-        route(
-            "/admin/actions/{slug:slug}/channels", action_targets.save_channels, methods=["POST"]
-        ),
-        route("/admin/actions/{slug:slug}/letters/pause", action_targets.pause, methods=["POST"]),
-        route("/admin/actions/{slug:slug}/letters/resume", action_targets.resume, methods=["POST"]),
-        # Bots and abuse: trends, suspicions, invalidation (web/admin/signing/abuse.py)
-        route("/admin/actions/{slug:slug}/abuse", abuse.abuse_page),
-        route("/admin/actions/{slug:slug}/abuse/preview", abuse.preview),
-        route(
-            "/admin/actions/{slug:slug}/abuse/invalidate",
-            abuse.invalidate_signatures,
-            methods=["POST"],
-        ),
-        # Updates to supporters (web/admin/campaigns/updates.py) and the public unsubscribe page
-        route("/admin/cases/{case_id:id}/updates", updates.updates_page),
-        route(
-            "/admin/cases/{case_id:id}/updates/{event_id:id}/send", updates.send, methods=["POST"]
-        ),
         route("/unsubscribe/{token}", unsubscribe.unsubscribe_page),
         route("/unsubscribe/{token}", unsubscribe.unsubscribe_now, methods=["POST"]),
-        # A supporter's own data, and supporters' requests in the workspace (docs/privacy.md)
+        # A supporter's own data (docs/privacy.md)
         route("/proof-of-work", proof_of_work.challenge),
         route("/{locale:locale}/privacy", privacy.ask_for_link),
         route("/{locale:locale}/privacy", privacy.send_link, methods=["POST"]),
         route("/privacy/{token}", privacy.privacy_page),
         route("/privacy/{token}/data.json", privacy.download_my_data),
         route("/privacy/{token}/erase", privacy.erase_me, methods=["POST"]),
-        route("/admin/supporters", supporters.supporters_page),
-        route("/admin/supporters/find", supporters.find, methods=["POST"]),
-        route("/admin/supporters/{supporter_id:uuid}/data.json", supporters.download),
-        route("/admin/supporters/{supporter_id:uuid}/erase", supporters.erase, methods=["POST"]),
-        # One action's dashboard, and exports (web/admin/campaigns/dashboard.py, exports.py)
-        route("/admin/actions/{slug:slug}", dashboard.dashboard_page),
-        route("/admin/actions/{slug:slug}/export", exports.export_page),
-        route("/admin/actions/{slug:slug}/export/signatures.csv", exports.signatures_csv),
-        route("/admin/actions/{slug:slug}/export/deliveries.csv", exports.deliveries_csv),
+        Mount(
+            "/admin",
+            routes=[
+                # The workspace (web/admin/): every page but the way in needs a signed-in
+                # campaigner. The way in and one's own account (web/admin/workspace/)
+                route("/login", auth.login_page),
+                route("/login", auth.login, methods=["POST"]),
+                route("/second-factor", auth.second_factor_page),
+                route("/second-factor", auth.give_second_factor, methods=["POST"]),
+                route("/enrol", auth.enrol_page),
+                route("/enrol", auth.enrol, methods=["POST"]),
+                route("/welcome/{token}", auth.welcome_page),
+                route("/welcome/{token}", auth.accept, methods=["POST"]),
+                route("/logout", auth.logout, methods=["POST"]),
+                route("/account", account.account_page),
+                route("/account/language", account.choose_language, methods=["POST"]),
+                route("/account/password", account.new_password, methods=["POST"]),
+                route("/team", team.team_page),
+                route("/team", team.invite, methods=["POST"]),
+                route("/team/{staff_id:id}/role", team.set_role, methods=["POST"]),
+                route("/team/{staff_id:id}/disable", team.disable, methods=["POST"]),
+                route("/team/{staff_id:id}/enable", team.enable, methods=["POST"]),
+                route("/team/{staff_id:id}/link", team.issue_link, methods=["POST"]),
+                route(
+                    "/team/{staff_id:id}/second-factor/remove",
+                    team.reset_second_factor,
+                    methods=["POST"],
+                ),
+                route("/audit", audit.audit_page),
+                # Partners (web/admin/integrations/partners.py)
+                route("/partners", partners.partner_list),
+                route("/partners", partners.create, methods=["POST"]),
+                route("/partners/new", partners.new_partner_page),
+                route("/partners/{partner_id:id}", partners.partner_page),
+                route("/partners/{partner_id:id}", partners.save, methods=["POST"]),
+                route("/partners/{partner_id:id}/key", partners.new_key, methods=["POST"]),
+                route("/partners/{partner_id:id}/disable", partners.disable, methods=["POST"]),
+                route("/partners/{partner_id:id}/enable", partners.enable, methods=["POST"]),
+                # Partners' API keys (web/admin/integrations/api_keys.py)
+                route("/api-keys", api_keys.api_keys_page),
+                route("/api-keys", api_keys.create, methods=["POST"]),
+                route("/api-keys/{key_id:id}/revoke", api_keys.revoke, methods=["POST"]),
+                # Webhooks (web/admin/integrations/webhooks.py)
+                route("/webhooks", webhook_endpoints.webhook_list),
+                route("/webhooks", webhook_endpoints.create, methods=["POST"]),
+                route("/webhooks/{endpoint_id:id}", webhook_endpoints.webhook_page),
+                route("/webhooks/{endpoint_id:id}", webhook_endpoints.save, methods=["POST"]),
+                route(
+                    "/webhooks/{endpoint_id:id}/disable",
+                    webhook_endpoints.disable,
+                    methods=["POST"],
+                ),
+                route(
+                    "/webhooks/{endpoint_id:id}/enable", webhook_endpoints.enable, methods=["POST"]
+                ),
+                route(
+                    "/webhooks/{endpoint_id:id}/secret",
+                    webhook_endpoints.new_secret,
+                    methods=["POST"],
+                ),
+                # Cases and their timeline (web/admin/campaigns/cases.py)
+                route("/cases", cases.cases_page),
+                route("/cases", cases.create, methods=["POST"]),
+                route("/cases/new", cases.new_case_page),
+                route("/cases/{case_id:id}", cases.case_page),
+                route("/cases/{case_id:id}", cases.describe, methods=["POST"]),
+                route("/cases/{case_id:id}/translations/{locale:locale}", cases.translation_page),
+                route(
+                    "/cases/{case_id:id}/translations/{locale:locale}",
+                    cases.translate,
+                    methods=["POST"],
+                ),
+                route("/cases/{case_id:id}/events", cases.add_to_timeline, methods=["POST"]),
+                route(
+                    "/cases/{case_id:id}/events/{event_id:id}", cases.change_event, methods=["POST"]
+                ),
+                route(
+                    "/cases/{case_id:id}/events/{event_id:id}/publish",
+                    cases.publish,
+                    methods=["POST"],
+                ),
+                route(
+                    "/cases/{case_id:id}/events/{event_id:id}/unpublish",
+                    cases.unpublish,
+                    methods=["POST"],
+                ),
+                route(
+                    "/cases/{case_id:id}/events/{event_id:id}/delete",
+                    cases.remove_event,
+                    methods=["POST"],
+                ),
+                # Actions: the list and the editor (web/admin/campaigns/actions.py)
+                route("/actions", actions.actions_page),
+                route("/actions", actions.create, methods=["POST"]),
+                route("/actions/new", actions.new_action_page),
+                route("/actions/{slug:slug}/edit", actions.edit_page),
+                route("/actions/{slug:slug}/edit", actions.update_settings, methods=["POST"]),
+                route("/actions/{slug:slug}/publish", actions.publish, methods=["POST"]),
+                route("/actions/{slug:slug}/schedule", actions.schedule, methods=["POST"]),
+                route("/actions/{slug:slug}/close", actions.close, methods=["POST"]),
+                route("/actions/{slug:slug}/reopen", actions.reopen, methods=["POST"]),
+                route("/actions/{slug:slug}/archive", actions.archive, methods=["POST"]),
+                route("/actions/{slug:slug}/remove", actions.remove, methods=["POST"]),
+                route("/actions/{slug:slug}/restore", actions.restore, methods=["POST"]),
+                route("/actions/{slug:slug}/follow-up", actions.make_follow_up, methods=["POST"]),
+                route("/actions/{slug:slug}/translations", action_translations.translations_page),
+                route(
+                    "/actions/{slug:slug}/translations/{locale:locale}",
+                    action_translations.translation_page,
+                ),
+                route(
+                    "/actions/{slug:slug}/translations/{locale:locale}",
+                    action_translations.save,
+                    methods=["POST"],
+                ),
+                route(
+                    "/actions/{slug:slug}/translations/{locale:locale}/publish",
+                    action_translations.publish,
+                    methods=["POST"],
+                ),
+                route(
+                    "/actions/{slug:slug}/translations/{locale:locale}/unpublish",
+                    action_translations.unpublish,
+                    methods=["POST"],
+                ),
+                route(
+                    "/actions/{slug:slug}/translations/{locale:locale}/preview-link",
+                    action_translations.preview_link,
+                    methods=["POST"],
+                ),
+                # Targets, and who each action addresses (web/admin/targets/targets.py)
+                route("/targets", targets.target_list),
+                route("/targets", targets.create, methods=["POST"]),
+                route("/targets/new", targets.new_target_page),
+                route("/targets/import", target_imports.import_page),
+                route("/targets/import", target_imports.upload, methods=["POST"]),
+                route("/targets/import/{import_id:id}", target_imports.apply, methods=["POST"]),
+                route("/targets/{target_id:id}", targets.target_page),
+                route("/targets/{target_id:id}", targets.save, methods=["POST"]),
+                route(
+                    "/targets/{target_id:id}/contacts/{contact_id:id}/reset",
+                    targets.reset_address,
+                    methods=["POST"],
+                ),
+                route("/actions/{slug:slug}/targets", action_targets.action_targets_page),
+                route("/actions/{slug:slug}/targets", action_targets.add_target, methods=["POST"]),
+                route(
+                    "/actions/{slug:slug}/targets/remove",
+                    action_targets.remove_target,
+                    methods=["POST"],
+                ),
+                route(
+                    "/actions/{slug:slug}/channels", action_targets.save_channels, methods=["POST"]
+                ),
+                route("/actions/{slug:slug}/letters/pause", action_targets.pause, methods=["POST"]),
+                route(
+                    "/actions/{slug:slug}/letters/resume", action_targets.resume, methods=["POST"]
+                ),
+                # Bots and abuse: trends, suspicions, invalidation (web/admin/signing/abuse.py)
+                route("/actions/{slug:slug}/abuse", abuse.abuse_page),
+                route("/actions/{slug:slug}/abuse/preview", abuse.preview),
+                route(
+                    "/actions/{slug:slug}/abuse/invalidate",
+                    abuse.invalidate_signatures,
+                    methods=["POST"],
+                ),
+                # Updates to supporters (web/admin/campaigns/updates.py)
+                route("/cases/{case_id:id}/updates", updates.updates_page),
+                route(
+                    "/cases/{case_id:id}/updates/{event_id:id}/send", updates.send, methods=["POST"]
+                ),
+                # Supporters' requests about their data (web/admin/privacy/supporters.py)
+                route("/supporters", supporters.supporters_page),
+                route("/supporters/find", supporters.find, methods=["POST"]),
+                route("/supporters/{supporter_id:uuid}/data.json", supporters.download),
+                route("/supporters/{supporter_id:uuid}/erase", supporters.erase, methods=["POST"]),
+                # One action's dashboard, and exports (web/admin/campaigns/dashboard.py, exports.py)
+                route("/actions/{slug:slug}", dashboard.dashboard_page),
+                route("/actions/{slug:slug}/export", exports.export_page),
+                route("/actions/{slug:slug}/export/signatures.csv", exports.signatures_csv),
+                route("/actions/{slug:slug}/export/deliveries.csv", exports.deliveries_csv),
+            ],
+        ),
+        Mount(
+            "/api/v1",
+            routes=[
+                route("/actions", public.list_actions),
+                route("/actions/{slug:slug}", public.get_action),
+                route("/actions/{slug:slug}/count", public.get_count),
+                route("/actions/{slug:slug}/signatures", public.post_signature, methods=["POST"]),
+                # The JSON API v1: public reads and signing (web/api/public.py), the OpenAPI
+                # document, and the key-authenticated reads (web/api/reads.py)
+                route("/openapi.json", openapi.openapi_json),
+                route(
+                    "/actions/{slug:slug}/signatures",
+                    guard.signature_preflight,
+                    methods=["OPTIONS"],
+                ),
+                route("/admin/actions", reads.list_actions),
+                route("/admin/cases", reads.list_cases),
+                route("/admin/actions/{slug:slug}/signatures", reads.list_signatures),
+            ],
+        ),
+        Mount(
+            "/api/osdi/v1",
+            routes=[
+                # OSDI (web/api/osdi.py): petitions and signatures in HAL+JSON, and the
+                # record_signature helper
+                route("/", osdi.entry_point),
+                route("/petitions", osdi.petitions),
+                route("/petitions/{slug:slug}", osdi.petition),
+                route("/petitions/{slug:slug}/signatures", osdi.signatures),
+                route(
+                    "/petitions/{slug:slug}/signatures",
+                    osdi.record_signature,
+                    methods=["POST"],
+                ),
+            ],
+        ),
         Mount("/static", StaticFiles(directory=settings.static_dir), name="static"),
     ]
     if settings.is_development:
