@@ -18,6 +18,7 @@ from campaign_engine.dev.demo import load_demo
 from campaign_engine.dev.embedded import EmbeddedServers
 from campaign_engine.domain.errors import ActionNotFound, StaffExists, StaffNotFound
 from campaign_engine.domain.workspace.staff import Invitation
+from campaign_engine.links import absolute_url
 from campaign_engine.security.sealing import UnreadableValue
 from campaign_engine.settings import Settings, SettingsError
 
@@ -117,4 +118,4 @@ async def with_pool(settings: Settings, work: Callable[[Pool], Awaitable[T]]) ->
 
 
 def sign_in_link(settings: Settings, invitation: Invitation) -> str:
-    return f"{settings.public_base_url}/admin/welcome/{invitation.token}"
+    return absolute_url(settings.public_base_url, "auth.welcome_page", token=invitation.token)

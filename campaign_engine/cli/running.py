@@ -25,6 +25,7 @@ from campaign_engine.domain.workspace.staff import (
     Invitation,
     development_owner_link,
 )
+from campaign_engine.links import absolute_url
 from campaign_engine.settings import Settings
 
 
@@ -150,7 +151,8 @@ def seed_demo() -> None:
 
 def _workspace_door(settings: Settings, owner: Invitation | None) -> str:
     if owner is None:
-        return f"{settings.public_base_url}/admin  (as {DEVELOPMENT_OWNER})"
+        door = absolute_url(settings.public_base_url, "overview.overview")
+        return f"{door}  (as {DEVELOPMENT_OWNER})"
     return (
         f"{sign_in_link(settings, owner)}\n"
         f"                           (once, for {owner.staff.email}: choose a password, and scan\n"

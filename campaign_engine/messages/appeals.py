@@ -14,7 +14,7 @@ from campaign_engine.formats.countries import country_name
 from campaign_engine.formats.spreadsheets import csv_bytes
 from campaign_engine.messages.emails import MessageTemplates, address, build_email, message_id
 from campaign_engine.messages.mime import Attachment, OutgoingEmail
-from campaign_engine.messages.sms_text import Sms, fits
+from campaign_engine.messages.sms_text import Sms, fits, status_callback
 from campaign_engine.settings import Settings
 
 # An appeal by text stays within two parts (306 GSM-7 characters, or 134 in UCS-2).
@@ -79,7 +79,7 @@ def compose_appeal_sms(
     return Sms(
         to=letter.to_address,
         body=body,
-        status_callback=f"{settings.public_base_url}/webhooks/twilio/status?d={letter.delivery_id}",
+        status_callback=status_callback(settings, letter.delivery_id),
     )
 
 
@@ -142,5 +142,5 @@ def compose_digest_sms(
     return Sms(
         to=letter.to_address,
         body=body,
-        status_callback=f"{settings.public_base_url}/webhooks/twilio/status?d={letter.delivery_id}",
+        status_callback=status_callback(settings, letter.delivery_id),
     )

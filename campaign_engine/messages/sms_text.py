@@ -10,6 +10,11 @@ join them again.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
+from uuid import UUID
+
+from campaign_engine.links import absolute_url
+from campaign_engine.settings import Settings
 
 GSM7_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
@@ -23,6 +28,12 @@ class Encoding:
     name: str
     single: int  # units in a text of one part
     per_part: int  # units in each part of a longer text
+
+
+def status_callback(settings: Settings, delivery_id: UUID) -> str:
+    """Where Twilio reports what became of a text: the delivery's id rides in the query."""
+    callback = absolute_url(settings.public_base_url, "webhooks.twilio_status")
+    return f"{callback}?{urlencode({'d': delivery_id})}"
 
 
 GSM7 = Encoding("GSM-7", 160, 153)

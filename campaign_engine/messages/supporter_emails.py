@@ -5,6 +5,7 @@ from __future__ import annotations
 from email.utils import parseaddr
 from uuid import UUID
 
+from campaign_engine.links import absolute_url
 from campaign_engine.messages.emails import MessageTemplates, address, build_email, message_id
 from campaign_engine.messages.mime import OutgoingEmail
 from campaign_engine.models.delivery import Delivery, DeliveryKind, SupporterMessageContext
@@ -25,14 +26,18 @@ def compose_supporter_email(
     signer: SupporterMessageContext,
 ) -> OutgoingEmail:
     base = settings.public_base_url
+    confirm = tokens.confirmation_token(signer.signature_id)
+    privacy = tokens.privacy_token(signer.supporter_id, signer.locale)
     context = {
         "name": signer.name,
         "action_code": signer.action_code,
         "action_title": signer.action_title,
         "action_title_locale": signer.action_locale,
-        "action_url": f"{base}/{signer.locale}/actions/{signer.action_slug}",
-        "confirm_url": f"{base}/confirm/{tokens.confirmation_token(signer.signature_id)}",
-        "privacy_url": f"{base}/privacy/{tokens.privacy_token(signer.supporter_id, signer.locale)}",
+        "action_url": absolute_url(
+            base, "pages.action_page", locale=signer.locale, slug=signer.action_slug
+        ),
+        "confirm_url": absolute_url(base, "pages.confirm", token=confirm),
+        "privacy_url": absolute_url(base, "privacy.privacy_page", token=privacy),
     }
     rendered = templates.email(TEMPLATE_FOR_KIND[delivery.kind], signer.locale, context)
     from_name, from_address = parseaddr(settings.email_from)
@@ -56,7 +61,9 @@ def compose_privacy_link_email(
     (supporter, address, language): the address we hold, never one typed into the form."""
     supporter_id, email, locale = to
     token = tokens.privacy_token(supporter_id, locale)
-    context = {"privacy_url": f"{settings.public_base_url}/privacy/{token}"}
+    context = {
+        "privacy_url": absolute_url(settings.public_base_url, "privacy.privacy_page", token=token)
+    }
     rendered = templates.email("privacy-link", locale, context)
     from_name, from_address = parseaddr(settings.email_from)
     return build_email(

@@ -12,7 +12,7 @@ from campaign_engine.domain.delivery.mailings import UpdateMessage
 from campaign_engine.i18n import text_direction
 from campaign_engine.messages.emails import MessageTemplates, address, build_email, message_id
 from campaign_engine.messages.mime import OutgoingEmail, Verbatim
-from campaign_engine.messages.sms_text import Sms, fits
+from campaign_engine.messages.sms_text import Sms, fits, status_callback
 from campaign_engine.settings import Settings
 
 # An update by text stays within two parts (306 GSM-7 characters, or 134 in UCS-2).
@@ -71,7 +71,7 @@ def compose_update_sms(
     return Sms(
         to=message.to,
         body=body,
-        status_callback=f"{settings.public_base_url}/webhooks/twilio/status?d={message.delivery_id}",
+        status_callback=status_callback(settings, message.delivery_id),
     )
 
 

@@ -25,6 +25,12 @@ def url_path(request: Request, name: str, /, **params: object) -> str:
     return str(request.app.url_path_for(name, **{key: str(value) for key, value in params.items()}))
 
 
+def absolute_url(request: Request, name: str, /, **params: object) -> str:
+    """url_path with the site's public address before it: for links that leave the page
+    (share links, snippets to paste, links handed to a colleague, HAL links)."""
+    return services(request).settings.public_base_url + url_path(request, name, **params)
+
+
 @pass_context
 def route_path(context: Context, name: str, /, **params: object) -> str:
     """`{{ route_path("pages.action_page", locale=locale, slug=page.slug) }}`: url_path for

@@ -24,6 +24,7 @@ from campaign_engine.domain.campaigns.updates import message_locale
 from campaign_engine.domain.doorbells import committed_then_rung
 from campaign_engine.i18n import SOURCE_LOCALE, is_supported
 from campaign_engine.jobs import JobQueue
+from campaign_engine.links import absolute_url
 from campaign_engine.models.campaigns import CaseEventKind, EventContent, Outcome
 from campaign_engine.models.delivery import Delivery
 from campaign_engine.models.signing import ConsentScope
@@ -192,6 +193,6 @@ def _message(
         body=body,
         case_title=event.case_titles.get(case_locale or "", event.case_slug),
         case_title_locale=case_locale or event.case_locale,
-        case_url=f"{base_url}/{reader}/cases/{event.case_slug}",
-        unsubscribe_url=f"{base_url}/unsubscribe/{unsubscribe}",
+        case_url=absolute_url(base_url, "pages.case_page", locale=reader, slug=event.case_slug),
+        unsubscribe_url=absolute_url(base_url, "unsubscribe.unsubscribe_page", token=unsubscribe),
     )

@@ -12,7 +12,6 @@ import json
 from dataclasses import replace
 from math import ceil
 from typing import Any
-from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -31,6 +30,7 @@ from campaign_engine.models.integrations import ApiScope, ApiSignature, OsdiPeti
 from campaign_engine.web.api.answers import api_error
 from campaign_engine.web.api.guard import api_key, key_required
 from campaign_engine.web.forms import FieldErrors, parse_signature
+from campaign_engine.web.rendering import absolute_url
 from campaign_engine.web.services import services
 
 HAL = "application/hal+json"
@@ -57,10 +57,6 @@ def _hal(body: dict[str, Any], status: int = 200) -> Response:
     return JSONResponse(
         body, status_code=status, media_type=HAL, headers={"Cache-Control": "no-store"}
     )
-
-
-def _root(request: Request) -> str:
-    return f"{services(request).settings.public_base_url}/api/osdi/v1"
 
 
 def _number(request: Request, name: str, default: int, most: int) -> int:
@@ -107,7 +103,6 @@ def _collection(
 
 async def entry_point(request: Request) -> Response:
     """The API entry point: what is here. Public: it tells nothing but the way in."""
-    root = _root(request)
     return _hal(
         {
             "motd": _("Welcome to the OSDI API of campaign-engine: petitions and signatures."),
@@ -115,8 +110,11 @@ async def entry_point(request: Request) -> Response:
             "product_name": "campaign-engine",
             "max_pagesize": MAX_PER_PAGE,
             "_links": {
-                "self": {"href": f"{root}/"},
-                "osdi:petitions": {"href": f"{root}/petitions", "title": "The petitions"},
+                "self": {"href": absolute_url(request, "osdi.entry_point")},
+                "osdi:petitions": {
+                    "href": absolute_url(request, "osdi.petitions"),
+                    "title": "The petitions",
+                },
                 "curies": CURIES,
             },
         }
@@ -133,7 +131,12 @@ async def petitions(request: Request) -> Response:
     items = [_petition(request, petition) for petition in found.items]
     return _hal(
         _collection(
-            f"{_root(request)}/petitions", "osdi:petitions", items, page, per_page, found.total
+            absolute_url(request, "osdi.petitions"),
+            "osdi:petitions",
+            items,
+            page,
+            per_page,
+            found.total,
         )
     )
 
@@ -156,11 +159,16 @@ async def signatures(request: Request) -> Response:
     found, signed = await list_petition_signatures(
         services(request).pool, api_key(request), i18n.active().tag, slug, page, per_page
     )
-    petition_href = f"{_root(request)}/petitions/{quote(found.slug)}"
+    petition_href = absolute_url(request, "osdi.petition", slug=found.slug)
     items = [_signature(petition_href, signature) for signature in signed.items]
     return _hal(
         _collection(
-            f"{petition_href}/signatures", "osdi:signatures", items, page, per_page, signed.total
+            absolute_url(request, "osdi.signatures", slug=found.slug),
+            "osdi:signatures",
+            items,
+            page,
+            per_page,
+            signed.total,
         )
     )
 
@@ -215,7 +223,7 @@ async def record_signature(request: Request) -> Response:
             "origin_system": ORIGIN_SYSTEM,
             "status": "pending_confirmation",
             "_links": {
-                "osdi:petition": {"href": f"{_root(request)}/petitions/{quote(slug)}"},
+                "osdi:petition": {"href": absolute_url(request, "osdi.petition", slug=slug)},
                 "curies": CURIES,
             },
         },
@@ -244,8 +252,8 @@ def _list(person: dict[str, Any], field: str) -> list[dict[str, Any]]:
 
 
 def _petition(request: Request, petition: OsdiPetition) -> dict[str, Any]:
-    href = f"{_root(request)}/petitions/{quote(petition.slug)}"
-    base = services(request).settings.public_base_url
+    href = absolute_url(request, "osdi.petition", slug=petition.slug)
+    signatures = absolute_url(request, "osdi.signatures", slug=petition.slug)
     return {
         "identifiers": [f"campaign_engine:{petition.slug}"],
         "origin_system": ORIGIN_SYSTEM,
@@ -256,11 +264,13 @@ def _petition(request: Request, petition: OsdiPetition) -> dict[str, Any]:
         "petition_text": petition.letter_body,
         "target": [{"name": name} for name in petition.targets],
         "total_signatures": petition.confirmed,
-        "browser_url": f"{base}/{petition.locale}/actions/{quote(petition.slug)}",
+        "browser_url": absolute_url(
+            request, "pages.action_page", locale=petition.locale, slug=petition.slug
+        ),
         "_links": {
             "self": {"href": href},
-            "osdi:signatures": {"href": f"{href}/signatures"},
-            "osdi:record_signature_helper": {"href": f"{href}/signatures"},
+            "osdi:signatures": {"href": signatures},
+            "osdi:record_signature_helper": {"href": signatures},
         },
     }
 

@@ -12,7 +12,7 @@ from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -39,7 +39,7 @@ from campaign_engine.web.middleware import embed_policy
 from campaign_engine.web.public.pages import action_context
 from campaign_engine.web.public.proof_of_work import with_proof_of_work
 from campaign_engine.web.public.share import ShareLink, share_links
-from campaign_engine.web.rendering import render, url_path
+from campaign_engine.web.rendering import absolute_url, render, url_path
 from campaign_engine.web.services import client_address, services
 
 # A closed or removed action must reach every partner's page at once: browsers always ask
@@ -171,7 +171,7 @@ def _parent_origin(request: Request, partner: EmbeddingPartner | None, origin: s
 
 def _share(request: Request, slug: str, text: str, title: str) -> list[ShareLink]:
     tag = i18n.active().tag
-    url = f"{services(request).settings.public_base_url}/{tag}/actions/{quote(slug)}"
+    url = absolute_url(request, "pages.action_page", locale=tag, slug=slug)
     return share_links(url, text, title)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -31,7 +30,7 @@ from campaign_engine.web.forms import FieldErrors, attribution, parse_signature
 from campaign_engine.web.middleware import PROOF_OF_WORK_POLICY
 from campaign_engine.web.public.proof_of_work import with_proof_of_work
 from campaign_engine.web.public.share import share_links
-from campaign_engine.web.rendering import PRIVATE, render, render_error, url_path
+from campaign_engine.web.rendering import PRIVATE, absolute_url, render, render_error, url_path
 from campaign_engine.web.services import client_address, services
 
 
@@ -151,7 +150,7 @@ async def check_email(request: Request) -> Response:
 async def thanks(request: Request) -> Response:
     tag, slug = i18n.active().tag, request.path_params["slug"]
     page = await read_action_page(services(request).pool, slug, tag)
-    action_url = f"{services(request).settings.public_base_url}/{tag}/actions/{quote(slug)}"
+    action_url = absolute_url(request, "pages.action_page", locale=tag, slug=slug)
     return render(
         request,
         "public/thanks.html",

@@ -31,7 +31,7 @@ from campaign_engine.web.admin.guard import (
     staff_session,
 )
 from campaign_engine.web.admin.rendering import render_admin
-from campaign_engine.web.rendering import url_path
+from campaign_engine.web.rendering import absolute_url, url_path
 from campaign_engine.web.services import services
 
 
@@ -108,7 +108,7 @@ async def preview_link(request: Request) -> Response:
     context = {
         "slug": slug,
         "link": link,
-        "url": f"{s.settings.public_base_url}/preview/{link.token}",
+        "url": absolute_url(request, "preview.preview_page", token=link.token),
         "language": i18n.native_name(locale),
     }
     return render_admin(request, "admin/action_preview_link.html", context)

@@ -33,7 +33,7 @@ from campaign_engine.web.admin.integrations.partners_forms import (
 )
 from campaign_engine.web.admin.rendering import render_admin
 from campaign_engine.web.errors import error_response
-from campaign_engine.web.rendering import url_path
+from campaign_engine.web.rendering import absolute_url, url_path
 from campaign_engine.web.services import services
 
 # The action the snippet shows until the partner picks theirs: the campaigner edits it.
@@ -150,23 +150,23 @@ def _partner(
     errors: dict[str, str] | None = None,
     saved: bool = False,
 ) -> Response:
-    base = services(request).settings.public_base_url
     partner = page.partner
+    loader = absolute_url(request, "embed.loader")
     context = {
         **_form_context(values, errors or {}),
         "partner": partner,
         "details": page.details,
         "saved": saved,
-        "snippet": embed_snippet(base, SNIPPET_ACTION, partner.slug, partner.embed_key),
+        "snippet": embed_snippet(loader, SNIPPET_ACTION, partner.slug, partner.embed_key),
     }
     status = 422 if errors else 200
     return render_admin(request, "admin/partner.html", context, status_code=status)
 
 
-def embed_snippet(base_url: str, action_slug: str, partner_slug: str, embed_key: str) -> str:
+def embed_snippet(loader_url: str, action_slug: str, partner_slug: str, embed_key: str) -> str:
     """What the partner pastes into its page (the loader turns the div into the widget)."""
     return (
-        f'<script src="{base_url}/embed.js" async></script>\n'
+        f'<script src="{loader_url}" async></script>\n'
         f'<div data-campaign-engine-action="{action_slug}" data-partner="{partner_slug}" '
         f'data-key="{embed_key}"></div>'
     )

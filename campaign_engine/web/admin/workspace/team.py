@@ -30,7 +30,7 @@ from campaign_engine.web.admin.guard import (
     staff_session,
 )
 from campaign_engine.web.admin.rendering import render_admin
-from campaign_engine.web.rendering import render_error, url_path
+from campaign_engine.web.rendering import absolute_url, render_error, url_path
 from campaign_engine.web.services import services
 
 
@@ -141,7 +141,9 @@ async def _team(
         "errors": errors or {},
         "invitation": invitation,
         "link": (
-            f"{s.settings.public_base_url}/admin/welcome/{invitation.token}" if invitation else None
+            absolute_url(request, "auth.welcome_page", token=invitation.token)
+            if invitation
+            else None
         ),
     }
     return render_admin(request, "admin/team.html", context, status_code=status_code)
