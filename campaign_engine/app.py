@@ -27,7 +27,7 @@ from campaign_engine.web.middleware import (
     SecurityHeadersMiddleware,
 )
 from campaign_engine.web.rate_limits import RateLimiter
-from campaign_engine.web.rendering import route_path
+from campaign_engine.web.rendering import route_path, route_url
 from campaign_engine.web.routes import routes
 from campaign_engine.web.services import Services
 
@@ -44,6 +44,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     catalogues = Catalogues(settings.locales_dir)
     templates = Jinja2Templates(env=create_environment(settings.templates_dir))
     templates.env.globals["route_path"] = route_path  # links from route names (routes.py)
+    templates.env.globals["route_url"] = route_url  # the same, whole, for links that leave
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:

@@ -38,6 +38,13 @@ def route_path(context: Context, name: str, /, **params: object) -> str:
     return url_path(context["request"], name, **params)
 
 
+@pass_context
+def route_url(context: Context, name: str, /, **params: object) -> str:
+    """route_path with the site's public address before it, for links that leave the page
+    (`og:url`, `hreflang` alternates, the widget's links out of its frame)."""
+    return absolute_url(context["request"], name, **params)
+
+
 def path_in(request: Request, tag: str) -> str:
     """This page's path in another language; a page outside the languages' paths has none, so
     its language menu leads to each language's home page."""
@@ -60,7 +67,6 @@ def render(
         "languages": [
             (other, i18n.native_name(other), path_in(request, other)) for other in i18n.LOCALES
         ],
-        "base_url": services(request).settings.public_base_url,
         **(context or {}),
     }
     response = services(request).templates.TemplateResponse(
