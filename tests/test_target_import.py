@@ -257,7 +257,7 @@ def test_reading_commas_quotes_and_cells_our_exports_protected() -> None:
     assert first.values["notes"] == "two\nlines"
     assert first.values["preferred_locale"] == "zh-Hans"
     assert first.salutations == {"zh-Hans": "尊敬的"}
-    assert first.phones == ("+525512345678",)
+    assert first.addresses["sms"] == ("+525512345678",)
 
 
 def test_a_file_over_the_size_limit_is_refused_before_it_is_read() -> None:

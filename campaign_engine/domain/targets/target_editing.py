@@ -3,11 +3,13 @@ that write to it, creating and editing one, and putting a failing address back i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 from campaign_engine.clock import Clock
 from campaign_engine.db.pool import Connection, Pool
 from campaign_engine.db.targets import target_editing as targets
+from campaign_engine.domain.delivery.channels import typed_channels
 from campaign_engine.domain.errors import DomainError
 from campaign_engine.domain.workspace import audit
 from campaign_engine.models.targets import (
@@ -42,13 +44,12 @@ class ContactInUse(DomainError):
 
 @dataclass(frozen=True)
 class Addresses:
-    """A target's addresses as the campaigner wants them, per channel."""
+    """A target's addresses as the campaigner wants them: channel name -> its addresses."""
 
-    emails: tuple[str, ...]
-    phones: tuple[str, ...]
+    by_channel: Mapping[str, tuple[str, ...]]
 
     def on(self, channel: str) -> tuple[str, ...]:
-        return self.emails if channel == "email" else self.phones
+        return self.by_channel.get(channel, ())
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,12 @@ class TargetPage:
 
     @property
     def addresses(self) -> Addresses:
-        return Addresses(*(_addresses_on(self.contacts, channel) for channel in ("email", "sms")))
+        return Addresses(
+            {
+                channel.name: _addresses_on(self.contacts, channel.name)
+                for channel in typed_channels()
+            }
+        )
 
 
 async def list_targets(pool: Pool, search: str = "") -> list[TargetListing]:
@@ -157,8 +163,8 @@ def _new_contacts(
     known = {(contact.channel, contact.address) for contact in existing}
     return [
         (target_id, channel, address)
-        for channel in ("email", "sms")
-        for address in addresses.on(channel)
+        for channel, listed in addresses.by_channel.items()
+        for address in listed
         if (channel, address) not in known
     ]
 

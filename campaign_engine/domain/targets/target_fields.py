@@ -25,8 +25,6 @@ MAX_ADDRESSES = 20  # per channel: more is a pasting accident
 WEEKDAYS = range(1, 8)  # ISO: Monday is 1
 
 _LIST_SEPARATORS = re.compile(r"[\s,;]+")
-# A phone number may be written with spaces: numbers are separated by lines, commas, semicolons.
-_PHONE_SEPARATORS = re.compile(r"[\r\n,;]+")
 _DAY_RANGE = re.compile(r"^([1-7])(?:-([1-7]))?$")
 
 
@@ -138,14 +136,6 @@ def describe_office_hours(hours: dict[str, object] | None) -> str:
     days = hours.get("weekdays")
     listed = ",".join(str(day) for day in days) if isinstance(days, list) else ""
     return f"{listed} {hours.get('start')}-{hours.get('end')}"
-
-
-def split_addresses(text: str, channel: str) -> list[str]:
-    """Addresses one per line, or separated by commas or semicolons (email addresses also by
-    spaces); each once."""
-    separators = _LIST_SEPARATORS if channel == "email" else _PHONE_SEPARATORS
-    parts = (part.strip() for part in separators.split(text))
-    return list(dict.fromkeys(filter(None, parts)))
 
 
 def clean_email(text: str) -> str:

@@ -10,12 +10,12 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from campaign_engine import i18n
-from campaign_engine.domain.delivery.channels import clean_addresses
+from campaign_engine.domain.delivery.channels import clean_addresses, typed_channels
 from campaign_engine.domain.errors import DomainError
 from campaign_engine.domain.targets.target_fields import (
     clean_clock_time,
@@ -50,14 +50,20 @@ FIELD_COLUMNS: dict[str, Callable[[str], object]] = {
     "notes": clean_notes,
 }
 OFFICE_COLUMNS = ("office_days", "office_start", "office_end")
-COLUMNS = (
-    "external_id",
-    *FIELD_COLUMNS,
-    "email",
-    "phone",
-    *SALUTATION_COLUMNS,
-    *OFFICE_COLUMNS,
-)
+
+
+def columns() -> tuple[str, ...]:
+    """Every column a file may have, in the order the workspace lists them: each channel whose
+    addresses are typed brings its own (domain/delivery/channels/)."""
+    return (
+        "external_id",
+        *FIELD_COLUMNS,
+        *(typed.column for channel in typed_channels() if (typed := channel.typed)),
+        *SALUTATION_COLUMNS,
+        *OFFICE_COLUMNS,
+    )
+
+
 # Other spellings a spreadsheet may use for a column.
 ALIASES = {"organization": "organisation", "timezone": "time_zone", "language": "preferred_locale"}
 DELIMITERS = (",", ";", "\t")
@@ -86,8 +92,7 @@ class ImportRow:
     external_id: str | None
     values: dict[str, object]  # TargetDetails field -> value
     salutations: dict[str, str]
-    emails: tuple[str, ...] = ()
-    phones: tuple[str, ...] = ()
+    addresses: Mapping[str, tuple[str, ...]]  # channel name -> the addresses the row adds
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -95,8 +100,11 @@ class ImportRow:
             "external_id": self.external_id,
             "values": self.values,
             "salutations": self.salutations,
-            "emails": list(self.emails),
-            "phones": list(self.phones),
+            **{
+                typed.form_field: list(self.addresses.get(channel.name, ()))
+                for channel in typed_channels()
+                if (typed := channel.typed)
+            },
         }
 
     @classmethod
@@ -107,8 +115,11 @@ class ImportRow:
             data["external_id"],
             data["values"],
             data["salutations"],
-            tuple(data["emails"]),
-            tuple(data["phones"]),
+            {
+                channel.name: tuple(data.get(typed.form_field, ()))
+                for channel in typed_channels()
+                if (typed := channel.typed)
+            },
         )
 
 
@@ -169,7 +180,8 @@ def _column_name(cell: str) -> str:
 def _columns(header: list[str]) -> tuple[list[str | None], tuple[str, ...]]:
     """The known column at each position (None: ignored), and the names we did not know."""
     names = [_column_name(cell) for cell in header]
-    known = [name if name in COLUMNS else None for name in names]
+    every = columns()
+    known = [name if name in every else None for name in names]
     present = [name for name in known if name]
     if "name" not in present and "external_id" not in present:
         raise FileRefused(
@@ -257,13 +269,17 @@ def _read_row(
         values["office_hours"] = hours
     external_id = check(problems, "external_id", clean_external_id, cells.get("external_id", ""))
     region = values.get("country")
-    emails = check(problems, "email", _addresses("email", None), cells.get("email", ""))
-    phones = check(problems, "phone", _addresses("sms", region), cells.get("phone", ""))
+    addresses = {
+        channel.name: tuple(
+            check(problems, typed.column, _addresses(channel.name, region), cells[typed.column])
+            or ()
+        )
+        for channel in typed_channels()
+        if (typed := channel.typed) and typed.column in cells
+    }
     if problems:
         return [RowError(line, column, message) for column, message in problems.items()]
-    return ImportRow(
-        line, external_id, values, salutations, tuple(emails or ()), tuple(phones or ())
-    )
+    return ImportRow(line, external_id, values, salutations, addresses)
 
 
 def _addresses(channel: str, country: object) -> Callable[[str], list[str]]:

@@ -172,7 +172,7 @@ def _applied(row: ImportRow, details: TargetDetails) -> TargetDetails:
 
 
 def _addresses_of(row: ImportRow, known: set[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
-    wanted = [("email", a) for a in row.emails] + [("sms", a) for a in row.phones]
+    wanted = [(channel, a) for channel, listed in row.addresses.items() for a in listed]
     return tuple(pair for pair in wanted if pair not in known)
 
 

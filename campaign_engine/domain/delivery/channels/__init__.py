@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from campaign_engine.domain.delivery.context import Sending
 from campaign_engine.domain.delivery.sms_budget import Held
-from campaign_engine.domain.targets.target_fields import MAX_ADDRESSES, split_addresses
+from campaign_engine.domain.targets.target_fields import MAX_ADDRESSES
 from campaign_engine.formats.fields import InvalidValue
 from campaign_engine.i18n import _
 from campaign_engine.models.delivery import Delivery, DeliveryKind, SendResult
@@ -43,16 +44,31 @@ class NotToday(Exception):
 
 
 @dataclass(frozen=True)
+class TypedAddresses:
+    """How a campaigner types a target's addresses for a channel: in the target's form (a
+    field of its own) and in a target file (a column of its own)."""
+
+    # One address as typed, checked and normalised (country: the target's, for phone
+    # numbers); raises formats.fields.InvalidValue with a message for the campaigner.
+    clean: Callable[[str, str | None], str]
+    form_field: str  # the target form's field ("emails")
+    column: str  # the target file's column ("email")
+    label: str  # "Email addresses" (marked with N_, shown through gettext)
+    hint: str  # how to write them, under the form's field (N_ too)
+    file_hint: str  # how to write them in the file's column (N_ too)
+    missing: str  # said when an action writes to a target on it who has none (N_ too)
+    separators: re.Pattern[str]  # between addresses in one field or cell
+
+
+@dataclass(frozen=True)
 class Channel:
     name: str  # as deliveries, contacts and action settings store it (the `channels` table)
     label: str  # how the workspace names it (marked with N_, shown through gettext)
-    # An address as typed, checked and normalised (country: the target's, for phone numbers);
-    # raises formats.fields.InvalidValue with a message for the campaigner. None: not typed.
-    clean_address: Callable[[str, str | None], str] | None
     writers: Mapping[DeliveryKind, Writer]
     carry: Carry
     reaches_officials: bool = False  # offered for an action's targets
     reaches_supporters: bool = False  # offered for updates to supporters
+    typed: TypedAddresses | None = None  # None: nobody types addresses for it
 
 
 CHANNELS: dict[str, Channel] = {}
@@ -62,6 +78,10 @@ def register(channel: Channel) -> Channel:
     """Declare a channel (each channel module does, once, when it is loaded)."""
     if channel.name in CHANNELS:
         raise ValueError(f"the channel {channel.name!r} is declared twice")
+    if channel.reaches_officials and channel.typed is None:
+        raise ValueError(
+            f"the channel {channel.name!r} reaches officials: say how addresses are typed"
+        )
     CHANNELS[channel.name] = channel
     return channel
 
@@ -83,16 +103,21 @@ def supporters_channels() -> tuple[str, ...]:
     return tuple(name for name, channel in CHANNELS.items() if channel.reaches_supporters)
 
 
+def typed_channels() -> tuple[Channel, ...]:
+    """The channels whose addresses a campaigner types for a target, in the order declared."""
+    return tuple(channel for channel in CHANNELS.values() if channel.typed is not None)
+
+
 def clean_addresses(text: str, channel: str, country: str | None) -> list[str]:
-    """Every address for `channel` in `text` (one per line, or separated by commas), cleaned
-    as the channel checks one; the first problem found is raised."""
-    clean = CHANNELS[channel].clean_address
-    if clean is None:
+    """Every address for `channel` in `text` (one per line, or separated as the channel
+    allows), each once, cleaned as the channel checks one; the first problem found is raised."""
+    typed = CHANNELS[channel].typed
+    if typed is None:
         raise ValueError(f"addresses for the {channel!r} channel are not typed in")
-    typed = split_addresses(text, channel)
-    if len(typed) > MAX_ADDRESSES:
+    given = list(dict.fromkeys(filter(None, (a.strip() for a in typed.separators.split(text)))))
+    if len(given) > MAX_ADDRESSES:
         raise InvalidValue(_("Give at most %(max)d addresses.") % {"max": MAX_ADDRESSES})
-    return list(dict.fromkeys(clean(address, country) for address in typed))
+    return list(dict.fromkeys(typed.clean(address, country) for address in given))
 
 
 for _module in sorted(pkgutil.iter_modules(__path__), key=lambda found: found.name):

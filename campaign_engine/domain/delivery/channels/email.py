@@ -3,9 +3,10 @@ privacy links). Every message is written as MIME bytes (messages/) and handed to
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from campaign_engine.domain.delivery.channels import Channel, register
+from campaign_engine.domain.delivery.channels import Channel, TypedAddresses, register
 from campaign_engine.domain.delivery.context import Sending
 from campaign_engine.domain.targets.target_fields import clean_email
 from campaign_engine.i18n import N_
@@ -39,7 +40,6 @@ EMAIL = register(
     Channel(
         name="email",
         label=N_("Email"),
-        clean_address=lambda typed, _country: clean_email(typed),
         writers={
             DeliveryKind.CONFIRMATION: _to_signer,
             DeliveryKind.ALREADY_SIGNED: _to_signer,
@@ -57,5 +57,15 @@ EMAIL = register(
         carry=carry,
         reaches_officials=True,
         reaches_supporters=True,
+        typed=TypedAddresses(
+            clean=lambda typed, _country: clean_email(typed),
+            form_field="emails",
+            column="email",
+            label=N_("Email addresses"),
+            hint=N_("One per line."),
+            file_hint=N_("One or more, separated by semicolons."),
+            missing=N_("This target has no email address: add one on its page first."),
+            separators=re.compile(r"[\s,;]+"),
+        ),
     )
 )

@@ -5,9 +5,10 @@ again. A supporter's text also spends from the budgets (domain/delivery/sms_budg
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from campaign_engine.domain.delivery.channels import Channel, NotToday, register
+from campaign_engine.domain.delivery.channels import Channel, NotToday, TypedAddresses, register
 from campaign_engine.domain.delivery.context import Sending
 from campaign_engine.domain.delivery.deliveries import adopt_found_text, note_text_attempt
 from campaign_engine.domain.delivery.sms_budget import Held, give_back_slot, take_slot
@@ -78,7 +79,6 @@ SMS = register(
     Channel(
         name="sms",
         label=N_("Text message"),
-        clean_address=clean_phone,
         writers={
             DeliveryKind.APPEAL: lambda s, _d, letter: _to_official(
                 compose_appeal_sms(s.templates, s.settings, letter)
@@ -93,5 +93,19 @@ SMS = register(
         carry=carry,
         reaches_officials=True,
         reaches_supporters=True,
+        typed=TypedAddresses(
+            clean=clean_phone,
+            form_field="phones",
+            column="phone",
+            label=N_("Phone numbers"),
+            hint=N_("One per line, with the country code, like +52 55 1234 5678."),
+            file_hint=N_(
+                "One or more, separated by semicolons, with the country code, "
+                "like +52 55 1234 5678."
+            ),
+            missing=N_("This target has no phone number: add one on its page first."),
+            # A phone number may be written with spaces: lines, commas, semicolons part them.
+            separators=re.compile(r"[\r\n,;]+"),
+        ),
     )
 )

@@ -40,7 +40,6 @@ WEBHOOK = register(
     Channel(
         name="webhook",
         label=N_("Webhook"),
-        clean_address=None,  # an endpoint's URL is checked where it is set (integrations)
         writers={DeliveryKind.WEBHOOK: write},
         carry=carry,
     )

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from campaign_engine import i18n
-from campaign_engine.domain.delivery.channels import officials_channels
+from campaign_engine.domain.delivery.channels import CHANNELS, officials_channels
 from campaign_engine.domain.targets.action_targets import (
     NoContactOnChannel,
     add_action_target,
@@ -92,12 +92,10 @@ def _back(request: Request, anchor: str = "") -> Response:
 
 
 def _no_contact(channel: str) -> dict[str, str]:
-    message = (
-        _("This target has no email address: add one on its page first.")
-        if channel == "email"
-        else _("This target has no phone number: add one on its page first.")
-    )
-    return {"target_id": message}
+    typed = CHANNELS[channel].typed
+    if typed is None:  # register() refuses a channel to officials without typed addresses
+        raise ValueError(f"the {channel!r} channel reaches officials without typed addresses")
+    return {"target_id": _(typed.missing)}
 
 
 async def _page(

@@ -9,12 +9,13 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from campaign_engine.domain.delivery.channels import typed_channels
 from campaign_engine.domain.targets.target_file import (
-    COLUMNS,
     MAX_BYTES,
     MAX_ROWS,
     SALUTATION_COLUMNS,
     FileRefused,
+    columns,
 )
 from campaign_engine.domain.targets.target_import import (
     ImportApplied,
@@ -101,8 +102,6 @@ def column_labels() -> dict[str, str]:
         "country": _("Country"),
         "time_zone": _("Time zone"),
         "preferred_locale": _("Preferred language"),
-        "email": _("Email addresses"),
-        "phone": _("Phone numbers"),
         "max_per_hour": _("Most letters per hour"),
         "max_per_day": _("Most letters per day"),
         "office_days": _("Office days"),
@@ -111,6 +110,9 @@ def column_labels() -> dict[str, str]:
         "office_hours": _("Office hours"),
         "notes": _("Notes"),
     }
+    for channel in typed_channels():
+        if typed := channel.typed:
+            labels[typed.column] = _(typed.label)
     for column, tag in SALUTATION_COLUMNS.items():
         labels[column] = salutation_label(tag)
     return labels
@@ -118,7 +120,13 @@ def column_labels() -> dict[str, str]:
 
 def _upload_form(request: Request, error: str | None = None) -> Response:
     context = {
-        "columns": COLUMNS,
+        "columns": columns(),
+        # One column per channel whose addresses are typed (domain/delivery/channels/).
+        "address_columns": [
+            (typed.column, _(typed.label), _(typed.file_hint))
+            for channel in typed_channels()
+            if (typed := channel.typed)
+        ],
         "labels": column_labels(),
         "max_megabytes": MAX_BYTES // (1024 * 1024),
         "max_rows": MAX_ROWS,

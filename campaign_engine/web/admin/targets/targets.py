@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from campaign_engine import i18n
+from campaign_engine.domain.delivery.channels import CHANNELS, typed_channels
 from campaign_engine.domain.targets.target_editing import (
     LIST_LIMIT,
     ContactInUse,
@@ -127,7 +128,8 @@ def _external_id_taken() -> dict[str, str]:
 
 
 def _contact_in_use(in_use: ContactInUse) -> dict[str, str]:
-    field = "emails" if in_use.channel == "email" else "phones"
+    typed = CHANNELS[in_use.channel].typed
+    field = typed.form_field if typed else "addresses"
     message = _(
         "Letters were sent to %(address)s, so it stays on record and cannot be removed. "
         "Add the new address beside it: letters go to a working address first."
@@ -157,6 +159,12 @@ def _form_context(
             (locale, salutation_field(locale), salutation_label(locale)) for locale in i18n.LOCALES
         ],
         "weekdays": _weekdays(),
+        # One field per channel whose addresses are typed (domain/delivery/channels/).
+        "address_fields": [
+            (typed.form_field, _(typed.label), _(typed.hint))
+            for channel in typed_channels()
+            if (typed := channel.typed)
+        ],
     }
 
 

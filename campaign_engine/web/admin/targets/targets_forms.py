@@ -8,7 +8,11 @@ from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 from campaign_engine import i18n
-from campaign_engine.domain.delivery.channels import clean_addresses, officials_channels
+from campaign_engine.domain.delivery.channels import (
+    clean_addresses,
+    officials_channels,
+    typed_channels,
+)
 from campaign_engine.domain.targets.action_targets import (
     DIGEST_FORMATS,
     MAX_DIGEST_HOURS,
@@ -73,11 +77,18 @@ def parse_target(
         max_per_day=check("max_per_day", clean_limit),
         notes=check("notes", clean_notes) or "",
     )
-    emails = check("emails", lambda text: clean_addresses(text, "email", None))
-    phones = check("phones", lambda text: clean_addresses(text, "sms", country))
+    addresses = {
+        channel.name: tuple(check(typed.form_field, _cleaner(channel.name, country)) or ())
+        for channel in typed_channels()
+        if (typed := channel.typed)
+    }
     if errors:
         return errors
-    return details, Addresses(tuple(emails or ()), tuple(phones or ()))
+    return details, Addresses(addresses)
+
+
+def _cleaner(channel: str, country: str | None) -> Callable[[str], list[str]]:
+    return lambda text: clean_addresses(text, channel, country)
 
 
 def _office_hours(
@@ -126,8 +137,11 @@ def target_values(page: TargetPage) -> tuple[dict[str, str], list[str]]:
         "max_per_hour": _number(details.max_per_hour),
         "max_per_day": _number(details.max_per_day),
         "notes": details.notes,
-        "emails": "\n".join(page.addresses.emails),
-        "phones": "\n".join(page.addresses.phones),
+        **{
+            typed.form_field: "\n".join(page.addresses.on(channel.name))
+            for channel in typed_channels()
+            if (typed := channel.typed)
+        },
         **{salutation_field(tag): text for tag, text in details.salutations.items()},
     }
     return values, [str(day) for day in days] if isinstance(days, list) else []
