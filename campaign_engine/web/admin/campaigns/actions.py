@@ -355,6 +355,6 @@ def not_found(request: Request) -> Response:
     context = {
         "title": _("No such action"),
         "message": _("No urgent action has this address. It may have been mistyped."),
-        "back": "/admin/actions",
+        "back": url_path(request, "actions.actions_page"),
     }
     return render_admin(request, "admin/action_refused.html", context, status_code=404)
