@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -26,6 +28,7 @@ from campaign_engine.web.middleware import (
     LocaleMiddleware,
     SecurityHeadersMiddleware,
 )
+from campaign_engine.web.page_cache import FreshPages, PageCache, watch_for_changes
 from campaign_engine.web.rate_limits import RateLimiter
 from campaign_engine.web.rendering import route_path, route_url
 from campaign_engine.web.routes import routes
@@ -45,11 +48,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     templates = Jinja2Templates(env=create_environment(settings.templates_dir))
     templates.env.globals["route_path"] = route_path  # links from route names (routes.py)
     templates.env.globals["route_url"] = route_url  # the same, whole, for links that leave
+    pages = PageCache()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
         pool = await create_pool(database_url, sealer=settings.sealer())
         redis = await jobs.connect(redis_url)
+        watcher = asyncio.create_task(watch_for_changes(database_url, pages))
         try:
             yield {
                 "services": Services(
@@ -64,6 +69,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                 )
             }
         finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
             await redis.aclose()
             await pool.close()
 
@@ -76,6 +84,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             # from a proxy we trust; anyone else could write any address there.
             Middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies)),
             Middleware(AccessLogMiddleware),
+            # Public pages from memory (web/page_cache.py): a hit goes no further than here.
+            Middleware(FreshPages, cache=pages),
             # HSTS only in production: there PUBLIC_BASE_URL must be https (settings.check).
             Middleware(SecurityHeadersMiddleware, hsts=settings.environment == "production"),
             Middleware(BodyLimitMiddleware),

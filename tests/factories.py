@@ -3,12 +3,15 @@ action (a fresh slug), so tests never see each other's signatures."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from uuid import UUID
+
+import httpx
 
 from campaign_engine.db.campaigns import authoring
 from campaign_engine.db.personal import supporters
@@ -194,3 +197,22 @@ async def _pairs_of(pool: Pool, slug: str) -> list[tuple[int, str]]:
         slug,
     )
     return [(row["target_id"], row["channel"]) for row in rows]
+
+
+async def count(client: httpx.AsyncClient, slug: str) -> int:
+    """The action's count, as the public API says it."""
+    response = await client.get(f"/api/v1/actions/{slug}/count")
+    assert response.status_code == 200
+    confirmed: int = response.json()["confirmed"]
+    return confirmed
+
+
+async def counted(client: httpx.AsyncClient, slug: str, expected: int) -> int:
+    """The count once it reads `expected`, or as it reads after three seconds: pages and the
+    count are held for up to a second in each process (web/page_cache.py)."""
+    deadline = asyncio.get_running_loop().time() + 3
+    while (found := await count(client, slug)) != expected:
+        if asyncio.get_running_loop().time() > deadline:
+            break
+        await asyncio.sleep(0.05)
+    return found

@@ -107,6 +107,11 @@ class BenchStack:
         # A fixed argv of ours, no shell:
         self._processes.append(subprocess.Popen(command, env=self.environ))  # nosec B603
 
+    def start_module(self, module: str, *arguments: str) -> None:
+        """`python -m <module> <arguments>` against this stack (the bench's floor app)."""
+        command = [sys.executable, "-m", module, *arguments]
+        self._processes.append(subprocess.Popen(command, env=self.environ))  # nosec B603
+
     async def pool(self) -> Pool:
         sealer = Settings.from_environ(self.environ).sealer()
         return await create_pool(self.database_url, sealer=sealer, max_size=4)

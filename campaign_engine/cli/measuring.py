@@ -53,6 +53,18 @@ def pacing(per_hour: int, seconds: int) -> int:
 
 
 @bench.command()
+@click.option("--web-processes", default=2, show_default=True)
+@click.option("--seconds", default=10, show_default=True, help="Seconds of each wrk run.")
+@click.option("--connections", default=64, show_default=True)
+@click.option("--rounds", default=3, show_default=True, help="Runs of each route and floor.")
+def surge(web_processes: int, seconds: int, connections: int, rounds: int) -> int:
+    """The action page, the count and signing under a closed loop (wrk), beside their floors."""
+    from campaign_engine.bench.surge import run_surge
+
+    return _exit_or_return(run_surge(web_processes, seconds, connections, rounds))
+
+
+@bench.command()
 @click.option("--signatures", default=100000, show_default=True)
 def export(signatures: int) -> int:
     """A signatures export of a large action, streamed over HTTP."""

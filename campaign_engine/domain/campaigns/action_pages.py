@@ -4,13 +4,15 @@ week, for a colleague or a partner without an account)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from campaign_engine import i18n
 from campaign_engine.clock import Clock
 from campaign_engine.db.campaigns import action_editing as editing
-from campaign_engine.db.campaigns import cases
+from campaign_engine.db.campaigns import cases, page_changes
 from campaign_engine.db.pool import Pool
 from campaign_engine.domain.campaigns.actions import read_action_page
 from campaign_engine.domain.errors import ActionNotFound, ActionRemoved
@@ -18,6 +20,11 @@ from campaign_engine.domain.workspace import audit
 from campaign_engine.models.campaigns import ActionPage, ActionStatus, TimelineEntry
 from campaign_engine.models.workspace import Staff
 from campaign_engine.security.tokens import PREVIEW_MAX_AGE, InvalidLink, Tokens
+
+
+class Closable(Protocol):
+    def close(self) -> Awaitable[None]: ...
+
 
 # A closed action's page shows the latest of the case's news; the case page has the rest.
 NEWS_SHOWN = 3
@@ -52,6 +59,15 @@ async def read_public_action(pool: Pool, slug: str, locale: str) -> PublicAction
         case_id = await editing.get_case_id(conn, page.case_slug)
         news = [] if case_id is None else await cases.list_public_timeline(conn, case_id, locale)
     return PublicAction(page, news[:NEWS_SHOWN])
+
+
+async def watch_page_changes(
+    database_url: str, on_change: Callable[[], None], on_lost: Callable[[], None]
+) -> Closable:
+    """Hear of every committed change to what public pages show (an edit, a publication, a
+    takedown, a new translation, the case's news): `on_change` for each, `on_lost` once if
+    the watch ends. Close what it returns to stop watching."""
+    return await page_changes.listen(database_url, on_change, on_lost)
 
 
 async def make_preview_link(
