@@ -39,8 +39,11 @@ class State(TypedDict):
     services: Services
 
 
-def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
-    """The web app; `clock` stands still in tests that count seconds (throttles)."""
+def create_app(
+    settings: Settings, *, clock: Clock | None = None, pages: PageCache | None = None
+) -> Starlette:
+    """The web app; `clock` stands still in tests that count seconds (throttles), and `pages`
+    is given by tests that need its clock to stand still too."""
     if settings.database_url is None or settings.redis_url is None:
         raise ValueError("the app needs DATABASE_URL and REDIS_URL (cli/ starts embedded ones)")
     database_url, redis_url = settings.database_url, settings.redis_url
@@ -48,7 +51,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     templates = Jinja2Templates(env=create_environment(settings.templates_dir))
     templates.env.globals["route_path"] = route_path  # links from route names (routes.py)
     templates.env.globals["route_url"] = route_url  # the same, whole, for links that leave
-    pages = PageCache()
+    pages = pages if pages is not None else PageCache()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
