@@ -77,6 +77,7 @@ class PageCache:
         self.generation = 0  # moved on at each change: a render from before is not held
         self._pages: OrderedDict[str, HeldPage] = OrderedDict()
         self._bytes = 0
+        self.rendering: dict[str, asyncio.Future[HeldPage | None]] = {}  # by path
 
     def __len__(self) -> int:
         return len(self._pages)
@@ -165,7 +166,13 @@ class FreshPages(HttpMiddleware):
                     await serve(page, scope, send)
                     return
                 page.refreshing = True
-            if method == "GET":
+            rendering = self.cache.rendering.get(scope["path"])
+            if rendering is not None:  # one render per page at a time; the others wait for it
+                page = await asyncio.shield(rendering)
+                if page is not None:
+                    await serve(page, scope, send)
+                    return
+            if method == "GET" and rendering is None:
                 await self._render(scope, receive, send)
             else:
                 await self.app(scope, receive, send)
@@ -175,7 +182,20 @@ class FreshPages(HttpMiddleware):
             await self.app(scope, receive, send)
 
     async def _render(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Pass the request on; if the answer may be held, hold it and answer from it."""
+        """Pass the request on; if the answer may be held, hold it and answer from it. Other
+        requests for the page meanwhile wait for this one's answer."""
+        held: asyncio.Future[HeldPage | None] = asyncio.get_running_loop().create_future()
+        self.cache.rendering[scope["path"]] = held
+        try:
+            await self._render_into(held, scope, receive, send)
+        finally:
+            if not held.done():
+                held.set_result(None)
+            self.cache.rendering.pop(scope["path"], None)
+
+    async def _render_into(
+        self, held: asyncio.Future[HeldPage | None], scope: Scope, receive: Receive, send: Send
+    ) -> None:
         generation = self.cache.generation
         start: Message | None = None
         chunks: list[bytes] = []
@@ -198,6 +218,7 @@ class FreshPages(HttpMiddleware):
             return
         headers = list(start.get("headers", ()))
         page = self.cache.hold(scope["path"], headers, b"".join(chunks), generation)
+        held.set_result(page)
         await serve(page, scope, send)
 
     def _changing(self, send: Send) -> Send:
