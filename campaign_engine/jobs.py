@@ -161,9 +161,19 @@ def delivery_job_id(delivery_id: UUID, attempt: int) -> str:
     return f"delivery:{delivery_id}:{attempt}"
 
 
+class _Gathering:
+    """Rows rung for while the previous ring is on its way to Redis: they go in one job."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[UUID, int]] = []  # (delivery, attempt)
+        self.rung: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+
 class JobQueue:
     def __init__(self, redis: QueueConnection) -> None:
         self._redis = redis
+        self._gathering: _Gathering | None = None
+        self._ringing: asyncio.Task[None] | None = None
 
     async def wake_delivery(
         self,
@@ -172,8 +182,41 @@ class JobQueue:
         *,
         not_before: datetime | None = None,
     ) -> None:
-        """Ask a worker to send a delivery; call only after the transaction that made it."""
-        await self._enqueue([delivery_id], delivery_job_id(delivery_id, attempt), not_before)
+        """Ask a worker to send a delivery; call only after the transaction that made it.
+
+        A row due now shares its job with every row rung for while the ring before it was
+        on its way: one enqueue (arq's WATCH/MULTI/EXEC) for a surge's many signatures, not
+        one each. The caller still waits until its row is in the queue. A later attempt (a
+        retry) has a job of its own, deferred, under an id that makes a repeat ring a no-op."""
+        if not_before is not None:
+            await self._enqueue([delivery_id], delivery_job_id(delivery_id, attempt), not_before)
+            return
+        if self._gathering is None:
+            self._gathering = _Gathering()
+        self._gathering.rows.append((delivery_id, attempt))
+        rung = self._gathering.rung
+        if self._ringing is None or self._ringing.done():
+            self._ringing = asyncio.create_task(self._ring_gathered())
+        # Shielded: a request that goes away must not cancel the others' ring.
+        await asyncio.shield(rung)
+
+    async def _ring_gathered(self) -> None:
+        while self._gathering is not None:
+            gathered, self._gathering = self._gathering, None
+            try:
+                await self._ring(gathered.rows)
+            except Exception:  # best effort: the sweeper rings for whatever this loses
+                log.exception("ringing for %d deliveries failed", len(gathered.rows))
+            finally:
+                if not gathered.rung.done():
+                    gathered.rung.set_result(None)
+
+    async def _ring(self, rows: list[tuple[UUID, int]]) -> None:
+        if len(rows) == 1:  # alone, as when all is quiet: the job id that drops a repeat
+            [(delivery_id, attempt)] = rows
+            await self._enqueue([delivery_id], delivery_job_id(delivery_id, attempt), None)
+        else:
+            await self.wake_deliveries([delivery_id for delivery_id, _attempt in rows])
 
     async def wake_deliveries(self, delivery_ids: list[UUID]) -> None:
         """Ask workers to send many deliveries, a batch to a job; after the transaction."""

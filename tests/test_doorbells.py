@@ -4,6 +4,8 @@ never there."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import uuid
 
 import pytest
@@ -44,3 +46,26 @@ async def test_a_bell_rings_after_the_commit_and_not_for_a_rollback(
         await connection.aclose()
     assert await redis_client.get(f"arq:job:delivery:{kept}:0") is not None
     assert await redis_client.get(f"arq:job:delivery:{dropped}:0") is None
+
+
+async def test_rings_made_together_share_a_job_and_each_waits_for_its_own(
+    settings: Settings, redis_client: redis.asyncio.Redis
+) -> None:
+    """A surge's signatures ring at once: the rows rung for while one ring is on its way go
+    in one job, and every caller returns only once its row is in the queue."""
+    assert settings.redis_url is not None
+    await redis_client.flushdb()
+    connection = await jobs.connect(settings.redis_url)
+    queue = jobs.JobQueue(connection)
+    rows = [uuid.uuid4() for _ in range(60)]
+    try:
+        await asyncio.gather(*(queue.wake_delivery(row, 0) for row in rows))
+    finally:
+        await connection.aclose()
+    queued = []
+    job_keys = [key async for key in redis_client.scan_iter(match="arq:job:*")]
+    for key in job_keys:
+        job = json.loads(await redis_client.get(key))
+        queued += job["a"][0]
+    assert sorted(queued) == sorted(str(row) for row in rows), "every row, once"
+    assert len(job_keys) < len(rows) / 2, "fewer jobs than rows"
