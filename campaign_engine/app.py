@@ -34,6 +34,7 @@ from campaign_engine.web.rate_limits import RateLimiter
 from campaign_engine.web.rendering import route_path, route_url
 from campaign_engine.web.routes import routes
 from campaign_engine.web.services import Services
+from campaign_engine.web.shedding import InFlightBudget
 
 
 class State(TypedDict):
@@ -97,6 +98,8 @@ def create_app(
             Middleware(SecurityHeadersMiddleware, hsts=settings.environment == "production"),
             Middleware(BodyLimitMiddleware),
             Middleware(LocaleMiddleware, catalogues=catalogues),
+            # At most MAX_IN_FLIGHT at once; past it, 503 at once (web/shedding.py).
+            Middleware(InFlightBudget, budget=settings.max_in_flight),
             Middleware(ServerErrorPages),
         ],
     )

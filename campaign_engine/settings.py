@@ -151,6 +151,12 @@ DOCUMENTED: tuple[Setting, ...] = (
         default="600",
     ),
     Setting(
+        "MAX_IN_FLIGHT",
+        "Requests one web process works on at once; one more is refused at once with 503 "
+        "and `Retry-After` (pages held in memory and health checks never are); `0`: no limit.",
+        default="100",
+    ),
+    Setting(
         "CLIENT_BURST_PER_ACTION",
         "Signatures one client address makes on one action within a minute before the "
         "rest are suspected: kept, answered exactly alike, never confirmed unless "
@@ -236,6 +242,7 @@ class Settings:
     data_keys: tuple[bytes, ...]  # the first seals; all open (sealing.py)
     trusted_proxies: tuple[str, ...]
     signatures_per_client: int  # a minute, per client address; 0: no limit
+    max_in_flight: int  # requests a web process works on at once; 0: no limit
     client_burst_per_action: int  # a minute, per client address and action; 0: no limit
     client_hourly_per_action: int  # an hour, per client address and action; 0: no limit
     retention_days: int  # after an action closes, before its signatures are anonymised
@@ -325,6 +332,7 @@ class Settings:
             signatures_per_client=_whole_number(
                 get("SIGNATURES_PER_CLIENT"), "SIGNATURES_PER_CLIENT"
             ),
+            max_in_flight=_whole_number(get("MAX_IN_FLIGHT"), "MAX_IN_FLIGHT"),
             client_burst_per_action=_whole_number(
                 get("CLIENT_BURST_PER_ACTION"), "CLIENT_BURST_PER_ACTION"
             ),

@@ -32,19 +32,38 @@ PAGE_PATH = f"/en/actions/{SLUG}"
 COUNT_PATH = f"/api/v1/actions/{SLUG}/count"
 JSON_SIGN_PATH = f"/api/v1/actions/{SLUG}/signatures"
 FORM_SIGN_PATH = f"/en/actions/{SLUG}/sign"
+# Well past the product's budget (MAX_IN_FLIGHT per web process): the rest must be refused.
+OVERLOAD_CONNECTIONS = 600
 STORED = "SELECT count(*) FROM signatures s JOIN actions a ON a.id = s.action_id WHERE a.slug = $1"
 
 # Each signature from a signer and an address of its own (the app believes loopback's
 # X-Forwarded-For), so the per-action checks run as in production.
 SIGNING_SCRIPT = """
 local counter = 1
+local threads = {}
 function setup(thread)
   thread:set("id", counter)
   counter = counter + 1
+  table.insert(threads, thread)
 end
 function init(args)
   n = 0
+  statuses = {}
   run, form = args[1], args[2] == "form"
+end
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+function done(summary, latency, requests)
+  local totals = {}
+  for _, thread in ipairs(threads) do
+    for status, n in pairs(thread:get("statuses")) do
+      totals[status] = (totals[status] or 0) + n
+    end
+  end
+  for status, n in pairs(totals) do
+    io.write(string.format("status %d %d\\n", status, n))
+  end
 end
 function request()
   n = n + 1
@@ -71,6 +90,8 @@ class Figure:
     p99_ms: float
     requests: int
     refused: int
+    statuses: dict[int, int]  # for signing runs: how many answers of each status
+    timeouts: int
 
 
 @dataclass(frozen=True)
@@ -104,12 +125,20 @@ def run_surge(web_processes: int, seconds: int, connections: int, rounds: int) -
         load_before = os.getloadavg()
         run = Runner(wrk, stack.data, seconds, connections)
         pairs = run.pairs(f"http://127.0.0.1:{product}", f"http://127.0.0.1:{floor}", rounds)
+        overload = run.overload(f"http://127.0.0.1:{product}", OVERLOAD_CONNECTIONS)
         load_after = os.getloadavg()
         stored = asyncio.run(_stored(stack))
     acknowledged = sum(
         f.requests - f.refused for p in pairs if "signing" in p.name for f in p.product
     )
+    acknowledged += overload.statuses.get(202, 0)
     _report(pairs, web_processes, connections, seconds, load_before, load_after)
+    print(
+        f"  overload     wrk -c{OVERLOAD_CONNECTIONS} on signing: "
+        f"{overload.statuses.get(202, 0) / seconds:.0f}/s accepted, answers {overload.statuses}, "
+        f"{overload.timeouts} timeouts, p99 {overload.p99_ms:.0f} ms",
+        flush=True,
+    )
     print(
         f"  stored       {stored} signature rows for {acknowledged} acknowledged "
         + ("(none lost)" if stored >= acknowledged else f"({acknowledged - stored} LOST)"),
@@ -139,10 +168,14 @@ class Runner:
                 found[name].floor.append(self.measure(theirs, signing and "json"))
         return list(found.values())
 
-    def measure(self, url: str, signing: str | None) -> Figure:
+    def overload(self, product: str, connections: int) -> Figure:
+        """Signing with far more connections than the processes' budgets together."""
+        return self.measure(f"{product}{JSON_SIGN_PATH}", "json", connections)
+
+    def measure(self, url: str, signing: str | None, connections: int = 0) -> Figure:
         command = [
-            self.wrk, "-t2", f"-c{self.connections}", f"-d{self.seconds}s", "--latency",
-            "--timeout", "10s",
+            self.wrk, "-t2", f"-c{connections or self.connections}", f"-d{self.seconds}s",
+            "--latency", "--timeout", "10s",
         ]  # fmt: skip
         if signing:
             command += ["-s", str(self.script), url, "--", uuid.uuid4().hex[:8], signing]
@@ -166,7 +199,9 @@ def _figure(output: str) -> Figure:
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", output)
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
     p99_ms = float(p99.group(1)) * scale[p99.group(2)] if p99 else float("nan")
-    return Figure(rate, p99_ms, requests, refused)
+    statuses = {int(s): int(n) for s, n in re.findall(r"^status (\d+) (\d+)$", output, re.M)}
+    timeouts = int(errors.group(4)) if errors else 0
+    return Figure(rate, p99_ms, requests, refused, statuses, timeouts)
 
 
 def _search(pattern: str, text: str, default: str | None = None) -> str:
