@@ -8,6 +8,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import TypedDict
 
 from starlette.applications import Starlette
@@ -35,6 +36,7 @@ from campaign_engine.web.rendering import route_path, route_url
 from campaign_engine.web.routes import routes
 from campaign_engine.web.services import Services
 from campaign_engine.web.shedding import InFlightBudget
+from campaign_engine.web.static import static_url
 
 
 class State(TypedDict):
@@ -53,6 +55,8 @@ def create_app(
     templates = Jinja2Templates(env=create_environment(settings.templates_dir))
     templates.env.globals["route_path"] = route_path  # links from route names (routes.py)
     templates.env.globals["route_url"] = route_url  # the same, whole, for links that leave
+    # Static files by name, with their version (web/static.py).
+    templates.env.globals["static_url"] = partial(static_url, settings.static_dir)
     pages = pages if pages is not None else PageCache()
 
     @asynccontextmanager

@@ -15,6 +15,7 @@ from asgi_lifespan import LifespanManager
 from campaign_engine.app import create_app
 from campaign_engine.db.pool import Pool
 from campaign_engine.settings import Settings
+from campaign_engine.web.page_cache import FRESH_FOR
 from tests.conftest import http_client
 from tests.factories import make_action, unique_email
 
@@ -65,6 +66,9 @@ async def test_past_its_budget_a_process_refuses_at_once_and_recovers(
     assert api.json()["error"]["code"] == "unavailable"
     assert (await tight.get("/healthz")).status_code == 200, "health is never refused"
     assert (await tight.get(held_page)).status_code == 200, "held pages are never refused"
+    await asyncio.sleep(FRESH_FOR)  # old enough to be rendered again: that render is refused
+    again = await tight.get(held_page)
+    assert again.status_code == 200, "the page as held, while it cannot be rendered again"
 
     release.set()
     assert await asyncio.gather(*in_hand) == [303, 303], "the requests in hand are answered"

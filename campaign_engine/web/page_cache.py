@@ -168,12 +168,12 @@ class FreshPages(HttpMiddleware):
                 page.refreshing = True
             rendering = self.cache.rendering.get(scope["path"])
             if rendering is not None:  # one render per page at a time; the others wait for it
-                page = await asyncio.shield(rendering)
-                if page is not None:
-                    await serve(page, scope, send)
+                fresh = await asyncio.shield(rendering)
+                if fresh is not None:
+                    await serve(fresh, scope, send)
                     return
             if method == "GET" and rendering is None:
-                await self._render(scope, receive, send)
+                await self._render(scope, receive, send, page)
             else:
                 await self.app(scope, receive, send)
         elif scope["path"].startswith(WORKSPACE):
@@ -181,38 +181,52 @@ class FreshPages(HttpMiddleware):
         else:
             await self.app(scope, receive, send)
 
-    async def _render(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _render(
+        self, scope: Scope, receive: Receive, send: Send, stale: HeldPage | None
+    ) -> None:
         """Pass the request on; if the answer may be held, hold it and answer from it. Other
         requests for the page meanwhile wait for this one's answer."""
         held: asyncio.Future[HeldPage | None] = asyncio.get_running_loop().create_future()
         self.cache.rendering[scope["path"]] = held
         try:
-            await self._render_into(held, scope, receive, send)
+            await self._render_into(held, scope, receive, send, stale)
         finally:
             if not held.done():
                 held.set_result(None)
             self.cache.rendering.pop(scope["path"], None)
 
     async def _render_into(
-        self, held: asyncio.Future[HeldPage | None], scope: Scope, receive: Receive, send: Send
+        self,
+        held: asyncio.Future[HeldPage | None],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        stale: HeldPage | None,
     ) -> None:
         generation = self.cache.generation
         start: Message | None = None
         chunks: list[bytes] = []
+        unavailable = False  # busy, or PostgreSQL away: the page as held will do meanwhile
 
         async def keep(message: Message) -> None:
-            nonlocal start
+            nonlocal start, unavailable
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", ()))
                 if message["status"] == 200 and stale_if_error(headers) is not None:
                     start = message
                     return
-            elif message["type"] == "http.response.body" and start is not None:
+                if message["status"] == 503 and stale is not None:
+                    unavailable = True
+                    return
+            elif message["type"] == "http.response.body" and (start is not None or unavailable):
                 chunks.append(message.get("body", b""))
                 return
             await send(message)
 
         await self.app(scope, receive, keep)
+        if unavailable and stale is not None:
+            await serve(stale, scope, send)
+            return
         if start is None:
             self.cache.forget(scope["path"])  # gone, closed to caching, or failed: not held
             return

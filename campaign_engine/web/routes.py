@@ -7,7 +7,6 @@ from typing import Any
 
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.routing import BaseRoute, Mount, Route
-from starlette.staticfiles import StaticFiles
 
 from campaign_engine import i18n
 from campaign_engine.formats import fields
@@ -30,6 +29,7 @@ from campaign_engine.web.admin.targets import action_targets, target_imports, ta
 from campaign_engine.web.admin.workspace import account, audit, auth, team
 from campaign_engine.web.api import guard, openapi, osdi, public, reads
 from campaign_engine.web.public import embed, pages, preview, privacy, proof_of_work, unsubscribe
+from campaign_engine.web.static import HashedStaticFiles
 
 
 class LocaleConvertor(Convertor[str]):
@@ -343,7 +343,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
                 ),
             ],
         ),
-        Mount("/static", StaticFiles(directory=settings.static_dir), name="static"),
+        Mount("/static", HashedStaticFiles(settings.static_dir), name="static"),
     ]
     if settings.is_development:
         table += [
