@@ -55,6 +55,7 @@ START_WITHIN_SECONDS = deliveries.LEASE.total_seconds() - SEND_TIMEOUT_SECONDS -
 QUEUE_READ_LIMIT = 1000
 # Writing 20,000 deliveries takes seconds; a million, a few minutes. One cut short resumes.
 FAN_OUT_TIMEOUT_SECONDS = 600
+HEALTH_CHECK_SECONDS = 5
 # What a worker outside the supervisor (a test's burst worker) says of an outage.
 BURST_MEANWHILE = "the sweeper rings again for what could not be queued"
 SWEEP_EVERY_SECONDS = {0, 15, 30, 45}
@@ -101,6 +102,7 @@ def create_worker(
     crons: list[CronJob] | None = None,
     handle_signals: bool = True,
     connection: jobs.QueueConnection | None = None,
+    max_jobs: int = 10,
     **arq_options: Any,
 ) -> Worker:
     """The worker. Tests pass their own `crons` (a burst worker ends only once the queue is
@@ -190,8 +192,12 @@ def create_worker(
         keep_result=0,  # the outcome lives in PostgreSQL; Redis keeps nothing of a job
         # Ten batches of 100 keep the 16 sending slots busy; more would claim rows that can
         # only wait for a slot and be handed back.
-        max_jobs=10,
+        max_jobs=max_jobs,
         queue_read_limit=QUEUE_READ_LIMIT,
+        # arq writes its health to the queue this often: the one write its loop makes now that
+        # the crons run outside it (workers/supervisor.py), so a queue that refuses writes is
+        # noticed within seconds, not at the next ring.
+        health_check_interval=HEALTH_CHECK_SECONDS,
         job_completion_wait=FINISH_ON_STOP_SECONDS,
         handle_signals=handle_signals,
         **arq_options,

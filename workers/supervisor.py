@@ -6,9 +6,12 @@ reads time out) leaves its loop and would end the process, with nothing sent unt
 restarts it. Nothing the worker does needs Redis but the doorbell: due work is in PostgreSQL.
 So the process runs arq's worker under this supervisor, which:
 
-- when arq's loop fails on Redis, says so once (jobs.Reachability), runs the crons itself on
-  their own schedule, and runs here every job they and the sends ring for (the connection's
-  `instead`): the sweeper finds what is due, and sending goes on;
+- runs the crons itself, always, on their own schedule (`_keep_time`): arq would queue them
+  behind every job already waiting, and a surge's backlog of confirmations held the pacers,
+  the sweeper and the schedules minutes late, then ran them in bursts;
+- when arq's loop fails on Redis, says so once (jobs.Reachability) and runs here every job
+  the crons and the sends ring for (the connection's `instead`): the sweeper finds what is
+  due, and sending goes on;
 - probes Redis with a backed-off, jittered, capped wait, and when it answers starts a fresh
   arq worker on the same connection, context and services.
 
@@ -43,14 +46,17 @@ from redis.exceptions import RedisError
 from campaign_engine import jobs
 from campaign_engine.jobs import QueueConnection, Unreachable
 from campaign_engine.settings import Settings
-from workers.main import FINISH_ON_STOP_SECONDS, create_worker
+from workers.main import FINISH_ON_STOP_SECONDS, PRODUCTION_CRONS, create_worker
 
 log = logging.getLogger(__name__)
 
 MEANWHILE = "sending from PostgreSQL meanwhile"
-# How often, without the queue, the crons' schedule is looked at and a stop noticed; arq
-# itself polls every 0.5 s.
+# How often, without the queue, a probe is considered and a stop noticed; arq itself polls
+# every 0.5 s.
 TICK_SECONDS = 0.5
+# How often the crons' schedule is looked at: a round due at a whole second starts within
+# this of it (the pacers' slots are a second apart).
+ROUND_TICK_SECONDS = 0.1
 # The probe writes, as the queue must: a Valkey that answers PING but refuses writes (out of
 # memory under `noeviction`, a read-only replica) is still down for us, and a PING probe would
 # hand it back to arq only to fail again at once, over and over.
@@ -123,7 +129,7 @@ class InProcessJobs:
                     await function.coroutine(self._ctx, *args)
             except Exception:
                 # As arq does with a job that fails: say so, and go on with the others.
-                log.exception("%s failed (run in this process, without the queue)", function.name)
+                log.exception("%s failed (run in this process)", function.name)
 
 
 class Supervisor:
@@ -134,6 +140,7 @@ class Supervisor:
         self,
         make_worker: Callable[[dict[str, Any]], Worker],
         connection: QueueConnection,
+        rounds: list[CronJob],
     ) -> None:
         self._make_worker = make_worker
         self._connection = connection
@@ -146,6 +153,10 @@ class Supervisor:
         self._here = InProcessJobs(self._ctx, self._worker.max_jobs)
         self._here.know(self._worker)
         connection.instead = self._here
+        # The crons: slots of their own, so that no job, however many wait, delays a round.
+        self._rounds = rounds
+        self._rounds_here = InProcessJobs(self._ctx, max(len(rounds), 1))
+        self._rounds_here.know(self._worker)
         self._retired: set[asyncio.Task[Any]] = set()  # the jobs of arq workers that failed
         self._stopping = asyncio.Event()
         self._stop_by: float | None = None
@@ -153,9 +164,13 @@ class Supervisor:
     async def serve(self) -> None:
         """Until `stop()`; then lets running jobs end (up to FINISH_ON_STOP_SECONDS) and
         closes what the start-up opened."""
+        keeping_time = asyncio.create_task(self._keep_time())
         try:
             await self._run()
         finally:
+            keeping_time.cancel()
+            with suppress(asyncio.CancelledError):
+                await keeping_time
             await self._close()
 
     def stop(self, sig: signal.Signals = signal.SIGTERM) -> None:
@@ -192,8 +207,6 @@ class Supervisor:
             await self._start_once(self._ctx)
         reachability = self._connection.reachability
         while not self._stopping.is_set():
-            now = datetime.now(tz=self._worker.timezone)
-            self._here.run_due_crons(self._worker.cron_jobs, now)
             if reachability.due():
                 with suppress(Unreachable):
                     await reachability.call(self._probe)
@@ -201,6 +214,16 @@ class Supervisor:
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), TICK_SECONDS)
         return False
+
+    async def _keep_time(self) -> None:
+        """Each cron on its schedule, run here whether the queue answers or not, once the
+        start-up has opened the services."""
+        while not self._stopping.is_set():
+            if "services" in self._ctx:
+                now = datetime.now(tz=self._worker.timezone)
+                self._rounds_here.run_due_crons(self._rounds, now)
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), ROUND_TICK_SECONDS)
 
     async def _probe(self) -> None:
         await self._connection.set(PROBE_KEY, b"1", ex=60)
@@ -231,6 +254,7 @@ class Supervisor:
         loop = asyncio.get_running_loop()
         deadline = self._stop_by or loop.time() + FINISH_ON_STOP_SECONDS
         await self._here.finish(deadline)
+        await self._rounds_here.finish(deadline)
         if self._retired:
             _, cut = await asyncio.wait(self._retired, timeout=max(0.0, deadline - loop.time()))
             for task in cut:
@@ -261,8 +285,11 @@ def _being_cancelled() -> bool:
     return task is not None and task.cancelling() > 0
 
 
-def supervised(settings: Settings, **arq_options: Any) -> Supervisor:
-    """The production worker, under its supervisor; signals are the caller's (`run_worker`)."""
+def supervised(
+    settings: Settings, rounds: list[CronJob] | None = None, **arq_options: Any
+) -> Supervisor:
+    """The production worker, under its supervisor; signals are the caller's (`run_worker`).
+    `rounds`: the crons it runs (the production ones unless a test gives its own)."""
     if settings.redis_url is None:
         raise ValueError("the worker needs REDIS_URL")
     connection = jobs.QueueConnection(settings.redis_url, MEANWHILE)
@@ -273,10 +300,11 @@ def supervised(settings: Settings, **arq_options: Any) -> Supervisor:
             connection=connection,
             ctx=ctx,
             handle_signals=False,
+            crons=[],  # the supervisor runs them (`_keep_time`)
             **arq_options,
         )
 
-    return Supervisor(make_worker, connection)
+    return Supervisor(make_worker, connection, PRODUCTION_CRONS if rounds is None else rounds)
 
 
 async def run_worker(settings: Settings) -> None:

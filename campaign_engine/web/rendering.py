@@ -17,6 +17,10 @@ from campaign_engine.web.services import services
 # just confirmed sees the new count.
 PUBLIC_CACHE = "public, max-age=0, s-maxage=10, stale-while-revalidate=30, stale-if-error=600"
 PRIVATE = "no-store"
+# The same for everyone, but read right after one's own act (the thanks page after a
+# confirmation): shared caches may keep it briefly; this process does not hold it
+# (web/page_cache.py holds only what allows stale-if-error), so the count includes the reader.
+JUST_NOW = "public, max-age=0, s-maxage=1"
 
 
 def url_path(request: Request, name: str, /, **params: object) -> str:

@@ -30,7 +30,14 @@ from campaign_engine.web.forms import FieldErrors, attribution, parse_signature
 from campaign_engine.web.middleware import PROOF_OF_WORK_POLICY
 from campaign_engine.web.public.proof_of_work import with_proof_of_work
 from campaign_engine.web.public.share import share_links
-from campaign_engine.web.rendering import PRIVATE, absolute_url, render, render_error, url_path
+from campaign_engine.web.rendering import (
+    JUST_NOW,
+    PRIVATE,
+    absolute_url,
+    render,
+    render_error,
+    url_path,
+)
 from campaign_engine.web.services import client_address, services
 
 
@@ -155,6 +162,7 @@ async def thanks(request: Request) -> Response:
         request,
         "public/thanks.html",
         {"page": page, "share": share_links(action_url, page.share_text, page.title)},
+        cache=JUST_NOW,
     )
 
 
