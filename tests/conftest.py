@@ -13,6 +13,7 @@ addresses, so they need no cleanup between them.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -43,6 +44,7 @@ from campaign_engine.dev.mailbox import free_port
 from campaign_engine.domain.delivery.pacing import run_due_pacers
 from campaign_engine.security.sealing import Sealer, parse_data_keys
 from campaign_engine.settings import DOCUMENTED, Settings
+from campaign_engine.web.page_cache import PageCache
 from tests.clock import FakeClock
 from tests.smtp import RecordingHandler, SmtpTestServer
 from tests.twilio import ACCOUNT_SID, AUTH_TOKEN, SENDER, TwilioRecord, TwilioStandIn
@@ -215,8 +217,14 @@ def smtp(smtp_server: SmtpTestServer) -> RecordingHandler:
 
 @pytest.fixture(scope="session")
 async def asgi_app(settings: Settings) -> AsyncIterator[ASGIApp]:
-    """The app, started (its lifespan ran), for the whole session."""
-    async with LifespanManager(create_app(settings)) as manager:
+    """The app, started (its lifespan ran) and holding pages, for the whole session."""
+    pages = PageCache()
+    async with LifespanManager(create_app(settings, pages=pages)) as manager:
+        for _ in range(200):  # its listener connects in the background
+            if pages.watching:
+                break
+            await asyncio.sleep(0.05)
+        assert pages.watching, "the app never heard from PostgreSQL's page notices"
         yield manager.app
 
 

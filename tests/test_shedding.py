@@ -15,7 +15,7 @@ from asgi_lifespan import LifespanManager
 from campaign_engine.app import create_app
 from campaign_engine.db.pool import Pool
 from campaign_engine.settings import Settings
-from campaign_engine.web.page_cache import FRESH_FOR
+from campaign_engine.web.page_cache import FRESH_FOR, PageCache
 from tests.conftest import http_client
 from tests.factories import make_action, unique_email
 
@@ -23,8 +23,14 @@ from tests.factories import make_action, unique_email
 @pytest.fixture(scope="module")
 async def tight(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """A web process that works on two requests at a time."""
-    app = create_app(replace(settings, max_in_flight=2))
+    pages = PageCache()
+    app = create_app(replace(settings, max_in_flight=2), pages=pages)
     async with LifespanManager(app) as manager, http_client(manager.app) as client:
+        for _ in range(100):  # until it holds pages: its listener is connected
+            if pages.watching:
+                break
+            await asyncio.sleep(0.05)
+        assert pages.watching
         yield client
 
 

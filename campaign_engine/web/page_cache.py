@@ -165,7 +165,8 @@ class FreshPages(HttpMiddleware):
                 if age < FRESH_FOR or (page.refreshing and age < FRESH_FOR + STALE_FOR):
                     await serve(page, scope, send)
                     return
-                page.refreshing = True
+                if method == "GET":  # this request renders it again
+                    page.refreshing = True
             rendering = self.cache.rendering.get(scope["path"])
             if rendering is not None:  # one render per page at a time; the others wait for it
                 fresh = await asyncio.shield(rendering)

@@ -12,23 +12,20 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER public_pages_changed AFTER INSERT OR UPDATE OR DELETE ON actions
-    FOR EACH ROW EXECUTE FUNCTION notify_public_pages();
-CREATE TRIGGER public_pages_changed AFTER INSERT OR UPDATE OR DELETE ON action_translations
-    FOR EACH ROW EXECUTE FUNCTION notify_public_pages();
-CREATE TRIGGER public_pages_changed AFTER INSERT OR UPDATE OR DELETE ON cases
-    FOR EACH ROW EXECUTE FUNCTION notify_public_pages();
-CREATE TRIGGER public_pages_changed AFTER INSERT OR UPDATE OR DELETE ON case_translations
-    FOR EACH ROW EXECUTE FUNCTION notify_public_pages();
-CREATE TRIGGER public_pages_changed AFTER INSERT OR UPDATE OR DELETE ON case_events
-    FOR EACH ROW EXECUTE FUNCTION notify_public_pages();
-CREATE TRIGGER public_pages_changed AFTER INSERT OR UPDATE OR DELETE ON case_event_translations
-    FOR EACH ROW EXECUTE FUNCTION notify_public_pages();
-CREATE TRIGGER public_pages_changed AFTER INSERT OR UPDATE OR DELETE ON abuse_alerts
-    FOR EACH ROW EXECUTE FUNCTION notify_public_pages();
-CREATE TRIGGER public_pages_changed AFTER INSERT OR UPDATE OR DELETE ON consent_texts
-    FOR EACH ROW EXECUTE FUNCTION notify_public_pages();
-CREATE TRIGGER public_pages_changed AFTER INSERT OR UPDATE OR DELETE ON partners
-    FOR EACH ROW EXECUTE FUNCTION notify_public_pages();
-CREATE TRIGGER public_pages_changed AFTER INSERT OR UPDATE OR DELETE ON partner_consent_texts
-    FOR EACH ROW EXECUTE FUNCTION notify_public_pages();
+DO $$
+DECLARE
+    shown text;
+BEGIN
+    FOREACH shown IN ARRAY ARRAY[
+        'actions', 'action_translations', 'cases', 'case_translations', 'case_events',
+        'case_event_translations', 'abuse_alerts', 'consent_texts', 'partners',
+        'partner_consent_texts'
+    ] LOOP
+        EXECUTE format(
+            'CREATE TRIGGER public_pages_changed AFTER INSERT OR UPDATE OR DELETE ON %I '
+            'FOR EACH ROW EXECUTE FUNCTION notify_public_pages()',
+            shown
+        );
+    END LOOP;
+END
+$$;
