@@ -13,6 +13,7 @@ from typing import TypedDict
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 from starlette.templating import Jinja2Templates
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -30,7 +31,7 @@ from campaign_engine.web.middleware import (
     LocaleMiddleware,
     SecurityHeadersMiddleware,
 )
-from campaign_engine.web.page_cache import FreshPages, PageCache, watch_for_changes
+from campaign_engine.web.page_cache import GZIP_ABOVE, FreshPages, PageCache, watch_for_changes
 from campaign_engine.web.rate_limits import RateLimiter
 from campaign_engine.web.rendering import route_path, route_url
 from campaign_engine.web.routes import routes
@@ -98,6 +99,14 @@ def create_app(
             Middleware(AccessLogMiddleware),
             # Public pages from memory (web/page_cache.py): a hit goes no further than here.
             Middleware(FreshPages, cache=pages),
+            # Every other text answer compressed for whoever accepts it (held pages are
+            # compressed once, above); not the CSV exports, streamed row by row from a cursor.
+            Middleware(
+                GZipMiddleware,
+                minimum_size=GZIP_ABOVE,
+                compresslevel=6,
+                exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, "text/csv"),
+            ),
             # HSTS only in production: there PUBLIC_BASE_URL must be https (settings.check).
             Middleware(SecurityHeadersMiddleware, hsts=settings.environment == "production"),
             Middleware(BodyLimitMiddleware),

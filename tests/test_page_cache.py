@@ -145,6 +145,7 @@ async def test_nothing_personal_or_tagged_is_held(client: httpx.AsyncClient, poo
     tagged = await client.get(f"/en/actions/{slug}?source=newsletter")
     assert "etag" not in tagged.headers, "a query string may carry anything: never held"
     assert 'value="newsletter"' in tagged.text
+    assert tagged.headers["content-encoding"] == "gzip", "compressed all the same"
     plain = await client.get(f"/en/actions/{slug}")
     assert 'value="newsletter"' not in plain.text
     check_email = await client.get(f"/en/actions/{slug}/check-email")

@@ -52,6 +52,7 @@ WATCH_RETRY = 1.0  # seconds between attempts to listen again
 WORKSPACE = "/admin/"
 
 Headers = list[tuple[bytes, bytes]]
+_VARY_ENCODING = (b"vary", b"Accept-Encoding")
 
 
 @dataclass
@@ -207,14 +208,21 @@ class FreshPages(HttpMiddleware):
         generation = self.cache.generation
         start: Message | None = None
         chunks: list[bytes] = []
-        unavailable = False  # busy, or PostgreSQL away: the page as held will do meanwhile
+        unavailable = False
+        # Rendered as for a reader who takes no compression: the page is held as it is, and
+        # gzipped here once (the GZip middleware inside compresses only what is not held).
+        scope = {
+            **scope,
+            "headers": [h for h in scope["headers"] if h[0] != b"accept-encoding"],
+        }  # busy, or PostgreSQL away: the page as held will do meanwhile
 
         async def keep(message: Message) -> None:
             nonlocal start, unavailable
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", ()))
+                # The GZip middleware's `Vary: Accept-Encoding` is ours to say (build_page).
+                headers = [h for h in message.get("headers", ()) if h != _VARY_ENCODING]
                 if message["status"] == 200 and stale_if_error(headers) is not None:
-                    start = message
+                    start = {**message, "headers": headers}
                     return
                 if message["status"] == 503 and stale is not None:
                     unavailable = True
