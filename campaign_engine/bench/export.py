@@ -14,11 +14,10 @@ import secrets
 import subprocess  # nosec B404 # the benchmark starts its own servers
 import sys
 import time
-from pathlib import Path
 
 import aiohttp
 
-from campaign_engine.bench.stack import SLUG, BenchStack, prepare, wait_until_ready
+from campaign_engine.bench.stack import SLUG, BenchStack, memory_mib, prepare, wait_until_ready
 from campaign_engine.clock import SystemClock
 from campaign_engine.db.personal import synthetic
 from campaign_engine.dev.mailbox import free_port
@@ -67,7 +66,7 @@ async def _prepare(stack: BenchStack, signatures: int) -> str:
 
 async def _measure(base: str, session: str, pid: int, expected: int) -> int:
     await wait_until_ready(base)
-    before = _peak_memory_mib(pid)
+    before = memory_mib(pid, "VmHWM")
     started = time.perf_counter()
     size = rows = chunks = 0
     timeout = aiohttp.ClientTimeout(total=600)
@@ -80,7 +79,7 @@ async def _measure(base: str, session: str, pid: int, expected: int) -> int:
             size, chunks, rows = size + len(chunk), chunks + 1, rows + chunk.count(b"\n")
     elapsed = time.perf_counter() - started
     rows -= 1  # the header
-    after = _peak_memory_mib(pid)
+    after = memory_mib(pid, "VmHWM")
     print(
         "\n".join(
             [
@@ -95,15 +94,3 @@ async def _measure(base: str, session: str, pid: int, expected: int) -> int:
         flush=True,
     )
     return 0 if rows == expected else 1
-
-
-def _peak_memory_mib(pid: int) -> float:
-    """A process's peak resident memory so far (Linux); 0 where /proc cannot tell."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return 0.0
-    for line in status.splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0

@@ -101,20 +101,49 @@ class BenchStack:
     def database_url(self) -> str:
         return self.environ["DATABASE_URL"]
 
-    def start(self, *arguments: str) -> None:
-        """`campaign-engine <arguments>`, against this stack."""
-        command = [sys.executable, "-m", "campaign_engine", *arguments]
-        # A fixed argv of ours, no shell:
-        self._processes.append(subprocess.Popen(command, env=self.environ))  # nosec B603
+    def start(self, *arguments: str) -> int:
+        """`campaign-engine <arguments>`, against this stack; returns its process id."""
+        return self.start_module("campaign_engine", *arguments)
 
-    def start_module(self, module: str, *arguments: str) -> None:
+    def start_module(self, module: str, *arguments: str) -> int:
         """`python -m <module> <arguments>` against this stack (the bench's floor app)."""
         command = [sys.executable, "-m", module, *arguments]
-        self._processes.append(subprocess.Popen(command, env=self.environ))  # nosec B603
+        # A fixed argv of ours, no shell:
+        process = subprocess.Popen(command, env=self.environ)  # nosec B603
+        self._processes.append(process)
+        return process.pid
 
     async def pool(self) -> Pool:
         sealer = Settings.from_environ(self.environ).sealer()
         return await create_pool(self.database_url, sealer=sealer, max_size=4)
+
+
+def memory_mib(pid: int, field: str = "VmRSS") -> float:
+    """A process's resident memory now (VmRSS) or at its peak (VmHWM), in MiB (Linux); 0
+    where /proc cannot tell."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    for line in status.splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def children_of(pid: int) -> list[int]:
+    """The processes `pid` started (uvicorn's web processes under `serve`), from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            # The parent is the second field after the command, which is in parentheses.
+            if int(stat.rpartition(")")[2].split()[1]) == pid:
+                found.append(int(entry.name))
+    return sorted(found)
 
 
 async def prepare(pool: Pool) -> int:

@@ -25,7 +25,14 @@ from pathlib import Path
 import aiohttp
 
 from campaign_engine.bench.floor import CREATE, PAGE_FILE
-from campaign_engine.bench.stack import SLUG, BenchStack, prepare, wait_until_ready
+from campaign_engine.bench.stack import (
+    SLUG,
+    BenchStack,
+    children_of,
+    memory_mib,
+    prepare,
+    wait_until_ready,
+)
 from campaign_engine.dev.mailbox import free_port
 
 PAGE_PATH = f"/en/actions/{SLUG}"
@@ -112,12 +119,12 @@ def run_surge(web_processes: int, seconds: int, connections: int, rounds: int) -
     with BenchStack() as stack:
         asyncio.run(_prepare(stack))
         product, floor = free_port(), free_port()
-        stack.start("serve", "--port", str(product), "--workers", str(web_processes))
-        stack.start("worker")
+        serve = stack.start("serve", "--port", str(product), "--workers", str(web_processes))
+        worker = stack.start("worker")
         asyncio.run(wait_until_ready(f"http://127.0.0.1:{product}"))
         page = asyncio.run(_fetch(f"http://127.0.0.1:{product}{PAGE_PATH}"))
         (stack.data / PAGE_FILE).write_bytes(page)
-        stack.start_module(
+        floor_server = stack.start_module(
             "uvicorn", "campaign_engine.bench.floor:app", "--port", str(floor),
             "--workers", str(web_processes), "--no-access-log", "--log-level", "warning",
         )  # fmt: skip
@@ -127,6 +134,11 @@ def run_surge(web_processes: int, seconds: int, connections: int, rounds: int) -
         pairs = run.pairs(f"http://127.0.0.1:{product}", f"http://127.0.0.1:{floor}", rounds)
         overload = run.overload(f"http://127.0.0.1:{product}", OVERLOAD_CONNECTIONS)
         load_after = os.getloadavg()
+        memory = {
+            "web processes": [memory_mib(pid) for pid in children_of(serve)],
+            "worker": [memory_mib(worker)],
+            "floor processes": [memory_mib(pid) for pid in children_of(floor_server)],
+        }
         stored = asyncio.run(_stored(stack))
     acknowledged = sum(
         f.requests - f.refused for p in pairs if "signing" in p.name for f in p.product
@@ -137,6 +149,13 @@ def run_surge(web_processes: int, seconds: int, connections: int, rounds: int) -
         f"  overload     wrk -c{OVERLOAD_CONNECTIONS} on signing: "
         f"{overload.statuses.get(202, 0) / seconds:.0f}/s accepted, answers {overload.statuses}, "
         f"{overload.timeouts} timeouts, p99 {overload.p99_ms:.0f} ms",
+        flush=True,
+    )
+    print(
+        "  memory       "
+        + "; ".join(
+            f"{name} {' '.join(f'{m:.0f}' for m in mib)} MiB" for name, mib in memory.items()
+        ),
         flush=True,
     )
     print(
