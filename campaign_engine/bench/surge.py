@@ -19,6 +19,7 @@ import shutil
 import statistics
 import subprocess  # nosec B404 # the benchmark runs wrk, the load generator
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -291,5 +292,5 @@ def _report(
     print("\n".join(lines), flush=True)
 
 
-def _each(values: object) -> str:
-    return " ".join(f"{v:.0f}" for v in values)  # type: ignore[attr-defined]
+def _each(values: Iterable[float]) -> str:
+    return " ".join(f"{v:.0f}" for v in values)

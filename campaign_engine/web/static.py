@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import parse_qs
 
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
@@ -38,10 +39,8 @@ class HashedStaticFiles(StaticFiles):
 
     async def get_response(self, path: str, scope: Scope) -> Response:
         response = await super().get_response(path, scope)
-        asked = dict(
-            part.split("=", 1) for part in scope["query_string"].decode().split("&") if "=" in part
-        ).get("v")
-        current = asked is not None and asked == self.versions.get(path)
+        asked = parse_qs(scope["query_string"].decode("latin-1")).get("v", [])
+        current = asked == [self.versions.get(path)]
         if response.status_code in (200, 304):
             response.headers["Cache-Control"] = FOREVER if current else BRIEFLY
         return response
