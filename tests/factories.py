@@ -7,6 +7,7 @@ import asyncio
 import itertools
 import re
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from uuid import UUID
@@ -216,3 +217,17 @@ async def counted(client: httpx.AsyncClient, slug: str, expected: int) -> int:
             break
         await asyncio.sleep(0.05)
     return found
+
+
+async def page_once(
+    client: httpx.AsyncClient, path: str, shows: Callable[[str], bool]
+) -> str:
+    """The page's text once `shows` holds for it, or as it reads after three seconds. A held
+    page learns of a write made beside the app (a test's own SQL) when PostgreSQL's notification
+    reaches the app's listener, which may be just after the next request."""
+    deadline = asyncio.get_running_loop().time() + 3
+    while not shows(text := (await client.get(path)).text):
+        if asyncio.get_running_loop().time() > deadline:
+            break
+        await asyncio.sleep(0.05)
+    return text

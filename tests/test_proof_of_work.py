@@ -17,7 +17,7 @@ from starlette.types import ASGIApp
 from campaign_engine.db.pool import Pool
 from campaign_engine.security.proof_of_work import DIFFICULTY, leading_zero_bits, solve, solves
 from tests.conftest import http_client
-from tests.factories import email_key, make_action, unique_email
+from tests.factories import email_key, make_action, page_once, unique_email
 from tests.staff import Campaigner
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
 
@@ -93,13 +93,15 @@ async def test_by_default_it_is_asked_for_only_while_something_trends(
         slug,
         datetime.now(UTC),
     )
-    assert "data-proof-of-work" in (await client.get(f"/en/actions/{slug}")).text
+    page = f"/en/actions/{slug}"
+    assert "data-proof-of-work" in await page_once(client, page, lambda text: "data-proof" in text)
     during = form()
     await client.post(f"/en/actions/{slug}/sign", data=during)
     assert await suspicion_of(pool, during["email"]) == "proof_of_work"
 
     await pool.execute("UPDATE actions SET proof_of_work = 'off' WHERE slug = $1", slug)
-    assert "data-proof-of-work" not in (await client.get(f"/en/actions/{slug}")).text
+    asked = await page_once(client, page, lambda text: "data-proof" not in text)
+    assert "data-proof-of-work" not in asked
 
 
 async def test_a_campaigner_switches_it_on_for_an_action(
