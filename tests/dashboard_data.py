@@ -8,13 +8,12 @@ from datetime import datetime
 from html.parser import HTMLParser
 from uuid import UUID
 
-from campaign_engine.db.personal import supporters
 from campaign_engine.db.pool import Pool
 from campaign_engine.db.signing import signatures
 from campaign_engine.domain.delivery.appeals import create_appeals
 from campaign_engine.domain.signing.consent import record_consent, shown_consent
 from campaign_engine.models.signing import ConsentScope
-from tests.factories import unique_email
+from tests.factories import signed, unique_email
 
 
 @dataclass(frozen=True)
@@ -40,26 +39,17 @@ async def add_signatures(pool: Pool, slug: str, signers: list[Signer]) -> list[U
         action_id = await conn.fetchval("SELECT id FROM actions WHERE slug = $1", slug)
         for signer in signers:
             async with conn.transaction():
-                supporter_id, _new = await supporters.upsert_supporter(
-                    conn, signer.email, signer.email.lower(), signer.locale
-                )
-                signature_id = await signatures.insert_signature(
+                supporter_id, signature_id = await signed(
                     conn,
-                    action_id=action_id,
-                    supporter_id=supporter_id,
+                    action_id,
+                    signer.email,
+                    name=signer.name,
                     locale=signer.locale,
                     country=signer.country,
+                    phone=signer.phone,
+                    comment=signer.comment,
                     source=signer.source,
                     partner=signer.partner,
-                    client_key=None,
-                    anonymous=False,
-                    email_domain_keys=supporters.email_domain_keys(
-                        conn, signer.email.rpartition("@")[2].lower()
-                    ),
-                )
-                assert signature_id is not None
-                await supporters.insert_signer_details(
-                    conn, signature_id, signer.name, signer.phone, signer.comment
                 )
                 for scope in signer.consents:
                     await record_consent(

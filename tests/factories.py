@@ -16,7 +16,7 @@ import httpx
 
 from campaign_engine.db.campaigns import authoring
 from campaign_engine.db.personal import supporters
-from campaign_engine.db.pool import Pool
+from campaign_engine.db.pool import Connection, Pool
 from campaign_engine.db.signing import signatures
 from campaign_engine.db.targets import targets
 from campaign_engine.domain.delivery.appeals import create_appeals, wake_pacers
@@ -147,6 +147,46 @@ async def add_target(
     return target_id, address
 
 
+async def signed(
+    conn: Connection,
+    action_id: int,
+    email: str,
+    *,
+    name: str,
+    locale: str = "en",
+    country: str = "MX",
+    phone: str | None = None,
+    comment: str | None = None,
+    source: str | None = None,
+    partner: str | None = None,
+    anonymous: bool = False,
+) -> tuple[UUID, UUID]:
+    """(supporter id, signature id) of a first, pending signature by `email`, written by the
+    sign flow's own statement, with no email queued."""
+    made = await supporters.insert_signer(
+        conn,
+        signature_id=uuid.uuid4(),
+        action_id=action_id,
+        email=email,
+        email_canonical=email.lower(),
+        locale=locale,
+        country=country,
+        name=name,
+        phone=phone,
+        comment=comment,
+        source=source,
+        partner=partner,
+        partner_id=None,
+        utm=None,
+        client_key=None,
+        anonymous=anonymous,
+        suspicion=None,
+        confirmation=None,
+    )
+    assert made.signature_id is not None, f"{email} had signed already"
+    return made.supporter_id, made.signature_id
+
+
 async def make_confirmed_signatures(
     pool: Pool,
     slug: str,
@@ -165,23 +205,9 @@ async def make_confirmed_signatures(
         for n, (name, country, anonymous) in enumerate(people):
             email = unique_email(f"signer{n}")
             async with conn.transaction():
-                supporter_id, _new = await supporters.upsert_supporter(conn, email, email, "en")
-                signature_id = await signatures.insert_signature(
-                    conn,
-                    action_id=action_id,
-                    supporter_id=supporter_id,
-                    locale="en",
-                    country=country,
-                    source=None,
-                    partner=None,
-                    client_key=None,
-                    anonymous=anonymous,
-                    email_domain_keys=supporters.email_domain_keys(
-                        conn, email.rpartition("@")[2].lower()
-                    ),
+                _supporter_id, signature_id = await signed(
+                    conn, action_id, email, name=name, country=country, anonymous=anonymous
                 )
-                assert signature_id is not None
-                await supporters.insert_signer_details(conn, signature_id, name, None, None)
                 await signatures.confirm_pending_signature(conn, signature_id)
                 if with_appeals:
                     await create_appeals(conn, signature_id, action_id)
@@ -219,9 +245,7 @@ async def counted(client: httpx.AsyncClient, slug: str, expected: int) -> int:
     return found
 
 
-async def page_once(
-    client: httpx.AsyncClient, path: str, shows: Callable[[str], bool]
-) -> str:
+async def page_once(client: httpx.AsyncClient, path: str, shows: Callable[[str], bool]) -> str:
     """The page's text once `shows` holds for it, or as it reads after three seconds. A held
     page learns of a write made beside the app (a test's own SQL) when PostgreSQL's notification
     reaches the app's listener, which may be just after the next request."""

@@ -11,7 +11,6 @@ from uuid import UUID
 
 from campaign_engine import jobs
 from campaign_engine.db.campaigns import authoring
-from campaign_engine.db.personal import supporters
 from campaign_engine.db.pool import Pool
 from campaign_engine.db.signing import signatures
 from campaign_engine.domain.delivery.mailings import fan_out_mailing
@@ -21,7 +20,7 @@ from campaign_engine.security.tokens import Tokens
 from campaign_engine.settings import Settings
 from tests.clock import FakeClock
 from tests.conftest import TEST_SECRET
-from tests.factories import content, email_key, make_action, unique_email
+from tests.factories import content, email_key, make_action, signed, unique_email
 
 
 @dataclass(frozen=True)
@@ -84,21 +83,9 @@ async def make_signer(
     email = email or unique_email()
     async with pool.acquire() as conn, conn.transaction():
         action_id = await conn.fetchval("SELECT id FROM actions WHERE slug = $1", action_slug)
-        supporter_id, _new = await supporters.upsert_supporter(conn, email, email, locale)
-        signature_id = await signatures.insert_signature(
-            conn,
-            action_id=action_id,
-            supporter_id=supporter_id,
-            locale=locale,
-            country="MX",
-            source=None,
-            partner=None,
-            client_key=None,
-            anonymous=False,
-            email_domain_keys=supporters.email_domain_keys(conn, email.rpartition("@")[2].lower()),
+        supporter_id, signature_id = await signed(
+            conn, action_id, email, name="Ana Pérez", locale=locale, phone=phone
         )
-        assert signature_id is not None
-        await supporters.insert_signer_details(conn, signature_id, "Ana Pérez", phone, None)
         given = [ConsentScope.UPDATES] if updates else []
         given += [ConsentScope.SMS] if sms else []
         for scope in given:

@@ -9,53 +9,6 @@ from campaign_engine.db.pool import Connection
 from campaign_engine.models.campaigns import ActionStatus
 from campaign_engine.models.signing import SignatureStatus, Suspicion
 
-# A second signature by the same supporter on the same action inserts nothing.
-INSERT_SIGNATURE = """
-INSERT INTO signatures
-    (action_id, supporter_id, locale, country, source, partner, partner_id, utm, client_key,
-     anonymous, email_domain_keys, suspicion)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-ON CONFLICT (action_id, supporter_id) DO NOTHING
-RETURNING id
-"""
-
-
-async def insert_signature(
-    conn: Connection,
-    *,
-    action_id: int,
-    supporter_id: UUID,
-    locale: str,
-    country: str,
-    source: str | None,
-    partner: str | None,
-    client_key: bytes | None,
-    anonymous: bool,
-    email_domain_keys: list[bytes],
-    suspicion: Suspicion | None = None,
-    partner_id: int | None = None,
-    utm: dict[str, str] | None = None,
-) -> UUID | None:
-    """The new signature's id, or None when this supporter had already signed. `partner`
-    is the partner's slug, kept beside its id: the dashboard's breakdown reads the slug."""
-    signature_id: UUID | None = await conn.fetchval(
-        INSERT_SIGNATURE,
-        action_id,
-        supporter_id,
-        locale,
-        country,
-        source,
-        partner,
-        partner_id,
-        utm,
-        client_key,
-        anonymous,
-        email_domain_keys,
-        suspicion,
-    )
-    return signature_id
-
-
 SELECT_EXISTING_SIGNATURE = """
 SELECT id, status, suspicion FROM signatures WHERE action_id = $1 AND supporter_id = $2
 """

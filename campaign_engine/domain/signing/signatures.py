@@ -12,7 +12,7 @@ and adds it to the action's count.
 from __future__ import annotations
 
 from datetime import timedelta
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from campaign_engine.db.campaigns import actions
 from campaign_engine.db.delivery import deliveries
@@ -63,9 +63,6 @@ async def sign_action(
         action = check_signable(await actions.get_public_action_ref(conn, slug))
         # An unknown or disabled partner credits nobody, and changes nothing else.
         partner = await signing_partner(conn, request.partner, request.locale)
-        supporter_id, new_supporter = await supporters.upsert_supporter(
-            conn, request.email, canonical, request.locale
-        )
         suspicion = await suspicion_of(
             conn,
             limits,
@@ -75,25 +72,34 @@ async def sign_action(
             honeypot=request.honeypot,
             proof_of_work_missing=action.proof_of_work and not request.proof_of_work,
         )
-        signature_id = await signatures.insert_signature(
+        new_id = uuid4()
+        signed = await supporters.insert_signer(
             conn,
+            signature_id=new_id,
             action_id=action.id,
-            supporter_id=supporter_id,
+            email=request.email,
+            email_canonical=canonical,
             locale=request.locale,
             country=request.country,
+            name=request.name,
+            phone=request.phone,
+            comment=request.comment,
             source=request.source,
             partner=partner[0].slug if partner else None,
             partner_id=partner[0].id if partner else None,
             utm=request.utm,
             client_key=client_key,
             anonymous=request.anonymous,
-            email_domain_keys=supporters.email_domain_keys(conn, email_domain(canonical)),
             suspicion=suspicion,
+            # A first signature from an address never seen has had no email, and the
+            # address none today: most of a surge queues its confirmation in that statement.
+            confirmation=None if suspicion else _first_confirmation(new_id),
         )
-        repeat = signature_id is None
+        supporter_id, signature_id = signed.supporter_id, signed.signature_id
+        kind: DeliveryKind | None
         if signature_id is not None:
-            await _keep_first_signature_details(conn, supporter_id, signature_id, request, partner)
-            kind: DeliveryKind | None = None if suspicion else DeliveryKind.CONFIRMATION
+            await _keep_consents(conn, supporter_id, signature_id, request, partner)
+            kind = None if suspicion or signed.confirmation_id else DeliveryKind.CONFIRMATION
         else:
             signature_id, status, suspected = await signatures.get_existing_signature(
                 conn, action.id, supporter_id
@@ -104,29 +110,28 @@ async def sign_action(
                 await signatures.clear_suspicion(conn, signature_id)
                 suspected = None
             kind = None if suspected else _email_for_repeat(status)
-        if kind is not None:
+        if signed.confirmation_id is not None:
+            doorbells.delivery(signed.confirmation_id)
+        elif kind is not None:
             delivery_id = await _queue_supporter_email(
                 conn,
                 kind,
                 signature_id,
                 supporter_id,
-                new_signature=not repeat,
-                new_supporter=new_supporter,
+                new_signature=signed.signature_id is not None,
+                new_supporter=signed.new_supporter,
             )
             if delivery_id is not None:
                 doorbells.delivery(delivery_id)
 
 
-async def _keep_first_signature_details(
+async def _keep_consents(
     conn: Connection,
     supporter_id: UUID,
     signature_id: UUID,
     request: SignatureRequest,
     partner: tuple[Partner, ConsentText] | None,
 ) -> None:
-    await supporters.insert_signer_details(
-        conn, signature_id, request.name, request.phone, request.comment
-    )
     # Consent is kept with a first signature only, and counts only once that signature is
     # confirmed: until then anyone could have typed this address, and a repeat must not sign
     # its owner up for anything. Whatever sends updates asks for a confirmed signature.
@@ -191,14 +196,24 @@ async def _queue_supporter_email(
         >= EMAILS_PER_ADDRESS_PER_DAY
     ):
         return None
-    # Numbered per signature and kind: two submissions racing for the same email make one row.
     return await deliveries.insert_delivery(
         conn,
-        dedup_key=f"{kind}:{signature_id}:{sent_before}",
+        dedup_key=_email_key(kind, signature_id, sent_before),
         kind=kind,
         channel="email",
         signature_id=signature_id,
     )
+
+
+def _email_key(kind: DeliveryKind, signature_id: UUID, sent_before: int) -> str:
+    """Numbered per signature and kind: two submissions racing for the same email make one
+    outbox row."""
+    return f"{kind}:{signature_id}:{sent_before}"
+
+
+def _first_confirmation(signature_id: UUID) -> supporters.Confirmation:
+    kind = DeliveryKind.CONFIRMATION
+    return supporters.Confirmation(_email_key(kind, signature_id, 0), kind, "email")
 
 
 async def confirm_signature(
