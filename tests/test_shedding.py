@@ -67,6 +67,16 @@ async def test_past_its_budget_a_process_refuses_at_once_and_recovers(
     assert 1 <= int(refused.headers["retry-after"]) <= 5
     assert '<html lang="es"' in refused.text
     assert "Vuelve a enviar tu firma, por favor" in refused.text, "what to do, in Spanish"
+    # Refused before the layers that add them, with the headers every answer carries.
+    assert refused.headers["x-frame-options"] == "DENY"
+    assert "default-src 'none'" in refused.headers["content-security-policy"]
+    arabic = await tight.post(f"/ar/actions/{slug}/sign", data={"name": "Ana"})
+    assert arabic.status_code == 503
+    assert '<html lang="ar" dir="rtl"' in arabic.text, "each language its own refusal"
+    widget = await tight.post(f"/es/embed/{slug}/sign", data={"name": "Ana"})
+    assert widget.status_code == 503
+    assert "x-frame-options" not in widget.headers, "the widget's refusal shows in its frame"
+    assert "cross-origin-embedder-policy" in widget.headers
     api = await tight.get("/api/v1/actions")
     assert api.status_code == 503
     assert api.json()["error"]["code"] == "unavailable"
