@@ -248,3 +248,38 @@ def test_every_route_has_a_name_of_its_own(settings: Settings) -> None:
     named = [getattr(route, "name", None) for _path, route in every_route(routes(settings))]
     assert all(named)
     assert len(named) == len(set(named)), "two routes share a name"
+
+
+# Session state a borrower could leave on a pooled connection for the next one (db/pool.py
+# sends no reset query): a session-level lock, a LISTEN, a SET that is not LOCAL, a cursor
+# held past its transaction.
+SESSION_SQL = re.compile(
+    r"pg_(try_)?advisory_lock(_shared)?\(|\bLISTEN\b|\A\s*SET\s+(?!LOCAL\b)|\bWITH HOLD\b"
+    r"|set_config\(",  # case kept: our SQL's keywords are in capitals, prose's "listen" is not
+)
+# Each on a connection of its own, or (the migrations' lock) let go in a `finally`.
+OWN_CONNECTIONS = {
+    "campaign_engine/db/delivery/workers.py",  # a worker's lock, on the worker's connection
+    "campaign_engine/db/campaigns/page_changes.py",  # the pages' listener, ditto
+    "campaign_engine/db/migrate.py",
+}
+
+
+def _makes_session_state(path: Path) -> bool:
+    source = path.read_text()
+    strings = [
+        node.value
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    ]
+    return "add_listener(" in source or any(SESSION_SQL.search(text) for text in strings)
+
+
+def test_no_borrower_leaves_session_state_on_a_pooled_connection() -> None:
+    found = {
+        str(path.relative_to(SOURCE_HOME))
+        for folder in (PACKAGE, SOURCE_HOME / "workers")
+        for path in python_files(folder)
+        if _makes_session_state(path)
+    }
+    assert found == OWN_CONNECTIONS

@@ -37,22 +37,24 @@ JOIN LATERAL (
     ORDER BY locale = s.locale DESC
     LIMIT 1
 ) t ON true
-WHERE s.id = $1
+WHERE s.id = ANY($1::uuid[])
 """
 
 
-async def get_supporter_message_context(
-    conn: Connection, signature_id: UUID
-) -> SupporterMessageContext | None:
-    row = await conn.fetchrow(SELECT_SUPPORTER_MESSAGE_CONTEXT, signature_id)
-    if row is None:
-        return None
-    return opened_as(
-        SupporterMessageContext,
-        conn,
-        row,
-        signature_status=SignatureStatus(row["signature_status"]),
-    )
+async def list_supporter_message_contexts(
+    conn: Connection, signature_ids: list[UUID]
+) -> dict[UUID, SupporterMessageContext]:
+    """What the emails to these signers need, by signature (a signer gone is missing)."""
+    rows = await conn.fetch(SELECT_SUPPORTER_MESSAGE_CONTEXT, signature_ids)
+    return {
+        row["signature_id"]: opened_as(
+            SupporterMessageContext,
+            conn,
+            row,
+            signature_status=SignatureStatus(row["signature_status"]),
+        )
+        for row in rows
+    }
 
 
 # Those who signed an action in a period, oldest first: countries for everyone, names for

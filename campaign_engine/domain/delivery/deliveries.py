@@ -73,14 +73,15 @@ async def claim_delivery(pool: Pool, clock: Clock, delivery_id: UUID) -> Deliver
     return claimed[0] if claimed else None
 
 
-async def supporter_message_context(
-    pool: Pool, delivery: Delivery
-) -> SupporterMessageContext | None:
-    """What the email to the signer of this delivery needs, or None if they are gone."""
-    if delivery.signature_id is None:
-        return None
+async def supporter_message_contexts(
+    pool: Pool, deliveries: list[Delivery]
+) -> dict[UUID, SupporterMessageContext | None]:
+    """What the email to the signer of each delivery needs (None if they are gone), read for
+    a whole batch at once: a surge's confirmations are claimed by the hundred."""
+    signatures = [d.signature_id for d in deliveries if d.signature_id is not None]
     async with pool.acquire() as conn:
-        return await recipients.get_supporter_message_context(conn, delivery.signature_id)
+        found = await recipients.list_supporter_message_contexts(conn, signatures)
+    return {d.id: found.get(d.signature_id) if d.signature_id else None for d in deliveries}
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from campaign_engine.domain.delivery.deliveries import (
     hand_back,
     hold_until,
     record_attempts,
-    supporter_message_context,
+    supporter_message_contexts,
 )
 from campaign_engine.domain.delivery.digests import digest_letter
 from campaign_engine.domain.delivery.mailings import update_messages
@@ -80,8 +80,8 @@ async def _digest(sending: Sending, delivery: Delivery) -> Any:
     return _letter_or_why(await digest_letter(sending.pool, delivery))
 
 
-async def _signer(sending: Sending, delivery: Delivery) -> Any:
-    return await supporter_message_context(sending.pool, delivery)
+async def _signers(sending: Sending, deliveries: list[Delivery]) -> Mapping[UUID, Any]:
+    return await supporter_message_contexts(sending.pool, deliveries)
 
 
 async def _link_recipient(sending: Sending, delivery: Delivery) -> Any:
@@ -96,8 +96,8 @@ SIGNATURE_GONE = "the signature is no longer held"
 KINDS: dict[DeliveryKind, MessageKind] = {
     kind.kind: kind
     for kind in (
-        MessageKind(DeliveryKind.CONFIRMATION, SIGNATURE_GONE, read_one=_signer),
-        MessageKind(DeliveryKind.ALREADY_SIGNED, SIGNATURE_GONE, read_one=_signer),
+        MessageKind(DeliveryKind.CONFIRMATION, SIGNATURE_GONE, read_many=_signers),
+        MessageKind(DeliveryKind.ALREADY_SIGNED, SIGNATURE_GONE, read_many=_signers),
         MessageKind(
             DeliveryKind.APPEAL,
             "no confirmed signature or no published letter",
