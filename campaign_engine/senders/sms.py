@@ -212,11 +212,3 @@ class NoSms:
 
     async def close(self) -> None:
         return None
-
-
-def read_smsbox(folder: Path, limit: int = 200) -> list[dict[str, Any]]:
-    """What the development box caught, newest first."""
-    if not folder.is_dir():
-        return []
-    paths = sorted(folder.glob("*.json"), reverse=True)[:limit]
-    return [json.loads(path.read_text()) for path in paths]

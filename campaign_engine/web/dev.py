@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from campaign_engine.dev.mailbox import read_mailbox
-from campaign_engine.senders.sms import read_smsbox
+from campaign_engine.dev.smsbox import read_smsbox
 from campaign_engine.web.rendering import PRIVATE, render
 from campaign_engine.web.services import services
 

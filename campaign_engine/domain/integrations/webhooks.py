@@ -29,6 +29,7 @@ from campaign_engine.domain.doorbells import committed_then_rung
 from campaign_engine.domain.errors import DomainError
 from campaign_engine.domain.workspace import audit
 from campaign_engine.jobs import JobQueue
+from campaign_engine.messages.webhook_post import SECRET_PREFIX
 from campaign_engine.models.delivery import Delivery, SendOutcome, SendResult
 from campaign_engine.models.integrations import (
     Partner,
@@ -46,7 +47,6 @@ log = logging.getLogger(__name__)
 # to a receiver that is down gets there sooner, which costs nothing: the rest is held.
 DISABLE_AFTER_FAILURES = 20
 LOG_LENGTH = 50
-SECRET_PREFIX = "whsec_"  # noqa: S105 (a prefix, not a secret)  # nosec B105 # a prefix, not a secret
 
 
 class WebhookNotFound(DomainError):

@@ -10,9 +10,9 @@ from campaign_engine.domain.delivery.channels import Channel, register
 from campaign_engine.domain.delivery.context import Sending
 from campaign_engine.domain.integrations.webhooks import PostRecord, record_post, webhook_body
 from campaign_engine.i18n import N_
+from campaign_engine.messages.webhook_post import WebhookPost
 from campaign_engine.models.delivery import Delivery, DeliveryKind, SendResult
 from campaign_engine.models.integrations import WebhookMessage
-from campaign_engine.senders.webhooks import WebhookPost
 
 
 @dataclass(frozen=True)
