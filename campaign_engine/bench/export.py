@@ -10,20 +10,22 @@ leave it where it was, however many rows. It exits non-zero only if a row is mis
 from __future__ import annotations
 
 import asyncio
-import secrets
 import subprocess  # nosec B404 # the benchmark starts its own servers
 import sys
 import time
 
 import aiohttp
 
-from campaign_engine.bench.stack import SLUG, BenchStack, memory_mib, prepare, wait_until_ready
-from campaign_engine.clock import SystemClock
+from campaign_engine.bench.stack import (
+    SLUG,
+    BenchStack,
+    campaigner,
+    memory_mib,
+    prepare,
+    wait_until_ready,
+)
 from campaign_engine.db.personal import synthetic
 from campaign_engine.dev.mailbox import free_port
-from campaign_engine.domain.workspace.staff import LinkUse, accept_invitation, invite_staff
-from campaign_engine.models.workspace import Role
-from campaign_engine.security.tokens import Tokens
 
 EXPORT_PATH = f"/admin/actions/{SLUG}/export/signatures.csv"
 
@@ -53,13 +55,8 @@ async def _prepare(stack: BenchStack, signatures: int) -> str:
         action_id = await prepare(pool)
         async with pool.acquire() as conn, conn.transaction():
             await synthetic.insert_synthetic_signers(conn, action_id, signatures, "export")
-        clock = SystemClock()
-        invitation = await invite_staff(
-            pool, clock, None, "bench@example.org", "Bench", Role.CAMPAIGNER, "en"
-        )
-        tokens = Tokens(stack.environ["SECRET_KEY"])
-        use = LinkUse(secrets.token_urlsafe(24), None)
-        return await accept_invitation(pool, clock, tokens, invitation.token, use)
+        _staff, session = await campaigner(pool, stack)
+        return session
     finally:
         await pool.close()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import subprocess  # nosec B404 # the benchmark starts its own servers
 import sys
 import tempfile
@@ -17,13 +18,22 @@ from types import TracebackType
 import aiohttp
 
 from campaign_engine.bench.sink import SmtpSink
+from campaign_engine.clock import SystemClock
 from campaign_engine.db.campaigns import authoring
 from campaign_engine.db.delivery import pacing
 from campaign_engine.db.migrate import migrate
 from campaign_engine.db.pool import Connection, Pool, create_pool
 from campaign_engine.dev.embedded import EmbeddedServers
 from campaign_engine.dev.mailbox import free_port
+from campaign_engine.domain.workspace.staff import (
+    LinkUse,
+    accept_invitation,
+    invite_staff,
+    invited_staff,
+)
+from campaign_engine.models.workspace import Role, Staff
 from campaign_engine.security.sealing import new_data_key
+from campaign_engine.security.tokens import Tokens
 from campaign_engine.settings import Settings
 
 SLUG = "bench"
@@ -171,6 +181,18 @@ async def prepare(pool: Pool) -> int:
         # every later signature would be suspected and never confirmed.
         await authoring.set_proof_of_work(conn, action_id, "off")
     return action_id
+
+
+async def campaigner(pool: Pool, stack: BenchStack) -> tuple[Staff, str]:
+    """A campaigner, signed in: who they are, and their session's cookie value."""
+    clock = SystemClock()
+    invitation = await invite_staff(
+        pool, clock, None, "bench@example.org", "Bench", Role.CAMPAIGNER, "en"
+    )
+    staff = await invited_staff(pool, clock, invitation.token)
+    tokens = Tokens(stack.environ["SECRET_KEY"])
+    use = LinkUse(secrets.token_urlsafe(24), None)
+    return staff, await accept_invitation(pool, clock, tokens, invitation.token, use)
 
 
 async def wait_until_ready(base: str, seconds: float = 60) -> None:

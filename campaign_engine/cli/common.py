@@ -11,7 +11,6 @@ from typing import Any, TypeVar
 import click
 import uvloop
 
-from campaign_engine.app import configure_logging
 from campaign_engine.db.migrate import migrate
 from campaign_engine.db.pool import Pool, create_pool
 from campaign_engine.dev.demo import load_demo
@@ -21,6 +20,7 @@ from campaign_engine.domain.workspace.staff import Invitation
 from campaign_engine.links import absolute_url
 from campaign_engine.security.sealing import UnreadableValue
 from campaign_engine.settings import Settings, SettingsError
+from campaign_engine.web.serving import configure_logging
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])

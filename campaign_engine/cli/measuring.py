@@ -5,9 +5,9 @@ from collections.abc import Callable
 
 import click
 
-from campaign_engine.app import configure_logging
 from campaign_engine.cli.common import F, main
 from campaign_engine.drill.tally import FaultResult, table
+from campaign_engine.web.serving import configure_logging
 
 
 @main.group(invoke_without_command=True)
@@ -71,6 +71,16 @@ def export(signatures: int) -> int:
     from campaign_engine.bench.export import run_export
 
     return _exit_or_return(run_export(signatures))
+
+
+@bench.command()
+@click.option("--signatures", default=1_000_000, show_default=True, help="The size grown to.")
+@click.option("--base", default=10_000, show_default=True, help="The size compared with.")
+def growth(signatures: int, base: int) -> int:
+    """A campaigner's pages and a confirmation on one action, small and then large."""
+    from campaign_engine.bench.growth import run_growth
+
+    return _exit_or_return(run_growth(signatures, base))
 
 
 @main.group(invoke_without_command=True)

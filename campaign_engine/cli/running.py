@@ -3,6 +3,7 @@
 
 import asyncio
 import os
+import sys
 from dataclasses import replace
 
 import click
@@ -27,6 +28,7 @@ from campaign_engine.domain.workspace.staff import (
 )
 from campaign_engine.links import absolute_url
 from campaign_engine.settings import Settings
+from campaign_engine.web.serving import serve_web
 
 
 @main.command()
@@ -104,20 +106,16 @@ async def _announce(server: uvicorn.Server, settings: Settings, owner: Invitatio
 def serve(host: str, port: int, workers: int) -> None:
     """The web app (run `migrate` first, and a `worker` beside it)."""
     settings = load_settings()
+    if workers > 1 and settings.database_url and settings.redis_url:
+        # Nothing for this process to start or stop: it becomes the lean supervisor, which
+        # does not carry the whole application beside the web processes (web/serving.py).
+        argv = [sys.executable, "-m", "campaign_engine.web.serving", host, str(port)]
+        os.execv(sys.executable, [*argv, str(workers), settings.log_level])  # noqa: S606
     with local_servers(settings) as settings:
         # Each web process builds its own Settings; pass it the local servers' addresses.
         os.environ["DATABASE_URL"] = settings.database_url or ""
         os.environ["REDIS_URL"] = settings.redis_url or ""
-        uvicorn.run(
-            "campaign_engine.app:create_app_from_environ",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            proxy_headers=False,
-            access_log=False,
-            log_config=None,
-        )
+        serve_web(host, port, workers)
 
 
 @main.command()
