@@ -4,15 +4,16 @@ audit log with its filters before its first byte."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Message
 
 from campaign_engine.db.pool import Pool
 from campaign_engine.formats.spreadsheets import csv_chunks
@@ -20,7 +21,7 @@ from campaign_engine.models.signing import ConsentScope
 from campaign_engine.models.workspace import Role
 from tests.dashboard_data import Signer, add_signatures, set_delivery_statuses
 from tests.factories import add_target, make_action
-from tests.staff import Campaigner, signed_in
+from tests.staff import SESSION_COOKIE, Campaigner, signed_in
 
 BOM = "\ufeff".encode()
 SIGNATURE_HEADER = [
@@ -183,10 +184,65 @@ async def test_the_file_is_streamed_in_chunks(campaigner: Campaigner, action: st
     assert len(rows_of(b"".join(chunks))) == 7
 
 
+async def test_a_download_cut_short_ends_its_transaction_before_the_answer_does(
+    asgi_app: ASGIApp,
+    campaigner: Campaigner,
+    action: str,
+    pool: Pool,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The campaigner closes the tab once the first chunk is in: the file stops at the next
+    chunk's edge, and its transaction ends in order, in the request's own task, before the
+    answer returns; not later from the garbage collector, nor cut off mid-fetch."""
+    gone = asyncio.Event()
+    said: list[Message] = []
+
+    async def receive() -> Message:
+        if not said:
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await gone.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        said.append(message)
+        if message.get("body"):
+            gone.set()
+            await asyncio.sleep(0.05)  # the network's moment: the server hears it
+
+    cookie = f"{SESSION_COOKIE}={campaigner.session_token}".encode()
+    await asgi_app(
+        {
+            "type": "http",
+            "asgi": {"version": "3.0", "spec_version": "2.3"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "path": f"/admin/actions/{action}/export/signatures.csv",
+            "raw_path": f"/admin/actions/{action}/export/signatures.csv".encode(),
+            "root_path": "",
+            "query_string": b"status=all",
+            "headers": [(b"host", b"testserver"), (b"cookie", cookie)],
+            "client": ("127.0.0.1", 50000),
+            "server": ("testserver", 80),
+        },
+        receive,
+        send,
+    )
+    bodies = [m for m in said if m["type"] == "http.response.body"]
+    assert bodies[0]["body"].startswith(BOM), "the header went out"
+    assert all(m["more_body"] for m in bodies), "and the file was cut short, never finished"
+    left_open = await pool.fetchval(
+        """SELECT count(*) FROM pg_stat_activity
+           WHERE state LIKE 'idle in transaction%' AND query LIKE '%AS consent_updates%'"""
+    )
+    assert left_open == 0, "no export's transaction is left open"
+    assert "active transaction" not in caplog.text
+
+
 async def test_the_csv_writer_never_holds_more_than_a_batch() -> None:
     """What the exports stream: the header first, then one chunk per batch of rows."""
 
-    async def batches() -> AsyncIterator[list[list[str]]]:
+    async def batches() -> AsyncGenerator[list[list[str]], None]:
         for n in range(3):
             yield [[f"row {n}", "=1+1"]]
 

@@ -13,7 +13,7 @@ import html.parser
 import io
 import re
 import string
-from collections.abc import AsyncIterator, Coroutine, Iterable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Coroutine, Iterable, Sequence
 from typing import cast
 
 import phonenumbers
@@ -229,7 +229,9 @@ def test_a_safe_cell_never_starts_a_formula(cell: str) -> None:
     assert safe_cell(safe) == safe, "idempotent"
 
 
-async def _batches(rows: Sequence[Sequence[str]], size: int) -> AsyncIterator[list[Sequence[str]]]:
+async def _batches(
+    rows: Sequence[Sequence[str]], size: int
+) -> AsyncGenerator[list[Sequence[str]], None]:
     for start in range(0, len(rows), size):
         yield list(rows[start : start + size])
 

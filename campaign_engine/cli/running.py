@@ -110,7 +110,7 @@ def serve(host: str, port: int, workers: int) -> None:
         # Nothing for this process to start or stop: it becomes the lean supervisor, which
         # does not carry the whole application beside the web processes (web/serving.py).
         argv = [sys.executable, "-m", "campaign_engine.web.serving", host, str(port)]
-        os.execv(sys.executable, [*argv, str(workers), settings.log_level])  # noqa: S606
+        os.execv(sys.executable, [*argv, str(workers), settings.log_level])  # noqa: S606  # nosec B606
     with local_servers(settings) as settings:
         # Each web process builds its own Settings; pass it the local servers' addresses.
         os.environ["DATABASE_URL"] = settings.database_url or ""

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncGenerator, Iterable, Sequence
+from contextlib import aclosing
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -31,18 +32,19 @@ BYTE_ORDER_MARK = "\ufeff".encode()
 
 
 async def csv_chunks(
-    header: Sequence[str], batches: AsyncIterable[Iterable[Sequence[str]]]
-) -> AsyncIterator[bytes]:
+    header: Sequence[str], batches: AsyncGenerator[Iterable[Sequence[str]], None]
+) -> AsyncGenerator[bytes, None]:
     """The same file as `csv_bytes`, written a batch of rows at a time, so that an export of a
     million rows never sits in memory whole: first the mark and the header, then one chunk per
-    batch."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([safe_cell(cell) for cell in header])
-    yield BYTE_ORDER_MARK + _take(buffer)
-    async for rows in batches:
-        writer.writerows([safe_cell(cell) for cell in row] for row in rows)
-        yield _take(buffer)
+    batch. Closing it closes `batches`."""
+    async with aclosing(batches):
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow([safe_cell(cell) for cell in header])
+        yield BYTE_ORDER_MARK + _take(buffer)
+        async for rows in batches:
+            writer.writerows([safe_cell(cell) for cell in row] for row in rows)
+            yield _take(buffer)
 
 
 def _take(buffer: io.StringIO) -> bytes:

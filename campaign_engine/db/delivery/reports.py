@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -81,7 +81,7 @@ ORDER BY d.created_at, d.id
 
 async def stream_delivery_export(
     conn: Connection, action_id: int, batch_size: int
-) -> AsyncIterator[list[DeliveryExportRow]]:
+) -> AsyncGenerator[list[DeliveryExportRow], None]:
     """The action's appeals and digests, oldest first, `batch_size` at a time, from a cursor:
     call inside a transaction."""
     cursor = await conn.cursor(SELECT_DELIVERY_EXPORT, action_id)

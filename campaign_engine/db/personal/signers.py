@@ -3,7 +3,7 @@ pages and OSDI's."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from datetime import datetime
 from uuid import UUID
 
@@ -58,7 +58,7 @@ async def stream_signature_export(
     signed_from: datetime | None,
     signed_before: datetime | None,
     batch_size: int,
-) -> AsyncIterator[list[SignatureExportRow]]:
+) -> AsyncGenerator[list[SignatureExportRow], None]:
     """The signatures `filters` choose, `batch_size` at a time, from a cursor: call inside a
     transaction. The dates come as instants (`signed_before` excluded)."""
     cursor = await conn.cursor(

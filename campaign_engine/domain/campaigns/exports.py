@@ -13,7 +13,8 @@ memory whole.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -67,7 +68,8 @@ DELIVERY_COLUMNS = (
 @dataclass(frozen=True)
 class CsvExport:
     filename: str  # the action's slug, what it holds and the day: nothing personal
-    chunks: AsyncIterator[bytes]
+    # Holds a connection and a transaction until read to its end or closed (`aclose()`).
+    chunks: AsyncGenerator[bytes, None]
 
 
 @dataclass(frozen=True)
@@ -146,25 +148,30 @@ def _filters_on_record(filters: SignatureFilters) -> dict[str, object]:
 
 async def _signature_lines(
     pool: Pool, action_id: int, filters: SignatureFilters
-) -> AsyncIterator[list[Sequence[str]]]:
+) -> AsyncGenerator[list[Sequence[str]], None]:
     signed_from = _day_start(filters.signed_from)
     signed_before = _day_start(filters.signed_to + timedelta(days=1)) if filters.signed_to else None
     async with (
         pool.acquire() as conn,
         conn.transaction(isolation="repeatable_read", readonly=True),
+        # Closed with this generator, so the transaction ends at a batch's edge, in order.
+        aclosing(
+            signers.stream_signature_export(
+                conn, action_id, filters, signed_from, signed_before, BATCH
+            )
+        ) as batches,
     ):
-        async for batch in signers.stream_signature_export(
-            conn, action_id, filters, signed_from, signed_before, BATCH
-        ):
+        async for batch in batches:
             yield [_signature_line(row) for row in batch]
 
 
-async def _delivery_lines(pool: Pool, action_id: int) -> AsyncIterator[list[Sequence[str]]]:
+async def _delivery_lines(pool: Pool, action_id: int) -> AsyncGenerator[list[Sequence[str]], None]:
     async with (
         pool.acquire() as conn,
         conn.transaction(isolation="repeatable_read", readonly=True),
+        aclosing(reports.stream_delivery_export(conn, action_id, BATCH)) as batches,
     ):
-        async for batch in reports.stream_delivery_export(conn, action_id, BATCH):
+        async for batch in batches:
             yield [_delivery_line(row) for row in batch]
 
 
