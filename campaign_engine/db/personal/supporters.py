@@ -20,7 +20,10 @@ from campaign_engine.models.signing import Suspicion
 # supporter found or made, the signature unless they had signed already, what they typed, and,
 # for an address never seen before, the email that confirms it (an address we know has a day's
 # share of emails to check first, so the caller queues that one itself). The ids are made by
-# the caller, so the outbox row's key is too (domain/signing/signatures.py).
+# the caller, so the outbox row's key is too (domain/signing/signatures.py). A supporter who
+# signs again keeps the address and language they first gave: a signature is not yet proof
+# that the mailbox is theirs, so it must not rewrite what we hold. A row just inserted has no
+# xmax: that is how the statement knows the address is new.
 INSERT_SIGNER = """
 WITH supporter AS (
     INSERT INTO supporters (email_sealed, email_key, locale) VALUES ($1, $2, $3)

@@ -99,7 +99,7 @@ async def sign_action(
         kind: DeliveryKind | None
         if signature_id is not None:
             await _keep_consents(conn, supporter_id, signature_id, request, partner)
-            kind = None if suspicion or signed.confirmation_id else DeliveryKind.CONFIRMATION
+            kind = None if suspicion else DeliveryKind.CONFIRMATION
         else:
             signature_id, status, suspected = await signatures.get_existing_signature(
                 conn, action.id, supporter_id
@@ -110,7 +110,7 @@ async def sign_action(
                 await signatures.clear_suspicion(conn, signature_id)
                 suspected = None
             kind = None if suspected else _email_for_repeat(status)
-        if signed.confirmation_id is not None:
+        if signed.confirmation_id is not None:  # queued with the signature itself
             doorbells.delivery(signed.confirmation_id)
         elif kind is not None:
             delivery_id = await _queue_supporter_email(
