@@ -53,7 +53,9 @@ def create_app(
         raise ValueError("the app needs DATABASE_URL and REDIS_URL (cli/ starts embedded ones)")
     database_url, redis_url = settings.database_url, settings.redis_url
     catalogues = Catalogues(settings.locales_dir)
-    templates = Jinja2Templates(env=create_environment(settings.templates_dir))
+    templates = Jinja2Templates(
+        env=create_environment(settings.templates_dir, reload=settings.is_development)
+    )
     templates.env.globals["route_path"] = route_path  # links from route names (routes.py)
     templates.env.globals["route_url"] = route_url  # the same, whole, for links that leave
     # Static files by name, with their version (web/static.py).

@@ -19,9 +19,12 @@ from campaign_engine.formats.countries import country_name
 from campaign_engine.formats.markup import markdown
 
 
-def create_environment(templates_dir: Path) -> Environment:
+def create_environment(templates_dir: Path, *, reload: bool = False) -> Environment:
+    """`reload` (development) reads a template again when its file changes; otherwise each is
+    read once a process, not looked up on disk at every page and every email."""
     env = Environment(
         loader=FileSystemLoader(templates_dir),
+        auto_reload=reload,
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,
         extensions=["jinja2.ext.i18n", "jinja2.ext.do"],

@@ -281,12 +281,12 @@ async def test_every_signature_answered_303_has_its_row_through_a_flapping_datab
 
 
 class CuttingProxy:
-    """A TCP door to the PostgreSQL socket that can cut one connection at the moment the app
-    sends a given query: the server never sees that query, the app sees its connection die."""
+    """A TCP door to the PostgreSQL socket that can cut one connection just after the server
+    has answered with a given message: the app reads that answer, then its connection dies."""
 
     def __init__(self, socket: str) -> None:
         self.socket = socket
-        self.cut_at: bytes | None = None
+        self.cut_after: bytes | None = None
         self.cuts = 0
 
     async def serve(self) -> asyncio.Server:
@@ -299,17 +299,17 @@ class CuttingProxy:
             source: asyncio.StreamReader, sink: asyncio.StreamWriter, *, watch: bool
         ) -> None:
             while data := await source.read(65536):
-                if watch and self.cut_at is not None and self.cut_at in data:
-                    self.cut_at, self.cuts = None, self.cuts + 1
-                    break
                 sink.write(data)
                 await sink.drain()
+                if watch and self.cut_after is not None and self.cut_after in data:
+                    self.cut_after, self.cuts = None, self.cuts + 1
+                    break
             writer.close()
             upstream_writer.close()
 
         await asyncio.gather(
-            pipe(reader, upstream_writer, watch=True),
-            pipe(upstream_reader, writer, watch=False),
+            pipe(reader, upstream_writer, watch=False),
+            pipe(upstream_reader, writer, watch=True),
             return_exceptions=True,
         )
 
@@ -317,8 +317,8 @@ class CuttingProxy:
 async def test_a_signature_committed_just_before_its_connection_dies_is_answered_303(
     postgres: StoppablePostgres, database_url: str, outage_settings: Settings, own_pool: Pool
 ) -> None:
-    """The connection dies after the COMMIT was answered, while the pool resets it for the
-    next borrower: the signature is saved, so the signer must hear so (it was a 500 once,
+    """The connection dies just after the COMMIT was answered, as the pool takes it back for
+    the next borrower: the signature is saved, so the signer must hear so (it was a 500 once,
     and a 503 saying "may not have been saved" would be just as wrong)."""
     socket = database_url.split("host=", 1)[1] + "/.s.PGSQL.5432"
     proxy = CuttingProxy(socket)
@@ -333,8 +333,8 @@ async def test_a_signature_committed_just_before_its_connection_dies_is_answered
             LifespanManager(create_app(proxied)) as manager,
             http_client(manager.app) as client,
         ):
-            # What asyncpg sends when a connection goes back to the pool (Connection.reset).
-            proxy.cut_at = b"pg_advisory_unlock_all"
+            # The server's answer to a COMMIT: its CommandComplete tag.
+            proxy.cut_after = b"COMMIT\x00"
             assert await sign(client, slug, signer) == 303
             assert proxy.cuts == 1
             assert await signed_emails(own_pool, slug, [signer]) == {signer}

@@ -143,7 +143,8 @@ def create_worker(
                 pool=pool,
                 queue=queue,
                 templates=MessageTemplates(
-                    create_environment(settings.templates_dir), Catalogues(settings.locales_dir)
+                    create_environment(settings.templates_dir, reload=settings.is_development),
+                    Catalogues(settings.locales_dir),
                 ),
                 tokens=tokens,
                 clock=the_clock,

@@ -39,11 +39,13 @@ class SealingConnection(asyncpg.Connection):
         return ""
 
     async def reset(self, *, timeout: float | None = None) -> None:  # noqa: ASYNC109
-        """Ready for the next borrower, as the pool takes it back (asyncpg's signature). If
-        the server went away once the borrower's work was done (its commit answered), that
-        work stands: this connection is let go (the pool opens a fresh one when asked), and
-        the borrower is not failed for it. Else a signer is told "not saved" of a saved
-        signature (tests/test_database_outage.py cuts a connection just there)."""
+        """Ready for the next borrower, as the pool takes it back (asyncpg's signature). With
+        no reset query, only a borrower that left a transaction open makes this talk to the
+        server (a ROLLBACK). If the server has gone by then, the connection is let go (the pool
+        opens a fresh one when asked) and the borrower's own outcome stands: its error is not
+        replaced by the connection's. A connection that dies just after a COMMIT was answered
+        comes back closed, and asyncpg's pool lets it go without asking (a signer is told 303:
+        tests/test_database_outage.py)."""
         try:
             await super().reset(timeout=timeout)
         except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError):

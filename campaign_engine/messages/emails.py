@@ -48,6 +48,7 @@ class MessageTemplates:
     def __init__(self, env: Environment, catalogues: Catalogues) -> None:
         self._env = env
         self._catalogues = catalogues
+        self._absent: set[str] = set()  # optional templates a folder does not have
 
     def email(self, name: str, locale: str, context: Mapping[str, Any]) -> RenderedEmail:
         folder = f"email/{name}"
@@ -61,10 +62,15 @@ class MessageTemplates:
 
     def _sender_name(self, template: str, page: Mapping[str, Any]) -> str | None:
         """The folder's `from.txt`, if it has one. (Asked of the loader, which caches what it
-        found: listing the templates would walk the folder for every message.)"""
+        found; what it did not find is remembered here, unless templates are reloaded: the
+        loader would look on disk again for every message.)"""
+        if template in self._absent:
+            return None
         try:
             return one_line(self._render(template, page))
         except TemplateNotFound:
+            if not self._env.auto_reload:
+                self._absent.add(template)
             return None
 
     def line(self, template: str, locale: str, context: Mapping[str, Any]) -> str:
