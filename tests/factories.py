@@ -245,13 +245,15 @@ async def counted(client: httpx.AsyncClient, slug: str, expected: int) -> int:
     return found
 
 
-async def page_once(client: httpx.AsyncClient, path: str, shows: Callable[[str], bool]) -> str:
-    """The page's text once `shows` holds for it, or as it reads after three seconds. A held
-    page learns of a write made beside the app (a test's own SQL) when PostgreSQL's notification
-    reaches the app's listener, which may be just after the next request."""
-    deadline = asyncio.get_running_loop().time() + 3
-    while not shows(text := (await client.get(path)).text):
+async def page_once(
+    client: httpx.AsyncClient, path: str, shows: Callable[[httpx.Response], bool]
+) -> httpx.Response:
+    """The page once `shows` holds for it, or as it is after five seconds. A held page learns
+    of a write made elsewhere (another process, a test's own SQL) when PostgreSQL's
+    notification reaches this app's listener, which may be just after the next request."""
+    deadline = asyncio.get_running_loop().time() + 5
+    while not shows(answer := await client.get(path)):
         if asyncio.get_running_loop().time() > deadline:
             break
         await asyncio.sleep(0.05)
-    return text
+    return answer

@@ -20,7 +20,7 @@ from campaign_engine.settings import Settings
 from campaign_engine.web.page_cache import PageCache
 from tests.conftest import http_client
 from tests.editor import WORDS, create_action, open_action
-from tests.factories import count, make_action
+from tests.factories import count, make_action, page_once
 from tests.staff import Campaigner
 
 
@@ -38,16 +38,6 @@ async def elsewhere(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
             yield client
 
 
-async def until(client: httpx.AsyncClient, path: str, seen: str | int) -> httpx.Response:
-    """The page once it shows `seen` (a text, or a status), or as it is after five seconds."""
-    for _ in range(100):
-        answer = await client.get(path)
-        if answer.status_code == seen or (isinstance(seen, str) and seen in answer.text):
-            return answer
-        await asyncio.sleep(0.05)
-    return answer
-
-
 async def test_an_edit_reaches_the_next_request_here_and_every_process_at_once(
     campaigner: Campaigner, client: httpx.AsyncClient, elsewhere: httpx.AsyncClient, pool: Pool
 ) -> None:
@@ -63,7 +53,8 @@ async def test_an_edit_reaches_the_next_request_here_and_every_process_at_once(
     )
     assert edited.status_code == 303
     assert "Free Ana García today" in (await client.get(path)).text, "the next request, here"
-    assert "Free Ana García today" in (await until(elsewhere, path, "Free Ana García today")).text
+    there = await page_once(elsewhere, path, lambda page: "Free Ana García today" in page.text)
+    assert "Free Ana García today" in there.text
 
 
 async def test_a_new_translation_and_a_takedown_reach_every_process(
@@ -78,7 +69,8 @@ async def test_a_new_translation_and_a_takedown_reach_every_process(
     published = await campaigner.post(f"/admin/actions/{slug}/translations/fr/publish")
     assert published.status_code == 303
     assert "Libérez Ana García" in (await client.get(french)).text
-    assert "Libérez Ana García" in (await until(elsewhere, french, "Libérez Ana García")).text
+    there = await page_once(elsewhere, french, lambda page: "Libérez Ana García" in page.text)
+    assert "Libérez Ana García" in there.text
 
     await campaigner.post(f"/admin/actions/{slug}/close")
     await campaigner.post(f"/admin/actions/{slug}/archive")
@@ -87,7 +79,8 @@ async def test_a_new_translation_and_a_takedown_reach_every_process(
     )
     assert removed.status_code == 303
     assert (await client.get(french)).status_code == 410, "the next request, from a warm cache"
-    assert (await until(elsewhere, french, 410)).status_code == 410
+    gone = await page_once(elsewhere, french, lambda page: page.status_code == 410)
+    assert gone.status_code == 410
     assert (await elsewhere.get(french)).status_code == 410, "a takedown is never held"
 
 
