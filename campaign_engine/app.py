@@ -19,6 +19,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from campaign_engine import jobs
 from campaign_engine.clock import Clock, SystemClock
 from campaign_engine.db.pool import create_pool
+from campaign_engine.domain.signing.signatures import SignatureBatches
 from campaign_engine.i18n import Catalogues
 from campaign_engine.security.tokens import Tokens
 from campaign_engine.settings import Settings
@@ -71,16 +72,18 @@ def create_app(
         # full collection walks only what requests make (pauses of tens of milliseconds else).
         gc.freeze()
         try:
+            queue = jobs.JobQueue(redis)
             yield {
                 "services": Services(
                     settings=settings,
                     pool=pool,
-                    queue=jobs.JobQueue(redis),
+                    queue=queue,
                     limiter=RateLimiter(redis, settings.secret_key),
                     tokens=Tokens(settings.secret_key),
                     templates=templates,
                     catalogues=catalogues,
                     clock=clock or SystemClock(),
+                    signatures=SignatureBatches(pool, queue),
                 )
             }
         finally:

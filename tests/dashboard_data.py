@@ -11,7 +11,7 @@ from uuid import UUID
 from campaign_engine.db.pool import Pool
 from campaign_engine.db.signing import signatures
 from campaign_engine.domain.delivery.appeals import create_appeals
-from campaign_engine.domain.signing.consent import record_consent, shown_consent
+from campaign_engine.domain.signing.consent import Agreed, record_consents, shown_consent
 from campaign_engine.models.signing import ConsentScope
 from tests.factories import signed, unique_email
 
@@ -51,15 +51,19 @@ async def add_signatures(pool: Pool, slug: str, signers: list[Signer]) -> list[U
                     source=signer.source,
                     partner=signer.partner,
                 )
-                for scope in signer.consents:
-                    await record_consent(
-                        conn,
-                        supporter_id=supporter_id,
-                        signature_id=signature_id,
-                        shown=shown_consent(scope),
-                        source=signer.source,
-                        partner=signer.partner,
-                    )
+                await record_consents(
+                    conn,
+                    [
+                        Agreed(
+                            supporter_id,
+                            signature_id,
+                            shown_consent(scope),
+                            signer.source,
+                            signer.partner,
+                        )
+                        for scope in signer.consents
+                    ],
+                )
                 if signer.signed_at is not None:
                     await conn.execute(
                         "UPDATE signatures SET created_at = $2 WHERE id = $1",

@@ -163,25 +163,31 @@ async def signed(
 ) -> tuple[UUID, UUID]:
     """(supporter id, signature id) of a first, pending signature by `email`, written by the
     sign flow's own statement, with no email queued."""
-    made = await supporters.insert_signer(
+    [made] = await supporters.insert_signers(
         conn,
-        signature_id=uuid.uuid4(),
-        action_id=action_id,
-        email=email,
-        email_canonical=email.lower(),
-        locale=locale,
-        country=country,
-        name=name,
-        phone=phone,
-        comment=comment,
-        source=source,
-        partner=partner,
-        partner_id=None,
-        utm=None,
-        client_key=None,
-        anonymous=anonymous,
-        suspicion=None,
-        confirmation=None,
+        [
+            supporters.NewSigner(
+                signature_id=uuid.uuid4(),
+                action_id=action_id,
+                email=email,
+                email_canonical=email.lower(),
+                locale=locale,
+                country=country,
+                name=name,
+                phone=phone,
+                comment=comment,
+                source=source,
+                partner=partner,
+                partner_id=None,
+                utm=None,
+                client_key=None,
+                per_minute=0,
+                per_hour=0,
+                anonymous=anonymous,
+                suspicion=None,
+                confirmation_key=None,
+            )
+        ],
     )
     assert made.signature_id is not None, f"{email} had signed already"
     return made.supporter_id, made.signature_id

@@ -14,7 +14,7 @@ from campaign_engine.db.campaigns import authoring
 from campaign_engine.db.pool import Pool
 from campaign_engine.db.signing import signatures
 from campaign_engine.domain.delivery.mailings import fan_out_mailing
-from campaign_engine.domain.signing.consent import record_consent
+from campaign_engine.domain.signing.consent import Agreed, record_consents
 from campaign_engine.models.signing import ConsentScope, ConsentText
 from campaign_engine.security.tokens import Tokens
 from campaign_engine.settings import Settings
@@ -88,15 +88,13 @@ async def make_signer(
         )
         given = [ConsentScope.UPDATES] if updates else []
         given += [ConsentScope.SMS] if sms else []
-        for scope in given:
-            await record_consent(
-                conn,
-                supporter_id=supporter_id,
-                signature_id=signature_id,
-                shown=wording(scope, locale),
-                source=None,
-                partner=None,
-            )
+        await record_consents(
+            conn,
+            [
+                Agreed(supporter_id, signature_id, wording(scope, locale), None, None)
+                for scope in given
+            ],
+        )
         if confirmed:
             await signatures.confirm_pending_signature(conn, signature_id)
     return email

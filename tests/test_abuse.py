@@ -20,7 +20,11 @@ from campaign_engine import jobs
 from campaign_engine.clock import SystemClock
 from campaign_engine.db.pool import Pool
 from campaign_engine.domain.signing.abuse import ClientLimits
-from campaign_engine.domain.signing.signatures import EMAILS_PER_ADDRESS_PER_DAY, sign_action
+from campaign_engine.domain.signing.signatures import (
+    EMAILS_PER_ADDRESS_PER_DAY,
+    SignatureBatches,
+    sign_action,
+)
 from campaign_engine.domain.signing.trends import spot_trends
 from campaign_engine.jobs import JobQueue
 from campaign_engine.models.signing import SignatureRequest
@@ -353,10 +357,11 @@ async def _sign_all(
 ) -> None:
     """Sign as a wave does: many at once (eight at a time here, our two cores' worth)."""
     lanes = [requests[n::8] for n in range(8)]
+    batches = SignatureBatches(pool, queue)
 
     async def lane(part: list[SignatureRequest]) -> None:
         for r in part:
-            await sign_action(pool, queue, tokens, slug, r, limits=limits)
+            await sign_action(batches, tokens, slug, r, limits=limits)
 
     await asyncio.gather(*(lane(part) for part in lanes))
 

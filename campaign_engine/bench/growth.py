@@ -36,7 +36,7 @@ from campaign_engine.dev.mailbox import free_port
 from campaign_engine.domain.signing.abuse import NO_CLIENT_LIMITS
 from campaign_engine.domain.signing.counts import recount
 from campaign_engine.domain.signing.invalidations import invalidate, preview_invalidation
-from campaign_engine.domain.signing.signatures import sign_action
+from campaign_engine.domain.signing.signatures import SignatureBatches, sign_action
 from campaign_engine.models.signing import InvalidationCriteria, SignatureRequest
 from campaign_engine.models.workspace import Staff
 from campaign_engine.security.tokens import Tokens
@@ -197,7 +197,11 @@ async def _signed(growth: Growth, domain: str, count: int) -> list[uuid.UUID]:
             client_address=None,
         )
         await sign_action(
-            growth.pool, growth.queue, growth.tokens, SLUG, request, limits=NO_CLIENT_LIMITS
+            SignatureBatches(growth.pool, growth.queue),
+            growth.tokens,
+            SLUG,
+            request,
+            limits=NO_CLIENT_LIMITS,
         )
         async with growth.pool.acquire() as conn:
             supporter_id = await subjects.find_supporter(conn, email)

@@ -35,8 +35,10 @@ class Doorbells:
         )
 
     def deliveries(self, delivery_ids: list[UUID]) -> None:
-        """Many rows, a batch to a job."""
-        if delivery_ids:
+        """Many rows, a batch to a job (one enqueue, not one each); a row alone, as above."""
+        if len(delivery_ids) == 1:
+            self.delivery(delivery_ids[0])
+        elif delivery_ids:
             ids = list(delivery_ids)
             self._rings.append(lambda queue: queue.wake_deliveries(ids))
 

@@ -10,6 +10,7 @@ from starlette.templating import Jinja2Templates
 from campaign_engine.clock import Clock
 from campaign_engine.db.pool import Pool
 from campaign_engine.domain.signing.abuse import ClientLimits
+from campaign_engine.domain.signing.signatures import SignatureBatches
 from campaign_engine.i18n import Catalogues
 from campaign_engine.jobs import JobQueue
 from campaign_engine.security.tokens import Tokens
@@ -27,6 +28,7 @@ class Services:
     templates: Jinja2Templates
     catalogues: Catalogues
     clock: Clock
+    signatures: SignatureBatches  # where this process's signatures are gathered and written
 
     @property
     def client_limits(self) -> ClientLimits:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from campaign_engine.db.pool import Connection, from_row
 from campaign_engine.models.campaigns import (
     ActionCard,
@@ -28,24 +30,30 @@ PROOF_OF_WORK = """(a.proof_of_work = 'on' OR (a.proof_of_work = 'auto' AND EXIS
     SELECT 1 FROM abuse_alerts l WHERE l.action_id = a.id
     AND l.last_seen > now() - interval '1 hour')))"""
 
-SELECT_ACTION_REF = f"""
+SELECT_ACTION_REFS = f"""
 SELECT a.id, a.slug, {STATUS} AS status, a.default_locale, {PROOF_OF_WORK} AS proof_of_work
 FROM actions a
-WHERE a.slug = $1 AND a.status = ANY($2::text[])
+WHERE a.slug = ANY($1::text[]) AND a.status = ANY($2::text[])
 """
 
 
 async def get_public_action_ref(conn: Connection, slug: str) -> ActionRef | None:
-    row = await conn.fetchrow(SELECT_ACTION_REF, slug, PUBLIC_STATUSES)
-    if row is None:
-        return None
-    return ActionRef(
-        row["id"],
-        row["slug"],
-        ActionStatus(row["status"]),
-        row["default_locale"],
-        row["proof_of_work"],
-    )
+    return (await get_public_action_refs(conn, [slug])).get(slug)
+
+
+async def get_public_action_refs(conn: Connection, slugs: Sequence[str]) -> dict[str, ActionRef]:
+    """The public actions among `slugs`, by slug (a batch of signatures reads them at once)."""
+    rows = await conn.fetch(SELECT_ACTION_REFS, list(slugs), PUBLIC_STATUSES)
+    return {
+        row["slug"]: ActionRef(
+            row["id"],
+            row["slug"],
+            ActionStatus(row["status"]),
+            row["default_locale"],
+            row["proof_of_work"],
+        )
+        for row in rows
+    }
 
 
 def action_page_sql(*, public: bool, where: str) -> str:

@@ -3,6 +3,8 @@ details, the keyed hashes of their email domain, their row held for a change."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -14,45 +16,102 @@ from campaign_engine.db.personal.sealed import (
     PHONE,
 )
 from campaign_engine.db.pool import Connection, sealer_of
+from campaign_engine.models.delivery import DeliveryKind
 from campaign_engine.models.signing import Suspicion
 
-# A signature in one statement, the hot path of a surge (a round trip each would be four): the
-# supporter found or made, the signature unless they had signed already, what they typed, and,
-# for an address never seen before, the email that confirms it (an address we know has a day's
-# share of emails to check first, so the caller queues that one itself). The ids are made by
-# the caller, so the outbox row's key is too (domain/signing/signatures.py). A supporter who
-# signs again keeps the address and language they first gave: a signature is not yet proof
-# that the mailbox is theirs, so it must not rewrite what we hold. A row just inserted has no
-# xmax: that is how the statement knows the address is new.
-INSERT_SIGNER = """
-WITH supporter AS (
-    INSERT INTO supporters (email_sealed, email_key, locale) VALUES ($1, $2, $3)
+# A batch of signatures in one statement, the hot path of a surge (domain/signing/batches.py):
+# for each signer, the supporter found or made, the signature unless they had signed already,
+# what they typed, and, for an address never seen before, the email that confirms it (an
+# address we know has a day's share of emails to check first, so the caller queues that one
+# itself). The ids and outbox keys are made by the caller. A supporter who signs again keeps the
+# address and language they first gave: a signature is not yet proof that the mailbox is
+# theirs, so it must not rewrite what we hold. A row just inserted has no xmax: that is how the
+# statement knows the address is new. Supporters are written in the order of their keys, so two
+# batches meeting the same addresses take their rows in the same order.
+#
+# A signer not yet suspected is judged on its client's recent signatures of the action (its
+# row's limits, a minute's and an hour's; 0 is none). The caller holds the client's lock
+# (db/signing/abuse.py), and this statement began after it was granted, so the count sees what
+# the previous holder committed.
+# A batch never holds two signers of one address, nor two of one client on one action.
+SIGN_BATCH = """
+WITH signer AS (
+    SELECT * FROM unnest($1::signer_row[])
+), supporter AS (
+    INSERT INTO supporters (email_sealed, email_key, locale)
+    SELECT email_sealed, email_key, locale FROM signer ORDER BY email_key
     ON CONFLICT (email_key) DO UPDATE SET last_signed_at = now()
-    RETURNING id, xmax = 0 AS new
+    RETURNING id, email_key, xmax = 0 AS new
+), judged AS (
+    SELECT s.*, p.id AS supporter_id, p.new AS new_supporter,
+           coalesce(s.suspicion, CASE WHEN s.client_key IS NOT NULL
+                                      AND (s.per_minute > 0 OR s.per_hour > 0) AND (
+               SELECT (s.per_minute > 0 AND count(*) FILTER (
+                           WHERE created_at > now() - interval '1 minute') >= s.per_minute)
+                   OR (s.per_hour > 0 AND count(*) >= s.per_hour)
+               FROM (
+                   SELECT created_at FROM signatures r
+                   WHERE r.action_id = s.action_id AND r.client_key = s.client_key
+                     AND r.created_at > now() - interval '1 hour'
+                   ORDER BY r.created_at DESC
+                   LIMIT greatest(s.per_minute, s.per_hour)
+               ) recent
+           ) THEN $4 END) AS judged
+    FROM signer s JOIN supporter p USING (email_key)
 ), signature AS (
     INSERT INTO signatures
         (id, action_id, supporter_id, locale, country, source, partner, partner_id, utm,
          client_key, anonymous, email_domain_keys, suspicion)
-    SELECT $4::uuid, $5::bigint, supporter.id, $3, $6::text, $7::text, $8::text, $9::bigint,
-           $10::jsonb, $11::bytea, $12::boolean, $13::bytea[], $14::text
-    FROM supporter
+    SELECT signature_id, action_id, supporter_id, locale, country, source, partner, partner_id,
+           utm::jsonb, client_key, anonymous, email_domain_keys, judged
+    FROM judged
     ON CONFLICT (action_id, supporter_id) DO NOTHING
     RETURNING id
 ), details AS (
     INSERT INTO signer_details (signature_id, name_sealed, phone_sealed, comment_sealed)
-    SELECT id, $15::bytea, $16::bytea, $17::bytea FROM signature
+    SELECT j.signature_id, j.name_sealed, j.phone_sealed, j.comment_sealed
+    FROM judged j JOIN signature ON signature.id = j.signature_id
 ), confirmation AS (
     INSERT INTO deliveries (dedup_key, kind, channel, signature_id)
-    SELECT $18::text, $19::text, $20::text, signature.id
-    FROM signature, supporter
-    WHERE supporter.new AND $18::text IS NOT NULL
+    SELECT j.confirmation_key, $2::text, $3::text, j.signature_id
+    FROM judged j JOIN signature ON signature.id = j.signature_id
+    WHERE j.new_supporter AND j.judged IS NULL AND j.confirmation_key IS NOT NULL
     ON CONFLICT (dedup_key) DO NOTHING
-    RETURNING id
+    RETURNING id, signature_id
 )
-SELECT supporter.id AS supporter_id, supporter.new AS new_supporter,
-       signature.id AS signature_id, confirmation.id AS confirmation_id
-FROM supporter LEFT JOIN signature ON true LEFT JOIN confirmation ON true
+SELECT j.ord, j.supporter_id, j.new_supporter, signature.id AS signature_id,
+       confirmation.id AS confirmation_id, j.judged AS suspicion
+FROM judged j
+LEFT JOIN signature ON signature.id = j.signature_id
+LEFT JOIN confirmation ON confirmation.signature_id = j.signature_id
+ORDER BY j.ord
 """
+
+
+@dataclass(frozen=True)
+class NewSigner:
+    """One signer as the sign flow hands them to `insert_signers`: what they typed, in clear
+    (sealed there, where the keys are), and what the flow decided before writing."""
+
+    signature_id: UUID  # the signature's id, if it is a first one
+    action_id: int
+    email: str
+    email_canonical: str
+    locale: str
+    country: str
+    name: str
+    phone: str | None
+    comment: str | None
+    source: str | None
+    partner: str | None
+    partner_id: int | None
+    utm: dict[str, str] | None
+    client_key: bytes | None
+    per_minute: int  # signatures of this client on this action before the next is suspected
+    per_hour: int  # (0: no limit)
+    anonymous: bool
+    suspicion: Suspicion | None  # already known without counting (abuse.py)
+    confirmation_key: str | None  # the outbox key of its confirmation, if an email is due
 
 
 @dataclass(frozen=True)
@@ -61,69 +120,56 @@ class Signed:
     new_supporter: bool
     signature_id: UUID | None  # None: this supporter had signed the action already
     confirmation_id: UUID | None  # the outbox row queued with it, if any
+    suspicion: Suspicion | None  # as judged, counting included
 
 
-@dataclass(frozen=True)
-class Confirmation:
-    """The email to queue with a first signature by a new address: its outbox key, its kind
-    and channel."""
-
-    dedup_key: str
-    kind: str
-    channel: str
-
-
-async def insert_signer(
-    conn: Connection,
-    *,
-    signature_id: UUID,
-    action_id: int,
-    email: str,
-    email_canonical: str,
-    locale: str,
-    country: str,
-    name: str,
-    phone: str | None,
-    comment: str | None,
-    source: str | None,
-    partner: str | None,
-    partner_id: int | None,
-    utm: dict[str, str] | None,
-    client_key: bytes | None,
-    anonymous: bool,
-    suspicion: Suspicion | None,
-    confirmation: Confirmation | None,
-) -> Signed:
-    """Sign, with `signature_id` for the signature's id if it is a first one. The email's
-    domain keys are made here, where the keys are."""
+async def insert_signers(conn: Connection, signers: Sequence[NewSigner]) -> list[Signed]:
+    """Sign for every signer, in one statement; the answers in the signers' order. The
+    email's domain keys are made here, where the keys are."""
     sealer = sealer_of(conn)
-    row = await conn.fetchrow(
-        INSERT_SIGNER,
-        sealer.seal(email, EMAIL),
-        sealer.lookup_key(email_canonical),
-        locale,
-        signature_id,
-        action_id,
-        country,
-        source,
-        partner,
-        partner_id,
-        utm,
-        client_key,
-        anonymous,
-        email_domain_keys(conn, email_canonical.rpartition("@")[2]),
-        suspicion,
-        sealer.seal(name, NAME),
-        sealer.seal_optional(phone, PHONE),
-        sealer.seal_optional(comment, COMMENT),
-        confirmation and confirmation.dedup_key,
-        confirmation and confirmation.kind,
-        confirmation and confirmation.channel,
+    rows = [
+        (
+            ord,
+            signer.signature_id,
+            signer.action_id,
+            sealer.seal(signer.email, EMAIL),
+            sealer.lookup_key(signer.email_canonical),
+            signer.locale,
+            signer.country,
+            signer.source,
+            signer.partner,
+            signer.partner_id,
+            json.dumps(signer.utm) if signer.utm is not None else None,
+            signer.client_key,
+            signer.per_minute,
+            signer.per_hour,
+            signer.anonymous,
+            email_domain_keys(conn, signer.email_canonical.rpartition("@")[2]),
+            signer.suspicion,
+            sealer.seal(signer.name, NAME),
+            sealer.seal_optional(signer.phone, PHONE),
+            sealer.seal_optional(signer.comment, COMMENT),
+            signer.confirmation_key,
+        )
+        for ord, signer in enumerate(signers)
+    ]
+    found = await conn.fetch(
+        SIGN_BATCH,
+        rows,
+        DeliveryKind.CONFIRMATION,
+        "email",
+        Suspicion.CLIENT_RATE,
     )
-    assert row is not None
-    return Signed(
-        row["supporter_id"], row["new_supporter"], row["signature_id"], row["confirmation_id"]
-    )
+    return [
+        Signed(
+            row["supporter_id"],
+            row["new_supporter"],
+            row["signature_id"],
+            row["confirmation_id"],
+            Suspicion(row["suspicion"]) if row["suspicion"] else None,
+        )
+        for row in found
+    ]
 
 
 def email_domain_keys(conn: Connection, domain: str) -> list[bytes]:

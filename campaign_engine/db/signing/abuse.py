@@ -16,37 +16,24 @@ from campaign_engine.models.signing import InvalidationCriteria
 
 # Signatures of one client on one action queue here, one transaction at a time, so two sent
 # at once cannot both count the other out and slip past the limit together. The key is a hash
-# of both, seeded by the action: another client or action never waits.
-LOCK_CLIENT_ON_ACTION = """
-SELECT pg_advisory_xact_lock(hashtextextended(encode($2::bytea, 'hex'), $1::bigint))
+# of both, seeded by the action: another client or action never waits. A batch of signatures
+# takes its clients' locks in the order of their keys, so two batches never wait on each other
+# in a circle.
+LOCK_CLIENTS_ON_ACTIONS = """
+SELECT count(pg_advisory_xact_lock(key)) FROM (
+    SELECT DISTINCT hashtextextended(encode(client_key, 'hex'), action_id) AS key
+    FROM unnest($1::bigint[], $2::bytea[]) AS c(action_id, client_key)
+    ORDER BY key
+) ordered
 """
 
 
-async def lock_client_on_action(conn: Connection, action_id: int, client_key: bytes) -> None:
-    await conn.execute(LOCK_CLIENT_ON_ACTION, action_id, client_key)
-
-
-# One client's signatures on one action in the last minute and the last hour, in one read of
-# its index; counting stops at the hour's limit, so a flood costs no more than the limit's rows.
-COUNT_RECENT_CLIENT_SIGNATURES = """
-SELECT count(*) FILTER (WHERE created_at > now() - interval '1 minute') AS minute,
-       count(*) AS hour
-FROM (
-    SELECT created_at FROM signatures
-    WHERE action_id = $1 AND client_key = $2 AND created_at > now() - interval '1 hour'
-    ORDER BY created_at DESC
-    LIMIT $3
-) recent
-"""
-
-
-async def count_recent_client_signatures(
-    conn: Connection, action_id: int, client_key: bytes, at_most: int
-) -> tuple[int, int]:
-    """(in the last minute, in the last hour), each counted up to `at_most`."""
-    row = await conn.fetchrow(COUNT_RECENT_CLIENT_SIGNATURES, action_id, client_key, at_most)
-    assert row is not None
-    return row["minute"], row["hour"]
+async def lock_clients_on_actions(conn: Connection, clients: Sequence[tuple[int, bytes]]) -> None:
+    """Hold each (action id, client key) until the transaction ends."""
+    if clients:
+        await conn.fetchval(
+            LOCK_CLIENTS_ON_ACTIONS, [a for a, _ in clients], [c for _, c in clients]
+        )
 
 
 @dataclass(frozen=True)

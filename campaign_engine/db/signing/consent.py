@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import astuple, dataclass
 from uuid import UUID
 
 from campaign_engine.db.pool import Connection
@@ -30,34 +32,34 @@ async def get_or_insert_consent_text(
     return text_id
 
 
-INSERT_CONSENT_RECORD = """
+# Consent given with signatures, a batch's at once: one row per (signature, scope).
+INSERT_CONSENT_RECORDS = """
 INSERT INTO consent_records
     (supporter_id, signature_id, scope, granted, consent_text_id, source, partner, partner_id)
-VALUES ($1, $2, $3, true, $4, $5, $6, $7)
+SELECT supporter_id, signature_id, scope, true, consent_text_id, source, partner, partner_id
+FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::text[],
+            $7::bigint[])
+    AS g(supporter_id, signature_id, scope, consent_text_id, source, partner, partner_id)
 """
 
 
-async def insert_consent_granted(
-    conn: Connection,
-    *,
-    supporter_id: UUID,
-    signature_id: UUID,
-    scope: ConsentScope,
-    consent_text_id: int,
-    source: str | None,
-    partner: str | None,
-    partner_id: int | None = None,
-) -> None:
-    await conn.execute(
-        INSERT_CONSENT_RECORD,
-        supporter_id,
-        signature_id,
-        scope,
-        consent_text_id,
-        source,
-        partner,
-        partner_id,
-    )
+@dataclass(frozen=True)
+class ConsentGranted:
+    supporter_id: UUID
+    signature_id: UUID
+    scope: ConsentScope
+    consent_text_id: int
+    source: str | None
+    partner: str | None  # the partner's slug, whose form it was
+    partner_id: int | None
+
+
+async def insert_consents_granted(conn: Connection, granted: Sequence[ConsentGranted]) -> None:
+    if granted:
+        await conn.execute(
+            INSERT_CONSENT_RECORDS,
+            *(list(column) for column in zip(*(astuple(g) for g in granted), strict=True)),
+        )
 
 
 def latest_consent(scope: ConsentScope, supporter: str) -> str:

@@ -15,8 +15,7 @@ from campaign_engine.domain.campaigns.action_pages import PublicAction, read_pub
 from campaign_engine.domain.errors import ActionRemoved
 from campaign_engine.domain.integrations.partners import partner_for_signing
 from campaign_engine.domain.signing.abuse import ClientLimits
-from campaign_engine.domain.signing.signatures import sign_action
-from campaign_engine.jobs import JobQueue
+from campaign_engine.domain.signing.signatures import SignatureBatches, sign_action
 from campaign_engine.models.integrations import Partner
 from campaign_engine.models.signing import ConsentText, SignatureRequest
 from campaign_engine.security.tokens import Tokens
@@ -85,8 +84,7 @@ async def read_widget(
 
 
 async def sign_in_widget(
-    pool: Pool,
-    queue: JobQueue,
+    batches: SignatureBatches,
     tokens: Tokens,
     slug: str,
     request: SignatureRequest,
@@ -96,9 +94,9 @@ async def sign_in_widget(
 ) -> None:
     """Sign through the same verb as the site's form; only a partner that may embed now is
     credited (a made-up or disabled one is dropped, never an error)."""
-    partner = await embedding_partner(pool, request.partner, key, request.locale)
+    partner = await embedding_partner(batches.pool, request.partner, key, request.locale)
     credited = partner.partner.slug if partner and partner.credited else None
-    await sign_action(pool, queue, tokens, slug, replace(request, partner=credited), limits=limits)
+    await sign_action(batches, tokens, slug, replace(request, partner=credited), limits=limits)
 
 
 def page_source(url: str) -> str | None:

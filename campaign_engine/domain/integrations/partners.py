@@ -70,23 +70,22 @@ async def partner_for_signing(
     if not slug:
         return None
     async with pool.acquire() as conn:
-        return await signing_partner(conn, slug, locale)
+        return await signing_partner(conn, slug, locale, shown_consent(ConsentScope.PARTNER))
 
 
 async def signing_partner(
-    conn: Connection, slug: str | None, locale: str
+    conn: Connection, slug: str, locale: str, general: ConsentText
 ) -> tuple[Partner, ConsentText] | None:
     """As `partner_for_signing`, inside the signing transaction: the sentence recorded is
     the one the form showed, by the same rule (the reader's language, else English, else
-    any the partner wrote; the general wording when it wrote none)."""
-    if not slug:
-        return None
+    any the partner wrote; `general`, the general wording as the reader saw it, when it wrote
+    none)."""
     partner = await partners.get_partner_by_slug(conn, slug)
     if partner is None or partner.disabled:
         return None
     own = await partners.get_partner_consent_text(conn, partner.id, locale)
     if own is None:
-        return partner, shown_consent(ConsentScope.PARTNER)
+        return partner, general
     return partner, ConsentText(ConsentScope.PARTNER, own[0], own[1])
 
 

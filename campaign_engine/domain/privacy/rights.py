@@ -122,7 +122,7 @@ async def erase_supporter(
     nobody to erase (already erased: a second click changes nothing)."""
     now = clock.now()
     async with pool.acquire() as conn, conn.transaction():
-        # The supporter's row first, as signing takes it (insert_signer): a signature made
+        # The supporter's row first, as signing takes it (insert_signers): a signature made
         # meanwhile waits, then finds nobody, instead of slipping in beside the erasure.
         if not await supporters.lock_supporter(conn, supporter_id):
             return None

@@ -15,8 +15,6 @@ from dataclasses import dataclass
 
 from disposable_email_domains import blocklist as DISPOSABLE_DOMAINS
 
-from campaign_engine.db.pool import Connection
-from campaign_engine.db.signing import abuse
 from campaign_engine.models.signing import Suspicion
 
 
@@ -42,39 +40,18 @@ def is_disposable(domain: str) -> bool:
     return any(".".join(labels[i:]) in DISPOSABLE_DOMAINS for i in range(len(labels) - 1))
 
 
-async def suspicion_of(
-    conn: Connection,
-    limits: ClientLimits,
-    *,
-    action_id: int,
-    client_key: bytes | None,
-    domain: str,
-    honeypot: bool,
-    proof_of_work_missing: bool = False,
+def suspicion_before_counting(
+    *, domain: str, honeypot: bool, proof_of_work_missing: bool
 ) -> Suspicion | None:
-    """Why a new signature on `action_id` is suspected, or None. Counts include suspected
-    signatures, so a flood stays suspected for as long as it lasts."""
+    """Why a new signature is suspected, as far as can be told without counting its client's
+    signatures; None leaves it to the count, which the signing statement makes under the
+    client's lock (db/personal/supporters.py): a batch of signatures takes its locks
+    together, and counts include suspected signatures, so a flood stays suspected for as long
+    as it lasts."""
     if honeypot:
         return Suspicion.HONEYPOT
     if proof_of_work_missing:
         return Suspicion.PROOF_OF_WORK
     if is_disposable(domain):
         return Suspicion.DISPOSABLE_DOMAIN
-    if client_key is not None and await _client_over_limits(conn, limits, action_id, client_key):
-        return Suspicion.CLIENT_RATE
     return None
-
-
-async def _client_over_limits(
-    conn: Connection, limits: ClientLimits, action_id: int, client_key: bytes
-) -> bool:
-    if not (limits.per_minute or limits.per_hour):
-        return False
-    await abuse.lock_client_on_action(conn, action_id, client_key)
-    # Newest first, so the last minute's are always among the rows counted.
-    at_most = max(limits.per_minute, limits.per_hour)
-    minute, hour = await abuse.count_recent_client_signatures(conn, action_id, client_key, at_most)
-    return bool(
-        (limits.per_minute and minute >= limits.per_minute)
-        or (limits.per_hour and hour >= limits.per_hour)
-    )

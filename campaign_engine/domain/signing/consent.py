@@ -10,6 +10,8 @@ that signature is confirmed, which proves the address belongs to whoever ticked 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
 from uuid import UUID
 
 from campaign_engine.db.pool import Connection
@@ -37,18 +39,40 @@ def shown_consent(scope: ConsentScope) -> ConsentText:
     return ConsentText(scope, active().tag, consent_wording(scope))
 
 
-async def record_consent(
-    conn: Connection,
-    *,
-    supporter_id: UUID,
-    signature_id: UUID,
-    shown: ConsentText,
-    source: str | None,
-    partner: str | None,
-    partner_id: int | None = None,
-) -> None:
-    """Keep `shown` as agreed to; `partner` (slug) and `partner_id` name the partner whose
-    form it was."""
+@dataclass(frozen=True)
+class Agreed:
+    """What one signer agreed to with one signature, as the form showed it; `partner` (slug)
+    and `partner_id` name the partner whose form it was."""
+
+    supporter_id: UUID
+    signature_id: UUID
+    shown: ConsentText
+    source: str | None
+    partner: str | None
+    partner_id: int | None = None
+
+
+async def record_consents(conn: Connection, agreed: Sequence[Agreed]) -> None:
+    """Keep each `shown` as agreed to: its wording stored once, the records in one statement."""
+    text_ids = {shown: await _text_id(conn, shown) for shown in {a.shown for a in agreed}}
+    await consent.insert_consents_granted(
+        conn,
+        [
+            consent.ConsentGranted(
+                a.supporter_id,
+                a.signature_id,
+                a.shown.scope,
+                text_ids[a.shown],
+                a.source,
+                a.partner,
+                a.partner_id,
+            )
+            for a in agreed
+        ],
+    )
+
+
+async def _text_id(conn: Connection, shown: ConsentText) -> int:
     digest = hashlib.sha256(shown.text.encode()).hexdigest()
     text_id = await consent.get_or_insert_consent_text(
         conn, shown.scope, shown.locale, digest, shown.text
@@ -58,13 +82,4 @@ async def record_consent(
             conn, shown.scope, shown.locale, digest, shown.text
         )
     assert text_id is not None
-    await consent.insert_consent_granted(
-        conn,
-        supporter_id=supporter_id,
-        signature_id=signature_id,
-        scope=shown.scope,
-        consent_text_id=text_id,
-        source=source,
-        partner=partner,
-        partner_id=partner_id,
-    )
+    return text_id

@@ -1,9 +1,10 @@
 """Signing and confirming: the first two flows of the design.
 
-Sign: one transaction finds or creates the supporter, inserts the signature (a repeat inserts
-nothing), keeps the consent evidence and puts the email into the outbox; only after the commit
-does the queue get woken. Whatever happened, the caller learns nothing about whether this
-address had signed before.
+Sign: a signature joins the process's next batch (batches.py); a batch's transaction finds or
+creates each supporter, inserts each signature (a repeat inserts nothing), keeps the consent
+evidence and puts the emails into the outbox; only after the commit does the queue get woken,
+and only then is each signer answered. Whatever happened, the caller learns nothing about
+whether this address had signed before.
 
 Confirm: a signed, expiring link turns a pending signature into a confirmed one exactly once,
 and adds it to the action's count.
@@ -11,25 +12,37 @@ and adds it to the action's count.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID, uuid4
 
 from campaign_engine.db.campaigns import actions
 from campaign_engine.db.delivery import deliveries
 from campaign_engine.db.personal import supporters
+from campaign_engine.db.personal.supporters import NewSigner
 from campaign_engine.db.pool import Connection, Pool
-from campaign_engine.db.signing import signatures
+from campaign_engine.db.signing import abuse, signatures
 from campaign_engine.domain.campaigns.actions import check_signable
 from campaign_engine.domain.delivery.appeals import create_appeals, wake_pacers
-from campaign_engine.domain.doorbells import committed_then_rung
-from campaign_engine.domain.errors import ActionClosed, ActionRemoved, SignatureNotFound
+from campaign_engine.domain.doorbells import Doorbells, committed_then_rung
+from campaign_engine.domain.errors import (
+    ActionClosed,
+    ActionRemoved,
+    DomainError,
+    SignatureNotFound,
+)
 from campaign_engine.domain.integrations.partners import signing_partner
 from campaign_engine.domain.integrations.webhooks import tell
-from campaign_engine.domain.signing.abuse import ClientLimits, email_domain, suspicion_of
-from campaign_engine.domain.signing.consent import record_consent, shown_consent
+from campaign_engine.domain.signing.abuse import (
+    ClientLimits,
+    email_domain,
+    suspicion_before_counting,
+)
+from campaign_engine.domain.signing.batches import Batches
+from campaign_engine.domain.signing.consent import Agreed, record_consents, shown_consent
 from campaign_engine.domain.signing.supporters import canonical_email
 from campaign_engine.jobs import JobQueue
-from campaign_engine.models.campaigns import ActionStatus
+from campaign_engine.models.campaigns import ActionRef, ActionStatus
 from campaign_engine.models.delivery import DeliveryKind
 from campaign_engine.models.integrations import Partner, WebhookEventType
 from campaign_engine.models.signing import (
@@ -42,9 +55,49 @@ from campaign_engine.models.signing import (
 from campaign_engine.security.tokens import Tokens
 
 
+@dataclass(frozen=True)
+class Signing:
+    """One signature on its way into a batch: what was submitted, and what only its own
+    request can say (the consent sentences in the reader's language: a batch is written in
+    whichever request's context started it)."""
+
+    slug: str
+    request: SignatureRequest
+    canonical: str  # the address as it is looked up (supporters.canonical_email)
+    client_key: bytes | None
+    limits: ClientLimits
+    agreed: tuple[ConsentText, ...]  # the boxes ticked, but the partner's
+    partner_general: ConsentText  # the partner's box when the partner wrote no sentence
+    signature_id: UUID  # its id, should it be a first signature
+
+
+class SignatureBatches:
+    """Where a process's signatures meet: gathered into batches (batches.py), each written in
+    one transaction, one statement for all and one commit."""
+
+    def __init__(self, pool: Pool, queue: JobQueue | None) -> None:
+        self.pool, self.queue = pool, queue
+        self._batches = Batches(self._write, keys=_apart)
+
+    async def sign(self, signing: Signing) -> None:
+        await self._batches.join(signing)
+
+    async def _write(self, batch: list[Signing]) -> list[BaseException | None]:
+        async with committed_then_rung(self.pool, self.queue) as (conn, doorbells):
+            return await _write_batch(conn, doorbells, batch)
+
+
+def _apart(signing: Signing) -> list[tuple[object, ...]]:
+    """What two signatures in one batch must not share: an address (one supporter row each),
+    and a limited client on one action (each must count the other)."""
+    keys: list[tuple[object, ...]] = [("address", signing.canonical)]
+    if signing.client_key is not None and (signing.limits.per_minute or signing.limits.per_hour):
+        keys.append(("client", signing.slug, signing.client_key))
+    return keys
+
+
 async def sign_action(
-    pool: Pool,
-    queue: JobQueue,
+    batches: SignatureBatches,
     tokens: Tokens,
     slug: str,
     request: SignatureRequest,
@@ -57,100 +110,170 @@ async def sign_action(
     email saying so (or a fresh confirmation link if they never confirmed). So is a suspected
     one (domain/signing/abuse.py), which gets no email at all.
     """
-    canonical = canonical_email(request.email)
-    client_key = tokens.client_key(request.client_address) if request.client_address else None
-    async with committed_then_rung(pool, queue) as (conn, doorbells):
-        action = check_signable(await actions.get_public_action_ref(conn, slug))
+    agreed = [shown_consent(ConsentScope.UPDATES)] if request.consent_updates else []
+    if request.consent_sms and request.phone:
+        agreed.append(shown_consent(ConsentScope.SMS))
+    await batches.sign(
+        Signing(
+            slug=slug,
+            request=request,
+            canonical=canonical_email(request.email),
+            client_key=(
+                tokens.client_key(request.client_address) if request.client_address else None
+            ),
+            limits=limits,
+            agreed=tuple(agreed),
+            partner_general=shown_consent(ConsentScope.PARTNER),
+            signature_id=uuid4(),
+        )
+    )
+
+
+async def _write_batch(
+    conn: Connection, doorbells: Doorbells, batch: list[Signing]
+) -> list[BaseException | None]:
+    """Sign for each of `batch`; what each caller raises (None: signed)."""
+    outcomes: list[BaseException | None] = [None] * len(batch)
+    refs = await actions.get_public_action_refs(conn, sorted({s.slug for s in batch}))
+    partners: dict[tuple[str | None, str], tuple[Partner, ConsentText] | None] = {
+        (s.request.partner, s.request.locale): await signing_partner(
+            conn, s.request.partner, s.request.locale, s.partner_general
+        )
+        for s in batch
+        if s.request.partner
+    }
+    placed: list[tuple[Signing, NewSigner, ConsentText | None]] = []
+    for n, signing in enumerate(batch):
+        try:
+            action = check_signable(refs.get(signing.slug))
+        except DomainError as refused:
+            outcomes[n] = refused
+            continue
         # An unknown or disabled partner credits nobody, and changes nothing else.
-        partner = await signing_partner(conn, request.partner, request.locale)
-        suspicion = await suspicion_of(
-            conn,
-            limits,
-            action_id=action.id,
-            client_key=client_key,
-            domain=email_domain(canonical),
-            honeypot=request.honeypot,
-            proof_of_work_missing=action.proof_of_work and not request.proof_of_work,
-        )
-        new_id = uuid4()
-        signed = await supporters.insert_signer(
-            conn,
-            signature_id=new_id,
-            action_id=action.id,
-            email=request.email,
-            email_canonical=canonical,
-            locale=request.locale,
-            country=request.country,
-            name=request.name,
-            phone=request.phone,
-            comment=request.comment,
-            source=request.source,
-            partner=partner[0].slug if partner else None,
-            partner_id=partner[0].id if partner else None,
-            utm=request.utm,
-            client_key=client_key,
-            anonymous=request.anonymous,
-            suspicion=suspicion,
-            # A first signature from an address never seen has had no email, and the
-            # address none today: most of a surge queues its confirmation in that statement.
-            confirmation=None if suspicion else _first_confirmation(new_id),
-        )
-        supporter_id, signature_id = signed.supporter_id, signed.signature_id
-        kind: DeliveryKind | None
-        if signature_id is not None:
-            await _keep_consents(conn, supporter_id, signature_id, request, partner)
-            kind = None if suspicion else DeliveryKind.CONFIRMATION
-        else:
-            signature_id, status, suspected = await signatures.get_existing_signature(
-                conn, action.id, supporter_id
-            )
-            if suspected and suspicion is None and status is SignatureStatus.PENDING:
-                # Signed again, and nothing suspicious this time (another network, a solved
-                # proof of work, a quieter hour): believe it now, and send the link.
-                await signatures.clear_suspicion(conn, signature_id)
-                suspected = None
-            kind = None if suspected else _email_for_repeat(status)
-        if signed.confirmation_id is not None:  # queued with the signature itself
-            doorbells.delivery(signed.confirmation_id)
-        elif kind is not None:
-            delivery_id = await _queue_supporter_email(
-                conn,
-                kind,
-                signature_id,
-                supporter_id,
-                new_signature=signed.signature_id is not None,
-                new_supporter=signed.new_supporter,
-            )
-            if delivery_id is not None:
-                doorbells.delivery(delivery_id)
+        partner = partners.get((signing.request.partner, signing.request.locale))
+        placed.append((signing, _new_signer(signing, action, partner), partner and partner[1]))
+    if not placed:
+        return outcomes
+    await abuse.lock_clients_on_actions(
+        conn,
+        [
+            (signer.action_id, signer.client_key)
+            for _, signer, _ in placed
+            if signer.client_key is not None
+            and signer.suspicion is None
+            and (signer.per_minute or signer.per_hour)
+        ],
+    )
+    signed = await supporters.insert_signers(conn, [signer for _, signer, _ in placed])
+    await record_consents(
+        conn,
+        [
+            agreed
+            for (signing, signer, partner_sentence), made in zip(placed, signed, strict=True)
+            if made.signature_id is not None
+            for agreed in _agreed(signing, signer, partner_sentence, made)
+        ],
+    )
+    due = []
+    for (_, signer, _), made in zip(placed, signed, strict=True):
+        delivery_id = made.confirmation_id or await _email_after_signing(conn, signer, made)
+        if delivery_id is not None:
+            due.append(delivery_id)
+    doorbells.deliveries(due)
+    return outcomes
 
 
-async def _keep_consents(
-    conn: Connection,
-    supporter_id: UUID,
-    signature_id: UUID,
-    request: SignatureRequest,
-    partner: tuple[Partner, ConsentText] | None,
-) -> None:
+def _new_signer(
+    signing: Signing, action: ActionRef, partner: tuple[Partner, ConsentText] | None
+) -> NewSigner:
+    request = signing.request
+    suspicion = suspicion_before_counting(
+        domain=email_domain(signing.canonical),
+        honeypot=request.honeypot,
+        proof_of_work_missing=action.proof_of_work and not request.proof_of_work,
+    )
+    return NewSigner(
+        signature_id=signing.signature_id,
+        action_id=action.id,
+        email=request.email,
+        email_canonical=signing.canonical,
+        locale=request.locale,
+        country=request.country,
+        name=request.name,
+        phone=request.phone,
+        comment=request.comment,
+        source=request.source,
+        partner=partner[0].slug if partner else None,
+        partner_id=partner[0].id if partner else None,
+        utm=request.utm,
+        client_key=signing.client_key,
+        per_minute=signing.limits.per_minute,
+        per_hour=signing.limits.per_hour,
+        anonymous=request.anonymous,
+        suspicion=suspicion,
+        # A first signature from an address never seen has had no email, and the address
+        # none today: most of a surge queues its confirmation in the signing statement.
+        confirmation_key=None if suspicion else _first_confirmation_key(signing.signature_id),
+    )
+
+
+def _agreed(
+    signing: Signing,
+    signer: NewSigner,
+    partner_sentence: ConsentText | None,
+    made: supporters.Signed,
+) -> list[Agreed]:
     # Consent is kept with a first signature only, and counts only once that signature is
     # confirmed: until then anyone could have typed this address, and a repeat must not sign
     # its owner up for anything. Whatever sends updates asks for a confirmed signature.
     # The partner's box shows the partner's own sentence: that sentence is what is kept.
-    shown = [shown_consent(ConsentScope.UPDATES)] if request.consent_updates else []
-    if request.consent_partner and partner:
-        shown.append(partner[1])
-    if request.consent_sms and request.phone:
-        shown.append(shown_consent(ConsentScope.SMS))
-    for consent in shown:
-        await record_consent(
-            conn,
-            supporter_id=supporter_id,
-            signature_id=signature_id,
-            shown=consent,
-            source=request.source,
-            partner=partner[0].slug if partner else None,
-            partner_id=partner[0].id if partner else None,
+    assert made.signature_id is not None
+    shown = list(signing.agreed)
+    if signing.request.consent_partner and partner_sentence is not None:
+        shown.append(partner_sentence)
+    return [
+        Agreed(
+            made.supporter_id,
+            made.signature_id,
+            consent,
+            signer.source,
+            signer.partner,
+            signer.partner_id,
         )
+        for consent in shown
+    ]
+
+
+async def _email_after_signing(
+    conn: Connection, signer: NewSigner, made: supporters.Signed
+) -> UUID | None:
+    """The email a signature queues when the signing statement could not queue it: a known
+    address's first signature (its day's share to count), or a repeat."""
+    if made.signature_id is not None:
+        if made.suspicion is not None:
+            return None
+        return await _queue_supporter_email(
+            conn,
+            DeliveryKind.CONFIRMATION,
+            made.signature_id,
+            made.supporter_id,
+            new_signature=True,
+            new_supporter=made.new_supporter,
+        )
+    signature_id, status, suspected = await signatures.get_existing_signature(
+        conn, signer.action_id, made.supporter_id
+    )
+    if suspected and made.suspicion is None and status is SignatureStatus.PENDING:
+        # Signed again, and nothing suspicious this time (another network, a solved proof
+        # of work, a quieter hour): believe it now, and send the link.
+        await signatures.clear_suspicion(conn, signature_id)
+        suspected = None
+    kind = None if suspected else _email_for_repeat(status)
+    if kind is None:
+        return None
+    return await _queue_supporter_email(
+        conn, kind, signature_id, made.supporter_id, new_signature=False, new_supporter=False
+    )
 
 
 def _email_for_repeat(status: SignatureStatus) -> DeliveryKind | None:
@@ -211,9 +334,8 @@ def _email_key(kind: DeliveryKind, signature_id: UUID, sent_before: int) -> str:
     return f"{kind}:{signature_id}:{sent_before}"
 
 
-def _first_confirmation(signature_id: UUID) -> supporters.Confirmation:
-    kind = DeliveryKind.CONFIRMATION
-    return supporters.Confirmation(_email_key(kind, signature_id, 0), kind, "email")
+def _first_confirmation_key(signature_id: UUID) -> str:
+    return _email_key(DeliveryKind.CONFIRMATION, signature_id, 0)
 
 
 async def confirm_signature(

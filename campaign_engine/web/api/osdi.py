@@ -217,7 +217,7 @@ async def record_signature(request: Request) -> Response:
     # A partner's tool signs with a key of ours: it answers for its signers, and no browser
     # is there to work a proof of work (that is for anonymous forms).
     proven = replace(parsed, proof_of_work=True)
-    await sign_action(s.pool, s.queue, s.tokens, slug, proven, limits=s.client_limits)
+    await sign_action(s.signatures, s.tokens, slug, proven, limits=s.client_limits)
     return _hal(
         {
             "origin_system": ORIGIN_SYSTEM,

@@ -217,8 +217,7 @@ async def post_signature(request: Request) -> Response:
         assert not isinstance(parsed, FieldErrors)
         parsed = await with_proof_of_work(request, data, parsed)
         await sign_action(
-            s.pool,
-            s.queue,
+            s.signatures,
             s.tokens,
             request.path_params["slug"],
             parsed,

@@ -79,7 +79,7 @@ async def sign(request: Request) -> Response:
     signed = replace(parsed, source=parsed.source or page_source(values["page"]))
     signed = await with_proof_of_work(request, values, signed)
     try:
-        await sign_in_widget(s.pool, s.queue, s.tokens, slug, signed, key, limits=s.client_limits)
+        await sign_in_widget(s.signatures, s.tokens, slug, signed, key, limits=s.client_limits)
     except (ActionClosed, ActionRemoved):
         # Closed or removed since the form was shown: the widget says so instead.
         found = await read_widget(s.pool, slug, tag, partner, key)

@@ -92,7 +92,7 @@ async def sign(request: Request) -> Response:
         )
     s = services(request)
     parsed = await with_proof_of_work(request, values, parsed)
-    await sign_action(s.pool, s.queue, s.tokens, slug, parsed, limits=s.client_limits)
+    await sign_action(s.signatures, s.tokens, slug, parsed, limits=s.client_limits)
     check_email = url_path(request, "pages.check_email", locale=tag, slug=slug)
     return RedirectResponse(check_email, status_code=303)
 
