@@ -19,6 +19,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from campaign_engine import jobs
 from campaign_engine.clock import Clock, SystemClock
 from campaign_engine.db.pool import create_pool
+from campaign_engine.domain.campaigns.dashboard import Held
 from campaign_engine.domain.signing.signatures import SignatureBatches
 from campaign_engine.i18n import Catalogues
 from campaign_engine.security.tokens import Tokens
@@ -46,10 +47,15 @@ class State(TypedDict):
 
 
 def create_app(
-    settings: Settings, *, clock: Clock | None = None, pages: PageCache | None = None
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    pages: PageCache | None = None,
+    dashboards: Held | None = None,
 ) -> Starlette:
-    """The web app; `clock` stands still in tests that count seconds (throttles), and `pages`
-    is given by tests that need its clock to stand still too."""
+    """The web app; `clock` stands still in tests that count seconds (throttles), `pages` is
+    given by tests that need its clock to stand still too, and `dashboards` by tests that
+    hold every dashboard, however quickly counted."""
     if settings.database_url is None or settings.redis_url is None:
         raise ValueError("the app needs DATABASE_URL and REDIS_URL (cli/ starts embedded ones)")
     database_url, redis_url = settings.database_url, settings.redis_url
@@ -84,6 +90,7 @@ def create_app(
                     catalogues=catalogues,
                     clock=clock or SystemClock(),
                     signatures=SignatureBatches(pool, queue),
+                    dashboards=dashboards if dashboards is not None else Held(),
                 )
             }
         finally:

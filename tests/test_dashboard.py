@@ -5,14 +5,19 @@ right to left in Arabic."""
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from asgi_lifespan import LifespanManager
 from starlette.types import ASGIApp
 
+from campaign_engine.app import create_app
 from campaign_engine.db.pool import Pool
+from campaign_engine.domain.campaigns.dashboard import Held
 from campaign_engine.models.signing import ConsentScope
 from campaign_engine.models.workspace import Role
+from campaign_engine.settings import Settings
 from tests.dashboard_data import (
     Signer,
     add_signatures,
@@ -219,3 +224,36 @@ async def test_the_fifteen_largest_countries_are_shown_and_the_rest_summed(
     assert len(countries) == 16
     assert countries[0] == ["France", "2", "0"]
     assert countries[-1] == ["Other", "2", "0"]
+
+
+@pytest.fixture(scope="module")
+async def holding_app(settings: Settings) -> AsyncIterator[ASGIApp]:
+    """The app holding every dashboard for a minute, as it holds one that took 6 s to count."""
+    async with LifespanManager(
+        create_app(settings, dashboards=Held(hold_from=0, hold_for=1e6))
+    ) as manager:
+        yield manager.app
+
+
+async def test_a_dashboard_slow_to_count_is_held_and_says_when_it_was_counted(
+    holding_app: ASGIApp, asgi_app: ASGIApp, pool: Pool
+) -> None:
+    """Campaigners watching an action of a million signatures must not take PostgreSQL from
+    its signers: its figures are counted at most about once a minute per process, and the
+    page says when they were."""
+    slug = await make_action(pool)
+    await add_signatures(pool, slug, MIX[:2])
+    watcher = await signed_in(holding_app, pool, Role.CAMPAIGNER)
+    first = await watcher.client.get(f"/admin/actions/{slug}")
+    assert re.search(r'id="figure-confirmed">2<', first.text)
+    assert 'id="counted-at"' not in first.text, "just counted"
+    await add_signatures(pool, slug, MIX[2:3])
+    again = await watcher.client.get(f"/admin/actions/{slug}")
+    assert re.search(r'id="figure-confirmed">2<', again.text), "held"
+    assert 'id="counted-at"' in again.text
+    assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ">', again.text)
+    # A process that counts quickly (every action of this size) counts on every view.
+    fresh = await signed_in(asgi_app, pool, Role.CAMPAIGNER)
+    page = await fresh.client.get(f"/admin/actions/{slug}")
+    assert re.search(r'id="figure-confirmed">3<', page.text)
+    assert 'id="counted-at"' not in page.text

@@ -9,6 +9,7 @@ from starlette.templating import Jinja2Templates
 
 from campaign_engine.clock import Clock
 from campaign_engine.db.pool import Pool
+from campaign_engine.domain.campaigns.dashboard import Held
 from campaign_engine.domain.signing.abuse import ClientLimits
 from campaign_engine.domain.signing.signatures import SignatureBatches
 from campaign_engine.i18n import Catalogues
@@ -29,6 +30,7 @@ class Services:
     catalogues: Catalogues
     clock: Clock
     signatures: SignatureBatches  # where this process's signatures are gathered and written
+    dashboards: Held  # the dashboards that took long to count, held a while
 
     @property
     def client_limits(self) -> ClientLimits:

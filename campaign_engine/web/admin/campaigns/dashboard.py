@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from campaign_engine import i18n
-from campaign_engine.domain.campaigns.dashboard import Breakdown, Dashboard, read_dashboard
+from campaign_engine.domain.campaigns.dashboard import Breakdown, Dashboard
 from campaign_engine.domain.delivery.reports import STATUSES
 from campaign_engine.domain.errors import ActionNotFound
 from campaign_engine.domain.signing.trends import alerts_on
@@ -136,7 +136,7 @@ class ChartView:
 async def dashboard_page(request: Request) -> Response:
     s, tag = services(request), i18n.active().tag
     try:
-        dashboard = await read_dashboard(s.pool, s.clock, path_slug(request), tag)
+        dashboard = await s.dashboards.read(s.pool, s.clock, path_slug(request), tag)
     except ActionNotFound:
         return not_found(request)
     context = {
