@@ -12,12 +12,15 @@ import asyncpg
 from starlette.types import ASGIApp
 
 from campaign_engine.db.pool import Pool
+from campaign_engine.domain.errors import ActionClosed
 from campaign_engine.domain.signing.abuse import NO_CLIENT_LIMITS
 from campaign_engine.domain.signing.batches import Batches
+from campaign_engine.domain.signing.consent import consent_wording
 from campaign_engine.domain.signing.signatures import SignatureBatches, sign_action
-from campaign_engine.models.signing import SignatureRequest
+from campaign_engine.i18n import Catalogues
+from campaign_engine.models.signing import ConsentScope, SignatureRequest
 from campaign_engine.security.tokens import Tokens
-from campaign_engine.settings import Settings
+from campaign_engine.settings import SOURCE_HOME, Settings
 from tests.conftest import TEST_SECRET, Drain, http_client
 from tests.factories import make_action, unique_email
 from tests.smtp import RecordingHandler
@@ -97,7 +100,7 @@ async def test_a_client_flooding_at_once_is_held_to_its_limit_exactly(
     assert len(believed) == settings.client_burst_per_action
 
 
-def request_for(email: str, country: str = "MX") -> SignatureRequest:
+def request_for(email: str, country: str = "MX", locale: str = "en") -> SignatureRequest:
     return SignatureRequest(
         name="Ana Signer",
         email=email,
@@ -110,7 +113,7 @@ def request_for(email: str, country: str = "MX") -> SignatureRequest:
         anonymous=False,
         partner=None,
         source=None,
-        locale="en",
+        locale=locale,
         client_address=None,
     )
 
@@ -215,3 +218,48 @@ async def test_a_second_batch_is_written_beside_the_first_only_once_a_full_one_w
     release.set()
     await asyncio.gather(*joined)
     assert written == [[0], [1, 2, 3], [4, 5, 6]]
+
+
+async def test_signers_sharing_a_batch_keep_their_own_words_and_their_own_answers(
+    pool: Pool,
+) -> None:
+    """A batch is written in the context of whichever request started it: each signer's
+    consent must still be kept in the words their own page showed, and a signer of a closed
+    action must hear that it is closed without costing the others their signatures."""
+    catalogues = Catalogues(SOURCE_HOME / "locales")
+    open_slug, closed_slug = await make_action(pool), await make_action(pool, status="closed")
+    batches = SignatureBatches(pool, None)
+    tokens = Tokens(TEST_SECRET)
+    french, arab, late = unique_email("fr"), unique_email("ar"), unique_email("late")
+
+    async def sign_in(tag: str, slug: str, email: str) -> None:
+        with catalogues.activate(tag):
+            request = request_for(email, locale=tag)
+            await sign_action(batches, tokens, slug, request, limits=NO_CLIENT_LIMITS)
+
+    # The first goes alone; the next two wait for it and share the second batch, which the
+    # first one's (French) task starts.
+    outcomes = await asyncio.gather(
+        sign_in("fr", open_slug, french),
+        sign_in("ar", open_slug, arab),
+        sign_in("en", closed_slug, late),
+        return_exceptions=True,
+    )
+    assert list(outcomes[:2]) == [None, None]
+    assert isinstance(outcomes[2], ActionClosed)
+    kept = await pool.fetch(
+        """SELECT s.locale AS signed_in, t.locale AS worded_in, t.text
+           FROM consent_records r JOIN consent_texts t ON t.id = r.consent_text_id
+           JOIN signatures s ON s.id = r.signature_id JOIN actions a ON a.id = s.action_id
+           WHERE a.slug = $1""",
+        open_slug,
+    )
+    assert sorted((row["signed_in"], row["worded_in"]) for row in kept) == [
+        ("ar", "ar"),
+        ("fr", "fr"),
+    ]
+    with catalogues.activate("ar"):
+        assert next(r["text"] for r in kept if r["signed_in"] == "ar") == consent_wording(
+            ConsentScope.UPDATES
+        )
+    assert await signatures_on(pool, closed_slug) == []

@@ -9,6 +9,7 @@ the connection already given back.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -16,6 +17,8 @@ from uuid import UUID
 
 from campaign_engine.db.pool import Connection, Pool
 from campaign_engine.jobs import JobQueue
+
+log = logging.getLogger(__name__)
 
 Ring = Callable[[JobQueue], Awaitable[None]]
 
@@ -35,10 +38,8 @@ class Doorbells:
         )
 
     def deliveries(self, delivery_ids: list[UUID]) -> None:
-        """Many rows, a batch to a job (one enqueue, not one each); a row alone, as above."""
-        if len(delivery_ids) == 1:
-            self.delivery(delivery_ids[0])
-        elif delivery_ids:
+        """Many rows, a batch to a job."""
+        if delivery_ids:
             ids = list(delivery_ids)
             self._rings.append(lambda queue: queue.wake_deliveries(ids))
 
@@ -47,10 +48,14 @@ class Doorbells:
         self._rings.append(lambda queue: queue.fan_out_update(mailing_id))
 
     async def ring(self, queue: JobQueue | None) -> None:
-        """Without a queue (a command run alone), the sweeper finds the rows within 30 s."""
+        """Without a queue (a command run alone), the sweeper finds the rows within 30 s; so
+        it does when a ring fails: what was committed is done, and its caller is told so."""
         if queue is not None:
             for ring in self._rings:
-                await ring(queue)
+                try:
+                    await ring(queue)
+                except Exception:
+                    log.exception("a ring after a commit failed; the sweeper will find its rows")
 
 
 @asynccontextmanager

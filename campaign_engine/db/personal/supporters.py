@@ -111,7 +111,9 @@ class NewSigner:
     per_hour: int  # (0: no limit)
     anonymous: bool
     suspicion: Suspicion | None  # already known without counting (abuse.py)
-    confirmation_key: str | None  # the outbox key of its confirmation, if an email is due
+    # The outbox key of its confirmation: queued by the statement if the address is new and
+    # the signer not judged suspect there; None for one suspected already.
+    confirmation_key: str | None
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Abuse: counting a client's recent signatures, spotting trends, and invalidating signatures
+"""Abuse: holding a client's signatures of an action in line (the count itself is made by the
+signing statement, db/personal/supporters.py), spotting trends, and invalidating signatures
 by criteria. Client addresses and email domains appear only as keyed hashes (a domain is
 named, from one signer's sealed address, only once many signed with it:
 db/personal/supporters.py)."""
@@ -16,7 +17,8 @@ from campaign_engine.models.signing import InvalidationCriteria
 
 # Signatures of one client on one action queue here, one transaction at a time, so two sent
 # at once cannot both count the other out and slip past the limit together. The key is a hash
-# of both, seeded by the action: another client or action never waits. A batch of signatures
+# of both, seeded by the action: another client or action never waits for this lock (a signer
+# waits only for the batch ahead of its own, domain/signing/batches.py). A batch of signatures
 # takes its clients' locks in the order of their keys, so two batches never wait on each other
 # in a circle.
 LOCK_CLIENTS_ON_ACTIONS = """

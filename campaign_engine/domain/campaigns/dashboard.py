@@ -112,8 +112,10 @@ HOLD_AT_MOST = 60.0
 
 
 class Held:
-    """Dashboards of this process that took long to count, by (action, language): each
-    counted once at a time however many ask together, and held a while when it was slow."""
+    """The counts of this process's dashboards that took long to count, by action: each
+    counted once at a time however many ask together, and held a while when it was slow.
+    The action itself (its title in the reader's language, its status, its goal) is read
+    afresh on every view: only the counts wait."""
 
     def __init__(
         self,
@@ -122,42 +124,51 @@ class Held:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._hold_from, self._hold_for, self._clock = hold_from, hold_for, clock
-        self._held: dict[tuple[str, str], tuple[float, Dashboard]] = {}
-        self._counting: dict[tuple[str, str], asyncio.Future[Dashboard]] = {}
+        self._held: dict[str, tuple[float, Dashboard]] = {}
+        self._counting: dict[str, asyncio.Task[Dashboard]] = {}
 
     async def read(self, pool: Pool, clock: Clock, slug: str, locale: str) -> Dashboard:
-        key = (slug, locale)
-        held = self._held.get(key)
+        held = self._held.get(slug)
         if held is not None and self._clock() < held[0]:
-            return held[1]
-        counting = self._counting.get(key)
-        if counting is not None:
-            return await asyncio.shield(counting)
-        counting = self._counting[key] = asyncio.get_running_loop().create_future()
-        try:
-            started = self._clock()
-            fresh = await read_dashboard(pool, clock, slug, locale)
-            took = self._clock() - started
-        except BaseException as failure:
-            if isinstance(failure, Exception):
-                counting.set_exception(failure)
-                counting.exception()  # retrieved: those waiting on it raise it themselves
-            else:
-                counting.cancel()
-            raise
-        finally:
-            del self._counting[key]
-        counting.set_result(fresh)
+            return await _with_action(pool, held[1], slug, locale)
+        counting = self._counting.get(slug)
+        if counting is not None:  # someone else is counting: their counts, our action
+            return await _with_action(pool, await asyncio.shield(counting), slug, locale)
+        # A task of its own, so that a viewer who goes away cancels nobody else's count.
+        counting = asyncio.create_task(self._count(pool, clock, slug, locale))
+        self._counting[slug] = counting
+        counting.add_done_callback(lambda done: self._counted(slug, done))
+        return await asyncio.shield(counting)
+
+    async def _count(self, pool: Pool, clock: Clock, slug: str, locale: str) -> Dashboard:
+        started, started_at = self._clock(), clock.now()
+        fresh = await read_dashboard(pool, clock, slug, locale)
+        took = self._clock() - started
         self._forget_expired()
-        if took >= self._hold_from:
-            until = self._clock() + min(HOLD_AT_MOST, took * self._hold_for)
-            self._held[key] = (until, replace(fresh, counted_at=clock.now()))
-        return fresh
+        if took < self._hold_from:
+            return fresh
+        until = self._clock() + min(HOLD_AT_MOST, took * self._hold_for)
+        self._held[slug] = (until, replace(fresh, counted_at=started_at))
+        return self._held[slug][1]
+
+    def _counted(self, slug: str, done: asyncio.Task[Dashboard]) -> None:
+        self._counting.pop(slug, None)
+        if not done.cancelled():
+            done.exception()  # retrieved: whoever waited on it raised it themselves
 
     def _forget_expired(self) -> None:
         now = self._clock()
-        for key in [key for key, (until, _) in self._held.items() if until <= now]:
-            del self._held[key]
+        for slug in [slug for slug, (until, _) in self._held.items() if until <= now]:
+            del self._held[slug]
+
+
+async def _with_action(pool: Pool, counted: Dashboard, slug: str, locale: str) -> Dashboard:
+    """Held counts under the action as it is now, in the reader's language."""
+    async with pool.acquire() as conn:
+        action = await dashboard.get_dashboard_action(conn, slug, locale)
+    if action is None:
+        raise ActionNotFound
+    return replace(counted, action=action)
 
 
 def breakdown(dimension: str, tallies: list[SignatureTally]) -> Breakdown:

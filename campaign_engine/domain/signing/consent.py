@@ -54,7 +54,9 @@ class Agreed:
 
 async def record_consents(conn: Connection, agreed: Sequence[Agreed]) -> None:
     """Keep each `shown` as agreed to: its wording stored once, the records in one statement."""
-    text_ids = {shown: await _text_id(conn, shown) for shown in {a.shown for a in agreed}}
+    # In one order everywhere: two batches meeting the same new wordings take them alike.
+    wordings = sorted({a.shown for a in agreed}, key=lambda t: (t.scope, t.locale, t.text))
+    text_ids = {shown: await _text_id(conn, shown) for shown in wordings}
     await consent.insert_consents_granted(
         conn,
         [

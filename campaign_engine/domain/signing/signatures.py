@@ -135,12 +135,13 @@ async def _write_batch(
     """Sign for each of `batch`; what each caller raises (None: signed)."""
     outcomes: list[BaseException | None] = [None] * len(batch)
     refs = await actions.get_public_action_refs(conn, sorted({s.slug for s in batch}))
+    # Each partner read once per language: the language a signing asks for is the one its
+    # request spoke in, so its general sentence (made there) is the one that language shows.
+    named = {(s.request.partner, s.request.locale): s.partner_general for s in batch}
     partners: dict[tuple[str | None, str], tuple[Partner, ConsentText] | None] = {
-        (s.request.partner, s.request.locale): await signing_partner(
-            conn, s.request.partner, s.request.locale, s.partner_general
-        )
-        for s in batch
-        if s.request.partner
+        (slug, locale): await signing_partner(conn, slug, locale, general)
+        for (slug, locale), general in named.items()
+        if slug
     }
     placed: list[tuple[Signing, NewSigner, ConsentText | None]] = []
     for n, signing in enumerate(batch):
@@ -179,7 +180,11 @@ async def _write_batch(
         delivery_id = made.confirmation_id or await _email_after_signing(conn, signer, made)
         if delivery_id is not None:
             due.append(delivery_id)
-    doorbells.deliveries(due)
+    # One enqueue for the batch's emails; an email alone keeps the job id of its row.
+    if len(due) == 1:
+        doorbells.delivery(due[0])
+    else:
+        doorbells.deliveries(due)
     return outcomes
 
 
