@@ -21,6 +21,7 @@ from campaign_engine.db.signing import signatures
 from campaign_engine.db.targets import targets
 from campaign_engine.domain.delivery.appeals import create_appeals, wake_pacers
 from campaign_engine.domain.signing.supporters import canonical_email
+from campaign_engine.models.signing import SignatureRequest
 from tests.conftest import TEST_SEALER
 
 
@@ -145,6 +146,32 @@ async def add_target(
         )
         await targets.set_contact_status(conn, contact_id, status)
     return target_id, address
+
+
+def signature_request(
+    email: str,
+    *,
+    country: str = "MX",
+    locale: str = "en",
+    client_address: str | None = None,
+    consent_updates: bool = False,
+) -> SignatureRequest:
+    """A signature as a form hands it to the domain: Ana Signer's, with what is given."""
+    return SignatureRequest(
+        name="Ana Signer",
+        email=email,
+        country=country,
+        phone=None,
+        comment=None,
+        consent_updates=consent_updates,
+        consent_partner=False,
+        consent_sms=False,
+        anonymous=False,
+        partner=None,
+        source=None,
+        locale=locale,
+        client_address=client_address,
+    )
 
 
 async def signed(

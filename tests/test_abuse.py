@@ -31,7 +31,7 @@ from campaign_engine.models.signing import SignatureRequest
 from campaign_engine.security.tokens import Tokens
 from campaign_engine.settings import Settings
 from tests.conftest import TEST_SEALER, TEST_SECRET, Drain, http_client
-from tests.factories import confirmation_path, make_action, unique_email
+from tests.factories import confirmation_path, make_action, signature_request, unique_email
 from tests.smtp import RecordingHandler
 from tests.staff import Campaigner
 
@@ -249,11 +249,7 @@ async def test_a_bot_wave_trends_and_invalidation_takes_all_of_it_and_nothing_el
     limits = ClientLimits(settings.client_burst_per_action, settings.client_hourly_per_action)
 
     def request(email: str, address: str) -> SignatureRequest:
-        return SignatureRequest(
-            name="Signer", email=email, country="GB", phone=None, comment=None,
-            consent_updates=False, consent_partner=False, consent_sms=False, anonymous=False,
-            partner=None, source=None, locale="en", client_address=address,
-        )  # fmt: skip
+        return signature_request(email, country="GB", client_address=address)
 
     wave = [request(f"bot{n}@catchall-wave.example", f"10.66.{n % 200}.1") for n in range(10_000)]
     # People sign from their own addresses, a quarter with Gmail, the rest at many domains.

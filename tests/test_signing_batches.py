@@ -18,11 +18,11 @@ from campaign_engine.domain.signing.batches import Batches
 from campaign_engine.domain.signing.consent import consent_wording
 from campaign_engine.domain.signing.signatures import SignatureBatches, sign_action
 from campaign_engine.i18n import Catalogues
-from campaign_engine.models.signing import ConsentScope, SignatureRequest
+from campaign_engine.models.signing import ConsentScope
 from campaign_engine.security.tokens import Tokens
 from campaign_engine.settings import SOURCE_HOME, Settings
 from tests.conftest import TEST_SECRET, Drain, http_client
-from tests.factories import make_action, unique_email
+from tests.factories import make_action, signature_request, unique_email
 from tests.smtp import RecordingHandler
 
 
@@ -100,24 +100,6 @@ async def test_a_client_flooding_at_once_is_held_to_its_limit_exactly(
     assert len(believed) == settings.client_burst_per_action
 
 
-def request_for(email: str, country: str = "MX", locale: str = "en") -> SignatureRequest:
-    return SignatureRequest(
-        name="Ana Signer",
-        email=email,
-        country=country,
-        phone=None,
-        comment=None,
-        consent_updates=True,
-        consent_partner=False,
-        consent_sms=False,
-        anonymous=False,
-        partner=None,
-        source=None,
-        locale=locale,
-        client_address=None,
-    )
-
-
 async def test_a_signature_that_cannot_be_written_fails_alone(pool: Pool) -> None:
     """The web's forms never hand the domain a lower-case country, but something someday will
     hand it what PostgreSQL refuses: the signers who shared its batch are kept."""
@@ -125,7 +107,9 @@ async def test_a_signature_that_cannot_be_written_fails_alone(pool: Pool) -> Non
     batches = SignatureBatches(pool, None)
     tokens = Tokens(TEST_SECRET)
     good = [unique_email(f"kept{n}") for n in range(8)]
-    requests = [request_for(email) for email in good] + [request_for(unique_email(), "mx")]
+    requests = [signature_request(email, consent_updates=True) for email in good] + [
+        signature_request(unique_email(), country="mx")
+    ]
     outcomes = await asyncio.gather(
         *(sign_action(batches, tokens, slug, r, limits=NO_CLIENT_LIMITS) for r in requests),
         return_exceptions=True,
@@ -234,7 +218,7 @@ async def test_signers_sharing_a_batch_keep_their_own_words_and_their_own_answer
 
     async def sign_in(tag: str, slug: str, email: str) -> None:
         with catalogues.activate(tag):
-            request = request_for(email, locale=tag)
+            request = signature_request(email, locale=tag, consent_updates=True)
             await sign_action(batches, tokens, slug, request, limits=NO_CLIENT_LIMITS)
 
     # The first goes alone; the next two wait for it and share the second batch, which the
