@@ -26,6 +26,10 @@ class ClientLimits:
     per_minute: int
     per_hour: int
 
+    @property
+    def on(self) -> bool:
+        return bool(self.per_minute or self.per_hour)
+
 
 NO_CLIENT_LIMITS = ClientLimits(0, 0)
 

@@ -91,9 +91,14 @@ def _apart(signing: Signing) -> list[tuple[object, ...]]:
     """What two signatures in one batch must not share: an address (one supporter row each),
     and a limited client on one action (each must count the other)."""
     keys: list[tuple[object, ...]] = [("address", signing.canonical)]
-    if signing.client_key is not None and (signing.limits.per_minute or signing.limits.per_hour):
+    if _limited(signing):
         keys.append(("client", signing.slug, signing.client_key))
     return keys
+
+
+def _limited(signing: Signing) -> bool:
+    """Its client is counted on the action (and so locked while it is)."""
+    return signing.client_key is not None and signing.limits.on
 
 
 async def sign_action(
@@ -159,10 +164,8 @@ async def _write_batch(
         conn,
         [
             (signer.action_id, signer.client_key)
-            for _, signer, _ in placed
-            if signer.client_key is not None
-            and signer.suspicion is None
-            and (signer.per_minute or signer.per_hour)
+            for signing, signer, _ in placed
+            if signer.client_key is not None and signer.suspicion is None and _limited(signing)
         ],
     )
     signed = await supporters.insert_signers(conn, [signer for _, signer, _ in placed])
