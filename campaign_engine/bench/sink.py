@@ -20,6 +20,7 @@ from pathlib import Path
 
 _TERMINATOR = b"\r\n.\r\n"
 _MESSAGE_ID = re.compile(rb"^message-id:[ \t]*(\S+)", re.IGNORECASE | re.MULTILINE)
+_DELIVERY = re.compile(r"^<delivery-([0-9a-f-]{36})@")
 # A fresh interpreter for the sink, not a copy of its parent: the drill forks it from a process
 # with threads of its own (the Twilio stand-in), whose locks a fork could copy while held.
 _PROCESSES = multiprocessing.get_context("spawn")
@@ -32,6 +33,12 @@ class Sunk:
     at: float
     message_id: str
     recipients: tuple[str, ...]
+
+
+def delivery_of(message_id: str) -> str | None:
+    """The delivery an email's Message-ID names (emails.message_id), or None."""
+    found = _DELIVERY.match(message_id)
+    return found.group(1) if found else None
 
 
 class _Session(asyncio.Protocol):

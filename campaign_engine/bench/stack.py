@@ -72,11 +72,12 @@ def stack_environ(
 
 
 class BenchStack:
-    def __init__(self) -> None:
+    def __init__(self, *, record_mail: bool = False) -> None:
+        """`record_mail`: the sink keeps each message's time, Message-ID and recipients."""
         self._folder = tempfile.TemporaryDirectory(prefix="campaign-engine-bench-")
         self.data = Path(self._folder.name)
         self._servers = EmbeddedServers()
-        self.sink = SmtpSink(free_port())
+        self.sink = SmtpSink(free_port(), self.data / "sunk.tsv" if record_mail else None)
         self._processes: list[subprocess.Popen[bytes]] = []
         self.environ: dict[str, str] = {}
 
@@ -122,6 +123,14 @@ class BenchStack:
         process = subprocess.Popen(command, env=self.environ)  # nosec B603
         self._processes.append(process)
         return process.pid
+
+    def stop(self, pid: int) -> None:
+        """Stop one of the processes started here as a deployment would (SIGTERM), and wait
+        for it to end."""
+        for process in self._processes:
+            if process.pid == pid:
+                process.terminate()
+                process.wait(timeout=90)
 
     async def pool(self) -> Pool:
         sealer = Settings.from_environ(self.environ).sealer()

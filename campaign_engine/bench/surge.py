@@ -25,6 +25,7 @@ from pathlib import Path
 
 import aiohttp
 
+from campaign_engine.bench import confirmations
 from campaign_engine.bench.floor import CREATE, PAGE_FILE
 from campaign_engine.bench.stack import (
     SLUG,
@@ -117,7 +118,7 @@ def run_surge(web_processes: int, seconds: int, connections: int, rounds: int) -
     wrk = shutil.which("wrk")
     if wrk is None:
         raise SystemExit("bench surge drives the load with wrk: `apt-get install wrk` first")
-    with BenchStack() as stack:
+    with BenchStack(record_mail=True) as stack:
         asyncio.run(_prepare(stack))
         product, floor = free_port(), free_port()
         serve = stack.start("serve", "--port", str(product), "--workers", str(web_processes))
@@ -140,11 +141,15 @@ def run_surge(web_processes: int, seconds: int, connections: int, rounds: int) -
             "worker": [memory_mib(worker)],
             "floor processes": [memory_mib(pid) for pid in children_of(floor_server)],
         }
+        under_surge = confirmations.delays(stack)
+        stack.stop(worker)  # a backlog: signatures with nobody sending their emails
+        backlog_signed = run.measure(f"http://127.0.0.1:{product}{JSON_SIGN_PATH}", "json")
+        worker, backlog = confirmations.drain(stack)
         stored = asyncio.run(_stored(stack))
     acknowledged = sum(
         f.requests - f.refused for p in pairs if "signing" in p.name for f in p.product
     )
-    acknowledged += overload.statuses.get(202, 0)
+    acknowledged += overload.statuses.get(202, 0) + backlog_signed.statuses.get(202, 0)
     _report(pairs, web_processes, connections, seconds, load_before, load_after)
     print(
         f"  overload     wrk -c{OVERLOAD_CONNECTIONS} on signing: "
@@ -159,6 +164,7 @@ def run_surge(web_processes: int, seconds: int, connections: int, rounds: int) -
         ),
         flush=True,
     )
+    print("\n".join(confirmations.describe(under_surge, backlog)), flush=True)
     print(
         f"  stored       {stored} signature rows for {acknowledged} acknowledged "
         + ("(none lost)" if stored >= acknowledged else f"({acknowledged - stored} LOST)"),

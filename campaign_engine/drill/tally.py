@@ -17,16 +17,14 @@ The words, as each row of the drill's table uses them:
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from campaign_engine.bench.sink import Sunk
+from campaign_engine.bench.sink import Sunk, delivery_of
 
 DONE = frozenset({"sent", "delivered"})
-_DELIVERY = re.compile(r"^<delivery-([0-9a-f-]{36})@")
 
 
 @dataclass(frozen=True)
@@ -53,12 +51,6 @@ class Count:
     lost: int
     duplicated: int
     resends: int = 0
-
-
-def delivery_of(message_id: str) -> str | None:
-    """The delivery an email's Message-ID names (emails.message_id), or None."""
-    found = _DELIVERY.match(message_id)
-    return found.group(1) if found else None
 
 
 def count_emails(rows: Iterable[Row], sunk: Iterable[Sunk]) -> Count:

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-from email.utils import parseaddr
 from typing import Any
 from uuid import UUID
 
@@ -12,7 +11,13 @@ from campaign_engine.domain.delivery.appeals import AppealLetter
 from campaign_engine.domain.delivery.digests import DigestLetter
 from campaign_engine.formats.countries import country_name
 from campaign_engine.formats.spreadsheets import csv_bytes
-from campaign_engine.messages.emails import MessageTemplates, address, build_email, message_id
+from campaign_engine.messages.emails import (
+    MessageTemplates,
+    address,
+    build_email,
+    from_parts,
+    message_id,
+)
 from campaign_engine.messages.mime import Attachment, OutgoingEmail
 from campaign_engine.messages.sms_text import Sms, fits, status_callback
 from campaign_engine.settings import Settings
@@ -56,7 +61,7 @@ def compose_appeal_email(
     )
     return build_email(
         rendered,
-        sender=address(rendered.sender_name, parseaddr(settings.email_from)[1]),
+        sender=address(rendered.sender_name, from_parts(settings.email_from)[1]),
         to=address(letter.to_name, letter.to_address),
         reply_to=reply_to,
         message_id=message_id(letter.delivery_id, settings.email_from),
@@ -107,7 +112,7 @@ def compose_digest_email(
     rendered = templates.email("digest", letter.locale, context)
     return build_email(
         rendered,
-        sender=address(settings.organisation_name, parseaddr(settings.email_from)[1]),
+        sender=address(settings.organisation_name, from_parts(settings.email_from)[1]),
         to=address(letter.to_name, letter.to_address),
         reply_to=relay_address(settings, letter.delivery_id),
         message_id=message_id(letter.delivery_id, settings.email_from),

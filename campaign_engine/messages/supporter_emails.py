@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from email.utils import parseaddr
 from uuid import UUID
 
 from campaign_engine.links import absolute_url
-from campaign_engine.messages.emails import MessageTemplates, address, build_email, message_id
+from campaign_engine.messages.emails import (
+    MessageTemplates,
+    address,
+    build_email,
+    from_parts,
+    message_id,
+)
 from campaign_engine.messages.mime import OutgoingEmail
 from campaign_engine.models.delivery import Delivery, DeliveryKind, SupporterMessageContext
 from campaign_engine.security.tokens import Tokens
@@ -25,22 +30,29 @@ def compose_supporter_email(
     delivery: Delivery,
     signer: SupporterMessageContext,
 ) -> OutgoingEmail:
+    """A signer's email about their signature. Written once per kind, language and action,
+    then filled in with each signer's name and links (`MessageTemplates.email_filled`): a
+    surge's confirmations are written as fast as they can be carried."""
     base = settings.public_base_url
     confirm = tokens.confirmation_token(signer.signature_id)
     privacy = tokens.privacy_token(signer.supporter_id, signer.locale)
-    context = {
-        "name": signer.name,
+    action = {
         "action_code": signer.action_code,
         "action_title": signer.action_title,
         "action_title_locale": signer.action_locale,
         "action_url": absolute_url(
             base, "pages.action_page", locale=signer.locale, slug=signer.action_slug
         ),
+    }
+    personal = {
+        "name": signer.name,
         "confirm_url": absolute_url(base, "pages.confirm", token=confirm),
         "privacy_url": absolute_url(base, "privacy.privacy_page", token=privacy),
     }
-    rendered = templates.email(TEMPLATE_FOR_KIND[delivery.kind], signer.locale, context)
-    from_name, from_address = parseaddr(settings.email_from)
+    rendered = templates.email_filled(
+        TEMPLATE_FOR_KIND[delivery.kind], signer.locale, action, personal
+    )
+    from_name, from_address = from_parts(settings.email_from)
     return build_email(
         rendered,
         sender=address(from_name, from_address),
@@ -65,7 +77,7 @@ def compose_privacy_link_email(
         "privacy_url": absolute_url(settings.public_base_url, "privacy.privacy_page", token=token)
     }
     rendered = templates.email("privacy-link", locale, context)
-    from_name, from_address = parseaddr(settings.email_from)
+    from_name, from_address = from_parts(settings.email_from)
     return build_email(
         rendered,
         sender=address(from_name, from_address),

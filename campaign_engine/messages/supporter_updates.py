@@ -4,13 +4,18 @@ the reader's language around the update's own words. The words are in
 
 from __future__ import annotations
 
-from email.utils import parseaddr
 from typing import Any
 
 from campaign_engine.domain.campaigns.timeline import OUTCOME_NAMES
 from campaign_engine.domain.delivery.mailings import UpdateMessage
 from campaign_engine.i18n import text_direction
-from campaign_engine.messages.emails import MessageTemplates, address, build_email, message_id
+from campaign_engine.messages.emails import (
+    MessageTemplates,
+    address,
+    build_email,
+    from_parts,
+    message_id,
+)
 from campaign_engine.messages.mime import OutgoingEmail, Verbatim
 from campaign_engine.messages.sms_text import Sms, fits, status_callback
 from campaign_engine.settings import Settings
@@ -40,7 +45,7 @@ def compose_update_email(
     templates: MessageTemplates, settings: Settings, message: UpdateMessage
 ) -> OutgoingEmail:
     rendered = templates.email("update", message.reader_locale, _context(message, settings))
-    from_name, from_address = parseaddr(settings.email_from)
+    from_name, from_address = from_parts(settings.email_from)
     return build_email(
         rendered,
         sender=address(from_name or settings.organisation_name, from_address),
