@@ -18,6 +18,7 @@ SENT: Mapping[str, str] = {
     "pages.case_page": "/{locale}/cases/{slug}",
     "pages.confirm": "/confirm/{token}",
     "privacy.privacy_page": "/privacy/{token}",
+    "network.member_page": "/network/{token}",
     "unsubscribe.unsubscribe_page": "/unsubscribe/{token}",
     "auth.welcome_page": "/admin/welcome/{token}",
     "overview.overview": "/admin",

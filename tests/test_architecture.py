@@ -147,6 +147,7 @@ CAPABILITIES = {
     "workspace",
     "integrations",
     "privacy",
+    "network",
 }
 
 

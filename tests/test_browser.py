@@ -185,3 +185,40 @@ async def test_the_form_works_on_a_small_phone(browser: Browser, base: str) -> N
     assert button["height"] >= 24
     assert button["width"] >= 24
     await context.close()
+
+
+async def test_joining_the_network_on_a_phone_in_arabic(
+    browser: Browser, base: str, catalogues: Catalogues
+) -> None:
+    """From the footer of a page to a member, by mouse-free form and the joining email."""
+    ar = catalogues.translations("ar")
+    email = f"maryam.{os.getpid()}@example.org"
+    context = await browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
+    phone = await context.new_page()
+    await phone.goto(f"{base}/ar/")
+    await phone.get_by_role("link", name=ar.gettext("Join the Urgent Action Network")).click()
+    await expect(phone.locator("html")).to_have_attribute("dir", "rtl")
+    assert await phone.evaluate("document.documentElement.scrollWidth") <= 360
+    await phone.get_by_label(ar.gettext("Your email address")).fill(email)
+    await phone.locator("#country").select_option(["SY", "EG"])
+    await phone.get_by_label(ar.gettext("Death penalty")).check()
+    await phone.locator("#consent_network").check()
+    await phone.get_by_role("button", name=ar.gettext("Join the network")).click()
+    await expect(phone.get_by_role("heading", level=1)).to_have_text(ar.gettext("Check your email"))
+
+    await phone.goto(f"{base}/dev/mail")
+    mail = phone.locator(".mail", has_text=email)
+    for _ in range(50):  # the worker sends within a second or two
+        if await mail.count():
+            break
+        await phone.wait_for_timeout(200)
+        await phone.reload()
+    await mail.first.locator('a[href*="/network/"]').first.click()
+    await expect(
+        phone.get_by_text(ar.gettext("Chosen: %(countries)s").split("%")[0])
+    ).to_be_visible()
+    await phone.get_by_role("button", name=ar.gettext("Yes, alert me")).click()
+    await expect(phone.get_by_role("status")).to_have_text(
+        ar.gettext("You are a member of the Urgent Action Network. Your choices are saved.")
+    )
+    await context.close()

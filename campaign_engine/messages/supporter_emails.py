@@ -62,6 +62,32 @@ def compose_supporter_email(
     )
 
 
+def compose_network_email(
+    templates: MessageTemplates,
+    settings: Settings,
+    tokens: Tokens,
+    delivery: Delivery,
+    to: tuple[UUID, str, str, bool],
+) -> OutgoingEmail:
+    """The network's joining email, with the link to say yes; or, to an address already in
+    the network, the link to its preferences. `to` is (supporter, address, language, whether
+    they are a member): the address we hold, never one typed into the form."""
+    supporter_id, email, locale, member = to
+    token = tokens.network_token(supporter_id, locale)
+    context = {
+        "member_url": absolute_url(settings.public_base_url, "network.member_page", token=token)
+    }
+    rendered = templates.email("network-member" if member else "network-join", locale, context)
+    from_name, from_address = from_parts(settings.email_from)
+    return build_email(
+        rendered,
+        sender=address(from_name, from_address),
+        to=address("", email),
+        message_id=message_id(delivery.id, settings.email_from),
+        locale=locale,
+    )
+
+
 def compose_privacy_link_email(
     templates: MessageTemplates,
     settings: Settings,

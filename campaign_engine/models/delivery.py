@@ -18,6 +18,7 @@ class DeliveryKind(enum.StrEnum):
     UPDATE = "update"  # a case's update or outcome, to a supporter (domain/delivery/mailings.py)
     WEBHOOK = "webhook"  # an event, to a webhook endpoint (domain/integrations/webhooks.py)
     PRIVACY_LINK = "privacy_link"  # a fresh link to a supporter's data (domain/privacy/rights.py)
+    NETWORK_JOIN = "network_join"  # the link to say yes to the network, or to one's preferences
 
 
 class DeliveryStatus(enum.StrEnum):

@@ -41,6 +41,7 @@ class ConsentScope(enum.StrEnum):
     UPDATES = "updates"  # the organisation's updates by email
     PARTNER = "partner"  # the partner organisation that embedded the action
     SMS = "sms"  # the organisation's text messages, to the phone given
+    NETWORK = "network"  # alerts to new urgent actions, as a member of the network
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,8 @@ class Tokens:
         self._unsubscribe = URLSafeSerializer(secret_key, salt="unsubscribe")
         self._privacy = URLSafeTimedSerializer(secret_key, salt="privacy")
         self._proof_of_work = URLSafeTimedSerializer(secret_key, salt="proof-of-work")
+        # Never expires either: a member may leave the network from an alert years old.
+        self._network = URLSafeSerializer(secret_key, salt="network-member")
         # Its expiry travels inside it, so the page can say until when it works.
         self._preview = URLSafeSerializer(secret_key, salt="action-preview")
 
@@ -74,6 +76,19 @@ class Tokens:
         try:
             hex_id, scope, locale = self._unsubscribe.loads(token)
             return UUID(hex=str(hex_id)), str(scope), str(locale)
+        except (BadSignature, ValueError, TypeError) as bad:
+            raise InvalidLink from bad
+
+    def network_token(self, supporter_id: UUID, locale: str) -> str:
+        """The link in every network email: the member's way to say yes, to their
+        preferences and out, in the language they joined in. It names an id, not an address."""
+        return self._network.dumps([supporter_id.hex, locale])
+
+    def read_network_token(self, token: str) -> tuple[UUID, str]:
+        """(supporter, locale) of a link we made; InvalidLink for any other."""
+        try:
+            hex_id, locale = self._network.loads(token)
+            return UUID(hex=str(hex_id)), str(locale)
         except (BadSignature, ValueError, TypeError) as bad:
             raise InvalidLink from bad
 

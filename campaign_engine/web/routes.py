@@ -28,7 +28,15 @@ from campaign_engine.web.admin.signing import abuse
 from campaign_engine.web.admin.targets import action_targets, target_imports, targets
 from campaign_engine.web.admin.workspace import account, audit, auth, team
 from campaign_engine.web.api import guard, openapi, osdi, public, reads
-from campaign_engine.web.public import embed, pages, preview, privacy, proof_of_work, unsubscribe
+from campaign_engine.web.public import (
+    embed,
+    network,
+    pages,
+    preview,
+    privacy,
+    proof_of_work,
+    unsubscribe,
+)
 from campaign_engine.web.static import HashedStaticFiles
 
 
@@ -124,6 +132,12 @@ def routes(settings: Settings) -> list[BaseRoute]:
         route("/privacy/{token}", privacy.privacy_page),
         route("/privacy/{token}/data.json", privacy.download_my_data),
         route("/privacy/{token}/erase", privacy.erase_me, methods=["POST"]),
+        # The Urgent Action Network: joining, and a member's own page (docs/network.md)
+        route("/{locale:locale}/network", network.join_page),
+        route("/{locale:locale}/network", network.ask, methods=["POST"]),
+        route("/network/{token}", network.member_page),
+        route("/network/{token}", network.save, methods=["POST"]),
+        route("/network/{token}/leave", network.leave_now, methods=["POST"]),
         Mount(
             "/admin",
             routes=[

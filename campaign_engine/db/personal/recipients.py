@@ -263,3 +263,26 @@ WHERE d.id = $1
 async def get_link_recipient(conn: Connection, delivery_id: UUID) -> LinkRecipient | None:
     row = await conn.fetchrow(SELECT_LINK_RECIPIENT, delivery_id)
     return None if row is None else opened_as(LinkRecipient, conn, row)
+
+
+@dataclass(frozen=True)
+class MemberRecipient:
+    supporter_id: UUID
+    email: str
+    locale: str  # the language they asked to join in
+    status: str  # their membership now (models.network.MemberStatus)
+
+
+# Whom a joining email goes to: the address we hold, never one typed into a form, and what
+# their membership is by the time it goes (a request answered meanwhile needs no yes).
+SELECT_MEMBER_RECIPIENT = """
+SELECT p.id AS supporter_id, p.email_sealed, m.locale, m.status
+FROM deliveries d JOIN supporters p ON p.id = d.supporter_id
+JOIN members m ON m.supporter_id = p.id
+WHERE d.id = $1
+"""
+
+
+async def get_member_recipient(conn: Connection, delivery_id: UUID) -> MemberRecipient | None:
+    row = await conn.fetchrow(SELECT_MEMBER_RECIPIENT, delivery_id)
+    return None if row is None else opened_as(MemberRecipient, conn, row)

@@ -122,11 +122,13 @@ async def delete_signer_details_of_action(conn: Connection, action_id: int) -> i
 
 
 # Supporters whom retention left with no signature at all: nothing ties them to anything any
-# more, so nothing of them is kept (their consent evidence goes just before them).
+# more, so nothing of them is kept (their consent evidence goes just before them), unless
+# they are in the network or asked to join it (what they left behind there goes with them).
 SELECT_SUPPORTERS_WITHOUT_SIGNATURES = """
 SELECT p.id FROM supporters p
 WHERE p.id = ANY($1::uuid[])
   AND NOT EXISTS (SELECT 1 FROM signatures s WHERE s.supporter_id = p.id)
+  AND NOT EXISTS (SELECT 1 FROM members m WHERE m.supporter_id = p.id AND m.status <> 'left')
 """
 
 

@@ -212,3 +212,32 @@ LOCK_SUPPORTER = "SELECT true FROM supporters WHERE id = $1 FOR UPDATE"
 async def lock_supporter(conn: Connection, supporter_id: UUID) -> bool:
     """False when we hold no such supporter (erased)."""
     return bool(await conn.fetchval(LOCK_SUPPORTER, supporter_id))
+
+
+# A supporter by address, made if new, outside signing (joining the network): the address and
+# language they first gave are kept, as signing keeps them.
+FIND_OR_MAKE_SUPPORTER = """
+WITH made AS (
+    INSERT INTO supporters (email_sealed, email_key, locale) VALUES ($1, $2, $3)
+    ON CONFLICT (email_key) DO NOTHING
+    RETURNING id
+)
+SELECT id FROM made
+UNION ALL
+SELECT id FROM supporters WHERE email_key = $2
+LIMIT 1
+"""
+
+
+async def find_or_make_supporter(
+    conn: Connection, email: str, email_canonical: str, locale: str
+) -> UUID | None:
+    """The supporter's id; None only if another transaction made them this very moment."""
+    sealer = sealer_of(conn)
+    found: UUID | None = await conn.fetchval(
+        FIND_OR_MAKE_SUPPORTER,
+        sealer.seal(email, EMAIL),
+        sealer.lookup_key(email_canonical),
+        locale,
+    )
+    return found

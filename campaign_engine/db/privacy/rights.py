@@ -22,7 +22,8 @@ async def list_supporter_consents(conn: Connection, supporter_id: UUID) -> list[
     return [dict(row) for row in await conn.fetch(SELECT_SUPPORTER_CONSENTS, supporter_id)]
 
 
-# Every message to the supporter, about their signatures or to them as a reader of updates.
+# Every message to the supporter, about their signatures, to them as a reader of updates, or
+# as a member of the network.
 SELECT_SUPPORTER_MESSAGES = """
 SELECT d.kind, d.channel, d.status, d.created_at, d.sent_at
 FROM deliveries d
@@ -30,7 +31,7 @@ WHERE d.kind IN ('confirmation', 'already_signed')
   AND d.signature_id IN (SELECT id FROM signatures WHERE supporter_id = $1)
 UNION ALL
 SELECT d.kind, d.channel, d.status, d.created_at, d.sent_at
-FROM deliveries d WHERE d.kind = 'update' AND d.supporter_id = $1
+FROM deliveries d WHERE d.kind IN ('update', 'network_join') AND d.supporter_id = $1
 ORDER BY created_at
 """
 

@@ -109,3 +109,17 @@ async def insert_consent_withdrawn(
     conn: Connection, supporter_id: UUID, scope: ConsentScope, consent_text_id: int, source: str
 ) -> None:
     await conn.execute(INSERT_CONSENT_WITHDRAWN, supporter_id, scope, consent_text_id, source)
+
+
+# Consent given without a signature: by the owner of a mailbox who used a link we sent there
+# (joining the network, domain/network/membership.py), so it counts at once.
+INSERT_CONSENT_GIVEN = """
+INSERT INTO consent_records (supporter_id, scope, granted, consent_text_id, source)
+VALUES ($1, $2, true, $3, $4)
+"""
+
+
+async def insert_consent_given(
+    conn: Connection, supporter_id: UUID, scope: ConsentScope, consent_text_id: int, source: str
+) -> None:
+    await conn.execute(INSERT_CONSENT_GIVEN, supporter_id, scope, consent_text_id, source)

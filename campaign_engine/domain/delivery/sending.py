@@ -38,8 +38,10 @@ from campaign_engine.domain.delivery.digests import digest_letter
 from campaign_engine.domain.delivery.mailings import update_messages
 from campaign_engine.domain.delivery.sms_budget import Held
 from campaign_engine.domain.integrations.webhooks import webhook_message
+from campaign_engine.domain.network.membership import join_email_recipient
 from campaign_engine.domain.privacy.rights import link_recipient
 from campaign_engine.models.delivery import Delivery, DeliveryKind, SendOutcome, SendResult
+from campaign_engine.models.network import MemberStatus
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +90,13 @@ async def _link_recipient(sending: Sending, delivery: Delivery) -> Any:
     return await link_recipient(sending.pool, delivery.id)
 
 
+async def _member(sending: Sending, delivery: Delivery) -> Any:
+    recipient = await join_email_recipient(sending.pool, delivery.id)
+    if recipient is not None and recipient.status == MemberStatus.LEFT:
+        return "they left the network before it went"
+    return recipient
+
+
 async def _webhook(sending: Sending, delivery: Delivery) -> Any:
     return await webhook_message(sending.pool, delivery)
 
@@ -113,6 +122,7 @@ KINDS: dict[DeliveryKind, MessageKind] = {
         MessageKind(
             DeliveryKind.PRIVACY_LINK, "the supporter is no longer held", read_one=_link_recipient
         ),
+        MessageKind(DeliveryKind.NETWORK_JOIN, "the supporter is no longer held", read_one=_member),
     )
 }
 

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from campaign_engine.clock import Clock
+from campaign_engine.db.network import members
 from campaign_engine.db.personal import recipients, subjects, supporters
 from campaign_engine.db.pool import Connection, Pool
 from campaign_engine.db.privacy import rights
@@ -29,6 +30,7 @@ from campaign_engine.domain.signing.counts import recount
 from campaign_engine.domain.signing.supporters import canonical_email
 from campaign_engine.domain.workspace import audit
 from campaign_engine.jobs import JobQueue
+from campaign_engine.models.network import Membership
 from campaign_engine.models.workspace import Staff
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,7 @@ class SupporterData:
     consents: list[dict[str, object]]
     messages: list[dict[str, object]]
     made_at: datetime
+    network: dict[str, object] | None = None  # their membership of the network, if any
 
 
 async def find_supporter(pool: Pool, email: str) -> UUID | None:
@@ -69,7 +72,24 @@ async def export_supporter(pool: Pool, clock: Clock, supporter_id: UUID) -> Supp
             consents=await rights.list_supporter_consents(conn, supporter_id),
             messages=await rights.list_supporter_messages(conn, supporter_id),
             made_at=clock.now(),
+            network=_membership(await members.get_membership(conn, supporter_id)),
         )
+
+
+def _membership(found: Membership | None) -> dict[str, object] | None:
+    if found is None:
+        return None
+    return {
+        "status": found.status.value,
+        "language": found.locale,
+        "languages": list(found.preferences.languages),
+        "countries": list(found.preferences.countries),
+        "themes": list(found.preferences.themes),
+        "frequency": found.preferences.frequency.value,
+        "weekly_cap": found.preferences.weekly_cap,
+        "asked_at": found.asked_at,
+        "joined_at": found.joined_at,
+    }
 
 
 async def tally_supporter(pool: Pool, supporter_id: UUID) -> subjects.SupporterTally | None:

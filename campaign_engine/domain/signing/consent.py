@@ -31,6 +31,11 @@ def consent_wording(scope: ConsentScope) -> str:
         return _(
             "I also agree that the partner organisation that shared this action may contact me."
         )
+    if scope is ConsentScope.NETWORK:
+        return _(
+            "Alert me by email when someone is at risk and an urgent action I can help with is "
+            "published. I can change what I receive, or leave, from any alert."
+        )
     # STOP stays STOP in every language: it is the word SMS providers act on.
     return _("Send me text messages about urgent actions. I can reply STOP at any time.")
 
@@ -56,7 +61,7 @@ async def record_consents(conn: Connection, agreed: Sequence[Agreed]) -> None:
     """Keep each `shown` as agreed to: its wording stored once, the records in one statement."""
     # In one order everywhere: two batches meeting the same new wordings take them alike.
     wordings = sorted({a.shown for a in agreed}, key=lambda t: (t.scope, t.locale, t.text))
-    text_ids = {shown: await _text_id(conn, shown) for shown in wordings}
+    text_ids = {shown: await wording_id(conn, shown) for shown in wordings}
     await consent.insert_consents_granted(
         conn,
         [
@@ -74,7 +79,8 @@ async def record_consents(conn: Connection, agreed: Sequence[Agreed]) -> None:
     )
 
 
-async def _text_id(conn: Connection, shown: ConsentText) -> int:
+async def wording_id(conn: Connection, shown: ConsentText) -> int:
+    """The stored wording's id, stored now if it is new."""
     digest = hashlib.sha256(shown.text.encode()).hexdigest()
     text_id = await consent.get_or_insert_consent_text(
         conn, shown.scope, shown.locale, digest, shown.text

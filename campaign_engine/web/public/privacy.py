@@ -89,6 +89,7 @@ def data_download(data: SupporterData) -> Response:
         "signatures": data.signatures,
         "consents": data.consents,
         "messages": data.messages,
+        "network": data.network,
     }
     return Response(
         json.dumps(document, default=str, ensure_ascii=False, indent=2),

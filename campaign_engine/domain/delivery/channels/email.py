@@ -12,6 +12,7 @@ from campaign_engine.domain.targets.target_fields import clean_email
 from campaign_engine.i18n import N_
 from campaign_engine.messages.appeals import compose_appeal_email, compose_digest_email
 from campaign_engine.messages.supporter_emails import (
+    compose_network_email,
     compose_privacy_link_email,
     compose_supporter_email,
 )
@@ -36,6 +37,11 @@ def _privacy_link(sending: Sending, delivery: Delivery, recipient: Any) -> Any:
     )
 
 
+def _network(sending: Sending, delivery: Delivery, recipient: Any) -> Any:
+    to = (recipient.supporter_id, recipient.email, recipient.locale, recipient.status == "active")
+    return compose_network_email(sending.templates, sending.settings, sending.tokens, delivery, to)
+
+
 EMAIL = register(
     Channel(
         name="email",
@@ -44,6 +50,7 @@ EMAIL = register(
             DeliveryKind.CONFIRMATION: _to_signer,
             DeliveryKind.ALREADY_SIGNED: _to_signer,
             DeliveryKind.PRIVACY_LINK: _privacy_link,
+            DeliveryKind.NETWORK_JOIN: _network,
             DeliveryKind.APPEAL: lambda s, _d, letter: compose_appeal_email(
                 s.templates, s.settings, letter
             ),

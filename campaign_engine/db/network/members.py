@@ -1,0 +1,171 @@
+"""Members of the Urgent Action Network and their preferences. No personal column: the
+address a member is reached at stays in `supporters` (db/personal/)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from uuid import UUID
+
+import asyncpg
+
+from campaign_engine.db.pool import Connection
+from campaign_engine.models.delivery import DeliveryKind
+from campaign_engine.models.network import Frequency, Membership, MemberStatus, Preferences
+
+# A request to join. A pending or departed member's request takes the newer preferences and
+# wording, and starts again as pending; an active member's row is left as it is (their
+# preferences change only through their own link). Returns the status the row had before
+# (NULL: a new member).
+REQUEST_MEMBERSHIP = """
+WITH before AS (
+    SELECT status FROM members WHERE supporter_id = $1 FOR UPDATE
+), asked AS (
+    INSERT INTO members (supporter_id, status, locale, languages, countries, themes, frequency,
+                         weekly_cap, consent_text_id, asked_at)
+    VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7, $8, $9)
+    ON CONFLICT (supporter_id) DO UPDATE
+        SET status = 'pending', locale = EXCLUDED.locale, languages = EXCLUDED.languages,
+            countries = EXCLUDED.countries, themes = EXCLUDED.themes,
+            frequency = EXCLUDED.frequency, weekly_cap = EXCLUDED.weekly_cap,
+            consent_text_id = EXCLUDED.consent_text_id, asked_at = EXCLUDED.asked_at,
+            left_at = NULL
+        WHERE members.status <> 'active'
+)
+SELECT (SELECT status FROM before) AS was
+"""
+
+
+async def request_membership(
+    conn: Connection,
+    supporter_id: UUID,
+    locale: str,
+    preferences: Preferences,
+    consent_text_id: int,
+    now: datetime,
+) -> MemberStatus | None:
+    was = await conn.fetchval(
+        REQUEST_MEMBERSHIP,
+        supporter_id,
+        locale,
+        *_preference_columns(preferences),
+        consent_text_id,
+        now,
+    )
+    return None if was is None else MemberStatus(was)
+
+
+SELECT_MEMBERSHIP = """
+SELECT status, locale, languages, countries, themes, frequency, weekly_cap, asked_at, joined_at
+FROM members WHERE supporter_id = $1
+"""
+
+
+async def get_membership(conn: Connection, supporter_id: UUID) -> Membership | None:
+    row = await conn.fetchrow(SELECT_MEMBERSHIP, supporter_id)
+    return None if row is None else _membership(row)
+
+
+# Saying yes through the link: the consent is recorded in the same transaction
+# (domain/network/membership.py), with the wording kept since the request.
+ACTIVATE_MEMBER = """
+UPDATE members SET status = 'active', joined_at = $2
+WHERE supporter_id = $1 AND status = 'pending'
+RETURNING consent_text_id
+"""
+
+
+async def activate_member(conn: Connection, supporter_id: UUID, now: datetime) -> int | None:
+    """The wording they agreed to, or None when they were not pending (a second click)."""
+    text_id: int | None = await conn.fetchval(ACTIVATE_MEMBER, supporter_id, now)
+    return text_id
+
+
+UPDATE_PREFERENCES = """
+UPDATE members
+SET languages = $2, countries = $3, themes = $4, frequency = $5, weekly_cap = $6
+WHERE supporter_id = $1 AND status <> 'left'
+"""
+
+
+async def update_preferences(
+    conn: Connection, supporter_id: UUID, preferences: Preferences
+) -> bool:
+    """False when there is no member to change (never joined, or left)."""
+    done = await conn.execute(UPDATE_PREFERENCES, supporter_id, *_preference_columns(preferences))
+    return done != "UPDATE 0"
+
+
+LEAVE_NETWORK = """
+WITH before AS (
+    SELECT status FROM members WHERE supporter_id = $1 AND status <> 'left' FOR UPDATE
+)
+UPDATE members m SET status = 'left', left_at = $2
+FROM before WHERE m.supporter_id = $1
+RETURNING before.status = 'active' AS was_active, m.consent_text_id
+"""
+
+
+async def leave_network(
+    conn: Connection, supporter_id: UUID, now: datetime
+) -> tuple[bool, int] | None:
+    """(whether they were an active member, their wording), or None if there was no one to
+    take out (never joined, or left already)."""
+    row = await conn.fetchrow(LEAVE_NETWORK, supporter_id, now)
+    return None if row is None else (row["was_active"], row["consent_text_id"])
+
+
+COUNT_RECENT_JOIN_EMAILS = """
+SELECT count(*) FROM deliveries
+WHERE kind = 'network_join' AND supporter_id = $1 AND created_at > now() - $2::interval
+"""
+
+
+async def count_recent_join_emails(conn: Connection, supporter_id: UUID, window: timedelta) -> int:
+    count: int = await conn.fetchval(COUNT_RECENT_JOIN_EMAILS, supporter_id, window)
+    return count
+
+
+INSERT_JOIN_EMAIL = f"""
+INSERT INTO deliveries (dedup_key, kind, channel, supporter_id)
+VALUES ('network_join:' || $1::uuid::text || ':' || $2::text, '{DeliveryKind.NETWORK_JOIN}',
+        'email', $1)
+ON CONFLICT (dedup_key) DO NOTHING
+RETURNING id
+"""
+
+
+async def insert_join_email(
+    conn: Connection, supporter_id: UUID, asked_at: datetime
+) -> UUID | None:
+    """The joining email for the request made at `asked_at`, or None if it exists already."""
+    key = asked_at.isoformat()
+    delivery_id: UUID | None = await conn.fetchval(INSERT_JOIN_EMAIL, supporter_id, key)
+    return delivery_id
+
+
+def _preference_columns(
+    preferences: Preferences,
+) -> tuple[list[str], list[str], list[str], str, int | None]:
+    return (
+        list(preferences.languages),
+        list(preferences.countries),
+        list(preferences.themes),
+        preferences.frequency.value,
+        preferences.weekly_cap,
+    )
+
+
+def _membership(row: asyncpg.Record) -> Membership:
+    return Membership(
+        status=MemberStatus(row["status"]),
+        locale=row["locale"],
+        preferences=Preferences(
+            languages=tuple(row["languages"]),
+            countries=tuple(row["countries"]),
+            themes=tuple(row["themes"]),
+            frequency=Frequency(row["frequency"]),
+            weekly_cap=row["weekly_cap"],
+        ),
+        asked_at=row["asked_at"],
+        joined_at=row["joined_at"],
+    )
