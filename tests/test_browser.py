@@ -9,7 +9,7 @@ import shutil
 from collections.abc import AsyncIterator
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Locator, Page, async_playwright, expect
 
 from campaign_engine.i18n import Catalogues
 from campaign_engine.settings import SOURCE_HOME
@@ -71,6 +71,18 @@ async def counter(page: Page) -> int:
     return int(re.sub(r"\D", "", figure))
 
 
+async def mail_to(page: Page, base: str, email: str) -> Locator:
+    """The newest mail to `email` in the development mailbox, once the worker has sent it."""
+    await page.goto(f"{base}/dev/mail")
+    mail = page.locator(".mail", has_text=email)
+    for _ in range(50):  # the worker sends within a second or two
+        if await mail.count():
+            break
+        await page.wait_for_timeout(200)
+        await page.reload()
+    return mail.first
+
+
 async def test_a_supporter_signs_in_chinese_confirms_and_is_counted(
     page: Page, base: str, catalogues: Catalogues
 ) -> None:
@@ -88,14 +100,8 @@ async def test_a_supporter_signs_in_chinese_confirms_and_is_counted(
     await expect(page).to_have_url(re.compile(r"/zh-Hans/actions/demo/check-email$"))
     await expect(page.get_by_role("heading", level=1)).to_have_text(zh.gettext("Check your email"))
 
-    await page.goto(f"{base}/dev/mail")
-    mail = page.locator(".mail", has_text=email)
-    for _ in range(50):  # the worker sends within a second or two
-        if await mail.count():
-            break
-        await page.wait_for_timeout(200)
-        await page.reload()
-    await mail.first.locator('a[href*="/confirm/"]').click()
+    mail = await mail_to(page, base, email)
+    await mail.locator('a[href*="/confirm/"]').click()
 
     await expect(page).to_have_url(re.compile(r"/zh-Hans/actions/demo/thanks$"))
     assert await counter(page) == before + 1
@@ -206,14 +212,8 @@ async def test_joining_the_network_on_a_phone_in_arabic(
     await phone.get_by_role("button", name=ar.gettext("Join the network")).click()
     await expect(phone.get_by_role("heading", level=1)).to_have_text(ar.gettext("Check your email"))
 
-    await phone.goto(f"{base}/dev/mail")
-    mail = phone.locator(".mail", has_text=email)
-    for _ in range(50):  # the worker sends within a second or two
-        if await mail.count():
-            break
-        await phone.wait_for_timeout(200)
-        await phone.reload()
-    await mail.first.locator('a[href*="/network/"]').first.click()
+    mail = await mail_to(phone, base, email)
+    await mail.locator('a[href*="/network/"]').first.click()
     await expect(
         phone.get_by_text(ar.gettext("Chosen: %(countries)s").split("%")[0])
     ).to_be_visible()

@@ -7,6 +7,7 @@ from uuid import UUID
 from campaign_engine.links import absolute_url
 from campaign_engine.messages.emails import (
     MessageTemplates,
+    RenderedEmail,
     address,
     build_email,
     from_parts,
@@ -78,14 +79,7 @@ def compose_network_email(
         "member_url": absolute_url(settings.public_base_url, "network.member_page", token=token)
     }
     rendered = templates.email("network-member" if member else "network-join", locale, context)
-    from_name, from_address = from_parts(settings.email_from)
-    return build_email(
-        rendered,
-        sender=address(from_name, from_address),
-        to=address("", email),
-        message_id=message_id(delivery.id, settings.email_from),
-        locale=locale,
-    )
+    return _to_address_we_hold(rendered, settings, delivery, email, locale)
 
 
 def compose_privacy_link_email(
@@ -103,6 +97,13 @@ def compose_privacy_link_email(
         "privacy_url": absolute_url(settings.public_base_url, "privacy.privacy_page", token=token)
     }
     rendered = templates.email("privacy-link", locale, context)
+    return _to_address_we_hold(rendered, settings, delivery, email, locale)
+
+
+def _to_address_we_hold(
+    rendered: RenderedEmail, settings: Settings, delivery: Delivery, email: str, locale: str
+) -> OutgoingEmail:
+    """A link's email, from us to an address alone (no name: a form asked, not a signer)."""
     from_name, from_address = from_parts(settings.email_from)
     return build_email(
         rendered,

@@ -14,24 +14,18 @@ from campaign_engine.models.network import Frequency, Membership, MemberStatus, 
 
 # A request to join. A pending or departed member's request takes the newer preferences and
 # wording, and starts again as pending; an active member's row is left as it is (their
-# preferences change only through their own link). Returns the status the row had before
-# (NULL: a new member).
+# preferences change only through their own link).
 REQUEST_MEMBERSHIP = """
-WITH before AS (
-    SELECT status FROM members WHERE supporter_id = $1 FOR UPDATE
-), asked AS (
-    INSERT INTO members (supporter_id, status, locale, languages, countries, themes, frequency,
-                         weekly_cap, consent_text_id, asked_at)
-    VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7, $8, $9)
-    ON CONFLICT (supporter_id) DO UPDATE
-        SET status = 'pending', locale = EXCLUDED.locale, languages = EXCLUDED.languages,
-            countries = EXCLUDED.countries, themes = EXCLUDED.themes,
-            frequency = EXCLUDED.frequency, weekly_cap = EXCLUDED.weekly_cap,
-            consent_text_id = EXCLUDED.consent_text_id, asked_at = EXCLUDED.asked_at,
-            left_at = NULL
-        WHERE members.status <> 'active'
-)
-SELECT (SELECT status FROM before) AS was
+INSERT INTO members (supporter_id, status, locale, languages, countries, themes, frequency,
+                     weekly_cap, consent_text_id, asked_at)
+VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7, $8, $9)
+ON CONFLICT (supporter_id) DO UPDATE
+    SET status = 'pending', locale = EXCLUDED.locale, languages = EXCLUDED.languages,
+        countries = EXCLUDED.countries, themes = EXCLUDED.themes,
+        frequency = EXCLUDED.frequency, weekly_cap = EXCLUDED.weekly_cap,
+        consent_text_id = EXCLUDED.consent_text_id, asked_at = EXCLUDED.asked_at,
+        left_at = NULL
+    WHERE members.status <> 'active'
 """
 
 
@@ -42,8 +36,8 @@ async def request_membership(
     preferences: Preferences,
     consent_text_id: int,
     now: datetime,
-) -> MemberStatus | None:
-    was = await conn.fetchval(
+) -> None:
+    await conn.execute(
         REQUEST_MEMBERSHIP,
         supporter_id,
         locale,
@@ -51,7 +45,6 @@ async def request_membership(
         consent_text_id,
         now,
     )
-    return None if was is None else MemberStatus(was)
 
 
 SELECT_MEMBERSHIP = """

@@ -97,29 +97,23 @@ async def get_latest_consent(
     return None if row is None else (row["granted"], row["consent_text_id"])
 
 
-# A withdrawal names the wording it withdraws from, and has no signature: it is made by the
-# owner of the mailbox the update reached, which a signature's confirmation had proved.
-INSERT_CONSENT_WITHDRAWN = """
+# An answer made without a signature, which counts at once: by the owner of a mailbox, through
+# a link we sent there. A withdrawal (an unsubscribe link, leaving the network) names the
+# wording it withdraws from; a yes (joining the network, domain/network/membership.py) the
+# wording the form showed.
+INSERT_CONSENT_ANSWER = """
 INSERT INTO consent_records (supporter_id, scope, granted, consent_text_id, source)
-VALUES ($1, $2, false, $3, $4)
+VALUES ($1, $2, $3, $4, $5)
 """
 
 
-async def insert_consent_withdrawn(
-    conn: Connection, supporter_id: UUID, scope: ConsentScope, consent_text_id: int, source: str
+async def insert_consent_answer(
+    conn: Connection,
+    supporter_id: UUID,
+    scope: ConsentScope,
+    consent_text_id: int,
+    source: str,
+    *,
+    granted: bool,
 ) -> None:
-    await conn.execute(INSERT_CONSENT_WITHDRAWN, supporter_id, scope, consent_text_id, source)
-
-
-# Consent given without a signature: by the owner of a mailbox who used a link we sent there
-# (joining the network, domain/network/membership.py), so it counts at once.
-INSERT_CONSENT_GIVEN = """
-INSERT INTO consent_records (supporter_id, scope, granted, consent_text_id, source)
-VALUES ($1, $2, true, $3, $4)
-"""
-
-
-async def insert_consent_given(
-    conn: Connection, supporter_id: UUID, scope: ConsentScope, consent_text_id: int, source: str
-) -> None:
-    await conn.execute(INSERT_CONSENT_GIVEN, supporter_id, scope, consent_text_id, source)
+    await conn.execute(INSERT_CONSENT_ANSWER, supporter_id, scope, granted, consent_text_id, source)

@@ -27,7 +27,7 @@ from campaign_engine.domain.doorbells import committed_then_rung
 from campaign_engine.domain.signing.consent import shown_consent, wording_id
 from campaign_engine.domain.signing.supporters import canonical_email
 from campaign_engine.jobs import JobQueue
-from campaign_engine.models.network import Membership, MemberStatus, Preferences
+from campaign_engine.models.network import Membership, Preferences
 from campaign_engine.models.signing import ConsentScope
 
 # Joining emails per address and day, whoever asks: enough to retry, too few to annoy.
@@ -88,8 +88,8 @@ async def say_yes(pool: Pool, clock: Clock, supporter_id: UUID) -> bool:
         text_id = await members.activate_member(conn, supporter_id, clock.now())
         if text_id is None:
             return False
-        await consent.insert_consent_given(
-            conn, supporter_id, ConsentScope.NETWORK, text_id, JOINED_THROUGH_LINK
+        await consent.insert_consent_answer(
+            conn, supporter_id, ConsentScope.NETWORK, text_id, JOINED_THROUGH_LINK, granted=True
         )
     return True
 
@@ -109,15 +109,11 @@ async def leave(pool: Pool, clock: Clock, supporter_id: UUID, source: str) -> No
             return
         was_active, text_id = left
         if was_active:
-            await consent.insert_consent_withdrawn(
-                conn, supporter_id, ConsentScope.NETWORK, text_id, source
+            await consent.insert_consent_answer(
+                conn, supporter_id, ConsentScope.NETWORK, text_id, source, granted=False
             )
 
 
 async def join_email_recipient(pool: Pool, delivery_id: UUID) -> recipients.MemberRecipient | None:
     async with pool.acquire() as conn:
         return await recipients.get_member_recipient(conn, delivery_id)
-
-
-def is_member(found: Membership | None) -> bool:
-    return found is not None and found.status is MemberStatus.ACTIVE

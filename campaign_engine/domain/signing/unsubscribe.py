@@ -61,8 +61,8 @@ async def unsubscribe(pool: Pool, tokens: Tokens, token: str, source: str) -> Un
         for scope in WITHDRAWN_TOGETHER:
             text_id = await _granted(conn, link.supporter_id, scope)
             if text_id is not None:
-                await consent.insert_consent_withdrawn(
-                    conn, link.supporter_id, scope, text_id, source
+                await consent.insert_consent_answer(
+                    conn, link.supporter_id, scope, text_id, source, granted=False
                 )
     return link
 

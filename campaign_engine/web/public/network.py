@@ -12,7 +12,6 @@ from uuid import UUID
 
 from babel.lists import format_list
 from starlette.datastructures import FormData
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -34,6 +33,7 @@ from campaign_engine.models.network import Frequency, Membership, MemberStatus, 
 from campaign_engine.models.signing import ConsentScope
 from campaign_engine.security.tokens import InvalidLink
 from campaign_engine.web.forms import FieldErrors, parse_email
+from campaign_engine.web.public.unsubscribe import is_one_click
 from campaign_engine.web.rendering import PRIVATE, render, render_error
 from campaign_engine.web.services import services
 
@@ -109,7 +109,7 @@ async def leave_now(request: Request) -> Response:
     if link is None:
         return _bad_link(request)
     supporter_id, locale = link
-    source = LEFT_IN_ONE_CLICK if await _is_one_click(request) else LEFT_THROUGH_LINK
+    source = LEFT_IN_ONE_CLICK if await is_one_click(request) else LEFT_THROUGH_LINK
     await leave(s.pool, s.clock, supporter_id, source)
     with s.catalogues.activate(locale):
         return render(request, "public/network-left.html", cache=PRIVATE)
@@ -242,16 +242,6 @@ def _read(request: Request) -> tuple[UUID, str] | None:
         return services(request).tokens.read_network_token(request.path_params["token"])
     except InvalidLink:
         return None
-
-
-async def _is_one_click(request: Request) -> bool:
-    """A mail program's POST says `List-Unsubscribe=One-Click`; a body we cannot read still
-    takes the member out: the link alone says who."""
-    try:
-        form = await request.form(max_files=0, max_fields=10)
-    except HTTPException:
-        return False
-    return form.get("List-Unsubscribe") == "One-Click"
 
 
 def _bad_link(request: Request) -> Response:

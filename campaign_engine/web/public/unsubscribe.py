@@ -33,7 +33,7 @@ async def unsubscribe_page(request: Request) -> Response:
 
 async def unsubscribe_now(request: Request) -> Response:
     s, token = services(request), request.path_params["token"]
-    source = ONE_CLICK if await _is_one_click(request) else UNSUBSCRIBE_PAGE
+    source = ONE_CLICK if await is_one_click(request) else UNSUBSCRIBE_PAGE
     try:
         link = await unsubscribe(s.pool, s.tokens, token, source)
     except UnsubscribeLinkInvalid:
@@ -42,7 +42,7 @@ async def unsubscribe_now(request: Request) -> Response:
         return render(request, "public/unsubscribed.html", cache=PRIVATE)
 
 
-async def _is_one_click(request: Request) -> bool:
+async def is_one_click(request: Request) -> bool:
     """A mail program's POST says `List-Unsubscribe=One-Click`, form-encoded or multipart. A
     body we cannot read still unsubscribes: the link alone says who."""
     try:
