@@ -50,6 +50,18 @@ class ActionCard:
 
 
 @dataclass(frozen=True)
+class FeedEntry:
+    """An open action as the Atom feed of a language lists it."""
+
+    slug: str
+    code: str
+    deadline: datetime | None
+    title: str
+    summary: str
+    updated_at: datetime  # its words, or its state, last changed
+
+
+@dataclass(frozen=True)
 class ActionPage:
     """Everything the action page shows, in one language (or its fallback)."""
 

@@ -63,6 +63,7 @@ def render(
     *,
     status_code: int = 200,
     cache: str = PUBLIC_CACHE,
+    media_type: str | None = None,
 ) -> Response:
     tag = i18n.active().tag
     page = {
@@ -74,7 +75,7 @@ def render(
         **(context or {}),
     }
     response = services(request).templates.TemplateResponse(
-        request, template, page, status_code=status_code
+        request, template, page, status_code=status_code, media_type=media_type
     )
     response.headers["Cache-Control"] = cache
     response.headers["Content-Language"] = tag

@@ -106,6 +106,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
         route("/readyz", ops.readyz),
         route("/confirm/{token}", pages.confirm),
         route("/{locale:locale}/", pages.index),
+        route("/{locale:locale}/actions.atom", pages.feed),
         route("/{locale:locale}/actions/{slug:slug}", pages.action_page),
         route("/{locale:locale}/actions/{slug:slug}/sign", pages.sign, methods=["POST"]),
         route("/{locale:locale}/actions/{slug:slug}/check-email", pages.check_email),

@@ -11,6 +11,7 @@ from campaign_engine.models.campaigns import (
     ActionPage,
     ActionRef,
     ActionStatus,
+    FeedEntry,
     WorkspaceAction,
 )
 
@@ -123,6 +124,23 @@ async def list_open_action_cards(conn: Connection, locale: str) -> list[ActionCa
         from_row(ActionCard, row, status=ActionStatus(row["status"]))
         for row in await conn.fetch(SELECT_OPEN_ACTION_CARDS, locale)
     ]
+
+
+# The feed of a language: its open actions, the latest changed first (a feed reader shows the
+# newest on top), at most FEED_ENTRIES of them.
+SELECT_FEED_ENTRIES = """
+SELECT a.slug, a.code, a.deadline, t.title, t.summary,
+       greatest(a.updated_at, t.updated_at) AS updated_at
+FROM actions a
+JOIN action_translations t ON t.action_id = a.id AND t.locale = $1 AND t.published
+WHERE a.status = 'open' AND (a.deadline IS NULL OR a.deadline > now())
+ORDER BY updated_at DESC, a.id DESC
+LIMIT $2
+"""
+
+
+async def list_feed_entries(conn: Connection, locale: str, most: int) -> list[FeedEntry]:
+    return [from_row(FeedEntry, row) for row in await conn.fetch(SELECT_FEED_ENTRIES, locale, most)]
 
 
 SELECT_COUNT = f"""

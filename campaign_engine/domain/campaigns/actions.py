@@ -11,6 +11,7 @@ from campaign_engine.models.campaigns import (
     ActionPage,
     ActionRef,
     ActionStatus,
+    FeedEntry,
     WorkspaceAction,
 )
 
@@ -49,6 +50,16 @@ async def ensure_signable(pool: Pool, slug: str) -> None:
 async def list_open_actions(pool: Pool, locale: str) -> list[ActionCard]:
     async with pool.acquire() as conn:
         return await actions.list_open_action_cards(conn, locale)
+
+
+# Entries in a language's feed: readers keep what they saw, so the newest few suffice.
+FEED_ENTRIES = 50
+
+
+async def list_feed_entries(pool: Pool, locale: str) -> list[FeedEntry]:
+    """The Atom feed's open actions in one language, the latest changed first."""
+    async with pool.acquire() as conn:
+        return await actions.list_feed_entries(conn, locale, FEED_ENTRIES)
 
 
 async def list_workspace_actions(pool: Pool, locale: str) -> list[WorkspaceAction]:

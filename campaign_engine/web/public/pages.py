@@ -12,6 +12,7 @@ from campaign_engine import i18n
 from campaign_engine.domain.campaigns.action_pages import Preview, read_public_action
 from campaign_engine.domain.campaigns.actions import (
     ensure_signable,
+    list_feed_entries,
     list_open_actions,
     read_action_page,
 )
@@ -48,9 +49,27 @@ async def home(request: Request) -> Response:
     return RedirectResponse(index, status_code=302, headers={"Vary": "Accept-Language"})
 
 
+ATOM = "application/atom+xml; charset=utf-8"
+
+
 async def index(request: Request) -> Response:
     cards = await list_open_actions(services(request).pool, i18n.active().tag)
     return render(request, "public/index.html", {"cards": cards})
+
+
+async def feed(request: Request) -> Response:
+    """`/{locale}/actions.atom`: the open actions in one language, for feed readers, sections
+    and partners who follow without email (RFC 4287)."""
+    s = services(request)
+    entries = await list_feed_entries(s.pool, i18n.active().tag)
+    # A feed says when it last changed; an empty one, now.
+    updated = max((entry.updated_at for entry in entries), default=s.clock.now())
+    context = {
+        "entries": entries,
+        "updated": updated,
+        "organisation": s.settings.organisation_name,
+    }
+    return render(request, "public/actions.atom", context, media_type=ATOM)
 
 
 async def action_page(request: Request) -> Response:
