@@ -19,6 +19,7 @@ SENT: Mapping[str, str] = {
     "pages.confirm": "/confirm/{token}",
     "privacy.privacy_page": "/privacy/{token}",
     "network.member_page": "/network/{token}",
+    "network.join_page": "/{locale}/network",
     "unsubscribe.unsubscribe_page": "/unsubscribe/{token}",
     "auth.welcome_page": "/admin/welcome/{token}",
     "overview.overview": "/admin",

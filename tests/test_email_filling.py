@@ -35,6 +35,7 @@ ACTION = {
     "action_title": "Free <Aziz> & his lawyer",
     "action_title_locale": "en",
     "action_url": "https://ua.example.org/en/actions/free-aziz",
+    "network_url": "https://ua.example.org/en/network",
 }
 
 

@@ -17,6 +17,7 @@ from campaign_engine.db.signing.consent import get_latest_consent
 from campaign_engine.i18n import LOCALES
 from campaign_engine.models.signing import ConsentScope
 from tests.conftest import Drain
+from tests.factories import confirmation_path, make_action
 from tests.smtp import RecordingHandler
 
 ONE_CLICK = {"List-Unsubscribe": "One-Click"}
@@ -214,3 +215,34 @@ async def test_a_members_data_is_in_their_export_and_goes_with_their_erasure(
 
     assert (await client.post(f"{path.group(1)}/erase")).status_code == 200
     assert await member_state(pool, email) is None
+
+
+async def test_a_signer_who_ticks_the_box_joins_when_their_signature_is_confirmed(
+    client: httpx.AsyncClient, pool: Pool, smtp: RecordingHandler, drain: Drain
+) -> None:
+    slug = await make_action(pool)
+    page = await client.get(f"/ru/actions/{slug}")
+    assert 'name="consent_network"' in page.text
+    joining, not_joining = new_address(), new_address()
+    for email, box in ((joining, "yes"), (not_joining, "")):
+        signed = await client.post(
+            f"/ru/actions/{slug}/sign",
+            data={"name": "Анна", "email": email, "country": "RU", "consent_network": box},
+        )
+        assert signed.status_code == 303
+    await drain()
+    assert await member_state(pool, joining) is None, "not before the address is proven"
+
+    for email in (joining, not_joining):
+        (mail,) = smtp.to(email)
+        confirmed = await client.get(confirmation_path(mail))
+        assert confirmed.status_code == 303
+    state = await member_state(pool, joining)
+    assert state is not None
+    assert (state["status"], state["languages"], state["countries"]) == ("active", ["ru"], [])
+    consent = await network_consent(pool, joining)
+    assert consent is not None
+    assert consent[0] is True
+    assert await member_state(pool, not_joining) is None
+    await drain()
+    assert len(smtp.to(joining)) == 1, "no joining email: the confirmation proved the address"

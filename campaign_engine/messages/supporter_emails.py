@@ -44,6 +44,7 @@ def compose_supporter_email(
         "action_url": absolute_url(
             base, "pages.action_page", locale=signer.locale, slug=signer.action_slug
         ),
+        "network_url": absolute_url(base, "network.join_page", locale=signer.locale),
     }
     personal = {
         "name": signer.name,

@@ -66,6 +66,7 @@ class SignatureRequest:
     utm: dict[str, str] | None = None
     honeypot: bool = False  # the form's hidden field came back filled in: a robot's form
     proof_of_work: bool = False  # it carried a solved, fresh, unused proof of work
+    consent_network: bool = False  # join the Urgent Action Network once this is confirmed
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,7 @@ def parse_signature(
         consent_updates=_checked(data.get("consent_updates")),
         consent_partner=_checked(data.get("consent_partner")),
         consent_sms=_checked(data.get("consent_sms")),
+        consent_network=_checked(data.get("consent_network")),
         anonymous=_checked(data.get("anonymous")),
         partner=attribution(data.get("partner")),
         source=attribution(data.get("source")),

@@ -47,6 +47,30 @@ async def request_membership(
     )
 
 
+# A signer who ticked the network's box on the signing form joins when their signature is
+# confirmed: the confirmation proved the address, so no second email, and the consent given
+# with the signature counts from then on. A new member reads the language they signed in and
+# hears of every alert; a pending or departed one keeps the choices they had made; an active
+# one changes nothing.
+JOIN_ON_CONFIRMATION = """
+INSERT INTO members (supporter_id, status, locale, languages, consent_text_id, asked_at,
+                     joined_at)
+SELECT s.supporter_id, 'active', s.locale, ARRAY[s.locale], r.consent_text_id, s.created_at,
+       now()
+FROM signatures s
+JOIN consent_records r ON r.signature_id = s.id AND r.scope = 'network' AND r.granted
+WHERE s.id = $1 AND s.supporter_id IS NOT NULL
+ON CONFLICT (supporter_id) DO UPDATE
+    SET status = 'active', joined_at = now(), left_at = NULL,
+        consent_text_id = EXCLUDED.consent_text_id
+    WHERE members.status <> 'active'
+"""
+
+
+async def join_on_confirmation(conn: Connection, signature_id: UUID) -> None:
+    await conn.execute(JOIN_ON_CONFIRMATION, signature_id)
+
+
 SELECT_MEMBERSHIP = """
 SELECT status, locale, languages, countries, themes, frequency, weekly_cap, asked_at, joined_at
 FROM members WHERE supporter_id = $1

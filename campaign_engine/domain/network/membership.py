@@ -75,6 +75,12 @@ async def _supporter(conn: Connection, request: JoinRequest) -> UUID:
     raise RuntimeError("a supporter neither found nor made")
 
 
+async def join_on_confirmation(conn: Connection, signature_id: UUID) -> None:
+    """A signature just confirmed: its signer joins if they ticked the network's box on the
+    signing form (the confirmation proved the address; no joining email is needed)."""
+    await members.join_on_confirmation(conn, signature_id)
+
+
 async def membership(pool: Pool, supporter_id: UUID) -> Membership | None:
     async with pool.acquire() as conn:
         return await members.get_membership(conn, supporter_id)

@@ -33,6 +33,7 @@ from campaign_engine.domain.errors import (
 )
 from campaign_engine.domain.integrations.partners import signing_partner
 from campaign_engine.domain.integrations.webhooks import tell
+from campaign_engine.domain.network.membership import join_on_confirmation
 from campaign_engine.domain.signing.abuse import (
     ClientLimits,
     email_domain,
@@ -118,6 +119,8 @@ async def sign_action(
     agreed = [shown_consent(ConsentScope.UPDATES)] if request.consent_updates else []
     if request.consent_sms and request.phone:
         agreed.append(shown_consent(ConsentScope.SMS))
+    if request.consent_network:
+        agreed.append(shown_consent(ConsentScope.NETWORK))
     await batches.sign(
         Signing(
             slug=slug,
@@ -370,5 +373,6 @@ async def confirm_signature(
                 new_appeals = await create_appeals(conn, signature_id, state.action_id)
                 told = await tell(conn, WebhookEventType.SIGNATURE_CONFIRMED, signature_id, None)
                 doorbells.deliveries(told)
+                await join_on_confirmation(conn, signature_id)
     await wake_pacers(pool, new_appeals)
     return ConfirmedSignature(state.action_slug, state.locale)

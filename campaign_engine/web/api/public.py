@@ -91,6 +91,7 @@ SIGNATURE_FIELDS: dict[str, JsonField] = {
     "consent_updates": JsonField(bool),
     "consent_partner": JsonField(bool),
     "consent_sms": JsonField(bool),
+    "consent_network": JsonField(bool),
     "anonymous": JsonField(bool),
     "partner": JsonField(str),
     "source": JsonField(str),

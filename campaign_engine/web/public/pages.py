@@ -162,6 +162,7 @@ def action_context(
         ),
         "partner_box": partner_consent is not None,
         "consent_sms": consent_wording(ConsentScope.SMS),
+        "consent_network": consent_wording(ConsentScope.NETWORK),
     }
 
 
