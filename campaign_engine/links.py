@@ -19,6 +19,7 @@ SENT: Mapping[str, str] = {
     "pages.confirm": "/confirm/{token}",
     "privacy.privacy_page": "/privacy/{token}",
     "network.member_page": "/network/{token}",
+    "privacy.not_me_page": "/not-me/{token}",
     "network.join_page": "/{locale}/network",
     "unsubscribe.unsubscribe_page": "/unsubscribe/{token}",
     "auth.welcome_page": "/admin/welcome/{token}",

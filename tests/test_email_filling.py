@@ -51,6 +51,7 @@ def personal(name: str, n: int = 1) -> dict[str, str]:
         "name": name,
         "confirm_url": f"https://ua.example.org/confirm/tok{n}?a=1&b=2",
         "privacy_url": f"https://ua.example.org/privacy/priv{n}",
+        "not_me_url": f"https://ua.example.org/not-me/me{n}",
     }
 
 

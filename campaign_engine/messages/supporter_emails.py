@@ -37,6 +37,7 @@ def compose_supporter_email(
     base = settings.public_base_url
     confirm = tokens.confirmation_token(signer.signature_id)
     privacy = tokens.privacy_token(signer.supporter_id, signer.locale)
+    not_me = tokens.not_me_token(signer.signature_id, signer.locale)
     action = {
         "action_code": signer.action_code,
         "action_title": signer.action_title,
@@ -50,6 +51,7 @@ def compose_supporter_email(
         "name": signer.name,
         "confirm_url": absolute_url(base, "pages.confirm", token=confirm),
         "privacy_url": absolute_url(base, "privacy.privacy_page", token=privacy),
+        "not_me_url": absolute_url(base, "privacy.not_me_page", token=not_me),
     }
     rendered = templates.email_filled(
         TEMPLATE_FOR_KIND[delivery.kind], signer.locale, action, personal

@@ -46,6 +46,7 @@ class Tokens:
         self._proof_of_work = URLSafeTimedSerializer(secret_key, salt="proof-of-work")
         # Never expires either: a member may leave the network from an alert years old.
         self._network = URLSafeSerializer(secret_key, salt="network-member")
+        self._not_me = URLSafeSerializer(secret_key, salt="not-my-signature")
         # Its expiry travels inside it, so the page can say until when it works.
         self._preview = URLSafeSerializer(secret_key, salt="action-preview")
 
@@ -76,6 +77,19 @@ class Tokens:
         try:
             hex_id, scope, locale = self._unsubscribe.loads(token)
             return UUID(hex=str(hex_id)), str(scope), str(locale)
+        except (BadSignature, ValueError, TypeError) as bad:
+            raise InvalidLink from bad
+
+    def not_me_token(self, signature_id: UUID, locale: str) -> str:
+        """The "this wasn't me" link in a signer's emails: it takes one signature back. It
+        does not expire: an address may learn months later what was signed with it."""
+        return self._not_me.dumps([signature_id.hex, locale])
+
+    def read_not_me_token(self, token: str) -> tuple[UUID, str]:
+        """(signature, locale) of a link we made; InvalidLink for any other."""
+        try:
+            hex_id, locale = self._not_me.loads(token)
+            return UUID(hex=str(hex_id)), str(locale)
         except (BadSignature, ValueError, TypeError) as bad:
             raise InvalidLink from bad
 

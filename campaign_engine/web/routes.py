@@ -133,6 +133,8 @@ def routes(settings: Settings) -> list[BaseRoute]:
         route("/privacy/{token}", privacy.privacy_page),
         route("/privacy/{token}/data.json", privacy.download_my_data),
         route("/privacy/{token}/erase", privacy.erase_me, methods=["POST"]),
+        route("/not-me/{token}", privacy.not_me_page),
+        route("/not-me/{token}", privacy.take_back, methods=["POST"]),
         # The Urgent Action Network: joining, and a member's own page (docs/network.md)
         route("/{locale:locale}/network", network.join_page),
         route("/{locale:locale}/network", network.ask, methods=["POST"]),

@@ -110,6 +110,13 @@ async def delete_signer_details_of_supporter(conn: Connection, supporter_id: UUI
     await conn.execute(DELETE_SIGNER_DETAILS_OF_SUPPORTER, supporter_id)
 
 
+DELETE_SIGNER_DETAILS_OF_SIGNATURE = "DELETE FROM signer_details WHERE signature_id = $1"
+
+
+async def delete_signer_details_of_signature(conn: Connection, signature_id: UUID) -> None:
+    await conn.execute(DELETE_SIGNER_DETAILS_OF_SIGNATURE, signature_id)
+
+
 DELETE_SIGNER_DETAILS_OF_ACTION = """
 DELETE FROM signer_details d USING signatures s
 WHERE d.signature_id = s.id AND s.action_id = $1

@@ -60,6 +60,46 @@ async def erase_signatures_of_supporter(
     return [(row["id"], row["action_id"], row["was"]) for row in rows]
 
 
+SELECT_SIGNATURE_SUPPORTER = "SELECT supporter_id FROM signatures WHERE id = $1"
+
+
+async def get_signature_supporter(conn: Connection, signature_id: UUID) -> UUID | None:
+    """Whose address a signature was made with; None once it names nobody (erased)."""
+    found: UUID | None = await conn.fetchval(SELECT_SIGNATURE_SUPPORTER, signature_id)
+    return found
+
+
+# "This wasn't me": one signature taken back by the owner of the address it was made with,
+# erased as an erasure erases (its country, language and times stay for the charts).
+ERASE_SIGNATURE = """
+UPDATE signatures s
+SET status = 'erased', supporter_id = NULL, client_key = NULL, email_domain_keys = NULL,
+    utm = NULL, anonymised_at = $2
+FROM (
+    SELECT id, status AS was FROM signatures
+    WHERE id = $1 AND status IN ('pending', 'confirmed') FOR UPDATE
+) old
+WHERE s.id = old.id
+RETURNING s.action_id, old.was
+"""
+
+
+async def erase_signature(
+    conn: Connection, signature_id: UUID, now: datetime
+) -> tuple[int, str] | None:
+    """(its action, its status before), or None if there was nothing to take back."""
+    row = await conn.fetchrow(ERASE_SIGNATURE, signature_id, now)
+    return None if row is None else (row["action_id"], row["was"])
+
+
+# What someone else agreed to in a person's name was never their consent: it goes.
+DELETE_CONSENTS_OF_SIGNATURE = "DELETE FROM consent_records WHERE signature_id = $1"
+
+
+async def delete_consents_of_signature(conn: Connection, signature_id: UUID) -> None:
+    await conn.execute(DELETE_CONSENTS_OF_SIGNATURE, signature_id)
+
+
 # Consent evidence belongs to a person; once they are gone (erased, or nothing of theirs kept)
 # it goes too. The erasure's own record remains.
 DELETE_CONSENTS_OF_SUPPORTERS = "DELETE FROM consent_records WHERE supporter_id = ANY($1::uuid[])"

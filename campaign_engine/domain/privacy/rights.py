@@ -180,6 +180,30 @@ class RetentionRun:
     client_keys_forgotten: int
 
 
+async def disown_signature(pool: Pool, clock: Clock, signature_id: UUID) -> bool:
+    """ "This wasn't me": the owner of an address takes back a signature made with it. It is
+    erased (what was typed, its consents, anything unsent for it) and, if it counted, the
+    count goes down. False when there was nothing to take back (already taken back, erased or
+    invalidated): a second click changes nothing."""
+    async with pool.acquire() as conn, conn.transaction():
+        supporter_id = await rights.get_signature_supporter(conn, signature_id)
+        # The supporter's row first, as signing and erasure take it.
+        if supporter_id is None or not await supporters.lock_supporter(conn, supporter_id):
+            return False
+        erased = await rights.erase_signature(conn, signature_id, clock.now())
+        if erased is None:
+            return False
+        action_id, was = erased
+        await subjects.delete_signer_details_of_signature(conn, signature_id)
+        await rights.delete_consents_of_signature(conn, signature_id)
+        await abuse.cancel_unsent(conn, [signature_id])
+        # An address with nothing else held goes too: someone else typed it in.
+        await _delete_left_behind(conn, {supporter_id})
+        if was == "confirmed":
+            await recount(conn, action_id)
+    return True
+
+
 async def apply_retention(pool: Pool, clock: Clock, keep_after_close: timedelta) -> RetentionRun:
     """Anonymise the signatures of actions closed longer ago than `keep_after_close`, delete
     supporters left with nothing, forget client keys past the abuse window. Running it again

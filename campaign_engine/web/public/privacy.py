@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from campaign_engine.domain.privacy.rights import (
     SupporterData,
+    disown_signature,
     erase_supporter,
     export_supporter,
     send_privacy_link,
@@ -78,6 +79,36 @@ async def erase_me(request: Request) -> Response:
     await erase_supporter(s.pool, s.clock, supporter_id)
     with s.catalogues.activate(locale):
         return render(request, "public/erased.html", cache=PRIVATE)
+
+
+async def not_me_page(request: Request) -> Response:
+    """ "This wasn't me", from a signer's email: what taking the signature back does, and the
+    button that does it (a GET changes nothing: mail scanners open links)."""
+    s = services(request)
+    link = _not_me(request)
+    if link is None:
+        return _bad_link(request)
+    with s.catalogues.activate(link[1]):
+        return render(
+            request, "public/not-me.html", {"token": request.path_params["token"]}, cache=PRIVATE
+        )
+
+
+async def take_back(request: Request) -> Response:
+    s = services(request)
+    link = _not_me(request)
+    if link is None:
+        return _bad_link(request)
+    await disown_signature(s.pool, s.clock, link[0])
+    with s.catalogues.activate(link[1]):
+        return render(request, "public/not-me-done.html", cache=PRIVATE)
+
+
+def _not_me(request: Request) -> tuple[UUID, str] | None:
+    try:
+        return services(request).tokens.read_not_me_token(request.path_params["token"])
+    except InvalidLink:
+        return None
 
 
 def data_download(data: SupporterData) -> Response:
