@@ -36,6 +36,7 @@ ACTION = {
     "action_title_locale": "en",
     "action_url": "https://ua.example.org/en/actions/free-aziz",
     "network_url": "https://ua.example.org/en/network",
+    "reminder": False,
 }
 
 

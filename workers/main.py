@@ -29,7 +29,7 @@ from workers.context import Presence, WorkerServices
 from workers.deliveries import send_deliveries
 from workers.outage import outage_of, through_outages
 from workers.privacy import keep_retention
-from workers.schedules import apply_action_schedules
+from workers.schedules import apply_action_schedules, remind_unconfirmed_signers
 from workers.sweeper import make_digests, pace_appeals, sweep_outbox
 from workers.trends import spot_abuse_trends
 from workers.updates import fan_out_update, resume_update_fan_outs
@@ -71,6 +71,8 @@ PRODUCTION_CRONS = [
     cron(through_outages(resume_update_fan_outs), second=SWEEP_EVERY_SECONDS, run_at_startup=True),
     # Actions: scheduled ones open, open ones close at their deadline.
     cron(through_outages(apply_action_schedules), second=SWEEP_EVERY_SECONDS, run_at_startup=True),
+    # One reminder for each signature a day unconfirmed; every minute is prompt enough.
+    cron(through_outages(remind_unconfirmed_signers), second={50}, run_at_startup=True),
     # Bot waves: trending clients and email domains, counted over each open action's hour.
     cron(through_outages(spot_abuse_trends), second={20}, run_at_startup=True),
     # Retention: anonymise what is past its time, forget client keys; every hour is plenty.

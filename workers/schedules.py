@@ -1,5 +1,6 @@
-"""The cron that keeps actions to their calendar: scheduled ones open at their time, open ones
-close at their deadline (domain/action_lifecycle.apply_schedules)."""
+"""The crons that keep to a calendar: scheduled actions open at their time, open ones close at
+their deadline (domain/action_lifecycle.apply_schedules); a signature still unconfirmed after a
+day gets its one reminder (domain/signing/signatures.remind_unconfirmed)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import logging
 from typing import Any
 
 from campaign_engine.domain.campaigns.action_lifecycle import apply_schedules
+from campaign_engine.domain.signing.signatures import remind_unconfirmed
 from workers.context import services
 
 log = logging.getLogger(__name__)
@@ -21,3 +23,11 @@ async def apply_action_schedules(ctx: dict[str, Any]) -> int:
     for code in run.closed:
         log.info("closed %s at its deadline", code)
     return len(run.opened) + len(run.closed)
+
+
+async def remind_unconfirmed_signers(ctx: dict[str, Any]) -> int:
+    w = services(ctx)
+    reminded = await remind_unconfirmed(w.pool, w.queue, w.clock)
+    if reminded:
+        log.info("reminded %d signers to confirm", reminded)
+    return reminded

@@ -21,6 +21,8 @@ from campaign_engine.settings import Settings
 TEMPLATE_FOR_KIND = {
     DeliveryKind.CONFIRMATION: "confirm-signature",
     DeliveryKind.ALREADY_SIGNED: "already-signed",
+    # The confirmation again, saying it is a reminder.
+    DeliveryKind.CONFIRMATION_REMINDER: "confirm-signature",
 }
 
 
@@ -46,6 +48,7 @@ def compose_supporter_email(
             base, "pages.action_page", locale=signer.locale, slug=signer.action_slug
         ),
         "network_url": absolute_url(base, "network.join_page", locale=signer.locale),
+        "reminder": delivery.kind is DeliveryKind.CONFIRMATION_REMINDER,
     }
     personal = {
         "name": signer.name,

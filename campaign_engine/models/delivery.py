@@ -19,6 +19,7 @@ class DeliveryKind(enum.StrEnum):
     WEBHOOK = "webhook"  # an event, to a webhook endpoint (domain/integrations/webhooks.py)
     PRIVACY_LINK = "privacy_link"  # a fresh link to a supporter's data (domain/privacy/rights.py)
     NETWORK_JOIN = "network_join"  # the link to say yes to the network, or to one's preferences
+    CONFIRMATION_REMINDER = "confirmation_reminder"  # once, a day after an unconfirmed signature
 
 
 class DeliveryStatus(enum.StrEnum):
@@ -82,6 +83,7 @@ class SupporterMessageContext:
     action_code: str
     action_title: str
     action_locale: str
+    action_open: bool = True  # whether the action still takes signatures
 
 
 @dataclass(frozen=True)

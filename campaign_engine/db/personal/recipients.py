@@ -26,7 +26,7 @@ SELECT_SUPPORTER_MESSAGE_CONTEXT = """
 SELECT s.id AS signature_id, s.status AS signature_status, s.locale,
        p.email_sealed, d.name_sealed, p.id AS supporter_id,
        a.slug AS action_slug, a.code AS action_code, t.title AS action_title,
-       t.locale AS action_locale
+       t.locale AS action_locale, a.status = 'open' AS action_open
 FROM signatures s
 JOIN supporters p ON p.id = s.supporter_id
 JOIN signer_details d ON d.signature_id = s.id

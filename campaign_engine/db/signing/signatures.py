@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from campaign_engine.db.pool import Connection
@@ -72,3 +73,25 @@ RETURNING id
 async def confirm_pending_signature(conn: Connection, signature_id: UUID) -> bool:
     """True when this call confirmed it; False when it was not pending."""
     return await conn.fetchval(CONFIRM_PENDING_SIGNATURE, signature_id) is not None
+
+
+# One reminder for each signature still unconfirmed a day after it was made, while its action
+# takes signatures: never a second (the key), none to a suspected one (it got no email at all),
+# none for a signature more than two days old (a worker down for a day does not wake everyone
+# at once). Read through signatures_pending_by_time.
+INSERT_CONFIRMATION_REMINDERS = """
+INSERT INTO deliveries (dedup_key, kind, channel, signature_id)
+SELECT 'confirmation_reminder:' || s.id::text, 'confirmation_reminder', 'email', s.id
+FROM signatures s JOIN actions a ON a.id = s.action_id
+WHERE s.status = 'pending' AND s.suspicion IS NULL AND s.supporter_id IS NOT NULL
+  AND s.created_at <= $1::timestamptz - interval '1 day'
+  AND s.created_at > $1::timestamptz - interval '2 days'
+  AND a.status = 'open'
+ORDER BY s.created_at
+ON CONFLICT (dedup_key) DO NOTHING
+RETURNING id
+"""
+
+
+async def insert_confirmation_reminders(conn: Connection, now: datetime) -> list[UUID]:
+    return [row["id"] for row in await conn.fetch(INSERT_CONFIRMATION_REMINDERS, now)]

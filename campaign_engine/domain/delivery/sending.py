@@ -42,6 +42,7 @@ from campaign_engine.domain.network.membership import join_email_recipient
 from campaign_engine.domain.privacy.rights import link_recipient
 from campaign_engine.models.delivery import Delivery, DeliveryKind, SendOutcome, SendResult
 from campaign_engine.models.network import MemberStatus
+from campaign_engine.models.signing import SignatureStatus
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,22 @@ async def _signers(sending: Sending, deliveries: list[Delivery]) -> Mapping[UUID
     return await supporter_message_contexts(sending.pool, deliveries)
 
 
+async def _reminded(sending: Sending, deliveries: list[Delivery]) -> Mapping[UUID, Any]:
+    """The signers to remind, unless they confirmed meanwhile or the action closed."""
+    signers = await supporter_message_contexts(sending.pool, deliveries)
+    return {delivery_id: _still_to_confirm(signer) for delivery_id, signer in signers.items()}
+
+
+def _still_to_confirm(signer: Any) -> Any:
+    if signer is None:
+        return None
+    if signer.signature_status is not SignatureStatus.PENDING:
+        return "the signature was confirmed, or is no longer held"
+    if not signer.action_open:
+        return "the action no longer takes signatures"
+    return signer
+
+
 async def _link_recipient(sending: Sending, delivery: Delivery) -> Any:
     return await link_recipient(sending.pool, delivery.id)
 
@@ -107,6 +124,7 @@ KINDS: dict[DeliveryKind, MessageKind] = {
     for kind in (
         MessageKind(DeliveryKind.CONFIRMATION, SIGNATURE_GONE, read_many=_signers),
         MessageKind(DeliveryKind.ALREADY_SIGNED, SIGNATURE_GONE, read_many=_signers),
+        MessageKind(DeliveryKind.CONFIRMATION_REMINDER, SIGNATURE_GONE, read_many=_reminded),
         MessageKind(
             DeliveryKind.APPEAL,
             "no confirmed signature or no published letter",

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID, uuid4
 
+from campaign_engine.clock import Clock
 from campaign_engine.db.campaigns import actions
 from campaign_engine.db.delivery import deliveries
 from campaign_engine.db.personal import supporters
@@ -347,6 +348,15 @@ def _email_key(kind: DeliveryKind, signature_id: UUID, sent_before: int) -> str:
 
 def _first_confirmation_key(signature_id: UUID) -> str:
     return _email_key(DeliveryKind.CONFIRMATION, signature_id, 0)
+
+
+async def remind_unconfirmed(pool: Pool, queue: JobQueue | None, clock: Clock) -> int:
+    """Queue the one reminder each signature unconfirmed for a day gets (many a signer misses
+    the first email, or means to come back to it); how many were queued."""
+    async with committed_then_rung(pool, queue) as (conn, doorbells):
+        queued = await signatures.insert_confirmation_reminders(conn, clock.now())
+        doorbells.deliveries(queued)
+    return len(queued)
 
 
 async def confirm_signature(

@@ -49,6 +49,7 @@ EMAIL = register(
         writers={
             DeliveryKind.CONFIRMATION: _to_signer,
             DeliveryKind.ALREADY_SIGNED: _to_signer,
+            DeliveryKind.CONFIRMATION_REMINDER: _to_signer,
             DeliveryKind.PRIVACY_LINK: _privacy_link,
             DeliveryKind.NETWORK_JOIN: _network,
             DeliveryKind.APPEAL: lambda s, _d, letter: compose_appeal_email(
