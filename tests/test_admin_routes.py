@@ -78,6 +78,7 @@ EXPECTED: dict[tuple[str, str], str | Capability] = {
     ("POST", "/admin/team/{staff_id:id}/link"): Capability.MANAGE_TEAM,
     ("POST", "/admin/team/{staff_id:id}/second-factor/remove"): Capability.MANAGE_TEAM,
     ("GET", "/admin/audit"): Capability.MANAGE_TEAM,
+    ("GET", "/admin/network"): Capability.READ,
     # Partners
     ("GET", "/admin/partners"): Capability.READ,
     ("POST", "/admin/partners"): Capability.MANAGE_PARTNERS,

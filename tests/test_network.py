@@ -19,6 +19,7 @@ from campaign_engine.models.signing import ConsentScope
 from tests.conftest import Drain
 from tests.factories import confirmation_path, make_action
 from tests.smtp import RecordingHandler
+from tests.staff import Campaigner
 
 ONE_CLICK = {"List-Unsubscribe": "One-Click"}
 
@@ -246,3 +247,31 @@ async def test_a_signer_who_ticks_the_box_joins_when_their_signature_is_confirme
     assert await member_state(pool, not_joining) is None
     await drain()
     assert len(smtp.to(joining)) == 1, "no joining email: the confirmation proved the address"
+
+
+async def test_the_workspace_counts_the_network_and_names_nobody(
+    client: httpx.AsyncClient,
+    pool: Pool,
+    smtp: RecordingHandler,
+    drain: Drain,
+    viewer: Campaigner,
+) -> None:
+    before = await viewer.client.get("/admin/network")
+    assert before.status_code == 200
+    active_before = figure(before.text, "active")
+    email = new_address()
+    await client.post("/en/network", data=join_form(email, language_1="ar", country=["SY"]))
+    await drain()
+    await client.post(member_path(smtp.to(email)[0]), data=join_form(email, language_1="ar"))
+
+    page = await viewer.client.get("/admin/network")
+    assert figure(page.text, "active") == active_before + 1
+    assert "العربية" in page.text
+    assert email not in page.text, "counts only"
+    assert 'href="/admin/network" aria-current="page"' in page.text
+
+
+def figure(page: str, name: str) -> int:
+    found = re.search(rf'id="figure-{name}">([\d,\s]+)<', page)
+    assert found, f"the {name} figure"
+    return int(re.sub(r"\D", "", found.group(1)))

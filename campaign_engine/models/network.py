@@ -38,3 +38,18 @@ class Membership:
     preferences: Preferences
     asked_at: datetime
     joined_at: datetime | None
+
+
+@dataclass(frozen=True)
+class NetworkOverview:
+    """The network as the workspace shows it: how many, reading what, hearing about what.
+    Each tally is (key, members), largest first; the key "" stands for "all of them"."""
+
+    active: int
+    pending: int
+    left: int
+    joined_this_week: int
+    first_languages: tuple[tuple[str, int], ...]
+    frequencies: tuple[tuple[str, int], ...]
+    countries: tuple[tuple[str, int], ...]
+    themes: tuple[tuple[str, int], ...]

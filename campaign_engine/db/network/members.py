@@ -186,3 +186,40 @@ def _membership(row: asyncpg.Record) -> Membership:
         asked_at=row["asked_at"],
         joined_at=row["joined_at"],
     )
+
+
+COUNT_MEMBERS = """
+SELECT count(*) FILTER (WHERE status = 'active') AS active,
+       count(*) FILTER (WHERE status = 'pending') AS pending,
+       count(*) FILTER (WHERE status = 'left') AS left,
+       count(*) FILTER (WHERE status = 'active' AND joined_at > $1) AS joined_since
+FROM members
+"""
+
+
+async def count_members(conn: Connection, since: datetime) -> tuple[int, int, int, int]:
+    """(active, pending, left, joined since `since` and still active)."""
+    row = await conn.fetchrow(COUNT_MEMBERS, since)
+    assert row is not None
+    return row["active"], row["pending"], row["left"], row["joined_since"]
+
+
+# Active members tallied by one of their choices: `$1` names it. A list left empty ("all of
+# them") is tallied under ''.
+TALLY_ACTIVE = {
+    "first_language": "SELECT languages[1] AS key, count(*) AS members FROM members"
+    " WHERE status = 'active' GROUP BY 1 ORDER BY 2 DESC, 1",
+    "frequency": "SELECT frequency AS key, count(*) AS members FROM members"
+    " WHERE status = 'active' GROUP BY 1 ORDER BY 2 DESC, 1",
+    "country": "SELECT coalesce(c, '') AS key, count(*) AS members FROM members"
+    " LEFT JOIN LATERAL unnest(nullif(countries, '{}')) c ON true"
+    " WHERE status = 'active' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20",
+    "theme": "SELECT coalesce(t, '') AS key, count(*) AS members FROM members"
+    " LEFT JOIN LATERAL unnest(nullif(themes, '{}')) t ON true"
+    " WHERE status = 'active' GROUP BY 1 ORDER BY 2 DESC, 1",
+}
+
+
+async def tally_active(conn: Connection, by: str) -> tuple[tuple[str, int], ...]:
+    """Active members by `by` (a key of TALLY_ACTIVE), largest first."""
+    return tuple((row["key"], row["members"]) for row in await conn.fetch(TALLY_ACTIVE[by]))

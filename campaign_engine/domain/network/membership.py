@@ -27,7 +27,7 @@ from campaign_engine.domain.doorbells import committed_then_rung
 from campaign_engine.domain.signing.consent import shown_consent, wording_id
 from campaign_engine.domain.signing.supporters import canonical_email
 from campaign_engine.jobs import JobQueue
-from campaign_engine.models.network import Membership, Preferences
+from campaign_engine.models.network import Membership, NetworkOverview, Preferences
 from campaign_engine.models.signing import ConsentScope
 
 # Joining emails per address and day, whoever asks: enough to retry, too few to annoy.
@@ -123,3 +123,21 @@ async def leave(pool: Pool, clock: Clock, supporter_id: UUID, source: str) -> No
 async def join_email_recipient(pool: Pool, delivery_id: UUID) -> recipients.MemberRecipient | None:
     async with pool.acquire() as conn:
         return await recipients.get_member_recipient(conn, delivery_id)
+
+
+async def network_overview(pool: Pool, clock: Clock) -> NetworkOverview:
+    """How many are in the network and what they chose, for the workspace."""
+    async with pool.acquire() as conn, conn.transaction(readonly=True):
+        active, pending, left, joined = await members.count_members(
+            conn, clock.now() - timedelta(days=7)
+        )
+        return NetworkOverview(
+            active=active,
+            pending=pending,
+            left=left,
+            joined_this_week=joined,
+            first_languages=await members.tally_active(conn, "first_language"),
+            frequencies=await members.tally_active(conn, "frequency"),
+            countries=await members.tally_active(conn, "country"),
+            themes=await members.tally_active(conn, "theme"),
+        )

@@ -1,0 +1,45 @@
+"""The network page: how many members, pending and departed, and what the active ones chose
+(their first language, how often, the countries and themes they follow). Counts only: no
+page of the workspace lists members one by one."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from campaign_engine import i18n
+from campaign_engine.domain.campaigns.case_editing import risk_category_names
+from campaign_engine.domain.network.membership import network_overview
+from campaign_engine.domain.workspace.access import Capability
+from campaign_engine.formats.countries import country_name
+from campaign_engine.i18n import N_, _
+from campaign_engine.web.admin.guard import staff_page
+from campaign_engine.web.admin.rendering import render_admin
+from campaign_engine.web.services import services
+
+FREQUENCY_NAMES = {
+    "every": N_("Every alert"),
+    "capped": N_("At most a few a week"),
+    "weekly": N_("A weekly email"),
+}
+
+
+@staff_page(Capability.READ)
+async def network_page(request: Request) -> Response:
+    s = services(request)
+    overview = await network_overview(s.pool, s.clock)
+    tag = i18n.active().tag
+    themes = risk_category_names()
+    everywhere = _("Anywhere")
+    context = {
+        "overview": overview,
+        "first_languages": [(i18n.native_name(key), n) for key, n in overview.first_languages],
+        "frequencies": [(_(FREQUENCY_NAMES[key]), n) for key, n in overview.frequencies],
+        "countries": [
+            (country_name(key, tag) if key else everywhere, n) for key, n in overview.countries
+        ],
+        "themes": [
+            (themes.get(key, key) if key else _("Every kind"), n) for key, n in overview.themes
+        ],
+    }
+    return render_admin(request, "admin/network.html", context)
