@@ -88,10 +88,15 @@ def unique_email(name: str = "supporter") -> str:
 
 def confirmation_path(message: EmailMessage) -> str:
     """The path of the confirmation link in an email's text."""
+    return link_path(message, "/confirm/")
+
+
+def link_path(message: EmailMessage, start: str) -> str:
+    """The path of the link in an email's text whose path begins with `start`."""
     body = message.get_body(preferencelist=("plain",))
     assert body is not None
-    match = re.search(r"http://testserver(/confirm/\S+)", body.get_content())
-    assert match is not None, "no confirmation link in the email"
+    match = re.search(rf"http://testserver({re.escape(start)}\S+)", body.get_content())
+    assert match is not None, f"no {start} link in the email"
     return match.group(1)
 
 

@@ -17,7 +17,7 @@ from campaign_engine.db.signing.consent import get_latest_consent
 from campaign_engine.i18n import LOCALES
 from campaign_engine.models.signing import ConsentScope
 from tests.conftest import Drain
-from tests.factories import confirmation_path, make_action
+from tests.factories import confirmation_path, link_path, make_action
 from tests.smtp import RecordingHandler
 from tests.staff import Campaigner
 
@@ -43,11 +43,7 @@ def join_form(address: str, **choices: str | list[str]) -> dict[str, str | list[
 
 
 def member_path(message: EmailMessage) -> str:
-    body = message.get_body(("plain",))
-    assert body is not None
-    found = re.search(r"http://testserver(/network/[^\s]+)", body.get_content())
-    assert found, "the email carries the member's link"
-    return found.group(1)
+    return link_path(message, "/network/")
 
 
 async def member_state(pool: Pool, email: str) -> dict[str, object] | None:
@@ -204,17 +200,14 @@ async def test_a_members_data_is_in_their_export_and_goes_with_their_erasure(
     await client.post(member_path(smtp.to(email)[0]), data=join_form(email))
     await client.post("/en/privacy", data={"email": email})
     await drain()
-    privacy = smtp.to(email)[-1].get_body(("plain",))
-    assert privacy is not None
-    path = re.search(r"http://testserver(/privacy/[^\s]+)", privacy.get_content())
-    assert path
-    data = (await client.get(f"{path.group(1)}/data.json")).json()
+    privacy = link_path(smtp.to(email)[-1], "/privacy/")
+    data = (await client.get(f"{privacy}/data.json")).json()
     assert data["network"]["status"] == "active"
     assert data["network"]["countries"] == ["ML", "MX"]
     assert [c["scope"] for c in data["consents"]] == ["network"]
     assert "network_join" in [m["kind"] for m in data["messages"]]
 
-    assert (await client.post(f"{path.group(1)}/erase")).status_code == 200
+    assert (await client.post(f"{privacy}/erase")).status_code == 200
     assert await member_state(pool, email) is None
 
 

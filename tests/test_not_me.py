@@ -5,7 +5,6 @@ forgets the address if nothing else of theirs is held."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from email.message import EmailMessage
 
@@ -13,16 +12,12 @@ import httpx
 
 from campaign_engine.db.pool import Pool
 from tests.conftest import Drain
-from tests.factories import confirmation_path, counted, email_key, make_action
+from tests.factories import confirmation_path, counted, email_key, link_path, make_action
 from tests.smtp import RecordingHandler
 
 
 def not_me_path(message: EmailMessage) -> str:
-    body = message.get_body(("plain",))
-    assert body is not None
-    found = re.search(r"http://testserver(/not-me/\S+)", body.get_content())
-    assert found, "the email carries the link"
-    return found.group(1)
+    return link_path(message, "/not-me/")
 
 
 def signer(email: str) -> dict[str, str]:

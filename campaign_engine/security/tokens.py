@@ -8,7 +8,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
@@ -87,11 +89,7 @@ class Tokens:
 
     def read_not_me_token(self, token: str) -> tuple[UUID, str]:
         """(signature, locale) of a link we made; InvalidLink for any other."""
-        try:
-            hex_id, locale = self._not_me.loads(token)
-            return UUID(hex=str(hex_id)), str(locale)
-        except (BadSignature, ValueError, TypeError) as bad:
-            raise InvalidLink from bad
+        return _id_and_text(self._not_me.loads, token)
 
     def network_token(self, supporter_id: UUID, locale: str) -> str:
         """The link in every network email: the member's way to say yes, to their
@@ -100,11 +98,7 @@ class Tokens:
 
     def read_network_token(self, token: str) -> tuple[UUID, str]:
         """(supporter, locale) of a link we made; InvalidLink for any other."""
-        try:
-            hex_id, locale = self._network.loads(token)
-            return UUID(hex=str(hex_id)), str(locale)
-        except (BadSignature, ValueError, TypeError) as bad:
-            raise InvalidLink from bad
+        return _id_and_text(self._network.loads, token)
 
     def privacy_token(self, supporter_id: UUID, locale: str) -> str:
         """The link to a supporter's own data (download it, or erase it), in their language.
@@ -198,3 +192,12 @@ def new_session_token() -> tuple[str, bytes]:
 
 def token_hash(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
+
+
+def _id_and_text(loads: Callable[[str], Any], token: str) -> tuple[UUID, str]:
+    """An [id, text] link of ours, read back; InvalidLink for any other."""
+    try:
+        hex_id, text = loads(token)
+        return UUID(hex=str(hex_id)), str(text)
+    except (BadSignature, ValueError, TypeError) as bad:
+        raise InvalidLink from bad
