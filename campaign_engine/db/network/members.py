@@ -47,6 +47,7 @@ async def request_membership(
     )
 
 
+# (The consent is found through its supporter's index: this runs with every confirmation.)
 # A signer who ticked the network's box on the signing form joins when their signature is
 # confirmed: the confirmation proved the address, so no second email, and the consent given
 # with the signature counts from then on. A new member reads the language they signed in and
@@ -58,7 +59,8 @@ INSERT INTO members (supporter_id, status, locale, languages, consent_text_id, a
 SELECT s.supporter_id, 'active', s.locale, ARRAY[s.locale], r.consent_text_id, s.created_at,
        now()
 FROM signatures s
-JOIN consent_records r ON r.signature_id = s.id AND r.scope = 'network' AND r.granted
+JOIN consent_records r ON r.supporter_id = s.supporter_id AND r.signature_id = s.id
+    AND r.scope = 'network' AND r.granted
 WHERE s.id = $1 AND s.supporter_id IS NOT NULL
 ON CONFLICT (supporter_id) DO UPDATE
     SET status = 'active', joined_at = now(), left_at = NULL,

@@ -93,11 +93,16 @@ async def erase_signature(
 
 
 # What someone else agreed to in a person's name was never their consent: it goes.
-DELETE_CONSENTS_OF_SIGNATURE = "DELETE FROM consent_records WHERE signature_id = $1"
+# (Found through the supporter's index; consent_records has none by signature.)
+DELETE_CONSENTS_OF_SIGNATURE = """
+DELETE FROM consent_records WHERE supporter_id = $1 AND signature_id = $2
+"""
 
 
-async def delete_consents_of_signature(conn: Connection, signature_id: UUID) -> None:
-    await conn.execute(DELETE_CONSENTS_OF_SIGNATURE, signature_id)
+async def delete_consents_of_signature(
+    conn: Connection, supporter_id: UUID, signature_id: UUID
+) -> None:
+    await conn.execute(DELETE_CONSENTS_OF_SIGNATURE, supporter_id, signature_id)
 
 
 # Consent evidence belongs to a person; once they are gone (erased, or nothing of theirs kept)

@@ -78,15 +78,15 @@ async def confirm_pending_signature(conn: Connection, signature_id: UUID) -> boo
 # One reminder for each signature still unconfirmed a day after it was made, while its action
 # takes signatures: never a second (the key), none to a suspected one (it got no email at all),
 # none for a signature more than two days old (a worker down for a day does not wake everyone
-# at once). Read through signatures_pending_by_time.
+# at once). Read one open action at a time through signatures_by_time (action, created_at).
 INSERT_CONFIRMATION_REMINDERS = """
 INSERT INTO deliveries (dedup_key, kind, channel, signature_id)
 SELECT 'confirmation_reminder:' || s.id::text, 'confirmation_reminder', 'email', s.id
-FROM signatures s JOIN actions a ON a.id = s.action_id
-WHERE s.status = 'pending' AND s.suspicion IS NULL AND s.supporter_id IS NOT NULL
-  AND s.created_at <= $1::timestamptz - interval '1 day'
-  AND s.created_at > $1::timestamptz - interval '2 days'
-  AND a.status = 'open'
+FROM actions a JOIN signatures s ON s.action_id = a.id
+    AND s.created_at <= $1::timestamptz - interval '1 day'
+    AND s.created_at > $1::timestamptz - interval '2 days'
+WHERE a.status = 'open'
+  AND s.status = 'pending' AND s.suspicion IS NULL AND s.supporter_id IS NOT NULL
 ORDER BY s.created_at
 ON CONFLICT (dedup_key) DO NOTHING
 RETURNING id

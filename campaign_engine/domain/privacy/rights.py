@@ -195,7 +195,7 @@ async def disown_signature(pool: Pool, clock: Clock, signature_id: UUID) -> bool
             return False
         action_id, was = erased
         await subjects.delete_signer_details_of_signature(conn, signature_id)
-        await rights.delete_consents_of_signature(conn, signature_id)
+        await rights.delete_consents_of_signature(conn, supporter_id, signature_id)
         await abuse.cancel_unsent(conn, [signature_id])
         # An address with nothing else held goes too: someone else typed it in.
         await _delete_left_behind(conn, {supporter_id})
