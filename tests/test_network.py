@@ -16,6 +16,7 @@ from campaign_engine.db.pool import Pool, sealer_of
 from campaign_engine.db.signing.consent import get_latest_consent
 from campaign_engine.i18n import LOCALES
 from campaign_engine.models.signing import ConsentScope
+from campaign_engine.web.public.network import JOINS_PER_CLIENT
 from tests.conftest import Drain
 from tests.factories import confirmation_path, link_path, make_action
 from tests.smtp import RecordingHandler
@@ -268,3 +269,24 @@ def figure(page: str, name: str) -> int:
     found = re.search(rf'id="figure-{name}">([\d,\s]+)<', page)
     assert found, f"the {name} figure"
     return int(re.sub(r"\D", "", found.group(1)))
+
+
+async def test_the_form_is_no_mail_cannon(
+    client: httpx.AsyncClient, pool: Pool, smtp: RecordingHandler, drain: Drain
+) -> None:
+    robot = new_address()
+    filled = await client.post("/fr/network", data=join_form(robot, website="http://x.example"))
+    assert filled.status_code == 200, "the usual answer"
+    await drain()
+    assert smtp.to(robot) == []
+    assert await member_state(pool, robot) is None
+
+    answers = [
+        (await client.post("/fr/network", data=join_form(new_address()))).status_code
+        for _request in range(JOINS_PER_CLIENT)
+    ]
+    assert answers == [200] * (JOINS_PER_CLIENT - 1) + [429], "ten a minute from one client"
+    refused = await client.post("/fr/network", data=join_form(new_address()))
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert 'lang="fr"' in refused.text

@@ -35,8 +35,10 @@ from campaign_engine.security.tokens import InvalidLink
 from campaign_engine.web.forms import FieldErrors, parse_email
 from campaign_engine.web.public.unsubscribe import is_one_click
 from campaign_engine.web.rendering import PRIVATE, render, render_error
-from campaign_engine.web.services import services
+from campaign_engine.web.services import client_address, services
 
+# Requests to join from one client address in a minute: a person joins once, a robot many times.
+JOINS_PER_CLIENT = 10
 # How many languages a member may list, in order.
 LANGUAGE_CHOICES = 3
 MOST_A_WEEK = 20
@@ -51,7 +53,13 @@ async def join_page(request: Request) -> Response:
 
 
 async def ask(request: Request) -> Response:
+    """A request to join. Each sends an email, so a robot must not make us a mail cannon:
+    requests are limited per client address, and a form whose hidden field came back filled
+    in gets the usual answer and sends nothing."""
     s = services(request)
+    verdict = await s.limiter.hit("join", client_address(request) or "unknown", JOINS_PER_CLIENT)
+    if not verdict.allowed:
+        return _too_many(request, verdict.retry_after)
     form = await _form(request)
     values = _values(form)
     email = parse_email(values)
@@ -65,7 +73,8 @@ async def ask(request: Request) -> Response:
     if errors or isinstance(email, FieldErrors) or isinstance(parsed, FieldErrors):
         context = _form_context(values, errors, form)
         return render(request, "public/network-join.html", context, status_code=422, cache=PRIVATE)
-    await ask_to_join(s.pool, s.queue, s.clock, JoinRequest(email, active().tag, parsed))
+    if not values.get("website"):  # the field nobody sees: only a robot fills it in
+        await ask_to_join(s.pool, s.queue, s.clock, JoinRequest(email, active().tag, parsed))
     # The same page whoever asks: it tells nobody who is in the network.
     return render(request, "public/network-asked.html", cache=PRIVATE)
 
@@ -242,6 +251,14 @@ def _read(request: Request) -> tuple[UUID, str] | None:
         return services(request).tokens.read_network_token(request.path_params["token"])
     except InvalidLink:
         return None
+
+
+def _too_many(request: Request, retry_after: int) -> Response:
+    answer = render_error(
+        request, 429, _("Please wait"), _("Too many requests. Wait a moment, then try again.")
+    )
+    answer.headers["Retry-After"] = str(retry_after)
+    return answer
 
 
 def _bad_link(request: Request) -> Response:
