@@ -15,6 +15,12 @@ async def listen(
 ) -> asyncpg.Connection[asyncpg.Record]:
     """A connection that calls `on_change` at each notice and `on_lost` when it closes."""
     conn: asyncpg.Connection[asyncpg.Record] = await asyncpg.connect(dsn)
-    conn.add_termination_listener(lambda _conn: on_lost())
-    await conn.add_listener(CHANNEL, lambda *_notice: on_change())
+    try:
+        conn.add_termination_listener(lambda _conn: on_lost())
+        await conn.add_listener(CHANNEL, lambda *_notice: on_change())
+    except BaseException:
+        # Connected, then refused LISTEN (PostgreSQL stopping or starting): the connection
+        # is ours to end, or the collector finds it open (a ResourceWarning, an open socket).
+        conn.terminate()
+        raise
     return conn
