@@ -37,6 +37,7 @@ SEND_DELIVERIES = "send_deliveries"
 BATCH = 100
 # An update's send: the job that writes its deliveries (workers/updates.py).
 FAN_OUT_UPDATE = "fan_out_update"
+FAN_OUT_ALERT = "fan_out_alert"
 
 
 def serialize(job: dict[str, Any]) -> bytes:
@@ -131,6 +132,8 @@ class InProcess(Protocol):
     def send_deliveries(self, delivery_ids: list[UUID]) -> None: ...
 
     def fan_out_update(self, mailing_id: int) -> None: ...
+
+    def fan_out_alert(self, action_id: int) -> None: ...
 
 
 class QueueConnection(ArqRedis):
@@ -240,6 +243,17 @@ class JobQueue:
             # In a worker, done here and now; in the web, resumed by the worker's cron.
             if self._redis.instead is not None:
                 self._redis.instead.fan_out_update(mailing_id)
+
+    async def fan_out_alert(self, action_id: int, *, again: bool = False) -> None:
+        """Ask a worker to write an action's alerts to the network, as `fan_out_update`."""
+        job_id = f"alert:{action_id}" + (f":{uuid.uuid4().hex}" if again else "")
+        try:
+            await self._redis.reachability.call(
+                lambda: self._redis.enqueue_job(FAN_OUT_ALERT, action_id, _job_id=job_id)
+            )
+        except Unreachable:
+            if self._redis.instead is not None:
+                self._redis.instead.fan_out_alert(action_id)
 
     async def _enqueue(
         self, delivery_ids: list[UUID], job_id: str, not_before: datetime | None

@@ -21,6 +21,8 @@ SENT: Mapping[str, str] = {
     "network.member_page": "/network/{token}",
     "privacy.not_me_page": "/not-me/{token}",
     "network.join_page": "/{locale}/network",
+    "network.leave_page": "/network/{token}/leave",
+    "act.act_page": "/act/{token}",
     "unsubscribe.unsubscribe_page": "/unsubscribe/{token}",
     "auth.welcome_page": "/admin/welcome/{token}",
     "overview.overview": "/admin",

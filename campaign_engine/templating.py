@@ -41,6 +41,7 @@ def create_environment(templates_dir: Path, *, reload: bool = False) -> Environm
         long_date=format_long_date,
         long_datetime=format_long_datetime,
         relative=format_relative,
+        duration=format_duration,
         html_datetime=html_datetime,
         country=lambda code: country_name(code, i18n.active().tag),
         paragraphs=paragraphs,
@@ -67,6 +68,11 @@ def format_long_date(value: datetime) -> str:
 def format_long_datetime(value: datetime) -> str:
     """A moment with its date, time and time zone, for readers in any time zone."""
     return format_datetime(value, format="long", tzinfo=UTC, locale=i18n.active().babel)
+
+
+def format_duration(value: timedelta) -> str:
+    """A length of time in words, to its largest unit ("6 hours", "2 days")."""
+    return format_timedelta(value, threshold=1, locale=i18n.active().babel)
 
 
 def html_datetime(value: datetime) -> str:

@@ -352,10 +352,10 @@ async def test_an_event_is_edited_then_deleted_and_the_log_says_so(
 
 
 async def test_the_demo_case_has_its_update_once_in_every_language(
-    client: httpx.AsyncClient, pool: Pool
+    client: httpx.AsyncClient, pool: Pool, settings: Settings
 ) -> None:
-    await load_demo(pool)
-    await load_demo(pool)
+    await load_demo(pool, Catalogues(settings.locales_dir))
+    await load_demo(pool, Catalogues(settings.locales_dir))
     events = await pool.fetch(
         "SELECT e.id, e.published FROM case_events e JOIN cases c ON c.id = e.case_id"
         " WHERE c.slug = 'ines-caldera' AND e.source_ref = 'demo:ines-caldera:lawyer-visit'"

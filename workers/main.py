@@ -27,6 +27,7 @@ from campaign_engine.settings import Settings
 from campaign_engine.templating import create_environment
 from workers.context import Presence, WorkerServices
 from workers.deliveries import send_deliveries
+from workers.network import fan_out_network_alert, resume_network_alerts, start_network_alerts
 from workers.outage import outage_of, through_outages
 from workers.privacy import keep_retention
 from workers.schedules import apply_action_schedules, remind_unconfirmed_signers
@@ -69,6 +70,9 @@ PRODUCTION_CRONS = [
     cron(through_outages(make_digests), second={5}, run_at_startup=True),
     # Updates to supporters: a fan-out whose job was lost is asked for again.
     cron(through_outages(resume_update_fan_outs), second=SWEEP_EVERY_SECONDS, run_at_startup=True),
+    # Alerts to the network: those whose delay ran out start; a lost fan-out is asked again.
+    cron(through_outages(start_network_alerts), second=SWEEP_EVERY_SECONDS, run_at_startup=True),
+    cron(through_outages(resume_network_alerts), second=SWEEP_EVERY_SECONDS, run_at_startup=True),
     # Actions: scheduled ones open, open ones close at their deadline.
     cron(through_outages(apply_action_schedules), second=SWEEP_EVERY_SECONDS, run_at_startup=True),
     # One reminder for each signature a day unconfirmed; every minute is prompt enough.
@@ -181,6 +185,11 @@ def create_worker(
             func(
                 through_outages(fan_out_update),
                 name=jobs.FAN_OUT_UPDATE,
+                timeout=FAN_OUT_TIMEOUT_SECONDS,
+            ),
+            func(
+                through_outages(fan_out_network_alert),
+                name=jobs.FAN_OUT_ALERT,
                 timeout=FAN_OUT_TIMEOUT_SECONDS,
             ),
         ],

@@ -92,6 +92,10 @@ class InProcessJobs:
         if self._taking:
             self._start(self._functions[jobs.FAN_OUT_UPDATE], mailing_id)
 
+    def fan_out_alert(self, action_id: int) -> None:
+        if self._taking:
+            self._start(self._functions[jobs.FAN_OUT_ALERT], action_id)
+
     def run_due_crons(self, crons: list[CronJob], now: datetime) -> None:
         """Each cron whose time has come, unless its last run is still going. The next time
         is counted from now, as arq would: an outage does not pile up missed rounds."""

@@ -17,6 +17,7 @@ from campaign_engine.dev.demo import load_demo
 from campaign_engine.dev.embedded import EmbeddedServers
 from campaign_engine.domain.errors import ActionNotFound, StaffExists, StaffNotFound
 from campaign_engine.domain.workspace.staff import Invitation
+from campaign_engine.i18n import Catalogues
 from campaign_engine.links import absolute_url
 from campaign_engine.security.sealing import UnreadableValue
 from campaign_engine.settings import Settings, SettingsError
@@ -89,7 +90,7 @@ async def prepare_database(settings: Settings, *, demo: bool) -> list[str]:
         async with pool.acquire() as conn:
             applied = await migrate(conn)
         if demo:
-            await load_demo(pool)
+            await load_demo(pool, Catalogues(settings.locales_dir))
         return applied
     finally:
         await pool.close()

@@ -47,6 +47,10 @@ class Doorbells:
         """An update's send, to be written a batch at a time by a worker."""
         self._rings.append(lambda queue: queue.fan_out_update(mailing_id))
 
+    def alert(self, action_id: int) -> None:
+        """An action's alert to the network, to be written a batch at a time by a worker."""
+        self._rings.append(lambda queue: queue.fan_out_alert(action_id))
+
     async def ring(self, queue: JobQueue | None) -> None:
         """Without a queue (a command run alone), the sweeper finds the rows within 30 s; so
         it does when a ring fails: what was committed is done, and its caller is told so."""

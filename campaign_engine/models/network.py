@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 
 class MemberStatus(enum.StrEnum):
@@ -53,3 +53,58 @@ class NetworkOverview:
     frequencies: tuple[tuple[str, int], ...]
     countries: tuple[tuple[str, int], ...]
     themes: tuple[tuple[str, int], ...]
+
+
+class AlertStatus(enum.StrEnum):
+    PLANNED = "planned"  # the action is not open yet: the plan may still change
+    DUE = "due"  # published: the fan-out starts at `due_at` (the delay chosen)
+    FANNING_OUT = "fanning_out"  # a worker is writing one delivery per matching member
+    DONE = "done"  # every matching member has their alert in the outbox
+    SKIPPED = "skipped"  # published with "do not alert"
+
+
+@dataclass(frozen=True)
+class AlertPlan:
+    """What the campaigner chose: alert the network when the action opens (after `delay`),
+    or not at all. An action nobody chose for is alerted on publication."""
+
+    alert: bool = True
+    delay: timedelta = timedelta(0)
+
+
+@dataclass(frozen=True)
+class AlertState:
+    plan: AlertPlan
+    status: AlertStatus
+    due_at: datetime | None  # when the fan-out starts (set on publication)
+    members: int  # members looked at so far
+    emails: int  # alerts written so far
+    started_at: datetime | None
+    fanned_out_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AlertAudience:
+    """Who an alert would reach now: active members whose countries, themes and languages
+    match the action, by the language they would read it in and by how often they hear; and
+    those a weekly cap would hold back today, or who read it only in their weekly digest."""
+
+    by_language: tuple[tuple[str, int], ...]  # (locale, members alerted in it), most first
+    capped_now: int  # matching, but their weekly cap is used up
+    weekly: int  # matching, but they chose a weekly digest
+
+    @property
+    def alerted(self) -> int:
+        return sum(count for _locale, count in self.by_language)
+
+
+@dataclass(frozen=True)
+class AlertContent:
+    """What an alert about an action says, in each language it is published in."""
+
+    action_id: int
+    slug: str
+    code: str
+    open: bool  # still taking signatures
+    deadline: datetime | None
+    texts: dict[str, tuple[str, str]]  # locale: (title, summary)

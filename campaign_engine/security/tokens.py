@@ -49,6 +49,9 @@ class Tokens:
         # Never expires either: a member may leave the network from an alert years old.
         self._network = URLSafeSerializer(secret_key, salt="network-member")
         self._not_me = URLSafeSerializer(secret_key, salt="not-my-signature")
+        # An alert's one-click act: bound to a member and an action, it ends with the action
+        # (checked when used), and is used once (a member signs an action once).
+        self._act = URLSafeSerializer(secret_key, salt="one-click-act")
         # Its expiry travels inside it, so the page can say until when it works.
         self._preview = URLSafeSerializer(secret_key, salt="action-preview")
 
@@ -99,6 +102,18 @@ class Tokens:
     def read_network_token(self, token: str) -> tuple[UUID, str]:
         """(supporter, locale) of a link we made; InvalidLink for any other."""
         return _id_and_text(self._network.loads, token)
+
+    def act_token(self, supporter_id: UUID, action_id: int, locale: str) -> str:
+        """The button in an alert: this member signs this action, in this language."""
+        return self._act.dumps([supporter_id.hex, action_id, locale])
+
+    def read_act_token(self, token: str) -> tuple[UUID, int, str]:
+        """(supporter, action, locale) of a link we made; InvalidLink for any other."""
+        try:
+            hex_id, action_id, locale = self._act.loads(token)
+            return UUID(hex=str(hex_id)), int(action_id), str(locale)
+        except (BadSignature, ValueError, TypeError) as bad:
+            raise InvalidLink from bad
 
     def privacy_token(self, supporter_id: UUID, locale: str) -> str:
         """The link to a supporter's own data (download it, or erase it), in their language.

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from campaign_engine.domain.signing.one_click import ActFields
 from campaign_engine.formats.countries import COUNTRY_CODES
 from campaign_engine.i18n import _
 from campaign_engine.models.signing import SignatureRequest
@@ -72,6 +73,18 @@ def parse_signature(
         utm=campaign_tags(data),
         honeypot=bool(_text(data, "website")),
     )
+
+
+def parse_act(data: Mapping[str, object]) -> ActFields | FieldErrors:
+    """The one-click act's fields (the address is proven already), checked as the signing
+    form checks them."""
+    problems = FieldErrors()
+    name = _clean_name(_text(data, "name"), problems)
+    country = _clean_country(_text(data, "country"), problems)
+    comment = _clean_comment(_text(data, "comment"), problems)
+    if problems:
+        return problems
+    return ActFields(name, country, comment, _checked(data.get("anonymous")))
 
 
 def _text(data: Mapping[str, object], key: str) -> str:

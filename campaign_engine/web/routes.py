@@ -23,13 +23,14 @@ from campaign_engine.web.admin.campaigns import (
 )
 from campaign_engine.web.admin.integrations import api_keys, partners
 from campaign_engine.web.admin.integrations import webhooks as webhook_endpoints
-from campaign_engine.web.admin.network import members
+from campaign_engine.web.admin.network import alerts, members
 from campaign_engine.web.admin.privacy import supporters
 from campaign_engine.web.admin.signing import abuse
 from campaign_engine.web.admin.targets import action_targets, target_imports, targets
 from campaign_engine.web.admin.workspace import account, audit, auth, team
 from campaign_engine.web.api import guard, openapi, osdi, public, reads
 from campaign_engine.web.public import (
+    act,
     embed,
     network,
     pages,
@@ -141,7 +142,11 @@ def routes(settings: Settings) -> list[BaseRoute]:
         route("/{locale:locale}/network", network.ask, methods=["POST"]),
         route("/network/{token}", network.member_page),
         route("/network/{token}", network.save, methods=["POST"]),
+        route("/network/{token}/leave", network.leave_page),
         route("/network/{token}/leave", network.leave_now, methods=["POST"]),
+        # An alert's one-click act: shown on GET, signed only on POST (docs/network.md)
+        route("/act/{token}", act.act_page),
+        route("/act/{token}", act.act, methods=["POST"]),
         Mount(
             "/admin",
             routes=[
@@ -302,6 +307,9 @@ def routes(settings: Settings) -> list[BaseRoute]:
                 route(
                     "/actions/{slug:slug}/letters/resume", action_targets.resume, methods=["POST"]
                 ),
+                # The action's alert to the network (web/admin/network/alerts.py)
+                route("/actions/{slug:slug}/alert", alerts.alert_page),
+                route("/actions/{slug:slug}/alert", alerts.plan, methods=["POST"]),
                 # Bots and abuse: trends, suspicions, invalidation (web/admin/signing/abuse.py)
                 route("/actions/{slug:slug}/abuse", abuse.abuse_page),
                 route("/actions/{slug:slug}/abuse/preview", abuse.preview),

@@ -68,9 +68,10 @@ async def count_emails_about_signatures(
 
 
 # Claimable: waiting and due, or "sending" under a lease that ran out (its worker died); and,
-# for a letter to an official, never while its action is paused (a signer's own email still
-# goes); for a webhook, never while its endpoint is switched off (held until switched on).
-# The claim names its worker, so that worker's successor can take the row back if it dies.
+# for a letter to an official or an alert to the network, never while its action is paused (a
+# signer's own email still goes); for a webhook, never while its endpoint is switched off
+# (held until switched on). The claim names its worker, so that worker's successor can take
+# the row back if it dies.
 CLAIM_DELIVERIES = """
 UPDATE deliveries d
 SET status = 'sending', attempts = attempts + 1, lease_until = $3::timestamptz + $2::interval,
@@ -78,7 +79,7 @@ SET status = 'sending', attempts = attempts + 1, lease_until = $3::timestamptz +
 WHERE id = ANY($1::uuid[])
   AND ((status IN ('pending', 'retry', 'ambiguous') AND next_attempt_at <= $3)
        OR (status = 'sending' AND lease_until < $3))
-  AND NOT (kind IN ('appeal', 'digest')
+  AND NOT (kind IN ('appeal', 'digest', 'network_alert')
            AND EXISTS (SELECT 1 FROM actions a WHERE a.id = d.action_id AND a.delivery_paused))
   AND NOT (kind = 'webhook'
            AND EXISTS (SELECT 1 FROM webhook_endpoints e
@@ -222,7 +223,7 @@ SELECT id, attempts FROM deliveries d
 WHERE ((status IN ('pending', 'retry', 'ambiguous')
         AND next_attempt_at <= $3::timestamptz - $1::interval)
        OR (status = 'sending' AND lease_until < $3))
-  AND NOT (kind IN ('appeal', 'digest')
+  AND NOT (kind IN ('appeal', 'digest', 'network_alert')
            AND EXISTS (SELECT 1 FROM actions a WHERE a.id = d.action_id AND a.delivery_paused))
   AND NOT (kind = 'webhook'
            AND EXISTS (SELECT 1 FROM webhook_endpoints e

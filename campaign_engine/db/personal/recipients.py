@@ -286,3 +286,35 @@ WHERE d.id = $1
 async def get_member_recipient(conn: Connection, delivery_id: UUID) -> MemberRecipient | None:
     row = await conn.fetchrow(SELECT_MEMBER_RECIPIENT, delivery_id)
     return None if row is None else opened_as(MemberRecipient, conn, row)
+
+
+@dataclass(frozen=True)
+class AlertRecipient:
+    delivery_id: UUID
+    action_id: int
+    supporter_id: UUID
+    email: str
+    member_status: str  # their membership now (models.network.MemberStatus)
+    member_locale: str  # the language they joined in: their member page's
+    languages: list[str]  # the languages they read, most preferred first
+    signed: bool  # they have signed the action already (pending or confirmed)
+
+
+# Whom an alert goes to: the address we hold, and the member as they are by the time it goes
+# (a member who left meanwhile, or signed meanwhile, gets nothing).
+SELECT_ALERT_RECIPIENTS = """
+SELECT d.id AS delivery_id, d.action_id, p.id AS supporter_id, p.email_sealed,
+       m.status AS member_status, m.locale AS member_locale, m.languages,
+       EXISTS (SELECT 1 FROM signatures s
+               WHERE s.action_id = d.action_id AND s.supporter_id = p.id
+                 AND s.status IN ('pending', 'confirmed')) AS signed
+FROM deliveries d
+JOIN supporters p ON p.id = d.supporter_id
+JOIN members m ON m.supporter_id = p.id
+WHERE d.id = ANY($1::uuid[])
+"""
+
+
+async def list_alert_recipients(conn: Connection, delivery_ids: list[UUID]) -> list[AlertRecipient]:
+    rows = await conn.fetch(SELECT_ALERT_RECIPIENTS, delivery_ids)
+    return [opened_as(AlertRecipient, conn, row, languages=list(row["languages"])) for row in rows]

@@ -1,7 +1,9 @@
 """The demo content of `make dev`: a fictional case with a published update on its timeline,
 its open urgent action `demo` in all six languages, two officials, one reached by email in
 Spanish and one by SMS in French, and the partner `demo-partner`, allowed to embed it on
-http://localhost:8001 with its own opt-in sentence in every language.
+http://localhost:8001 with its own opt-in sentence in every language. And a small Urgent
+Action Network (six members, several languages and choices) with a second action, a draft
+(`demo-hearing`), for a newcomer to publish and watch the alerts arrive in /dev/mail.
 
 Loading is idempotent: run it on every start and it updates what is there. The deadline is set
 some weeks ahead and moved forward again once it has passed, so the demo never closes itself.
@@ -16,11 +18,18 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from campaign_engine.db.campaigns import authoring, timeline
+from campaign_engine.db.campaigns import action_editing, authoring, timeline
 from campaign_engine.db.integrations import partners
+from campaign_engine.db.network import members
+from campaign_engine.db.personal import supporters
 from campaign_engine.db.pool import Connection, Pool
+from campaign_engine.db.signing import consent
+from campaign_engine.domain.signing.consent import shown_consent, wording_id
+from campaign_engine.i18n import Catalogues
 from campaign_engine.models.campaigns import CaseEventKind, Outcome
 from campaign_engine.models.integrations import PartnerDetails
+from campaign_engine.models.network import Frequency, Preferences
+from campaign_engine.models.signing import ConsentScope
 
 DEMO_FILE = Path(__file__).parent / "demo.toml"
 DEMO_PACE_PER_HOUR = 3600
@@ -43,18 +52,21 @@ def _strip_text(value: Any) -> Any:
     return value
 
 
-async def load_demo(pool: Pool) -> None:
+async def load_demo(pool: Pool, catalogues: Catalogues) -> None:
     demo = read_demo()
     async with pool.acquire() as conn, conn.transaction():
-        action_id = await _load_case_and_action(conn, demo["case"], demo["action"])
+        case_id, action_id = await _load_case_and_action(conn, demo["case"], demo["action"])
         for target in demo["targets"]:
             await _load_target(conn, action_id, target)
         await _load_partner(conn, demo["partner"])
+        await _load_draft_action(conn, case_id, demo["next_action"])
+        for member in demo["members"]:
+            await _load_member(conn, catalogues, member)
 
 
 async def _load_case_and_action(
     conn: Connection, case: dict[str, Any], action: dict[str, Any]
-) -> int:
+) -> tuple[int, int]:
     case_id = await authoring.upsert_case(
         conn,
         slug=case["slug"],
@@ -79,7 +91,48 @@ async def _load_case_and_action(
     )
     for locale, content in action["content"].items():
         await authoring.upsert_action_translation(conn, action_id, locale, content, published=True)
-    return action_id
+    return case_id, action_id
+
+
+async def _load_draft_action(conn: Connection, case_id: int, action: dict[str, Any]) -> None:
+    """The second action, as a draft, the first time only: once the newcomer has published
+    it, a restart must not make it a draft again (and alert nobody a second time)."""
+    if await action_editing.get_action_settings(conn, action["slug"]) is not None:
+        return
+    action_id = await authoring.upsert_action(
+        conn,
+        case_id=case_id,
+        slug=action["slug"],
+        code=action["code"],
+        status="draft",
+        deadline=datetime.now(UTC) + timedelta(days=action["deadline_days"]),
+        goal=action["goal"],
+        default_locale=action["default_locale"],
+    )
+    for locale, content in action["content"].items():
+        await authoring.upsert_action_translation(conn, action_id, locale, content, published=True)
+
+
+async def _load_member(conn: Connection, catalogues: Catalogues, member: dict[str, Any]) -> None:
+    """A member who has said yes, with the network's sentence in their language as their
+    consent; once (a member already active is left as the newcomer changed them)."""
+    email, locale = member["email"], member["locale"]
+    supporter_id = await supporters.find_or_make_supporter(conn, email, email.lower(), locale)
+    assert supporter_id is not None
+    with catalogues.activate(locale):
+        text_id = await wording_id(conn, shown_consent(ConsentScope.NETWORK))
+    frequency = Frequency(member.get("frequency", Frequency.EVERY.value))
+    preferences = Preferences(
+        languages=tuple(member["languages"]),
+        frequency=frequency,
+        weekly_cap=member.get("weekly_cap"),
+    )
+    now = datetime.now(UTC)
+    await members.request_membership(conn, supporter_id, locale, preferences, text_id, now)
+    if await members.activate_member(conn, supporter_id, now) is not None:
+        await consent.insert_consent_answer(
+            conn, supporter_id, ConsentScope.NETWORK, text_id, "demo", granted=True
+        )
 
 
 async def _load_target(conn: Connection, action_id: int, target: dict[str, Any]) -> None:

@@ -1,5 +1,6 @@
 """An urgent action's lifecycle: `draft → scheduled → open → closed → archived`, and the
-takedown (`removed`) from anywhere, undone by a restore to `closed`.
+takedown (`removed`) from anywhere, undone by a restore to `closed`. Opening it, now or by its
+schedule, alerts the network as planned (domain/network/alerts.py).
 
 Each change is one verb that refuses to start from a status it does not know how to leave,
 and records itself in the audit log. `apply_schedules` is the clock's own hand: it opens what
@@ -18,6 +19,7 @@ from campaign_engine.domain.campaigns.action_editing import ChangeRefused
 from campaign_engine.domain.doorbells import committed_then_rung
 from campaign_engine.domain.errors import ActionNotFound
 from campaign_engine.domain.integrations.webhooks import tell
+from campaign_engine.domain.network.alerts import alert_on_publication
 from campaign_engine.domain.workspace import audit
 from campaign_engine.jobs import JobQueue
 from campaign_engine.models.campaigns import ActionSettings, ActionStatus
@@ -60,6 +62,7 @@ async def publish_action(
             conn, actor.id, "action.published", now, ("action", action.id), previous=action.status
         )
         doorbells.deliveries(await tell(conn, WebhookEventType.ACTION_PUBLISHED, action.id, now))
+        await alert_on_publication(conn, doorbells, action.id, now)
 
 
 async def schedule_action(pool: Pool, clock: Clock, actor: Staff, slug: str) -> None:
@@ -184,6 +187,7 @@ async def apply_schedules(pool: Pool, clock: Clock, queue: JobQueue | None = Non
             doorbells.deliveries(
                 await tell(conn, WebhookEventType.ACTION_PUBLISHED, action_id, now)
             )
+            await alert_on_publication(conn, doorbells, action_id, now)
         closed = await editing.close_expired_actions(conn, now)
         for action_id, _code in closed:
             await audit.record(

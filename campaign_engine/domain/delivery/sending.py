@@ -38,6 +38,7 @@ from campaign_engine.domain.delivery.digests import digest_letter
 from campaign_engine.domain.delivery.mailings import update_messages
 from campaign_engine.domain.delivery.sms_budget import Held
 from campaign_engine.domain.integrations.webhooks import webhook_message
+from campaign_engine.domain.network.alerts import alert_messages
 from campaign_engine.domain.network.membership import join_email_recipient
 from campaign_engine.domain.privacy.rights import link_recipient
 from campaign_engine.models.delivery import Delivery, DeliveryKind, SendOutcome, SendResult
@@ -77,6 +78,11 @@ async def _appeals(sending: Sending, deliveries: list[Delivery]) -> Mapping[UUID
 async def _updates(sending: Sending, deliveries: list[Delivery]) -> Mapping[UUID, Any]:
     base_url = sending.settings.public_base_url
     return await update_messages(sending.pool, sending.tokens, base_url, deliveries)
+
+
+async def _alerts(sending: Sending, deliveries: list[Delivery]) -> Mapping[UUID, Any]:
+    base_url = sending.settings.public_base_url
+    return await alert_messages(sending.pool, sending.tokens, base_url, deliveries)
 
 
 async def _digest(sending: Sending, delivery: Delivery) -> Any:
@@ -141,6 +147,7 @@ KINDS: dict[DeliveryKind, MessageKind] = {
             DeliveryKind.PRIVACY_LINK, "the supporter is no longer held", read_one=_link_recipient
         ),
         MessageKind(DeliveryKind.NETWORK_JOIN, "the supporter is no longer held", read_one=_member),
+        MessageKind(DeliveryKind.NETWORK_ALERT, "the member is no longer held", read_many=_alerts),
     )
 }
 

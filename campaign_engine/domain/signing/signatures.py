@@ -379,10 +379,18 @@ async def confirm_signature(
             if state.action_status is not ActionStatus.OPEN:
                 raise ActionClosed(state.action_slug)
             if await signatures.confirm_pending_signature(conn, signature_id):
-                await actions.add_confirmed(conn, state.action_id, shard=signature_id.int)
-                new_appeals = await create_appeals(conn, signature_id, state.action_id)
-                told = await tell(conn, WebhookEventType.SIGNATURE_CONFIRMED, signature_id, None)
-                doorbells.deliveries(told)
+                new_appeals = await count_confirmed(conn, doorbells, signature_id, state.action_id)
                 await join_on_confirmation(conn, signature_id)
     await wake_pacers(pool, new_appeals)
     return ConfirmedSignature(state.action_slug, state.locale)
+
+
+async def count_confirmed(
+    conn: Connection, doorbells: Doorbells, signature_id: UUID, action_id: int
+) -> list[tuple[int, str]]:
+    """A signature just confirmed (in the caller's transaction): counted, its appeals made
+    for the officials' pacers (returned, to be woken once committed), the webhooks told."""
+    await actions.add_confirmed(conn, action_id, shard=signature_id.int)
+    new_appeals = await create_appeals(conn, signature_id, action_id)
+    doorbells.deliveries(await tell(conn, WebhookEventType.SIGNATURE_CONFIRMED, signature_id, None))
+    return new_appeals

@@ -112,6 +112,18 @@ async def save(request: Request) -> Response:
         return _member_page(request, saved, {}, saved=True)
 
 
+async def leave_page(request: Request) -> Response:
+    """The leaving link of an alert's List-Unsubscribe, opened by a mail program that does not
+    post to it itself (RFC 2369): a page with the one button. A GET changes nothing."""
+    s = services(request)
+    link = _read(request)
+    if link is None:
+        return _bad_link(request)
+    with s.catalogues.activate(link[1]):
+        context = {"token": request.path_params["token"]}
+        return render(request, "public/network-leave.html", context, cache=PRIVATE)
+
+
 async def leave_now(request: Request) -> Response:
     s = services(request)
     link = _read(request)

@@ -1,5 +1,6 @@
 """Email, over SMTP: to officials (appeals, digests) and to supporters (confirmations, updates,
-privacy links). Every message is written as MIME bytes (messages/) and handed to the mailer."""
+privacy links, the network's alerts). Every message is written as MIME bytes (messages/) and
+handed to the mailer."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from campaign_engine.domain.delivery.context import Sending
 from campaign_engine.domain.targets.target_fields import clean_email
 from campaign_engine.i18n import N_
 from campaign_engine.messages.appeals import compose_appeal_email, compose_digest_email
+from campaign_engine.messages.network_alerts import compose_alert_email
 from campaign_engine.messages.supporter_emails import (
     compose_network_email,
     compose_privacy_link_email,
@@ -52,6 +54,9 @@ EMAIL = register(
             DeliveryKind.CONFIRMATION_REMINDER: _to_signer,
             DeliveryKind.PRIVACY_LINK: _privacy_link,
             DeliveryKind.NETWORK_JOIN: _network,
+            DeliveryKind.NETWORK_ALERT: lambda s, _d, alert: compose_alert_email(
+                s.templates, s.settings, alert
+            ),
             DeliveryKind.APPEAL: lambda s, _d, letter: compose_appeal_email(
                 s.templates, s.settings, letter
             ),

@@ -1,0 +1,340 @@
+"""Alerts to the network: the campaigner's plan for an action, its fan-out (one delivery per
+matching member, a batch at a time, resumable), who it would reach, and where it stands.
+
+A member matches an action when they are active, the case's country is among theirs (or they
+chose none), its risk category among their themes (or none), and they read at least one of
+the languages the action is published in: they read the alert in the first of theirs that it
+is. How often is theirs too: every alert; at most `weekly_cap` in any seven days (counted on
+their alerts' index); or a weekly digest, which no single alert reaches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from uuid import UUID
+
+import asyncpg
+
+from campaign_engine.db.pool import Connection
+from campaign_engine.models.delivery import ChannelProgress, DeliveryKind
+from campaign_engine.models.network import (
+    AlertAudience,
+    AlertContent,
+    AlertPlan,
+    AlertState,
+    AlertStatus,
+)
+
+# Below every version-4 uuid: where a fan-out that has looked at nobody yet starts.
+NOBODY = UUID(int=0)
+# The seven days a weekly cap counts alerts over.
+CAP_WINDOW = timedelta(days=7)
+
+
+def _matches(country: str, theme: str, published: str) -> str:
+    """SQL: member `m` wants cases of this country and theme, and reads one of `published`."""
+    return f"""(cardinality(m.countries) = 0 OR {country}::text = ANY(m.countries))
+    AND (cardinality(m.themes) = 0 OR {theme}::text = ANY(m.themes))
+    AND m.languages && {published}::text[]"""
+
+
+def _alerts_this_week(now: str) -> str:
+    """SQL: how many alerts member `m` has had in the cap's window up to `now`."""
+    return f"""(SELECT count(*) FROM deliveries d
+     WHERE d.kind = '{DeliveryKind.NETWORK_ALERT}' AND d.supporter_id = m.supporter_id
+       AND d.created_at > {now}::timestamptz - interval '7 days')"""
+
+
+# --- The campaigner's plan ----------------------------------------------------------------
+
+SELECT_ALERT = """
+SELECT alert, delay, status, due_at, members, emails, started_at, fanned_out_at
+FROM network_alerts WHERE action_id = $1
+"""
+
+
+async def get_alert(conn: Connection, action_id: int) -> AlertState | None:
+    """None: nothing was chosen, and the action was not published since (the default plan)."""
+    row = await conn.fetchrow(SELECT_ALERT, action_id)
+    return None if row is None else _state(row)
+
+
+def _state(row: asyncpg.Record) -> AlertState:
+    return AlertState(
+        plan=AlertPlan(row["alert"], row["delay"]),
+        status=AlertStatus(row["status"]),
+        due_at=row["due_at"],
+        members=row["members"],
+        emails=row["emails"],
+        started_at=row["started_at"],
+        fanned_out_at=row["fanned_out_at"],
+    )
+
+
+# Only before publication: once the action opened, its alert went (or was skipped) as planned.
+SAVE_PLAN = """
+INSERT INTO network_alerts AS n (action_id, alert, delay, chosen_by, chosen_at)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (action_id) DO UPDATE
+    SET alert = EXCLUDED.alert, delay = EXCLUDED.delay, chosen_by = EXCLUDED.chosen_by,
+        chosen_at = EXCLUDED.chosen_at
+    WHERE n.status = 'planned'
+RETURNING action_id
+"""
+
+
+async def save_plan(
+    conn: Connection, action_id: int, plan: AlertPlan, staff_id: int, now: datetime
+) -> bool:
+    """False when the action's alert has already gone its way."""
+    saved = await conn.fetchval(SAVE_PLAN, action_id, plan.alert, plan.delay, staff_id, now)
+    return saved is not None
+
+
+# The action opened: its alert falls due after the delay chosen (or at once, the default),
+# or is skipped. Once only: a reopened action is not published again.
+FALL_DUE = """
+INSERT INTO network_alerts AS n (action_id, status, due_at, touched_at)
+VALUES ($1, 'due', $2, $2)
+ON CONFLICT (action_id) DO UPDATE
+    SET status = CASE WHEN n.alert THEN 'due' ELSE 'skipped' END, due_at = $2 + n.delay,
+        touched_at = $2
+    WHERE n.status = 'planned'
+RETURNING status
+"""
+
+
+async def fall_due(conn: Connection, action_id: int, now: datetime) -> AlertStatus | None:
+    """The alert's status now; None if it had left `planned` before."""
+    status = await conn.fetchval(FALL_DUE, action_id, now)
+    return None if status is None else AlertStatus(status)
+
+
+# Alerts whose time has come start fanning out (all of them, or one action's).
+START_DUE = """
+UPDATE network_alerts
+SET status = 'fanning_out', started_at = $1, touched_at = $1
+WHERE status = 'due' AND due_at <= $1 AND ($2::bigint IS NULL OR action_id = $2)
+RETURNING action_id
+"""
+
+
+async def start_due(conn: Connection, now: datetime, action_id: int | None = None) -> list[int]:
+    return [row["action_id"] for row in await conn.fetch(START_DUE, now, action_id)]
+
+
+# --- The fan-out ----------------------------------------------------------------------------
+
+# A fan-out's batch holds its alert's row: two fan-outs of one alert (a resumed one beside one
+# that was only slow) take turns, each starting where the other stopped.
+LOCK_ALERT = """
+SELECT n.reached, a.status = 'open' AS action_open, c.country, c.risk_category,
+       ARRAY(SELECT locale FROM action_translations
+             WHERE action_id = a.id AND published ORDER BY locale) AS published
+FROM network_alerts n
+JOIN actions a ON a.id = n.action_id
+JOIN cases c ON c.id = a.case_id
+WHERE n.action_id = $1 AND n.status = 'fanning_out'
+FOR UPDATE OF n
+"""
+
+
+async def lock_unfinished_alert(
+    conn: Connection, action_id: int
+) -> tuple[UUID, bool, str, str, list[str]] | None:
+    """(last member looked at, action still open, case country, risk category, published
+    languages) of an alert still fanning out; None when done."""
+    row = await conn.fetchrow(LOCK_ALERT, action_id)
+    if row is None:
+        return None
+    return (
+        row["reached"] or NOBODY,
+        row["action_open"],
+        row["country"] or "",
+        row["risk_category"],
+        list(row["published"]),
+    )
+
+
+# The next active members after `reached`, in id order, and an alert for each who matches and
+# has room under their cap. The unique index makes one per action and member whatever ran
+# before: only new ones return.
+INSERT_ALERT_BATCH = f"""
+WITH batch AS (
+    SELECT supporter_id FROM members
+    WHERE status = 'active' AND supporter_id > $2
+    ORDER BY supporter_id
+    LIMIT $3
+), matching AS (
+    SELECT m.supporter_id
+    FROM batch JOIN members m USING (supporter_id)
+    WHERE m.frequency <> 'weekly' AND {_matches("$4", "$5", "$6")}
+      AND (m.frequency = 'every' OR {_alerts_this_week("$7")} < m.weekly_cap)
+), created AS (
+    INSERT INTO deliveries (dedup_key, kind, channel, action_id, supporter_id)
+    SELECT '{DeliveryKind.NETWORK_ALERT}:' || $1::bigint || ':' || supporter_id || ':email',
+           '{DeliveryKind.NETWORK_ALERT}', 'email', $1::bigint, supporter_id
+    FROM matching
+    ORDER BY supporter_id
+    ON CONFLICT DO NOTHING
+    RETURNING id
+)
+SELECT (SELECT supporter_id FROM batch ORDER BY supporter_id DESC LIMIT 1) AS last,
+       (SELECT count(*) FROM batch) AS looked_at,
+       ARRAY(SELECT id FROM created) AS created
+"""
+
+
+async def insert_alert_batch(
+    conn: Connection,
+    action_id: int,
+    after: UUID,
+    limit: int,
+    case: tuple[str, str, Sequence[str]],
+    now: datetime,
+) -> tuple[UUID | None, int, list[UUID]]:
+    """(the last member looked at, how many were, the deliveries created). `case`: its
+    country, risk category and published languages."""
+    country, theme, published = case
+    row = await conn.fetchrow(
+        INSERT_ALERT_BATCH, action_id, after, limit, country, theme, list(published), now
+    )
+    assert row is not None
+    return row["last"], row["looked_at"], list(row["created"])
+
+
+ADVANCE_ALERT = """
+UPDATE network_alerts
+SET reached = $2, members = members + $3, emails = emails + $4, touched_at = $5
+WHERE action_id = $1
+"""
+
+
+async def advance_alert(
+    conn: Connection, action_id: int, reached: UUID, members: int, emails: int, now: datetime
+) -> None:
+    await conn.execute(ADVANCE_ALERT, action_id, reached, members, emails, now)
+
+
+FINISH_ALERT = """
+UPDATE network_alerts SET status = 'done', fanned_out_at = $2, touched_at = $2
+WHERE action_id = $1 AND status = 'fanning_out'
+"""
+
+
+async def finish_alert(conn: Connection, action_id: int, now: datetime) -> None:
+    await conn.execute(FINISH_ALERT, action_id, now)
+
+
+# Fan-outs that have shown no sign of life since `before`: their job was lost or died.
+SELECT_STALLED_ALERTS = """
+SELECT action_id FROM network_alerts
+WHERE status = 'fanning_out' AND touched_at < $1
+ORDER BY touched_at
+"""
+
+
+async def list_stalled_alerts(conn: Connection, before: datetime) -> list[int]:
+    return [row["action_id"] for row in await conn.fetch(SELECT_STALLED_ALERTS, before)]
+
+
+# --- Who it would reach, and where it stands ---------------------------------------------------
+
+SELECT_ACTION_MATCH = """
+SELECT c.country, c.risk_category,
+       ARRAY(SELECT locale FROM action_translations
+             WHERE action_id = a.id AND published ORDER BY locale) AS published
+FROM actions a JOIN cases c ON c.id = a.case_id
+WHERE a.id = $1
+"""
+
+
+async def get_action_match(conn: Connection, action_id: int) -> tuple[str, str, list[str]]:
+    """What members are matched on: the case's country ("" for none), its risk category and
+    the languages the action is published in now."""
+    row = await conn.fetchrow(SELECT_ACTION_MATCH, action_id)
+    assert row is not None
+    return row["country"] or "", row["risk_category"], list(row["published"])
+
+
+# The language each matching member would read the alert in: the first of theirs it has.
+COUNT_AUDIENCE = f"""
+SELECT pick.locale,
+       count(*) FILTER (WHERE m.frequency = 'every'
+                           OR (m.frequency = 'capped' AND recent.alerts < m.weekly_cap))
+           AS alerted,
+       count(*) FILTER (WHERE m.frequency = 'capped' AND recent.alerts >= m.weekly_cap)
+           AS capped,
+       count(*) FILTER (WHERE m.frequency = 'weekly') AS weekly
+FROM members m
+CROSS JOIN LATERAL (
+    SELECT u.locale FROM unnest(m.languages) WITH ORDINALITY AS u(locale, n)
+    WHERE u.locale = ANY($3::text[])
+    ORDER BY u.n
+    LIMIT 1
+) pick
+CROSS JOIN LATERAL (
+    SELECT CASE WHEN m.frequency = 'capped' THEN {_alerts_this_week("$4")} END AS alerts
+) recent
+WHERE m.status = 'active' AND {_matches("$1", "$2", "$3")}
+GROUP BY pick.locale
+ORDER BY count(*) DESC, pick.locale
+"""
+
+
+async def count_audience(
+    conn: Connection, case: tuple[str, str, Sequence[str]], now: datetime
+) -> AlertAudience:
+    country, theme, published = case
+    rows = await conn.fetch(COUNT_AUDIENCE, country, theme, list(published), now)
+    return AlertAudience(
+        by_language=tuple((row["locale"], row["alerted"]) for row in rows if row["alerted"]),
+        capped_now=sum(row["capped"] for row in rows),
+        weekly=sum(row["weekly"] for row in rows),
+    )
+
+
+# Where the alert's emails stand, and how many of those alerted have signed (confirmed).
+SELECT_ALERT_PROGRESS = """
+SELECT count(*) FILTER (WHERE d.status IN ('scheduled', 'pending', 'sending', 'retry',
+                                           'ambiguous')) AS waiting,
+       count(*) FILTER (WHERE d.status IN ('sent', 'delivered')) AS sent,
+       count(*) FILTER (WHERE d.status IN ('failed', 'bounced', 'cancelled')) AS failed,
+       count(s.id) AS acted
+FROM deliveries d
+LEFT JOIN signatures s ON s.action_id = d.action_id AND s.supporter_id = d.supporter_id
+    AND s.status = 'confirmed'
+WHERE d.kind = 'network_alert' AND d.action_id = $1
+"""
+
+
+async def count_alert_progress(conn: Connection, action_id: int) -> tuple[ChannelProgress, int]:
+    """(the emails' progress, members alerted who signed)."""
+    row = await conn.fetchrow(SELECT_ALERT_PROGRESS, action_id)
+    assert row is not None
+    return ChannelProgress("email", row["waiting"], row["sent"], row["failed"]), row["acted"]
+
+
+# What an alert says, in every language the action is published in.
+SELECT_ALERT_CONTENTS = """
+SELECT a.id, a.slug, a.code, a.status, a.deadline,
+       coalesce((SELECT jsonb_object_agg(locale, jsonb_build_array(title, summary))
+                 FROM action_translations WHERE action_id = a.id AND published), '{}') AS texts
+FROM actions a
+WHERE a.id = ANY($1::bigint[])
+"""
+
+
+async def list_alert_contents(conn: Connection, action_ids: list[int]) -> dict[int, AlertContent]:
+    return {
+        row["id"]: AlertContent(
+            action_id=row["id"],
+            slug=row["slug"],
+            code=row["code"],
+            open=row["status"] == "open",
+            deadline=row["deadline"],
+            texts={locale: (pair[0], pair[1]) for locale, pair in row["texts"].items()},
+        )
+        for row in await conn.fetch(SELECT_ALERT_CONTENTS, action_ids)
+    }

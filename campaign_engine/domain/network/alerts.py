@@ -1,0 +1,305 @@
+"""Alerting the network: when an action opens, every member it matches hears of it once, in
+the first language they read that it is published in, as often as they asked.
+
+The campaigner plans it on the action's alert page (`/admin/actions/{slug}/alert`), seeing
+whom it would reach: alert when the action opens (the default), some hours later, or not at
+all. Opening the action (published now, or by its schedule) makes the alert due; a due alert
+starts fanning out at its time (at once, or from the cron), and a worker writes one outbox row
+per matching member, a batch at a time, recording in each batch's transaction the last member
+it looked at: a fan-out cut short resumes there, and the unique index admits one alert per
+action and member whatever ran before. The outbox sends each once.
+
+Just before each email goes, the member is read again: one who left, or who has signed the
+action meanwhile, gets nothing; nor does anyone once the action stops taking signatures.
+Pausing the action's letters pauses its alerts too (the claim skips them until resumed).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from campaign_engine.clock import Clock
+from campaign_engine.db.campaigns import action_editing as editing
+from campaign_engine.db.network import alerts
+from campaign_engine.db.personal import recipients as personal_recipients
+from campaign_engine.db.personal.recipients import AlertRecipient
+from campaign_engine.db.pool import Connection, Pool
+from campaign_engine.domain.doorbells import Doorbells, committed_then_rung
+from campaign_engine.domain.errors import ActionNotFound, DomainError
+from campaign_engine.domain.workspace import audit
+from campaign_engine.i18n import is_supported
+from campaign_engine.jobs import JobQueue
+from campaign_engine.links import absolute_url
+from campaign_engine.models.campaigns import ActionStatus
+from campaign_engine.models.delivery import ChannelProgress, Delivery
+from campaign_engine.models.network import (
+    AlertAudience,
+    AlertContent,
+    AlertPlan,
+    AlertState,
+    AlertStatus,
+    MemberStatus,
+)
+from campaign_engine.models.workspace import Staff
+from campaign_engine.security.tokens import Tokens
+
+log = logging.getLogger(__name__)
+
+# Members per statement: 200,000 members take a hundred round trips, each holding its locks
+# for a moment only.
+FAN_OUT_BATCH = 2000
+# A fan-out touches its alert after every batch; one silent this long lost its job or worker.
+STALLED_AFTER = timedelta(minutes=1)
+# The longest delay a campaigner may choose: past a week, an urgent action is not news.
+LONGEST_DELAY = timedelta(days=7)
+
+
+# An alert can be planned until its action opens.
+UNOPENED = frozenset({ActionStatus.DRAFT, ActionStatus.SCHEDULED})
+
+
+class AlertAlreadyGone(DomainError):
+    """The action has opened: its alert went (or was skipped) as planned then."""
+
+
+class DelayOutOfRange(DomainError):
+    """A delay below nothing or beyond a week."""
+
+
+@dataclass(frozen=True)
+class AlertPage:
+    """An action's alert as the campaigner sees it: the plan, whom it would reach, and once
+    it has started, its progress."""
+
+    action_id: int
+    slug: str
+    code: str
+    action_status: ActionStatus
+    published: tuple[str, ...]  # the languages the action is published in now
+    state: AlertState | None  # None: nothing chosen yet, the default plan holds
+    audience: AlertAudience
+    progress: ChannelProgress | None
+    acted: int  # members alerted who have signed
+
+    @property
+    def plan(self) -> AlertPlan:
+        return self.state.plan if self.state else AlertPlan()
+
+    @property
+    def status(self) -> AlertStatus:
+        """An action opened with no alert row (before the network existed) was not alerted."""
+        if self.state is not None:
+            return self.state.status
+        return AlertStatus.PLANNED if self.action_status in UNOPENED else AlertStatus.SKIPPED
+
+    @property
+    def running(self) -> bool:
+        """Due, fanning out, or emails still waiting: the page refreshes itself."""
+        waiting = self.progress is not None and self.progress.waiting > 0
+        return self.status in (AlertStatus.DUE, AlertStatus.FANNING_OUT) or waiting
+
+
+async def read_alert_page(pool: Pool, clock: Clock, slug: str) -> AlertPage:
+    async with pool.acquire() as conn:
+        action = await editing.get_action_settings(conn, slug)
+        if action is None:
+            raise ActionNotFound
+        state = await alerts.get_alert(conn, action.id)
+        match = await alerts.get_action_match(conn, action.id)
+        audience = await alerts.count_audience(conn, match, clock.now())
+        started = state is not None and state.status in (AlertStatus.FANNING_OUT, AlertStatus.DONE)
+        progress, acted = (
+            await alerts.count_alert_progress(conn, action.id) if started else (None, 0)
+        )
+    return AlertPage(
+        action_id=action.id,
+        slug=action.slug,
+        code=action.code,
+        action_status=action.status,
+        published=tuple(match[2]),
+        state=state,
+        audience=audience,
+        progress=progress,
+        acted=acted,
+    )
+
+
+async def plan_alert(pool: Pool, clock: Clock, actor: Staff, slug: str, plan: AlertPlan) -> None:
+    """The campaigner's choice for the action's alert, until the action opens."""
+    if not timedelta(0) <= plan.delay <= LONGEST_DELAY:
+        raise DelayOutOfRange
+    now = clock.now()
+    async with pool.acquire() as conn, conn.transaction():
+        action = await editing.get_action_settings(conn, slug, for_update=True)
+        if action is None:
+            raise ActionNotFound
+        if action.status not in UNOPENED:
+            raise AlertAlreadyGone
+        if not await alerts.save_plan(conn, action.id, plan, actor.id, now):
+            raise AlertAlreadyGone
+        await audit.record(
+            conn,
+            actor.id,
+            "network_alert.planned",
+            now,
+            ("action", action.id),
+            alert=plan.alert,
+            delay_minutes=int(plan.delay.total_seconds() // 60),
+        )
+
+
+async def alert_on_publication(
+    conn: Connection, doorbells: Doorbells, action_id: int, now: datetime
+) -> None:
+    """The action has just opened (in the caller's transaction): its alert falls due, and
+    starts now if no delay was chosen."""
+    if await alerts.fall_due(conn, action_id, now) is AlertStatus.DUE:
+        for started in await alerts.start_due(conn, now, action_id):
+            doorbells.alert(started)
+
+
+async def start_due_alerts(pool: Pool, queue: JobQueue, clock: Clock) -> int:
+    """The cron's part: start every alert whose delay has run out."""
+    async with committed_then_rung(pool, queue) as (conn, doorbells):
+        started = await alerts.start_due(conn, clock.now())
+        for action_id in started:
+            doorbells.alert(action_id)
+    return len(started)
+
+
+async def fan_out_alert(
+    pool: Pool,
+    queue: JobQueue,
+    clock: Clock,
+    action_id: int,
+    *,
+    batch_size: int = FAN_OUT_BATCH,
+    max_batches: int | None = None,
+) -> int:
+    """Write the alert's deliveries, a batch at a time from where it stopped, waking the
+    senders after each batch. Returns how many it wrote. `max_batches` stops early (the
+    tests' crash)."""
+    written = batches = 0
+    while max_batches is None or batches < max_batches:
+        async with committed_then_rung(pool, queue) as (conn, doorbells):
+            created, more = await _fan_out_batch(conn, clock, action_id, batch_size)
+            doorbells.deliveries(created)
+        written, batches = written + len(created), batches + 1
+        if not more:
+            break
+    return written
+
+
+async def _fan_out_batch(
+    conn: Connection, clock: Clock, action_id: int, batch_size: int
+) -> tuple[list[UUID], bool]:
+    """(deliveries created, whether more may follow)."""
+    state = await alerts.lock_unfinished_alert(conn, action_id)
+    if state is None:  # finished, by this job earlier or by another
+        return [], False
+    reached, action_open, country, theme, published = state
+    if not action_open:  # closed or taken down meanwhile: nobody more is alerted
+        await alerts.finish_alert(conn, action_id, clock.now())
+        return [], False
+    last, looked_at, created = await alerts.insert_alert_batch(
+        conn, action_id, reached, batch_size, (country, theme, published), clock.now()
+    )
+    if last is not None:
+        await alerts.advance_alert(conn, action_id, last, looked_at, len(created), clock.now())
+    if looked_at < batch_size:
+        await alerts.finish_alert(conn, action_id, clock.now())
+        return created, False
+    return created, True
+
+
+async def resume_stalled_alerts(pool: Pool, queue: JobQueue, clock: Clock) -> int:
+    """The sweeper's part: ask again for every fan-out that stopped before its end."""
+    async with pool.acquire() as conn:
+        stalled = await alerts.list_stalled_alerts(conn, clock.now() - STALLED_AFTER)
+    for action_id in stalled:
+        await queue.fan_out_alert(action_id, again=True)
+    if stalled:
+        log.info("resumed %d stalled alert fan-outs", len(stalled))
+    return len(stalled)
+
+
+def alert_locale(languages: Sequence[str], published: Sequence[str]) -> str | None:
+    """The first language a member reads that the action is published in; None if none."""
+    return next((locale for locale in languages if locale in published), None)
+
+
+@dataclass(frozen=True)
+class AlertMessage:
+    """One alert as it leaves."""
+
+    delivery_id: UUID
+    to: str
+    locale: str  # the whole alert's language: the first of the member's the action has
+    code: str
+    title: str
+    summary: str
+    deadline: datetime | None
+    act_url: str  # the one-click act (web/public/act.py)
+    action_url: str
+    member_url: str  # the member's own page: preferences, and leaving
+    leave_url: str  # RFC 8058's one-click target
+
+
+async def alert_messages(
+    pool: Pool, tokens: Tokens, base_url: str, deliveries: list[Delivery]
+) -> dict[UUID, AlertMessage | str]:
+    """The messages of several alert deliveries, by delivery: what to send, or why nothing is
+    to be sent any more. A delivery whose member is gone is missing."""
+    if not deliveries:
+        return {}
+    async with pool.acquire() as conn:
+        found = await personal_recipients.list_alert_recipients(conn, [d.id for d in deliveries])
+        contents = await alerts.list_alert_contents(conn, list({r.action_id for r in found}))
+    return {
+        r.delivery_id: _reason_not_to_send(r, contents.get(r.action_id))
+        or _message(r, contents[r.action_id], tokens, base_url)
+        for r in found
+    }
+
+
+def _reason_not_to_send(recipient: AlertRecipient, content: AlertContent | None) -> str | None:
+    """Why this alert must not go out now (recorded as its error: never an address)."""
+    if content is None:
+        return "the action is gone"
+    if not content.open:
+        return "the action no longer takes signatures"
+    if recipient.member_status != MemberStatus.ACTIVE:
+        return "they left the network before it went"
+    if recipient.signed:
+        return "they signed the action before it went"
+    if alert_locale(recipient.languages, list(content.texts)) is None:
+        return "the action is no longer published in a language they read"
+    return None
+
+
+def _message(
+    recipient: AlertRecipient, content: AlertContent, tokens: Tokens, base_url: str
+) -> AlertMessage:
+    locale = alert_locale(recipient.languages, list(content.texts))
+    assert locale is not None  # _reason_not_to_send said so
+    title, summary = content.texts[locale]
+    member_locale = recipient.member_locale if is_supported(recipient.member_locale) else locale
+    member = tokens.network_token(recipient.supporter_id, member_locale)
+    act = tokens.act_token(recipient.supporter_id, content.action_id, locale)
+    return AlertMessage(
+        delivery_id=recipient.delivery_id,
+        to=recipient.email,
+        locale=locale,
+        code=content.code,
+        title=title,
+        summary=summary,
+        deadline=content.deadline,
+        act_url=absolute_url(base_url, "act.act_page", token=act),
+        action_url=absolute_url(base_url, "pages.action_page", locale=locale, slug=content.slug),
+        member_url=absolute_url(base_url, "network.member_page", token=member),
+        leave_url=absolute_url(base_url, "network.leave_page", token=member),
+    )
