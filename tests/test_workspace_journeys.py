@@ -8,6 +8,10 @@ an update: each signer receives it in their own language, with a one-click unsub
 signatures are exported. Then the session is ended, and stays ended; a form without its token
 is refused.
 
+And the network's journey: a campaigner publishes the demo's draft to the demo network, the
+alerts arrive in /dev/mail in their members' languages, and a member signs from theirs in one
+click; the counter rises, and the alert's page says so.
+
 With SCREENSHOT_DIR set, the dashboard and the action editor are photographed in English and
 Arabic on the way (see README, "Screenshots").
 """
@@ -93,9 +97,57 @@ async def test_a_case_and_its_action_run_from_invitation_to_update_and_export(
     await sign_out_for_good(page, context, base)
 
 
-async def accept_invitation(page: Page, base: str, dev_stack: DevStack) -> None:
+async def test_a_campaigner_alerts_the_demo_network_and_a_member_signs_in_one_click(
+    context: BrowserContext,
+    browser: Browser,  # noqa: F811 - the fixture
+    base: str,
+    dev_stack: DevStack,
+) -> None:
+    """The demo's draft published to the demo network: the alerts arrive in /dev/mail, each in
+    its member's language, and one member signs from theirs in one click; the counter rises
+    and the campaigner sees it on the alert's page."""
+    page = await context.new_page()
+    await accept_invitation(page, base, dev_stack, who="alerts")
+    await page.goto(f"{base}/admin/actions/demo-hearing/alert")
+    await expect(page.locator(".update-audience")).to_contain_text("4 members would be alerted")
+    await page.get_by_role("link", name="Settings and status").click()
+    await page.get_by_role("button", name="Publish now").click()
+
+    members = {"amina@example.org", "li.wei@example.org", "sofia@example.org"}
+    alerts = {
+        parseaddr(m["to"])[1]: m for m in await mails_to(base, members, "/actions/demo-hearing")
+    }
+    languages = {address: mail["headers"]["Content-Language"] for address, mail in alerts.items()}
+    assert languages == {
+        "amina@example.org": "ar",
+        "li.wei@example.org": "zh-Hans",
+        "sofia@example.org": "en",
+    }
+    act = re.search(r"http://\S+/act/\S+", alerts["sofia@example.org"]["text"])
+    assert act is not None
+
+    public = await browser.new_context()
+    member = await public.new_page()
+    await member.goto(act.group(0))
+    await expect(member.locator(".counter-figure")).to_have_text("0")
+    await member.get_by_label("Your name").fill("Sofía Ruiz")
+    await member.get_by_label("Your country").select_option("ES")
+    await member.get_by_role("button", name="Sign with my name").click()
+    await expect(member).to_have_url(f"{base}/en/actions/demo-hearing/thanks")
+    await expect(member.locator(".counter-figure")).to_have_text("1")
+    await member.goto(act.group(0))
+    await expect(member.get_by_role("heading", name="You have signed this action")).to_be_visible()
+    await public.close()
+
+    await page.goto(f"{base}/admin/actions/demo-hearing/alert")
+    await expect(page.get_by_text("1 alerted member has signed.")).to_be_visible()
+
+
+async def accept_invitation(
+    page: Page, base: str, dev_stack: DevStack, who: str = "journey"
+) -> None:
     printed = dev_stack.command(
-        "create-user", f"journey-{RUN}@example.org", "--name", "Journey Admin", "--role", "admin"
+        "create-user", f"{who}-{RUN}@example.org", "--name", "Journey Admin", "--role", "admin"
     )
     link = printed.strip().splitlines()[-1]
     await page.goto(base + "/admin/welcome/" + link.split("/admin/welcome/", 1)[1])
