@@ -8,7 +8,7 @@ once, for its member only, while the action is open."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
 import httpx
@@ -23,6 +23,12 @@ from campaign_engine.domain.network.alerts import (
     fan_out_alert,
     resume_stalled_alerts,
     start_due_alerts,
+)
+from campaign_engine.domain.network.weekly import (
+    WEEK,
+    make_weekly_emails,
+    week_just_ended,
+    week_name,
 )
 from campaign_engine.i18n import Catalogues
 from campaign_engine.settings import Settings
@@ -427,3 +433,48 @@ async def test_the_demo_network_hears_of_the_demo_draft_in_its_languages(
         "oleg@example.org": [],
         "jo@example.org": [],
     }
+
+
+def test_the_weekly_email_tells_of_the_week_that_ended_on_monday_morning() -> None:
+    sunday_night = datetime(2026, 12, 13, 23, 0, tzinfo=UTC)
+    monday_early = datetime(2026, 12, 14, 7, 59, tzinfo=UTC)
+    monday_sent = datetime(2026, 12, 14, 8, 0, tzinfo=UTC)
+    last_monday = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+    assert week_just_ended(sunday_night) == (last_monday - WEEK, last_monday)
+    assert week_just_ended(monday_early) == (last_monday - WEEK, last_monday)
+    assert week_just_ended(monday_sent) == (last_monday, monday_sent)
+    assert week_name(last_monday) == "2026-W50"
+
+
+async def test_a_member_who_chose_a_weekly_email_gets_the_weeks_actions_once(
+    client: httpx.AsyncClient,
+    pool: Pool,
+    smtp: RecordingHandler,
+    drain: Drain,
+    campaigner: Campaigner,
+    settings: Settings,
+    clock: FakeClock,
+) -> None:
+    weekly = await join(client, smtp, drain, language_1="ar", language_2="en", frequency="weekly")
+    slug = await make_action(pool, status="draft", locales=("en", "fr"))
+    await publish(campaigner, slug)
+    await drain()
+    assert alerts_to(smtp, weekly) == [], "no alert of its own"
+
+    _start, end = week_just_ended(clock.now() + WEEK)
+    clock.advance_to(end + timedelta(minutes=1))
+    assert settings.redis_url is not None
+    queue_pool = await jobs.connect(settings.redis_url)
+    try:
+        queue = jobs.JobQueue(queue_pool)
+        assert await make_weekly_emails(pool, queue, clock) >= 1
+        assert await make_weekly_emails(pool, queue, clock) == 0, "once a week"
+    finally:
+        await queue_pool.aclose()
+    await drain()
+    (email,) = alerts_to(smtp, weekly)
+    assert email["Content-Language"] == "ar", "the words around: their first language"
+    assert f"/en/actions/{slug}" in text_of(email), "the action: the first of theirs it has"
+    assert "This week" not in str(email["Subject"]), "in Arabic"
+    act = next(link_path(email, "/act/") for _ in [0] if f"/en/actions/{slug}" in text_of(email))
+    assert (await client.get(act)).status_code == 200

@@ -27,7 +27,12 @@ from campaign_engine.settings import Settings
 from campaign_engine.templating import create_environment
 from workers.context import Presence, WorkerServices
 from workers.deliveries import send_deliveries
-from workers.network import fan_out_network_alert, resume_network_alerts, start_network_alerts
+from workers.network import (
+    fan_out_network_alert,
+    make_weekly_network_emails,
+    resume_network_alerts,
+    start_network_alerts,
+)
 from workers.outage import outage_of, through_outages
 from workers.privacy import keep_retention
 from workers.schedules import apply_action_schedules, remind_unconfirmed_signers
@@ -73,6 +78,10 @@ PRODUCTION_CRONS = [
     # Alerts to the network: those whose delay ran out start; a lost fan-out is asked again.
     cron(through_outages(start_network_alerts), second=SWEEP_EVERY_SECONDS, run_at_startup=True),
     cron(through_outages(resume_network_alerts), second=SWEEP_EVERY_SECONDS, run_at_startup=True),
+    # The network's weekly email: made once its Monday moment has passed; hourly is prompt.
+    cron(
+        through_outages(make_weekly_network_emails), minute={23}, second={30}, run_at_startup=True
+    ),
     # Actions: scheduled ones open, open ones close at their deadline.
     cron(through_outages(apply_action_schedules), second=SWEEP_EVERY_SECONDS, run_at_startup=True),
     # One reminder for each signature a day unconfirmed; every minute is prompt enough.

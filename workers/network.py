@@ -1,5 +1,6 @@
-"""Alerts to the network: the job that writes an alert's deliveries, the cron that starts the
-alerts whose delay has run out, and the one that resumes a fan-out whose job was lost."""
+"""The network's emails: the job that writes an alert's deliveries, the cron that starts the
+alerts whose delay has run out, the one that resumes a fan-out whose job was lost, and the one
+that makes the week's emails for members who chose one a week."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from campaign_engine.domain.network.alerts import (
     resume_stalled_alerts,
     start_due_alerts,
 )
+from campaign_engine.domain.network.weekly import make_weekly_emails
 from workers.context import services
 
 
@@ -26,3 +28,8 @@ async def start_network_alerts(ctx: dict[str, Any]) -> int:
 async def resume_network_alerts(ctx: dict[str, Any]) -> int:
     w = services(ctx)
     return await resume_stalled_alerts(w.pool, w.queue, w.clock)
+
+
+async def make_weekly_network_emails(ctx: dict[str, Any]) -> int:
+    w = services(ctx)
+    return await make_weekly_emails(w.pool, w.queue, w.clock)

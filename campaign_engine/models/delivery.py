@@ -20,9 +20,8 @@ class DeliveryKind(enum.StrEnum):
     PRIVACY_LINK = "privacy_link"  # a fresh link to a supporter's data (domain/privacy/rights.py)
     NETWORK_JOIN = "network_join"  # the link to say yes to the network, or to one's preferences
     CONFIRMATION_REMINDER = "confirmation_reminder"  # once, a day after an unconfirmed signature
-    NETWORK_ALERT = (
-        "network_alert"  # a new action, to a member it matches (domain/network/alerts.py)
-    )
+    NETWORK_ALERT = "network_alert"  # a new action, to each member it matches (network/alerts)
+    NETWORK_WEEKLY = "network_weekly"  # the week's actions, to members who chose a weekly email
 
 
 class DeliveryStatus(enum.StrEnum):

@@ -108,3 +108,16 @@ class AlertContent:
     open: bool  # still taking signatures
     deadline: datetime | None
     texts: dict[str, tuple[str, str]]  # locale: (title, summary)
+
+
+@dataclass(frozen=True)
+class WeeklyAction:
+    """One action of a member's weekly email, in the first of their languages it has."""
+
+    action_id: int
+    slug: str
+    code: str
+    deadline: datetime | None
+    locale: str
+    title: str
+    summary: str

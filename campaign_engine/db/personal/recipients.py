@@ -318,3 +318,31 @@ WHERE d.id = ANY($1::uuid[])
 async def list_alert_recipients(conn: Connection, delivery_ids: list[UUID]) -> list[AlertRecipient]:
     rows = await conn.fetch(SELECT_ALERT_RECIPIENTS, delivery_ids)
     return [opened_as(AlertRecipient, conn, row, languages=list(row["languages"])) for row in rows]
+
+
+@dataclass(frozen=True)
+class WeeklyRecipient:
+    delivery_id: UUID
+    supporter_id: UUID
+    email: str
+    member_status: str
+    member_locale: str
+    languages: list[str]
+    week_start: datetime
+
+
+SELECT_WEEKLY_RECIPIENT = """
+SELECT d.id AS delivery_id, p.id AS supporter_id, p.email_sealed, m.status AS member_status,
+       m.locale AS member_locale, m.languages, d.period_start AS week_start
+FROM deliveries d
+JOIN supporters p ON p.id = d.supporter_id
+JOIN members m ON m.supporter_id = p.id
+WHERE d.id = $1
+"""
+
+
+async def get_weekly_recipient(conn: Connection, delivery_id: UUID) -> WeeklyRecipient | None:
+    row = await conn.fetchrow(SELECT_WEEKLY_RECIPIENT, delivery_id)
+    if row is None:
+        return None
+    return opened_as(WeeklyRecipient, conn, row, languages=list(row["languages"]))

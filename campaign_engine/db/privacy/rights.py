@@ -27,11 +27,13 @@ async def list_supporter_consents(conn: Connection, supporter_id: UUID) -> list[
 SELECT_SUPPORTER_MESSAGES = """
 SELECT d.kind, d.channel, d.status, d.created_at, d.sent_at
 FROM deliveries d
-WHERE d.kind IN ('confirmation', 'already_signed')
+WHERE d.kind IN ('confirmation', 'already_signed', 'confirmation_reminder')
   AND d.signature_id IN (SELECT id FROM signatures WHERE supporter_id = $1)
 UNION ALL
 SELECT d.kind, d.channel, d.status, d.created_at, d.sent_at
-FROM deliveries d WHERE d.kind IN ('update', 'network_join') AND d.supporter_id = $1
+FROM deliveries d
+WHERE d.kind IN ('update', 'network_join', 'network_alert', 'network_weekly')
+  AND d.supporter_id = $1
 ORDER BY created_at
 """
 

@@ -40,6 +40,7 @@ from campaign_engine.domain.delivery.sms_budget import Held
 from campaign_engine.domain.integrations.webhooks import webhook_message
 from campaign_engine.domain.network.alerts import alert_messages
 from campaign_engine.domain.network.membership import join_email_recipient
+from campaign_engine.domain.network.weekly import weekly_message
 from campaign_engine.domain.privacy.rights import link_recipient
 from campaign_engine.models.delivery import Delivery, DeliveryKind, SendOutcome, SendResult
 from campaign_engine.models.network import MemberStatus
@@ -83,6 +84,11 @@ async def _updates(sending: Sending, deliveries: list[Delivery]) -> Mapping[UUID
 async def _alerts(sending: Sending, deliveries: list[Delivery]) -> Mapping[UUID, Any]:
     base_url = sending.settings.public_base_url
     return await alert_messages(sending.pool, sending.tokens, base_url, deliveries)
+
+
+async def _weekly(sending: Sending, delivery: Delivery) -> Any:
+    base_url = sending.settings.public_base_url
+    return await weekly_message(sending.pool, sending.tokens, base_url, delivery)
 
 
 async def _digest(sending: Sending, delivery: Delivery) -> Any:
@@ -148,6 +154,7 @@ KINDS: dict[DeliveryKind, MessageKind] = {
         ),
         MessageKind(DeliveryKind.NETWORK_JOIN, "the supporter is no longer held", read_one=_member),
         MessageKind(DeliveryKind.NETWORK_ALERT, "the member is no longer held", read_many=_alerts),
+        MessageKind(DeliveryKind.NETWORK_WEEKLY, "the member is no longer held", read_one=_weekly),
     )
 }
 

@@ -12,7 +12,7 @@ from campaign_engine.domain.delivery.context import Sending
 from campaign_engine.domain.targets.target_fields import clean_email
 from campaign_engine.i18n import N_
 from campaign_engine.messages.appeals import compose_appeal_email, compose_digest_email
-from campaign_engine.messages.network_alerts import compose_alert_email
+from campaign_engine.messages.network_alerts import compose_alert_email, compose_weekly_email
 from campaign_engine.messages.supporter_emails import (
     compose_network_email,
     compose_privacy_link_email,
@@ -56,6 +56,9 @@ EMAIL = register(
             DeliveryKind.NETWORK_JOIN: _network,
             DeliveryKind.NETWORK_ALERT: lambda s, _d, alert: compose_alert_email(
                 s.templates, s.settings, alert
+            ),
+            DeliveryKind.NETWORK_WEEKLY: lambda s, _d, week: compose_weekly_email(
+                s.templates, s.settings, week
             ),
             DeliveryKind.APPEAL: lambda s, _d, letter: compose_appeal_email(
                 s.templates, s.settings, letter
