@@ -24,8 +24,10 @@ from campaign_engine.db.pool import Pool
 from campaign_engine.domain.delivery.digests import DigestLetter
 from campaign_engine.domain.delivery.mailings import UpdateMessage
 from campaign_engine.domain.integrations.partners import plain_http_origins_allowed
+from campaign_engine.domain.network.alerts import AlertMessage
 from campaign_engine.messages.appeals import compose_digest_email
 from campaign_engine.messages.mime import OutgoingEmail
+from campaign_engine.messages.network_alerts import compose_alert_email
 from campaign_engine.messages.supporter_updates import compose_update_email
 from campaign_engine.models.campaigns import CaseEventKind
 from campaign_engine.security.tokens import Tokens
@@ -215,6 +217,7 @@ def update(writers: Writers, name: str, locale: str) -> OutgoingEmail:
         case_title_locale=locale,
         case_url="https://act.example.org/en/cases/her",
         unsubscribe_url=f"https://act.example.org/unsubscribe/{unsubscribe}",
+        as_member=False,
     )
     return compose_update_email(templates, settings, message)
 
@@ -264,8 +267,26 @@ def unbreakable(line: str) -> bool:
     return line.startswith("List-Unsubscribe: <https://") and line.count(" ") == 1
 
 
+def network_alert(writers: Writers, name: str, locale: str) -> OutgoingEmail:
+    settings, templates = writers
+    message = AlertMessage(
+        delivery_id=uuid4(),
+        to=SIGNER,
+        locale=locale,
+        code="UA 123/26",
+        title=f"Free {name}, held without charge",
+        summary="A defender held without charge.",
+        deadline=None,
+        act_url="https://act.example.org/act/token",
+        action_url="https://act.example.org/en/actions/her",
+        member_url="https://act.example.org/network/token",
+        leave_url="https://act.example.org/network/token/leave",
+    )
+    return compose_alert_email(templates, settings, message)
+
+
 @pytest.mark.parametrize("locale", ["es", "ru", "zh-Hans", "ar"])
-@pytest.mark.parametrize("compose", [appeal, confirmation, update, digest])
+@pytest.mark.parametrize("compose", [appeal, confirmation, update, digest, network_alert])
 def test_every_header_line_we_write_fits_in_78_characters_and_unfolds_as_written(
     writers: Writers, compose: Compose, locale: str
 ) -> None:
@@ -289,7 +310,7 @@ def test_every_header_line_we_write_fits_in_78_characters_and_unfolds_as_written
             assert parsed["Subject"] == (
                 f"Liberen a {name}: una defensora de derechos humanos detenida sin cargos"
             )
-        if compose is update:
+        if compose in (update, network_alert):
             assert str(parsed["List-Unsubscribe"]).startswith("<https://act.example.org/")
         if compose is digest:
             (attached,) = parsed.iter_attachments()

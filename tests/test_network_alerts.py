@@ -37,6 +37,7 @@ from tests.conftest import Drain
 from tests.factories import link_path, make_action
 from tests.smtp import RecordingHandler
 from tests.staff import Campaigner
+from tests.supporter_updates import add_event
 from tests.test_network import join_form, member_path, member_state, new_address
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -478,3 +479,42 @@ async def test_a_member_who_chose_a_weekly_email_gets_the_weeks_actions_once(
     assert "This week" not in str(email["Subject"]), "in Arabic"
     act = next(link_path(email, "/act/") for _ in [0] if f"/en/actions/{slug}" in text_of(email))
     assert (await client.get(act)).status_code == 200
+
+
+async def test_news_of_the_case_reaches_the_members_alerted_to_it(
+    client: httpx.AsyncClient,
+    pool: Pool,
+    smtp: RecordingHandler,
+    drain: Drain,
+    campaigner: Campaigner,
+    settings: Settings,
+) -> None:
+    """An update or an outcome goes to the members who were alerted to one of the case's
+    actions, signers or not, in their language, with the way out of the network; not to a
+    member the alert did not reach, nor to one who left since."""
+    alerted = await join(client, smtp, drain, language_1="fr")
+    left_since = await join(client, smtp, drain, language_1="fr")
+    not_alerted = await join(client, smtp, drain, language_1="fr", country=["ML"])
+    slug = await make_action(pool, status="draft", locales=("en", "fr"))
+    await publish(campaigner, slug)
+    await drain()
+    (alert,) = alerts_to(smtp, left_since)
+    leave = str(alert["List-Unsubscribe"]).strip("<>").removeprefix(settings.public_base_url)
+    assert (await client.post(leave)).status_code == 200
+    smtp.reset()
+
+    case_id = await pool.fetchval("SELECT case_id FROM actions WHERE slug = $1", slug)
+    event_id = await add_event(
+        pool, case_id, {"en": ("Released", "She is free."), "fr": ("Libérée", "Elle est libre.")}
+    )
+    sent = await campaigner.post(
+        f"/admin/cases/{case_id}/updates/{event_id}/send", {"confirm": "yes"}
+    )
+    assert sent.status_code == 303
+    await drain()
+    (news,) = smtp.to(alerted)
+    assert news["Content-Language"] == "fr"
+    assert "Libérée" in str(news["Subject"])
+    assert "/network/" in str(news["List-Unsubscribe"]), "a member's way out: the network's"
+    assert smtp.to(left_since) == []
+    assert smtp.to(not_alerted) == []

@@ -279,7 +279,8 @@ async def record_outcome(page: Page, case_url: str) -> None:
 async def send_update(page: Page, case_url: str) -> None:
     await page.goto(case_url)
     await page.get_by_role("link", name="Send updates to supporters").click()
-    await expect(page.get_by_text("This will email 2 supporters.")).to_be_visible()
+    # The two signers, and the demo network's members alerted to the action (docs/network.md).
+    await expect(page.get_by_text("This will email 6 supporters.")).to_be_visible()
     await page.get_by_label(
         "I have read this update and its translations, and I want to send it now"
     ).check()

@@ -2,9 +2,11 @@
 writes one delivery per supporter and channel, and where each send stands.
 
 Who receives an update: everyone with a confirmed signature on any of the case's actions
-whose current answer about updates is yes (`consents.latest_consent`). Their language is that
-of their latest confirmed signature (`reader_locale`). Personal data is not read here: texts,
-which need a phone number, are chosen in `db/personal/recipients.py`.
+whose current answer about updates is yes (`consents.latest_consent`), and every active member
+of the network who was alerted to one of them (docs/network.md, "Follow-ups"). Their language
+is that of their latest confirmed signature, else a member's first language (`reader_locale`).
+Personal data is not read here: texts, which need a phone number, are chosen in
+`db/personal/recipients.py`.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from campaign_engine.models.campaigns import (
     UpdateEvent,
     UpdateMailing,
 )
-from campaign_engine.models.delivery import ChannelProgress
+from campaign_engine.models.delivery import ChannelProgress, DeliveryKind
 from campaign_engine.models.signing import ConsentScope
 
 # Below every version-4 uuid: where a fan-out that has reached nobody yet starts.
@@ -31,22 +33,49 @@ NOBODY = UUID(int=0)
 
 def reader_locale(supporter: str) -> str:
     """SQL for a LATERAL subquery: the language of the supporter's latest confirmed signature
-    (the one they chose most recently), as (locale)."""
+    (the one they chose most recently), else, for a member who never signed, the first
+    language they read, as (locale)."""
     return f"""(
-    SELECT locale FROM signatures
-    WHERE supporter_id = {supporter} AND status = 'confirmed'
-    ORDER BY confirmed_at DESC NULLS LAST, created_at DESC
+    SELECT locale FROM (
+        SELECT locale, 0 AS rank, confirmed_at, created_at FROM signatures
+        WHERE supporter_id = {supporter} AND status = 'confirmed'
+        UNION ALL
+        SELECT languages[1], 1, NULL, NULL FROM members WHERE supporter_id = {supporter}
+    ) chosen
+    ORDER BY rank, confirmed_at DESC NULLS LAST, created_at DESC
     LIMIT 1
 )"""
 
 
-# Everyone who confirmed a signature on one of the case's actions and wants updates.
+def alerted_member(supporter: str, case: str) -> str:
+    """SQL: the supporter is an active member of the network, alerted to one of the case's
+    actions (the alert went)."""
+    # Aliases of its own: the caller's `d` or `a` must not be hidden from `supporter`.
+    return f"""EXISTS (
+    SELECT 1 FROM actions alerted_to
+    JOIN deliveries alert ON alert.action_id = alerted_to.id
+        AND alert.kind = '{DeliveryKind.NETWORK_ALERT}' AND alert.supporter_id = {supporter}
+        AND alert.status IN ('sent', 'delivered')
+    JOIN members member ON member.supporter_id = alert.supporter_id AND member.status = 'active'
+    WHERE alerted_to.case_id = {case}
+)"""
+
+
+# Everyone who confirmed a signature on one of the case's actions and wants updates, and every
+# active member of the network who was alerted to one of them; once each (UNION).
 AUDIENCE = f"""
-SELECT DISTINCT s.supporter_id
+SELECT s.supporter_id
 FROM signatures s
 JOIN actions a ON a.id = s.action_id
 JOIN LATERAL {latest_consent(ConsentScope.UPDATES, "s.supporter_id")} wants ON wants.granted
 WHERE a.case_id = $1 AND s.status = 'confirmed'
+UNION
+SELECT d.supporter_id
+FROM actions a
+JOIN deliveries d ON d.action_id = a.id AND d.kind = '{DeliveryKind.NETWORK_ALERT}'
+    AND d.status IN ('sent', 'delivered')
+JOIN members m ON m.supporter_id = d.supporter_id AND m.status = 'active'
+WHERE a.case_id = $1
 """
 
 SELECT_UPDATE_CASE = """
@@ -161,9 +190,9 @@ async def lock_unfinished_mailing(
 # unique index makes one per event and supporter whatever ran before: only new ones return.
 INSERT_EMAIL_BATCH = f"""
 WITH audience AS (
-    {AUDIENCE}
-      AND s.supporter_id > $3
-    ORDER BY s.supporter_id
+    SELECT supporter_id FROM ({AUDIENCE}) everyone
+    WHERE supporter_id > $3
+    ORDER BY supporter_id
     LIMIT $4
 ), created AS (
     INSERT INTO deliveries (dedup_key, kind, channel, case_event_id, supporter_id)
@@ -280,11 +309,12 @@ async def count_progress(conn: Connection, case_id: int) -> dict[tuple[int, str]
 
 
 SELECT_AUDIENCE_LANGUAGES = f"""
-SELECT lang.locale, count(*) AS recipients
+SELECT coalesce(lang.locale, p.locale) AS locale, count(*) AS recipients
 FROM ({AUDIENCE}) x
-JOIN LATERAL {reader_locale("x.supporter_id")} lang ON true
-GROUP BY lang.locale
-ORDER BY count(*) DESC, lang.locale
+JOIN supporters p ON p.id = x.supporter_id
+LEFT JOIN LATERAL {reader_locale("x.supporter_id")} lang ON true
+GROUP BY 1
+ORDER BY count(*) DESC, 1
 """
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from campaign_engine.db.campaigns.updates import AUDIENCE, reader_locale
+from campaign_engine.db.campaigns.updates import AUDIENCE, alerted_member, reader_locale
 from campaign_engine.db.personal.sealed import (
     opened,
     opened_as,
@@ -209,8 +209,10 @@ class UpdateRecipient:
     event_id: int | None  # None: the event was deleted
     email: str
     phone: str | None  # the number they agreed to texts with, while they agree
-    locale: str  # the language of their latest confirmed signature
-    wants_updates: bool
+    locale: str  # the language of their latest confirmed signature, else a member's first
+    member_locale: str | None  # a member's: the language of their member page
+    wants_updates: bool  # their answer about updates is yes
+    alerted_member: bool  # an active member, alerted to one of the case's actions
     wants_texts: bool
 
 
@@ -218,10 +220,14 @@ class UpdateRecipient:
 SELECT_UPDATE_RECIPIENTS = f"""
 SELECT d.id AS delivery_id, d.channel, d.supporter_id, d.case_event_id AS event_id,
        p.email_sealed, phone_of.phone_sealed, coalesce(lang.locale, p.locale) AS locale,
+       (SELECT locale FROM members WHERE supporter_id = d.supporter_id) AS member_locale,
        coalesce(wants.granted, false) AS wants_updates,
+       coalesce(e.case_id IS NOT NULL AND {alerted_member("d.supporter_id", "e.case_id")}, false)
+           AS alerted_member,
        coalesce(texts.granted, false) AS wants_texts
 FROM deliveries d
 JOIN supporters p ON p.id = d.supporter_id
+LEFT JOIN case_events e ON e.id = d.case_event_id
 LEFT JOIN LATERAL {reader_locale("d.supporter_id")} lang ON true
 LEFT JOIN LATERAL {latest_consent(ConsentScope.UPDATES, "d.supporter_id")} wants ON true
 LEFT JOIN LATERAL {latest_consent(ConsentScope.SMS, "d.supporter_id")} texts ON true

@@ -2,9 +2,10 @@
 be sent, to how many people, in which languages; and sending one, once.
 
 Who receives an update: everyone with a confirmed signature on any of the case's actions whose
-current answer about updates is yes (a later unsubscribe is a later "no"), once however many of
-the case's actions they signed; by text as well, those whose current answer about texts is
-yes, with the number they gave, unless that number texted STOP.
+current answer about updates is yes (a later unsubscribe is a later "no"), and every active
+member of the network who was alerted to one of them (leaving the network is their "no"); once
+however many of the case's actions they signed or were alerted to; by text as well, those whose
+current answer about texts is yes, with the number they gave, unless that number texted STOP.
 
 In which language (`message_locale`): the reader's own (that of their latest confirmed
 signature), else its base language (`es` for `es-MX`), else the case's own, else any language

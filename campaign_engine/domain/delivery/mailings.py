@@ -125,7 +125,8 @@ class UpdateMessage:
     case_title: str
     case_title_locale: str
     case_url: str
-    unsubscribe_url: str
+    unsubscribe_url: str  # how to hear no more of it: unsubscribe, or (a member) leave
+    as_member: bool  # sent because they were alerted to the case as a member of the network
 
 
 async def update_messages(
@@ -164,7 +165,9 @@ def _reason_not_to_send(
         return "the update was unpublished"
     if not event.texts:
         return "the update has no text"
-    if not recipient.wants_updates:
+    if not recipient.wants_updates and not recipient.alerted_member:
+        if recipient.member_locale is not None:
+            return "the supporter unsubscribed, or left the network"
         return "the supporter unsubscribed"
     if recipient.channel == "sms" and not (recipient.wants_texts and recipient.phone):
         return "the supporter no longer agrees to texts"
@@ -180,7 +183,15 @@ def _message(
     locale = message_locale(reader, event.texts, event.case_locale) or event.case_locale
     case_locale = message_locale(reader, event.case_titles, event.case_locale)
     title, body = event.texts[locale]
-    unsubscribe = tokens.unsubscribe_token(recipient.supporter_id, ConsentScope.UPDATES, reader)
+    # Why they receive it decides how they stop it: a signer's "no more updates", or, for a
+    # member alerted to the case who never said yes to updates, leaving the network.
+    as_member = not recipient.wants_updates
+    if as_member:
+        member = tokens.network_token(recipient.supporter_id, recipient.member_locale or reader)
+        unsubscribe_url = absolute_url(base_url, "network.leave_page", token=member)
+    else:
+        unsubscribe = tokens.unsubscribe_token(recipient.supporter_id, ConsentScope.UPDATES, reader)
+        unsubscribe_url = absolute_url(base_url, "unsubscribe.unsubscribe_page", token=unsubscribe)
     return UpdateMessage(
         delivery_id=recipient.delivery_id,
         channel=recipient.channel,
@@ -194,5 +205,6 @@ def _message(
         case_title=event.case_titles.get(case_locale or "", event.case_slug),
         case_title_locale=case_locale or event.case_locale,
         case_url=absolute_url(base_url, "pages.case_page", locale=reader, slug=event.case_slug),
-        unsubscribe_url=absolute_url(base_url, "unsubscribe.unsubscribe_page", token=unsubscribe),
+        unsubscribe_url=unsubscribe_url,
+        as_member=as_member,
     )
