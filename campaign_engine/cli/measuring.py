@@ -65,6 +65,20 @@ def surge(web_processes: int, seconds: int, connections: int, rounds: int) -> in
 
 
 @bench.command()
+@click.option("--members", default=200_000, show_default=True, help="Members alerted.")
+@click.option("--workers", default=2, show_default=True, help="Worker processes.")
+@click.option(
+    "--acting", default=0.1, show_default=True, help="Share of members who then act in one click."
+)
+def alert(members: int, workers: int, acting: float) -> int:
+    """An action published to a network: alerts per second, the time to the last one, one
+    worker killed mid-alert, then the one-click acts that follow."""
+    from campaign_engine.bench.alert import run_alert
+
+    return _exit_or_return(run_alert(members, workers, acting))
+
+
+@bench.command()
 @click.option("--signatures", default=100000, show_default=True)
 def export(signatures: int) -> int:
     """A signatures export of a large action, streamed over HTTP."""

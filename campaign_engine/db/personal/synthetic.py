@@ -39,3 +39,40 @@ async def insert_synthetic_signers(
         [sealer.lookup_key(f"signer{n}.{batch}@example.org") for n in numbers],
         sealer.seal("Bench Signer", NAME),
     )
+
+
+# Made-up members of the network, active, for `bench alert`: each reads `languages` (cycled).
+INSERT_SYNTHETIC_MEMBERS = """
+WITH new_supporters AS (
+    INSERT INTO supporters (email_sealed, email_key, locale)
+    SELECT sealed, key, 'en' FROM unnest($1::bytea[], $2::bytea[]) AS x(sealed, key)
+    RETURNING id
+), numbered AS (
+    SELECT id, row_number() OVER () AS n FROM new_supporters
+)
+INSERT INTO members (supporter_id, status, locale, languages, consent_text_id, asked_at,
+                     joined_at)
+SELECT id, 'active', 'en',
+       ARRAY(SELECT jsonb_array_elements_text($3::jsonb -> (n::int % jsonb_array_length($3)))),
+       $4, now(), now()
+FROM numbered
+"""
+
+
+async def insert_synthetic_members(
+    conn: Connection,
+    first: int,
+    count: int,
+    batch: str,
+    languages: list[list[str]],
+    consent_text_id: int,
+) -> None:
+    sealer = sealer_of(conn)
+    numbers = range(first, first + count)
+    await conn.execute(
+        INSERT_SYNTHETIC_MEMBERS,
+        [sealer.seal(f"member{n}@example.org", EMAIL) for n in numbers],
+        [sealer.lookup_key(f"member{n}.{batch}@example.org") for n in numbers],
+        languages,
+        consent_text_id,
+    )
