@@ -7,6 +7,7 @@ else, with exact recounts."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import json
 from email.message import EmailMessage
@@ -276,6 +277,8 @@ async def test_a_bot_wave_trends_and_invalidation_takes_all_of_it_and_nothing_el
     assert await public_count(client, slug) == 2_000 + believed_bots
 
     assert await spot_trends(pool, SystemClock()) >= 1
+    asked = await client.get(f"/en/actions/{slug}")
+    assert "data-proof-of-work" in asked.text, "a wave of few: the form asks for a proof"
     dashboard = await campaigner.client.get(f"/admin/actions/{slug}")
     assert 'id="abuse-alert"' in dashboard.text, "the dashboard warns of the trend"
     page = await campaigner.client.get(f"/admin/actions/{slug}/abuse")
@@ -341,6 +344,61 @@ async def test_a_bot_wave_trends_and_invalidation_takes_all_of_it_and_nothing_el
     await redis_client.flushdb()
     await drain()
     assert not any("catchall-wave" in to for r in smtp.received for to in r.envelope_to)
+
+
+@pytest.mark.slow
+async def test_a_real_surge_trends_but_asks_nothing_of_anyone_and_suspects_nobody(
+    client: httpx.AsyncClient,
+    pool: Pool,
+    redis_client: redis.asyncio.Redis,
+    settings: Settings,
+) -> None:
+    """The surge an alert brings, replayed: 10,000 people from 3,000 client addresses and 500
+    email domains (a third at the big providers, five ISPs with about 150 each, the rest small), a
+    fifth of them without JavaScript (no proof of work). The ISPs' domains trend, and the
+    abuse page shows them; but together they are a sliver of the hour, not a wave, so the
+    form never asks for a proof of work and not one of the 10,000 is suspected."""
+    slug = await make_action(pool)
+    tokens = Tokens(TEST_SECRET)
+    assert settings.redis_url is not None
+    arq_redis = await jobs.connect(settings.redis_url)
+    queue = JobQueue(arq_redis)
+    limits = ClientLimits(settings.client_burst_per_action, settings.client_hourly_per_action)
+    common = ("gmail.com", "outlook.com", "yahoo.com")
+
+    def domain(n: int) -> str:
+        if n % 3 == 0:
+            return common[n % 9 // 3]
+        if n % 3 == 1 and n % 100 < 22:  # 150 people at each of five ISPs
+            return f"isp{n % 5}.example"
+        return f"org{n // 3 % 492}.example"
+
+    def person(n: int) -> SignatureRequest:
+        request = signature_request(
+            f"person{n}@{domain(n)}",
+            country="GB",
+            client_address=f"10.{n % 3000 // 250}.{n % 250}.9",
+        )
+        # Four in five browsers run the form's script, and would solve a proof if asked.
+        return dataclasses.replace(request, proof_of_work=n % 5 != 0)
+
+    surge = [person(n) for n in range(10_000)]
+    assert len({r.client_address for r in surge}) == 3_000
+    assert len({r.email.split("@")[1] for r in surge}) == 500
+    try:
+        await _sign_all(pool, queue, tokens, slug, surge[:8_000], limits)
+        assert await spot_trends(pool, SystemClock()) >= 5, "the ISPs trend"
+        page = await client.get(f"/en/actions/{slug}")
+        assert "data-proof-of-work" not in page.text, "a surge asks nothing of anyone"
+        await _sign_all(pool, queue, tokens, slug, surge[8_000:], limits)
+    finally:
+        await arq_redis.aclose()
+    suspected = await pool.fetchval(
+        """SELECT count(*) FILTER (WHERE s.suspicion IS NOT NULL) FROM signatures s
+           JOIN actions a ON a.id = s.action_id WHERE a.slug = $1""",
+        slug,
+    )
+    assert suspected == 0
 
 
 async def _sign_all(

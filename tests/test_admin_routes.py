@@ -31,6 +31,7 @@ EXPECTED: dict[tuple[str, str], str | Capability] = {
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/readyz"): PUBLIC,
     ("GET", "/confirm/{token}"): PUBLIC,
+    ("POST", "/confirm/{token}"): PUBLIC,
     ("GET", "/not-me/{token}"): PUBLIC,
     ("POST", "/not-me/{token}"): PUBLIC,
     ("GET", "/{locale:locale}/actions.atom"): PUBLIC,

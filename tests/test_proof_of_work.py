@@ -16,8 +16,9 @@ from starlette.types import ASGIApp
 
 from campaign_engine.db.pool import Pool
 from campaign_engine.security.proof_of_work import DIFFICULTY, leading_zero_bits, solve, solves
-from tests.conftest import http_client
-from tests.factories import email_key, make_action, page_once, unique_email
+from tests.conftest import Drain, http_client
+from tests.factories import confirmation_path, email_key, make_action, page_once, unique_email
+from tests.smtp import RecordingHandler
 from tests.staff import Campaigner
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
 
@@ -76,6 +77,51 @@ async def test_without_a_solved_proof_a_signature_is_suspected_and_answered_alik
     assert await suspicion_of(pool, good["email"]) is None
     for fields in (bare, reused, forged):
         assert await suspicion_of(pool, fields["email"]) == "proof_of_work"
+
+
+async def test_a_signer_without_the_proof_gets_through_with_one_deliberate_step(
+    asgi_app: ASGIApp,
+    client: httpx.AsyncClient,
+    pool: Pool,
+    smtp: RecordingHandler,
+    drain: Drain,
+) -> None:
+    """A browser without JavaScript cannot solve the proof: its signature is suspected, yet
+    still gets its confirmation, whose link shows a page with one button instead of
+    confirming (no link scanner or lazy robot presses it); the press confirms and counts. A
+    client flooding the action gets no such email."""
+    slug = await asking(pool)
+    no_script = form()
+    async with http_client(asgi_app, "192.0.2.70") as signer:
+        assert (await signer.post(f"/en/actions/{slug}/sign", data=no_script)).status_code == 303
+    flood = [form() for _ in range(12)]
+    async with http_client(asgi_app, "192.0.2.71") as robot:
+        for fields in flood:
+            await robot.post(f"/en/actions/{slug}/sign", data=fields)
+    await drain()
+    assert await suspicion_of(pool, no_script["email"]) == "proof_of_work"
+    (mail,) = smtp.to(no_script["email"])
+    link = confirmation_path(mail)
+    step = await client.get(link)
+    assert step.status_code == 200
+    assert f'action="{link}"' in step.text
+    assert await confirmed(pool, slug) == 0, "a GET of the link confirms nothing"
+    pressed = await client.post(link)
+    assert pressed.status_code == 303
+    assert pressed.headers["location"] == f"/en/actions/{slug}/thanks"
+    assert await confirmed(pool, slug) == 1
+    assert await suspicion_of(pool, no_script["email"]) is None
+    emailed = sum(1 for fields in flood if smtp.to(fields["email"]))
+    assert emailed <= 10, "past the client's burst limit, no email"
+
+
+async def confirmed(pool: Pool, slug: str) -> int:
+    count: int = await pool.fetchval(
+        """SELECT count(*) FROM signatures s JOIN actions a ON a.id = s.action_id
+           WHERE a.slug = $1 AND s.status = 'confirmed'""",
+        slug,
+    )
+    return count
 
 
 async def test_by_default_it_is_asked_for_only_while_something_trends(

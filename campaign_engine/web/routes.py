@@ -107,6 +107,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
         route("/healthz", ops.healthz),
         route("/readyz", ops.readyz),
         route("/confirm/{token}", pages.confirm),
+        route("/confirm/{token}", pages.confirm_deliberately, methods=["POST"]),
         route("/{locale:locale}/", pages.index),
         route("/{locale:locale}/actions.atom", pages.feed),
         route("/{locale:locale}/actions/{slug:slug}", pages.action_page),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from campaign_engine.db.pool import Connection, from_row
+from campaign_engine.db.signing.abuse import CONCENTRATED
 from campaign_engine.models.campaigns import (
     ActionCard,
     ActionCount,
@@ -25,11 +26,12 @@ PUBLIC_STATUSES = ("open", "closed", "archived", "removed")
 # (workers/schedules.py) has run: nobody signs after the deadline.
 STATUS = "CASE WHEN a.status = 'open' AND a.deadline <= now() THEN 'closed' ELSE a.status END"
 
-# The form asks for a proof of work when the action says so, or (by default) while something
-# trends on it: an alert seen within the hour (domain/signing/trends.py).
-PROOF_OF_WORK = """(a.proof_of_work = 'on' OR (a.proof_of_work = 'auto' AND EXISTS (
+# The form asks for a proof of work when the action says so, or (by default) while a wave
+# trends on it: an alert seen within the hour whose kind made up a good share of the hour
+# (db/signing/abuse.py, CONCENTRATED). A surge of many people trends too, but asks nothing.
+PROOF_OF_WORK = f"""(a.proof_of_work = 'on' OR (a.proof_of_work = 'auto' AND EXISTS (
     SELECT 1 FROM abuse_alerts l WHERE l.action_id = a.id
-    AND l.last_seen > now() - interval '1 hour')))"""
+    AND l.last_seen > now() - interval '1 hour' AND l.share >= {CONCENTRATED})))"""
 
 SELECT_ACTION_REFS = f"""
 SELECT a.id, a.slug, {STATUS} AS status, a.default_locale, {PROOF_OF_WORK} AS proof_of_work

@@ -38,25 +38,67 @@ async def lock_clients_on_actions(conn: Connection, clients: Sequence[tuple[int,
         )
 
 
+# A client's latest signatures of an action, for a signature suspected before its client was
+# counted (a missing proof of work): read through the (action_id, client_key, created_at) index.
+COUNT_CLIENT_RECENT = """
+SELECT count(*) FILTER (WHERE created_at > now() - interval '1 minute') AS minute,
+       count(*) AS hour
+FROM (
+    SELECT created_at FROM signatures
+    WHERE action_id = $1 AND client_key = $2 AND created_at > now() - interval '1 hour'
+    ORDER BY created_at DESC
+    LIMIT $3
+) recent
+"""
+
+
+async def count_client_recent(
+    conn: Connection, action_id: int, client_key: bytes, at_most: int
+) -> tuple[int, int]:
+    """(in the last minute, in the last hour) of the client's signatures of the action, this
+    one included, counted up to `at_most`."""
+    row = await conn.fetchrow(COUNT_CLIENT_RECENT, action_id, client_key, at_most)
+    assert row is not None
+    return int(row["minute"]), int(row["hour"])
+
+
 @dataclass(frozen=True)
 class Trend:
     action_id: int
     kind: str  # "client" or "domain"
     subject: str  # the client's or the domain's key, in hex
     signatures: int
+    # The share of the action's hour that everything of this kind trending on it made up: a
+    # wave of few clients (or few domains) is most of it, a surge of many people a sliver.
+    share: float
 
+
+# A wave, not a surge: the trending clients (or domains) of an action together made at least
+# this share of its signatures in the hour. Then, and only then, the form's proof of work
+# switches on by itself (db/campaigns/actions.py, PROOF_OF_WORK).
+CONCENTRATED = 0.2
 
 # Open actions only, each read through its (action_id, created_at) index.
 SELECT_TRENDS = """
-SELECT s.action_id, 'client' AS kind, encode(s.client_key, 'hex') AS subject, count(*) AS n
-FROM actions a JOIN signatures s ON s.action_id = a.id AND s.created_at > $1
-WHERE a.status = 'open' AND s.client_key IS NOT NULL
-GROUP BY s.action_id, s.client_key HAVING count(*) >= $2
-UNION ALL
-SELECT s.action_id, 'domain', encode(s.email_domain_keys[1], 'hex'), count(*)
-FROM actions a JOIN signatures s ON s.action_id = a.id AND s.created_at > $1
-WHERE a.status = 'open' AND s.email_domain_keys[1] <> ALL($4::bytea[])
-GROUP BY s.action_id, s.email_domain_keys[1] HAVING count(*) >= $3
+WITH hour AS (
+    SELECT s.action_id, count(*) AS total
+    FROM actions a JOIN signatures s ON s.action_id = a.id AND s.created_at > $1
+    WHERE a.status = 'open'
+    GROUP BY s.action_id
+), trending AS (
+    SELECT s.action_id, 'client' AS kind, encode(s.client_key, 'hex') AS subject, count(*) AS n
+    FROM actions a JOIN signatures s ON s.action_id = a.id AND s.created_at > $1
+    WHERE a.status = 'open' AND s.client_key IS NOT NULL
+    GROUP BY s.action_id, s.client_key HAVING count(*) >= $2
+    UNION ALL
+    SELECT s.action_id, 'domain', encode(s.email_domain_keys[1], 'hex'), count(*)
+    FROM actions a JOIN signatures s ON s.action_id = a.id AND s.created_at > $1
+    WHERE a.status = 'open' AND s.email_domain_keys[1] <> ALL($4::bytea[])
+    GROUP BY s.action_id, s.email_domain_keys[1] HAVING count(*) >= $3
+)
+SELECT t.action_id, t.kind, t.subject, t.n,
+       least(sum(t.n) OVER (PARTITION BY t.action_id, t.kind)::real / h.total, 1) AS share
+FROM trending t JOIN hour h USING (action_id)
 """
 
 
@@ -69,16 +111,18 @@ async def find_trends(
 ) -> list[Trend]:
     common = [supporters.email_domain_keys(conn, domain)[0] for domain in common_domains]
     rows = await conn.fetch(SELECT_TRENDS, since, client_threshold, domain_threshold, common)
-    return [Trend(r["action_id"], r["kind"], r["subject"], r["n"]) for r in rows]
+    return [Trend(r["action_id"], r["kind"], r["subject"], r["n"], r["share"]) for r in rows]
 
 
-# A trend seen again moves its alert's last sighting on; the first sighting stays.
+# A trend seen again moves its alert's last sighting on, with its latest share; the first
+# sighting stays.
 UPSERT_ALERTS = """
-INSERT INTO abuse_alerts (action_id, kind, subject, signatures, first_seen, last_seen)
-SELECT t.action_id, t.kind, t.subject, t.n, $5, $5
-FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[]) AS t(action_id, kind, subject, n)
+INSERT INTO abuse_alerts (action_id, kind, subject, signatures, share, first_seen, last_seen)
+SELECT t.action_id, t.kind, t.subject, t.n, t.share, $6, $6
+FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::real[])
+     AS t(action_id, kind, subject, n, share)
 ON CONFLICT (action_id, kind, subject) DO UPDATE
-SET signatures = excluded.signatures, last_seen = excluded.last_seen
+SET signatures = excluded.signatures, share = excluded.share, last_seen = excluded.last_seen
 RETURNING (xmax = 0) AS new
 """
 
@@ -91,6 +135,7 @@ async def record_alerts(conn: Connection, trends: Sequence[Trend], now: datetime
         [t.kind for t in trends],
         [t.subject for t in trends],
         [t.signatures for t in trends],
+        [t.share for t in trends],
         now,
     )
     return sum(1 for row in rows if row["new"])

@@ -31,10 +31,11 @@ class SignatureState:
     action_id: int
     action_slug: str
     action_status: ActionStatus
+    suspicion: Suspicion | None
 
 
 SELECT_SIGNATURE_STATE = """
-SELECT s.status, s.locale, s.action_id, a.slug, a.status AS action_status
+SELECT s.status, s.locale, s.action_id, a.slug, a.status AS action_status, s.suspicion
 FROM signatures s
 JOIN actions a ON a.id = s.action_id
 WHERE s.id = $1
@@ -51,6 +52,7 @@ async def get_signature_state(conn: Connection, signature_id: UUID) -> Signature
         action_id=row["action_id"],
         action_slug=row["slug"],
         action_status=ActionStatus(row["action_status"]),
+        suspicion=Suspicion(row["suspicion"]) if row["suspicion"] else None,
     )
 
 

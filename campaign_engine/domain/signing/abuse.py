@@ -54,8 +54,10 @@ def suspicion_before_counting(
     as it lasts."""
     if honeypot:
         return Suspicion.HONEYPOT
-    if proof_of_work_missing:
-        return Suspicion.PROOF_OF_WORK
     if is_disposable(domain):
         return Suspicion.DISPOSABLE_DOMAIN
+    # Last: a signature suspected for this alone still gets its confirmation, which then asks
+    # for one deliberate step (domain/signing/signatures.py).
+    if proof_of_work_missing:
+        return Suspicion.PROOF_OF_WORK
     return None

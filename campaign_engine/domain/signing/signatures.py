@@ -53,6 +53,7 @@ from campaign_engine.models.signing import (
     ConsentText,
     SignatureRequest,
     SignatureStatus,
+    Suspicion,
 )
 from campaign_engine.security.tokens import Tokens
 
@@ -262,7 +263,7 @@ async def _email_after_signing(
     """The email a signature queues when the signing statement could not queue it: a known
     address's first signature (its day's share to count), or a repeat."""
     if made.signature_id is not None:
-        if made.suspicion is not None:
+        if made.suspicion is not None and not await _one_more_step(conn, signer, made.suspicion):
             return None
         return await _queue_supporter_email(
             conn,
@@ -286,6 +287,22 @@ async def _email_after_signing(
     return await _queue_supporter_email(
         conn, kind, signature_id, made.supporter_id, new_signature=False, new_supporter=False
     )
+
+
+async def _one_more_step(conn: Connection, signer: NewSigner, suspicion: Suspicion) -> bool:
+    """Whether a suspected signature still gets its confirmation, whose link then asks for one
+    deliberate step (`confirm_signature`): a signer whose only fault is a missing proof of
+    work (a browser without JavaScript, a partner's form) must have a way through that needs
+    no script. Not when their client is flooding the action: a robot's wave gets no email."""
+    if suspicion is not Suspicion.PROOF_OF_WORK:
+        return False
+    if signer.client_key is None or not (signer.per_minute or signer.per_hour):
+        return True
+    most = max(signer.per_minute, signer.per_hour) + 1
+    minute, hour = await abuse.count_client_recent(conn, signer.action_id, signer.client_key, most)
+    over_minute = signer.per_minute > 0 and minute > signer.per_minute
+    over_hour = signer.per_hour > 0 and hour > signer.per_hour
+    return not (over_minute or over_hour)
 
 
 def _email_for_repeat(status: SignatureStatus) -> DeliveryKind | None:
@@ -359,11 +376,27 @@ async def remind_unconfirmed(pool: Pool, queue: JobQueue | None, clock: Clock) -
     return len(queued)
 
 
+class OneMoreStep(DomainError):
+    """The signature came without a proof of work the form asked for: its link confirms only
+    on a deliberate press (a POST), which no link scanner or lazy robot makes. `locale`: the
+    signer's, for the page that asks for it."""
+
+    def __init__(self, locale: str) -> None:
+        super().__init__(locale)
+        self.locale = locale
+
+
 async def confirm_signature(
-    pool: Pool, tokens: Tokens, token: str, queue: JobQueue | None = None
+    pool: Pool,
+    tokens: Tokens,
+    token: str,
+    queue: JobQueue | None = None,
+    *,
+    deliberate: bool = False,
 ) -> ConfirmedSignature:
     """Confirm the signature a link names, count it, hand its appeals to the officials'
-    pacers and tell the webhooks subscribed; clicking the link again changes nothing."""
+    pacers and tell the webhooks subscribed; clicking the link again changes nothing. One
+    suspected for a missing proof of work confirms only `deliberate`ly (OneMoreStep)."""
     signature_id = tokens.read_confirmation_token(token)
     new_appeals: list[tuple[int, str]] = []
     async with committed_then_rung(pool, queue) as (conn, doorbells):
@@ -378,6 +411,10 @@ async def confirm_signature(
         if state.status is SignatureStatus.PENDING:
             if state.action_status is not ActionStatus.OPEN:
                 raise ActionClosed(state.action_slug)
+            if state.suspicion is Suspicion.PROOF_OF_WORK:
+                if not deliberate:
+                    raise OneMoreStep(state.locale)
+                await signatures.clear_suspicion(conn, signature_id)
             if await signatures.confirm_pending_signature(conn, signature_id):
                 new_appeals = await count_confirmed(conn, doorbells, signature_id, state.action_id)
                 await join_on_confirmation(conn, signature_id)

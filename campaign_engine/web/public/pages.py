@@ -21,7 +21,11 @@ from campaign_engine.domain.campaigns.timeline import kind_names, outcome_names
 from campaign_engine.domain.errors import SignatureNotFound
 from campaign_engine.domain.integrations.partners import partner_for_signing
 from campaign_engine.domain.signing.consent import consent_wording
-from campaign_engine.domain.signing.signatures import confirm_signature, sign_action
+from campaign_engine.domain.signing.signatures import (
+    OneMoreStep,
+    confirm_signature,
+    sign_action,
+)
 from campaign_engine.formats.countries import country_choices
 from campaign_engine.i18n import _
 from campaign_engine.models.campaigns import ActionPage, ActionStatus, TimelineEntry
@@ -187,10 +191,24 @@ async def thanks(request: Request) -> Response:
 
 
 async def confirm(request: Request) -> Response:
-    """The link in the confirmation email. It confirms on GET, as the email promises."""
-    s = services(request)
+    """The link in the confirmation email. It confirms on GET, as the email promises; a
+    signature that came without the proof of work its form asked for confirms on the button of
+    the page shown instead (one deliberate step, docs/abuse.md)."""
+    return await _confirm(request, deliberate=False)
+
+
+async def confirm_deliberately(request: Request) -> Response:
+    """That page's button."""
+    return await _confirm(request, deliberate=True)
+
+
+async def _confirm(request: Request, *, deliberate: bool) -> Response:
+    s, token = services(request), request.path_params["token"]
     try:
-        confirmed = await confirm_signature(s.pool, s.tokens, request.path_params["token"], s.queue)
+        confirmed = await confirm_signature(s.pool, s.tokens, token, s.queue, deliberate=deliberate)
+    except OneMoreStep as step:
+        with s.catalogues.activate(step.locale):
+            return render(request, "public/confirm-step.html", {"token": token}, cache=PRIVATE)
     except ExpiredLink:
         return render_error(
             request,
