@@ -11,7 +11,10 @@ import httpx
 
 from campaign_engine.db.pool import Pool
 from campaign_engine.settings import SOURCE_HOME
-from tests.factories import make_action, unique_email
+from tests.conftest import Drain
+from tests.factories import confirmation_path, make_action, unique_email
+from tests.smtp import RecordingHandler
+from tests.test_network import member_state
 
 LOADER_LIMIT = 3072  # bytes, gzip -9: the loader runs on every partner page
 
@@ -282,3 +285,22 @@ async def test_the_loader_is_small_and_served_as_javascript(client: httpx.AsyncC
     size = len(gzip.compress((SOURCE_HOME / "static" / "embed.js").read_bytes(), 9))
     assert size <= LOADER_LIMIT, f"the loader is {size} bytes gzipped"
     assert answer.content == (SOURCE_HOME / "static" / "embed.js").read_bytes()
+
+
+async def test_the_widget_offers_the_network_and_a_signer_who_ticks_it_joins_on_confirming(
+    client: httpx.AsyncClient, pool: Pool, smtp: RecordingHandler, drain: Drain
+) -> None:
+    slug = await make_action(pool)
+    partner, key = await make_partner(pool, ("https://a.example",))
+    query = {"partner": partner, "key": key, "origin": "https://a.example"}
+    shown = await client.get(f"/ar/embed/{slug}?{urlencode(query)}")
+    assert 'name="consent_network"' in shown.text
+    email = unique_email()
+    form = {"name": "Amina", "email": email, "country": "TN", "consent_network": "yes", **query}
+    assert (await client.post(f"/ar/embed/{slug}/sign", data=form)).status_code == 303
+    await drain()
+    (mail,) = smtp.to(email)
+    assert (await client.get(confirmation_path(mail))).status_code == 303
+    member = await member_state(pool, email)
+    assert member is not None
+    assert (member["status"], member["languages"]) == ("active", ["ar"])
