@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from campaign_engine.db.pool import Pool
+from campaign_engine.web.middleware import redacted_path
 from tests.conftest import Drain
 from tests.factories import confirmation_path, make_action, unique_email
 from tests.smtp import RecordingHandler
@@ -42,6 +43,24 @@ async def test_a_whole_journey_logs_nothing_personal(
     for secret in (email, "canary", "birdsong", phone, "612345678", "broken@"):
         assert secret.lower() not in logged, f"{secret!r} reached the logs"
     assert any("send_deliveries" in record.getMessage() for record in caplog.records)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/confirm/SECRET-TOKEN",
+        "/network/SECRET-TOKEN",
+        "/network/SECRET-TOKEN/leave",
+        "/act/SECRET-TOKEN",
+        "/not-me/SECRET-TOKEN",
+        "/unsubscribe/SECRET-TOKEN",
+        "/privacy/SECRET-TOKEN/data.json",
+    ],
+)
+def test_every_link_that_carries_a_secret_is_logged_without_it(path: str) -> None:
+    logged = redacted_path(path)
+    assert "SECRET" not in logged
+    assert logged.startswith("/" + path.split("/")[1] + "/…")
 
 
 async def test_a_path_cannot_forge_a_log_line(

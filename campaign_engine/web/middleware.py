@@ -23,6 +23,8 @@ LARGER_BODIES = {
     # A CSV of targets may be 2 MB (domain/targets/target_import.py), plus the upload's own
     # wrapping.
     "/admin/targets/import": 3 * 1024 * 1024,
+    # A network's members (domain/network/member_file.py): up to 32 MB.
+    "/admin/network/import": 33 * 1024 * 1024,
 }
 # The workspace's forms carry long texts (a story, a letter: up to 50,000 characters), and a
 # character of Arabic, Chinese or Russian takes 6 to 9 bytes once a form encodes it.
@@ -233,8 +235,11 @@ class BodyLimitMiddleware(HttpMiddleware):
         await self.app(scope, limited_receive, send)
 
 
-# Paths that carry a secret: logged without it.
-_SECRET_PATHS = re.compile(r"^/(confirm|admin/welcome|unsubscribe|preview|privacy)/[^/]+")
+# Paths that carry a secret: logged without it. A member's link (`network`) changes their
+# choices, an alert's (`act`) signs in their name, "this wasn't me" (`not-me`) erases.
+_SECRET_PATHS = re.compile(
+    r"^/(confirm|admin/welcome|unsubscribe|preview|privacy|network|act|not-me)/[^/]+"
+)
 
 
 def redacted_path(path: str) -> str:
