@@ -83,6 +83,9 @@ EXPECTED: dict[tuple[str, str], str | Capability] = {
     ("POST", "/admin/team/{staff_id:id}/second-factor/remove"): Capability.MANAGE_TEAM,
     ("GET", "/admin/audit"): Capability.MANAGE_TEAM,
     ("GET", "/admin/network"): Capability.READ,
+    ("GET", "/admin/network/import"): Capability.EXPORT,
+    ("POST", "/admin/network/import"): Capability.EXPORT,
+    ("POST", "/admin/network/import/{import_id:id}/apply"): Capability.EXPORT,
     # Partners
     ("GET", "/admin/partners"): Capability.READ,
     ("POST", "/admin/partners"): Capability.MANAGE_PARTNERS,

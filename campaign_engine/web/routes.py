@@ -23,7 +23,7 @@ from campaign_engine.web.admin.campaigns import (
 )
 from campaign_engine.web.admin.integrations import api_keys, partners
 from campaign_engine.web.admin.integrations import webhooks as webhook_endpoints
-from campaign_engine.web.admin.network import alerts, members
+from campaign_engine.web.admin.network import alerts, member_imports, members
 from campaign_engine.web.admin.privacy import supporters
 from campaign_engine.web.admin.signing import abuse
 from campaign_engine.web.admin.targets import action_targets, target_imports, targets
@@ -179,6 +179,13 @@ def routes(settings: Settings) -> list[BaseRoute]:
                 route("/audit", audit.audit_page),
                 # The Urgent Action Network (web/admin/network/)
                 route("/network", members.network_page),
+                route("/network/import", member_imports.import_page),
+                route("/network/import", member_imports.upload, methods=["POST"]),
+                route(
+                    "/network/import/{import_id:id}/apply",
+                    member_imports.apply,
+                    methods=["POST"],
+                ),
                 # Partners (web/admin/integrations/partners.py)
                 route("/partners", partners.partner_list),
                 route("/partners", partners.create, methods=["POST"]),

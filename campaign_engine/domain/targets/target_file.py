@@ -132,7 +132,7 @@ class ReadFile:
 
 def read_targets_csv(data: bytes) -> ReadFile:
     """Every row of the file, checked; raises FileRefused if it is not a table we can read."""
-    reader = csv.reader(io.StringIO(_decoded(data), newline=""), delimiter=_delimiter(data))
+    reader = csv.reader(io.StringIO(decoded(data), newline=""), delimiter=delimiter(data))
     try:
         header = next(reader, None)
         columns, ignored = _columns(header or [])
@@ -145,11 +145,13 @@ def read_targets_csv(data: bytes) -> ReadFile:
     return ReadFile(rows, sorted(errors, key=by_line), ignored)
 
 
-def _decoded(data: bytes) -> str:
-    if len(data) > MAX_BYTES:
+def decoded(data: bytes, max_bytes: int = MAX_BYTES) -> str:
+    """A CSV file's text (UTF-8, with or without its byte-order mark); FileRefused for one
+    too large, not UTF-8, or empty. The network's import reads its files alike."""
+    if len(data) > max_bytes:
         raise FileRefused(
             _("The file is larger than %(size)s MB. Split it into smaller files.")
-            % {"size": MAX_BYTES // (1024 * 1024)}
+            % {"size": max_bytes // (1024 * 1024)}
         )
     try:
         text = data.decode("utf-8-sig")
@@ -165,7 +167,7 @@ def _decoded(data: bytes) -> str:
     return text
 
 
-def _delimiter(data: bytes) -> str:
+def delimiter(data: bytes) -> str:
     """The separator the header line uses most: commas, semicolons (spreadsheets where the
     comma is the decimal sign) or tabs."""
     first_line = data.split(b"\n", 1)[0].decode("utf-8", "replace")

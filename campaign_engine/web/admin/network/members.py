@@ -4,6 +4,8 @@ page of the workspace lists members one by one."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -33,6 +35,7 @@ async def network_page(request: Request) -> Response:
     everywhere = _("Anywhere")
     context = {
         "overview": overview,
+        "imported": _imported(request),
         "first_languages": [(i18n.native_name(key), n) for key, n in overview.first_languages],
         "frequencies": [(_(FREQUENCY_NAMES[key]), n) for key, n in overview.frequencies],
         "countries": [
@@ -43,3 +46,19 @@ async def network_page(request: Request) -> Response:
         ],
     }
     return render_admin(request, "admin/network.html", context)
+
+
+@dataclass(frozen=True)
+class Imported:
+    added: int
+    unchanged: int
+    left: int
+
+
+def _imported(request: Request) -> Imported | None:
+    """What an import just did, as its redirect says (member_imports.apply)."""
+    found = [request.query_params.get(name, "") for name in ("added", "unchanged", "left")]
+    if not all(value.isdigit() for value in found):
+        return None
+    added, unchanged, left = (int(value) for value in found)
+    return Imported(added, unchanged, left)
