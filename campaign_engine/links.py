@@ -23,6 +23,8 @@ SENT: Mapping[str, str] = {
     "network.join_page": "/{locale}/network",
     "network.leave_page": "/network/{token}/leave",
     "act.act_page": "/act/{token}",
+    "following.follow_page": "/follow/{token}",
+    "following.stop_page": "/follow/{token}/stop",
     "unsubscribe.unsubscribe_page": "/unsubscribe/{token}",
     "auth.welcome_page": "/admin/welcome/{token}",
     "overview.overview": "/admin",

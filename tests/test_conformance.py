@@ -217,7 +217,7 @@ def update(writers: Writers, name: str, locale: str) -> OutgoingEmail:
         case_title_locale=locale,
         case_url="https://act.example.org/en/cases/her",
         unsubscribe_url=f"https://act.example.org/unsubscribe/{unsubscribe}",
-        as_member=False,
+        why="signer",
     )
     return compose_update_email(templates, settings, message)
 

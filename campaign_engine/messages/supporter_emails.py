@@ -118,3 +118,22 @@ def _to_address_we_hold(
         message_id=message_id(delivery.id, settings.email_from),
         locale=locale,
     )
+
+
+def compose_follow_email(
+    templates: MessageTemplates,
+    settings: Settings,
+    tokens: Tokens,
+    delivery: Delivery,
+    to: tuple[UUID, str, int, str, str],
+) -> OutgoingEmail:
+    """The link to say yes to a case's news. `to` is (supporter, address, case, language,
+    the case's title): the address we hold, never one typed into the form."""
+    supporter_id, email, case_id, locale, case_title = to
+    token = tokens.follow_token(supporter_id, case_id, locale)
+    context = {
+        "follow_url": absolute_url(settings.public_base_url, "following.follow_page", token=token),
+        "case_title": case_title,
+    }
+    rendered = templates.email("follow-case", locale, context)
+    return _to_address_we_hold(rendered, settings, delivery, email, locale)

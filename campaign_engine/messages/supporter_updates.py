@@ -37,7 +37,7 @@ def _context(message: UpdateMessage, settings: Settings) -> dict[str, Any]:
         "case_title": message.case_title,
         "case_url": message.case_url,
         "unsubscribe_url": message.unsubscribe_url,
-        "as_member": message.as_member,
+        "why": message.why,
         "organisation": settings.organisation_name,
     }
 

@@ -22,6 +22,7 @@ class DeliveryKind(enum.StrEnum):
     CONFIRMATION_REMINDER = "confirmation_reminder"  # once, a day after an unconfirmed signature
     NETWORK_ALERT = "network_alert"  # a new action, to each member it matches (network/alerts)
     NETWORK_WEEKLY = "network_weekly"  # the week's actions, to members who chose a weekly email
+    FOLLOW_CASE = "follow_case"  # the link to say yes to a case's news (domain/campaigns/following)
 
 
 class DeliveryStatus(enum.StrEnum):

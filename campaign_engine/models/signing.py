@@ -42,6 +42,7 @@ class ConsentScope(enum.StrEnum):
     PARTNER = "partner"  # the partner organisation that embedded the action
     SMS = "sms"  # the organisation's text messages, to the phone given
     NETWORK = "network"  # alerts to new urgent actions, as a member of the network
+    FOLLOW = "follow"  # one case's news, asked for without signing
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,8 @@ class Tokens:
         # An alert's one-click act: bound to a member and an action, it ends with the action
         # (checked when used), and is used once (a member signs an action once).
         self._act = URLSafeSerializer(secret_key, salt="one-click-act")
+        # Following a case: to say yes, and to stop, from any of its emails, years later too.
+        self._follow = URLSafeSerializer(secret_key, salt="follow-case")
         # Its expiry travels inside it, so the page can say until when it works.
         self._preview = URLSafeSerializer(secret_key, salt="action-preview")
 
@@ -112,6 +114,18 @@ class Tokens:
         try:
             hex_id, action_id, locale = self._act.loads(token)
             return UUID(hex=str(hex_id)), int(action_id), str(locale)
+        except (BadSignature, ValueError, TypeError) as bad:
+            raise InvalidLink from bad
+
+    def follow_token(self, supporter_id: UUID, case_id: int, locale: str) -> str:
+        """The link in a follower's emails: to say yes, or to stop, in their language."""
+        return self._follow.dumps([supporter_id.hex, case_id, locale])
+
+    def read_follow_token(self, token: str) -> tuple[UUID, int, str]:
+        """(supporter, case, locale) of a link we made; InvalidLink for any other."""
+        try:
+            hex_id, case_id, locale = self._follow.loads(token)
+            return UUID(hex=str(hex_id)), int(case_id), str(locale)
         except (BadSignature, ValueError, TypeError) as bad:
             raise InvalidLink from bad
 

@@ -238,7 +238,7 @@ class BodyLimitMiddleware(HttpMiddleware):
 # Paths that carry a secret: logged without it. A member's link (`network`) changes their
 # choices, an alert's (`act`) signs in their name, "this wasn't me" (`not-me`) erases.
 _SECRET_PATHS = re.compile(
-    r"^/(confirm|admin/welcome|unsubscribe|preview|privacy|network|act|not-me)/[^/]+"
+    r"^/(confirm|admin/welcome|unsubscribe|preview|privacy|network|act|not-me|follow)/[^/]+"
 )
 
 

@@ -32,6 +32,7 @@ from campaign_engine.web.api import guard, openapi, osdi, public, reads
 from campaign_engine.web.public import (
     act,
     embed,
+    following,
     network,
     pages,
     preview,
@@ -145,6 +146,12 @@ def routes(settings: Settings) -> list[BaseRoute]:
         route("/network/{token}", network.save, methods=["POST"]),
         route("/network/{token}/leave", network.leave_page),
         route("/network/{token}/leave", network.leave_now, methods=["POST"]),
+        # Following a case without signing: ask, say yes, stop (docs/network.md)
+        route("/{locale:locale}/cases/{slug:slug}/follow", following.follow, methods=["POST"]),
+        route("/follow/{token}", following.follow_page),
+        route("/follow/{token}", following.say_yes, methods=["POST"]),
+        route("/follow/{token}/stop", following.stop_page),
+        route("/follow/{token}/stop", following.stop_now, methods=["POST"]),
         # An alert's one-click act: shown on GET, signed only on POST (docs/network.md)
         route("/act/{token}", act.act_page),
         route("/act/{token}", act.act, methods=["POST"]),

@@ -34,13 +34,15 @@ NOBODY = UUID(int=0)
 def reader_locale(supporter: str) -> str:
     """SQL for a LATERAL subquery: the language of the supporter's latest confirmed signature
     (the one they chose most recently), else, for a member who never signed, the first
-    language they read, as (locale)."""
+    language they read, else the one they asked to follow a case in, as (locale)."""
     return f"""(
     SELECT locale FROM (
         SELECT locale, 0 AS rank, confirmed_at, created_at FROM signatures
         WHERE supporter_id = {supporter} AND status = 'confirmed'
         UNION ALL
         SELECT languages[1], 1, NULL, NULL FROM members WHERE supporter_id = {supporter}
+        UNION ALL
+        SELECT locale, 2, NULL, asked_at FROM case_followers WHERE supporter_id = {supporter}
     ) chosen
     ORDER BY rank, confirmed_at DESC NULLS LAST, created_at DESC
     LIMIT 1
@@ -61,8 +63,18 @@ def alerted_member(supporter: str, case: str) -> str:
 )"""
 
 
-# Everyone who confirmed a signature on one of the case's actions and wants updates, and every
-# active member of the network who was alerted to one of them; once each (UNION).
+def follows_case(supporter: str, case: str) -> str:
+    """SQL: the supporter follows the case (said yes through the link, not stopped since)."""
+    return f"""EXISTS (
+    SELECT 1 FROM case_followers follower
+    WHERE follower.case_id = {case} AND follower.supporter_id = {supporter}
+      AND follower.status = 'active'
+)"""
+
+
+# Everyone who confirmed a signature on one of the case's actions and wants updates, every
+# active member of the network who was alerted to one of them, and everyone who follows it
+# without signing; once each (UNION).
 AUDIENCE = f"""
 SELECT s.supporter_id
 FROM signatures s
@@ -76,6 +88,8 @@ JOIN deliveries d ON d.action_id = a.id AND d.kind = '{DeliveryKind.NETWORK_ALER
     AND d.status IN ('sent', 'delivered')
 JOIN members m ON m.supporter_id = d.supporter_id AND m.status = 'active'
 WHERE a.case_id = $1
+UNION
+SELECT f.supporter_id FROM case_followers f WHERE f.case_id = $1 AND f.status = 'active'
 """
 
 SELECT_UPDATE_CASE = """

@@ -8,7 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from campaign_engine.db.campaigns.updates import AUDIENCE, alerted_member, reader_locale
+from campaign_engine.db.campaigns.updates import (
+    AUDIENCE,
+    alerted_member,
+    follows_case,
+    reader_locale,
+)
 from campaign_engine.db.personal.sealed import (
     opened,
     opened_as,
@@ -213,6 +218,8 @@ class UpdateRecipient:
     member_locale: str | None  # a member's: the language of their member page
     wants_updates: bool  # their answer about updates is yes
     alerted_member: bool  # an active member, alerted to one of the case's actions
+    follower: bool  # follows the case without signing
+    case_id: int | None
     wants_texts: bool
 
 
@@ -224,6 +231,9 @@ SELECT d.id AS delivery_id, d.channel, d.supporter_id, d.case_event_id AS event_
        coalesce(wants.granted, false) AS wants_updates,
        coalesce(e.case_id IS NOT NULL AND {alerted_member("d.supporter_id", "e.case_id")}, false)
            AS alerted_member,
+       coalesce(e.case_id IS NOT NULL AND {follows_case("d.supporter_id", "e.case_id")}, false)
+           AS follower,
+       e.case_id,
        coalesce(texts.granted, false) AS wants_texts
 FROM deliveries d
 JOIN supporters p ON p.id = d.supporter_id
@@ -352,3 +362,36 @@ async def get_weekly_recipient(conn: Connection, delivery_id: UUID) -> WeeklyRec
     if row is None:
         return None
     return opened_as(WeeklyRecipient, conn, row, languages=list(row["languages"]))
+
+
+@dataclass(frozen=True)
+class FollowRecipient:
+    supporter_id: UUID
+    email: str
+    case_id: int
+    locale: str  # the language they asked in
+    status: str  # their following now
+    case_title: str  # in their language, else the case's own
+
+
+# Whom the email to say yes to a case's news goes to: the address we hold, never one typed.
+SELECT_FOLLOW_RECIPIENT = """
+SELECT p.id AS supporter_id, p.email_sealed, f.case_id, f.locale, f.status,
+       coalesce(t.title, c.slug) AS case_title
+FROM deliveries d
+JOIN supporters p ON p.id = d.supporter_id
+JOIN case_followers f ON f.supporter_id = p.id AND f.case_id = d.case_id
+JOIN cases c ON c.id = f.case_id
+LEFT JOIN LATERAL (
+    SELECT title FROM case_translations
+    WHERE case_id = c.id AND locale IN (f.locale, c.default_locale)
+    ORDER BY locale = f.locale DESC
+    LIMIT 1
+) t ON true
+WHERE d.id = $1
+"""
+
+
+async def get_follow_recipient(conn: Connection, delivery_id: UUID) -> FollowRecipient | None:
+    row = await conn.fetchrow(SELECT_FOLLOW_RECIPIENT, delivery_id)
+    return None if row is None else opened_as(FollowRecipient, conn, row)

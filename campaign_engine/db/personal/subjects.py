@@ -136,6 +136,8 @@ SELECT p.id FROM supporters p
 WHERE p.id = ANY($1::uuid[])
   AND NOT EXISTS (SELECT 1 FROM signatures s WHERE s.supporter_id = p.id)
   AND NOT EXISTS (SELECT 1 FROM members m WHERE m.supporter_id = p.id AND m.status <> 'left')
+  AND NOT EXISTS (SELECT 1 FROM case_followers f
+                  WHERE f.supporter_id = p.id AND f.status <> 'left')
 """
 
 

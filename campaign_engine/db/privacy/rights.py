@@ -32,7 +32,7 @@ WHERE d.kind IN ('confirmation', 'already_signed', 'confirmation_reminder')
 UNION ALL
 SELECT d.kind, d.channel, d.status, d.created_at, d.sent_at
 FROM deliveries d
-WHERE d.kind IN ('update', 'network_join', 'network_alert', 'network_weekly')
+WHERE d.kind IN ('update', 'network_join', 'network_alert', 'network_weekly', 'follow_case')
   AND d.supporter_id = $1
 ORDER BY created_at
 """

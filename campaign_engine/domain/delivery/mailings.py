@@ -125,8 +125,8 @@ class UpdateMessage:
     case_title: str
     case_title_locale: str
     case_url: str
-    unsubscribe_url: str  # how to hear no more of it: unsubscribe, or (a member) leave
-    as_member: bool  # sent because they were alerted to the case as a member of the network
+    unsubscribe_url: str  # how to hear no more of it: unsubscribe, leave, or stop following
+    why: str  # "signer" (asked for updates), "member" (alerted to the case) or "follower"
 
 
 async def update_messages(
@@ -165,7 +165,7 @@ def _reason_not_to_send(
         return "the update was unpublished"
     if not event.texts:
         return "the update has no text"
-    if not recipient.wants_updates and not recipient.alerted_member:
+    if not (recipient.wants_updates or recipient.alerted_member or recipient.follower):
         if recipient.member_locale is not None:
             return "the supporter unsubscribed, or left the network"
         return "the supporter unsubscribed"
@@ -176,6 +176,14 @@ def _reason_not_to_send(
     return None
 
 
+def _why(recipient: UpdateRecipient) -> str:
+    """Why they receive it, the first that holds: a signer who asked for updates, a member of
+    the network alerted to the case, one who follows it."""
+    if recipient.wants_updates:
+        return "signer"
+    return "member" if recipient.alerted_member else "follower"
+
+
 def _message(
     recipient: UpdateRecipient, event: EventContent, tokens: Tokens, base_url: str
 ) -> UpdateMessage:
@@ -183,12 +191,16 @@ def _message(
     locale = message_locale(reader, event.texts, event.case_locale) or event.case_locale
     case_locale = message_locale(reader, event.case_titles, event.case_locale)
     title, body = event.texts[locale]
-    # Why they receive it decides how they stop it: a signer's "no more updates", or, for a
-    # member alerted to the case who never said yes to updates, leaving the network.
-    as_member = not recipient.wants_updates
-    if as_member:
+    # Why they receive it decides how they stop it: a signer's "no more updates"; for a member
+    # alerted to the case who never said yes to updates, leaving the network; for one who
+    # follows the case without signing, no longer following it.
+    why = _why(recipient)
+    if why == "member":
         member = tokens.network_token(recipient.supporter_id, recipient.member_locale or reader)
         unsubscribe_url = absolute_url(base_url, "network.leave_page", token=member)
+    elif why == "follower":
+        follow = tokens.follow_token(recipient.supporter_id, recipient.case_id or 0, reader)
+        unsubscribe_url = absolute_url(base_url, "following.stop_page", token=follow)
     else:
         unsubscribe = tokens.unsubscribe_token(recipient.supporter_id, ConsentScope.UPDATES, reader)
         unsubscribe_url = absolute_url(base_url, "unsubscribe.unsubscribe_page", token=unsubscribe)
@@ -206,5 +218,5 @@ def _message(
         case_title_locale=case_locale or event.case_locale,
         case_url=absolute_url(base_url, "pages.case_page", locale=reader, slug=event.case_slug),
         unsubscribe_url=unsubscribe_url,
-        as_member=as_member,
+        why=why,
     )

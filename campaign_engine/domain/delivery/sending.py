@@ -19,6 +19,7 @@ from uuid import UUID
 
 from campaign_engine.db.delivery import channels as stored_channels
 from campaign_engine.db.pool import Pool
+from campaign_engine.domain.campaigns.following import follow_email_recipient
 from campaign_engine.domain.delivery.appeals import appeal_letters
 from campaign_engine.domain.delivery.channels import (
     CHANNELS,
@@ -126,6 +127,13 @@ async def _member(sending: Sending, delivery: Delivery) -> Any:
     return recipient
 
 
+async def _follower(sending: Sending, delivery: Delivery) -> Any:
+    recipient = await follow_email_recipient(sending.pool, delivery.id)
+    if recipient is not None and recipient.status != "pending":
+        return "they said yes, or stopped, before it went"
+    return recipient
+
+
 async def _webhook(sending: Sending, delivery: Delivery) -> Any:
     return await webhook_message(sending.pool, delivery)
 
@@ -155,6 +163,9 @@ KINDS: dict[DeliveryKind, MessageKind] = {
         MessageKind(DeliveryKind.NETWORK_JOIN, "the supporter is no longer held", read_one=_member),
         MessageKind(DeliveryKind.NETWORK_ALERT, "the member is no longer held", read_many=_alerts),
         MessageKind(DeliveryKind.NETWORK_WEEKLY, "the member is no longer held", read_one=_weekly),
+        MessageKind(
+            DeliveryKind.FOLLOW_CASE, "the supporter is no longer held", read_one=_follower
+        ),
     )
 }
 

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from campaign_engine.clock import Clock
+from campaign_engine.db.campaigns import followers
 from campaign_engine.db.network import members
 from campaign_engine.db.personal import recipients, subjects, supporters
 from campaign_engine.db.pool import Connection, Pool
@@ -49,6 +50,7 @@ class SupporterData:
     messages: list[dict[str, object]]
     made_at: datetime
     network: dict[str, object] | None = None  # their membership of the network, if any
+    following: list[dict[str, object]] | None = None  # the cases whose news they asked for
 
 
 async def find_supporter(pool: Pool, email: str) -> UUID | None:
@@ -73,6 +75,7 @@ async def export_supporter(pool: Pool, clock: Clock, supporter_id: UUID) -> Supp
             messages=await rights.list_supporter_messages(conn, supporter_id),
             made_at=clock.now(),
             network=_membership(await members.get_membership(conn, supporter_id)),
+            following=await followers.list_followed_cases(conn, supporter_id),
         )
 
 

@@ -36,6 +36,11 @@ def consent_wording(scope: ConsentScope) -> str:
             "Alert me by email when someone is at risk and an urgent action I can help with is "
             "published. I can change what I receive, or leave, from any alert."
         )
+    if scope is ConsentScope.FOLLOW:
+        return _(
+            "Send me this case's news by email: its updates and its outcome. I can stop at any "
+            "time."
+        )
     # STOP stays STOP in every language: it is the word SMS providers act on.
     return _("Send me text messages about urgent actions. I can reply STOP at any time.")
 

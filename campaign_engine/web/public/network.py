@@ -59,7 +59,7 @@ async def ask(request: Request) -> Response:
     s = services(request)
     verdict = await s.limiter.hit("join", client_address(request) or "unknown", JOINS_PER_CLIENT)
     if not verdict.allowed:
-        return _too_many(request, verdict.retry_after)
+        return too_many(request, verdict.retry_after)
     form = await _form(request)
     values = _values(form)
     email = parse_email(values)
@@ -265,7 +265,8 @@ def _read(request: Request) -> tuple[UUID, str] | None:
         return None
 
 
-def _too_many(request: Request, retry_after: int) -> Response:
+def too_many(request: Request, retry_after: int) -> Response:
+    """A localised 429 with Retry-After (joining the network, following a case)."""
     answer = render_error(
         request, 429, _("Please wait"), _("Too many requests. Wait a moment, then try again.")
     )

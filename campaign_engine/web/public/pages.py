@@ -238,6 +238,7 @@ async def case_page(request: Request) -> Response:
     )
     context = {
         "case": case.page,
+        "consent_follow": consent_wording(ConsentScope.FOLLOW),
         "actions": case.actions,
         "timeline": case.timeline,
         "outcome": case.outcome,

@@ -121,6 +121,7 @@ def data_download(data: SupporterData) -> Response:
         "consents": data.consents,
         "messages": data.messages,
         "network": data.network,
+        "following": data.following or [],
     }
     return Response(
         json.dumps(document, default=str, ensure_ascii=False, indent=2),

@@ -14,6 +14,7 @@ from campaign_engine.i18n import N_
 from campaign_engine.messages.appeals import compose_appeal_email, compose_digest_email
 from campaign_engine.messages.network_alerts import compose_alert_email, compose_weekly_email
 from campaign_engine.messages.supporter_emails import (
+    compose_follow_email,
     compose_network_email,
     compose_privacy_link_email,
     compose_supporter_email,
@@ -39,6 +40,12 @@ def _privacy_link(sending: Sending, delivery: Delivery, recipient: Any) -> Any:
     )
 
 
+def _follower(sending: Sending, delivery: Delivery, recipient: Any) -> Any:
+    case = recipient.case_title
+    to = (recipient.supporter_id, recipient.email, recipient.case_id, recipient.locale, case)
+    return compose_follow_email(sending.templates, sending.settings, sending.tokens, delivery, to)
+
+
 def _network(sending: Sending, delivery: Delivery, recipient: Any) -> Any:
     to = (recipient.supporter_id, recipient.email, recipient.locale, recipient.status == "active")
     return compose_network_email(sending.templates, sending.settings, sending.tokens, delivery, to)
@@ -54,6 +61,7 @@ EMAIL = register(
             DeliveryKind.CONFIRMATION_REMINDER: _to_signer,
             DeliveryKind.PRIVACY_LINK: _privacy_link,
             DeliveryKind.NETWORK_JOIN: _network,
+            DeliveryKind.FOLLOW_CASE: _follower,
             DeliveryKind.NETWORK_ALERT: lambda s, _d, alert: compose_alert_email(
                 s.templates, s.settings, alert
             ),
