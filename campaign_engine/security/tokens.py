@@ -111,11 +111,7 @@ class Tokens:
 
     def read_act_token(self, token: str) -> tuple[UUID, int, str]:
         """(supporter, action, locale) of a link we made; InvalidLink for any other."""
-        try:
-            hex_id, action_id, locale = self._act.loads(token)
-            return UUID(hex=str(hex_id)), int(action_id), str(locale)
-        except (BadSignature, ValueError, TypeError) as bad:
-            raise InvalidLink from bad
+        return _id_number_and_text(self._act.loads, token)
 
     def follow_token(self, supporter_id: UUID, case_id: int, locale: str) -> str:
         """The link in a follower's emails: to say yes, or to stop, in their language."""
@@ -123,11 +119,7 @@ class Tokens:
 
     def read_follow_token(self, token: str) -> tuple[UUID, int, str]:
         """(supporter, case, locale) of a link we made; InvalidLink for any other."""
-        try:
-            hex_id, case_id, locale = self._follow.loads(token)
-            return UUID(hex=str(hex_id)), int(case_id), str(locale)
-        except (BadSignature, ValueError, TypeError) as bad:
-            raise InvalidLink from bad
+        return _id_number_and_text(self._follow.loads, token)
 
     def privacy_token(self, supporter_id: UUID, locale: str) -> str:
         """The link to a supporter's own data (download it, or erase it), in their language.
@@ -228,5 +220,15 @@ def _id_and_text(loads: Callable[[str], Any], token: str) -> tuple[UUID, str]:
     try:
         hex_id, text = loads(token)
         return UUID(hex=str(hex_id)), str(text)
+    except (BadSignature, ValueError, TypeError) as bad:
+        raise InvalidLink from bad
+
+
+def _id_number_and_text(loads: Callable[[str], Any], token: str) -> tuple[UUID, int, str]:
+    """An [id, number, text] link of ours (a supporter, an action or a case, a language),
+    read back; InvalidLink for any other."""
+    try:
+        hex_id, number, text = loads(token)
+        return UUID(hex=str(hex_id)), int(number), str(text)
     except (BadSignature, ValueError, TypeError) as bad:
         raise InvalidLink from bad

@@ -25,9 +25,9 @@ from campaign_engine.models.signing import ConsentScope
 from campaign_engine.security.tokens import InvalidLink
 from campaign_engine.web.errors import error_response
 from campaign_engine.web.forms import FieldErrors, parse_email
-from campaign_engine.web.public.network import JOINS_PER_CLIENT, too_many
+from campaign_engine.web.public.network import JOINS_PER_CLIENT, bad_link, too_many
 from campaign_engine.web.public.unsubscribe import is_one_click
-from campaign_engine.web.rendering import PRIVATE, render, render_error
+from campaign_engine.web.rendering import PRIVATE, render
 from campaign_engine.web.services import client_address, services
 
 
@@ -71,7 +71,7 @@ async def say_yes(request: Request) -> Response:
     s = services(request)
     link = _read(request)
     if link is None:
-        return _bad_link(request)
+        return bad_link(request)
     supporter_id, case_id, _locale = link
     await say_yes_to_follow(s.pool, s.clock, supporter_id, case_id)
     return await _page(request, "public/follow.html")
@@ -86,7 +86,7 @@ async def stop_now(request: Request) -> Response:
     s = services(request)
     link = _read(request)
     if link is None:
-        return _bad_link(request)
+        return bad_link(request)
     supporter_id, case_id, _locale = link
     source = STOPPED_IN_ONE_CLICK if await is_one_click(request) else STOPPED_THROUGH_LINK
     await stop_following(s.pool, s.clock, supporter_id, case_id, source)
@@ -97,7 +97,7 @@ async def _page(request: Request, template: str) -> Response:
     s = services(request)
     link = _read(request)
     if link is None:
-        return _bad_link(request)
+        return bad_link(request)
     supporter_id, case_id, locale = link
     with s.catalogues.activate(locale if is_supported(locale) else active().tag):
         try:
@@ -113,12 +113,3 @@ def _read(request: Request) -> tuple[UUID, int, str] | None:
         return services(request).tokens.read_follow_token(request.path_params["token"])
     except InvalidLink:
         return None
-
-
-def _bad_link(request: Request) -> Response:
-    return render_error(
-        request,
-        404,
-        _("This link does not work"),
-        _("Check that you copied the whole link from the email."),
-    )

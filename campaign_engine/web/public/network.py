@@ -83,7 +83,7 @@ async def member_page(request: Request) -> Response:
     s = services(request)
     link = _read(request)
     if link is None:
-        return _bad_link(request)
+        return bad_link(request)
     supporter_id, locale = link
     with s.catalogues.activate(locale):
         found = await membership(s.pool, supporter_id)
@@ -95,7 +95,7 @@ async def save(request: Request) -> Response:
     s = services(request)
     link = _read(request)
     if link is None:
-        return _bad_link(request)
+        return bad_link(request)
     supporter_id, locale = link
     with s.catalogues.activate(locale):
         form = await _form(request)
@@ -118,7 +118,7 @@ async def leave_page(request: Request) -> Response:
     s = services(request)
     link = _read(request)
     if link is None:
-        return _bad_link(request)
+        return bad_link(request)
     with s.catalogues.activate(link[1]):
         context = {"token": request.path_params["token"]}
         return render(request, "public/network-leave.html", context, cache=PRIVATE)
@@ -128,7 +128,7 @@ async def leave_now(request: Request) -> Response:
     s = services(request)
     link = _read(request)
     if link is None:
-        return _bad_link(request)
+        return bad_link(request)
     supporter_id, locale = link
     source = LEFT_IN_ONE_CLICK if await is_one_click(request) else LEFT_THROUGH_LINK
     await leave(s.pool, s.clock, supporter_id, source)
@@ -274,7 +274,8 @@ def too_many(request: Request, retry_after: int) -> Response:
     return answer
 
 
-def _bad_link(request: Request) -> Response:
+def bad_link(request: Request) -> Response:
+    """A link of ours that is not one (cut short in copying, or made up): a localised 404."""
     return render_error(
         request,
         404,
