@@ -81,7 +81,7 @@ class AlertPage:
     action_status: ActionStatus
     published: tuple[str, ...]  # the languages the action is published in now
     state: AlertState | None  # None: nothing chosen yet, the default plan holds
-    audience: AlertAudience
+    audience: AlertAudience | None  # until it goes: once it has, its progress says more
     progress: ChannelProgress | None
     acted: int  # members alerted who have signed
 
@@ -91,10 +91,7 @@ class AlertPage:
 
     @property
     def status(self) -> AlertStatus:
-        """An action opened with no alert row (before the network existed) was not alerted."""
-        if self.state is not None:
-            return self.state.status
-        return AlertStatus.PLANNED if self.action_status in UNOPENED else AlertStatus.SKIPPED
+        return _status(self.state, self.action_status)
 
     @property
     def running(self) -> bool:
@@ -103,14 +100,28 @@ class AlertPage:
         return self.status in (AlertStatus.DUE, AlertStatus.FANNING_OUT) or waiting
 
 
+def _status(state: AlertState | None, action_status: ActionStatus) -> AlertStatus:
+    """An action opened with no alert row (before the network existed) was not alerted."""
+    if state is not None:
+        return state.status
+    return AlertStatus.PLANNED if action_status in UNOPENED else AlertStatus.SKIPPED
+
+
 async def read_alert_page(pool: Pool, clock: Clock, slug: str) -> AlertPage:
+    """The page's figures. Whom it would reach is counted over every member (a scan of the
+    network), so only while that is still a question: before the alert goes."""
     async with pool.acquire() as conn:
         action = await editing.get_action_settings(conn, slug)
         if action is None:
             raise ActionNotFound
         state = await alerts.get_alert(conn, action.id)
         match = await alerts.get_action_match(conn, action.id)
-        audience = await alerts.count_audience(conn, match, clock.now())
+        status = _status(state, action.status)
+        audience = (
+            await alerts.count_audience(conn, match, clock.now())
+            if status in (AlertStatus.PLANNED, AlertStatus.DUE)
+            else None
+        )
         started = state is not None and state.status in (AlertStatus.FANNING_OUT, AlertStatus.DONE)
         progress, acted = (
             await alerts.count_alert_progress(conn, action.id) if started else (None, 0)
