@@ -518,3 +518,32 @@ async def test_news_of_the_case_reaches_the_members_alerted_to_it(
     assert "/network/" in str(news["List-Unsubscribe"]), "a member's way out: the network's"
     assert smtp.to(left_since) == []
     assert smtp.to(not_alerted) == []
+
+
+async def test_a_member_may_follow_regions_of_the_world_beside_countries(
+    client: httpx.AsyncClient,
+    pool: Pool,
+    smtp: RecordingHandler,
+    drain: Drain,
+    campaigner: Campaigner,
+) -> None:
+    """Mexico lies in Central America (UN M.49's 013): a member of that region hears of its
+    cases; one of Southern Europe does not; one who chose Mali and Central America does."""
+    central_america = await join(client, smtp, drain, language_1="en", region=["013"])
+    southern_europe = await join(client, smtp, drain, language_1="en", region=["039"])
+    either = await join(client, smtp, drain, language_1="en", country=["ML"], region=["013"])
+    state = await member_state(pool, either)
+    assert state is not None
+    assert (state["countries"], state["regions"]) == (["ML"], ["013"])
+    slug = await make_action(pool, status="draft", locales=("en",))
+    await publish(campaigner, slug)
+    await drain()
+    assert [len(alerts_to(smtp, m)) for m in (central_america, southern_europe, either)] == [
+        1,
+        0,
+        1,
+    ]
+    wrong = await client.post(
+        "/en/network", data=join_form(new_address(), region=["999"], language_2="")
+    )
+    assert wrong.status_code == 422

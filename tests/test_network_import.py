@@ -18,7 +18,10 @@ from tests.staff import Campaigner
 from tests.test_network import member_state
 from tests.test_network_alerts import alerts_to, join, publish
 
-HEADER = "email;languages;countries;frequency;weekly_cap;consented_at;consent_text;consent_source\n"
+HEADER = (
+    "email;languages;countries;frequency;weekly_cap;consented_at;consent_text;consent_source;"
+    "regions\n"
+)
 
 
 def address() -> str:
@@ -48,7 +51,7 @@ async def test_a_network_comes_in_with_its_consent_and_choices_once(
     new_fr, new_ar = address(), address()
     content = (
         HEADER
-        + f"{new_fr};fr en;TN ML;capped;3;2024-03-01;Alertez-moi.;paper petition\n"
+        + f"{new_fr};fr en;TN ML;capped;3;2024-03-01;Alertez-moi.;paper petition;154 039\n"
         + f"{new_ar};ar;;;;2023-11-20T10:00:00Z;نبّهوني.;\n"
         + f"{already};ru;;weekly;;2024-01-01;Alert me.;\n"
         + "not-an-address;fr;;;;2024-01-01;Alertez-moi.;\n"
@@ -75,6 +78,7 @@ async def test_a_network_comes_in_with_its_consent_and_choices_once(
         ["ML", "TN"],
     )
     assert (state["frequency"], state["weekly_cap"]) == ("capped", 3)
+    assert state["regions"] == ["039", "154"]
     consent = await pool.fetchrow(
         """SELECT r.granted, r.source, r.created_at::date AS day, t.text, t.locale
            FROM consent_records r JOIN consent_texts t ON t.id = r.consent_text_id

@@ -22,10 +22,13 @@ class Frequency(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Preferences:
-    """What a member wants to hear about. Empty `countries` or `themes` means all of them."""
+    """What a member wants to hear about. A case is theirs if its country is among
+    `countries` or lies in one of `regions` (neither: anywhere), and its risk category is
+    among `themes` (none: all of them)."""
 
     languages: tuple[str, ...]  # the languages they read, most preferred first
     countries: tuple[str, ...] = ()  # ISO 3166-1 alpha-2
+    regions: tuple[str, ...] = ()  # UN M.49 regions (formats/regions.py); with countries: either
     themes: tuple[str, ...] = ()  # risk categories (domain/campaigns/case_editing.py)
     frequency: Frequency = Frequency.EVERY
     weekly_cap: int | None = None  # with Frequency.CAPPED only
@@ -53,6 +56,7 @@ class NetworkOverview:
     frequencies: tuple[tuple[str, int], ...]
     countries: tuple[tuple[str, int], ...]
     themes: tuple[tuple[str, int], ...]
+    regions: tuple[tuple[str, int], ...] = ()
 
 
 class AlertStatus(enum.StrEnum):

@@ -10,7 +10,7 @@ their alerts' index); or a weekly digest, which no single alert reaches.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -32,9 +32,11 @@ NOBODY = UUID(int=0)
 CAP_WINDOW = timedelta(days=7)
 
 
-def _matches(country: str, theme: str, published: str) -> str:
-    """SQL: member `m` wants cases of this country and theme, and reads one of `published`."""
-    return f"""(cardinality(m.countries) = 0 OR {country}::text = ANY(m.countries))
+def _matches(country: str, region: str, theme: str, published: str) -> str:
+    """SQL: member `m` wants cases of this country (itself, or its region) and theme, and
+    reads one of `published`."""
+    return f"""((cardinality(m.countries) = 0 AND cardinality(m.regions) = 0)
+         OR {country}::text = ANY(m.countries) OR {region}::text = ANY(m.regions))
     AND (cardinality(m.themes) = 0 OR {theme}::text = ANY(m.themes))
     AND m.languages && {published}::text[]"""
 
@@ -129,32 +131,44 @@ async def start_due(conn: Connection, now: datetime, action_id: int | None = Non
 # A fan-out's batch holds its alert's row: two fan-outs of one alert (a resumed one beside one
 # that was only slow) take turns, each starting where the other stopped.
 LOCK_ALERT = """
-SELECT n.reached, a.status = 'open' AS action_open, c.country, c.risk_category,
+SELECT n.reached, a.status = 'open' AS action_open, c.country, r.region, c.risk_category,
        ARRAY(SELECT locale FROM action_translations
              WHERE action_id = a.id AND published ORDER BY locale) AS published
 FROM network_alerts n
 JOIN actions a ON a.id = n.action_id
 JOIN cases c ON c.id = a.case_id
+LEFT JOIN country_regions r ON r.country = c.country
 WHERE n.action_id = $1 AND n.status = 'fanning_out'
 FOR UPDATE OF n
 """
 
 
+@dataclass(frozen=True)
+class CaseMatch:
+    """What members are matched on: the case's country ("" for none) and its region ("" for
+    none), its risk category, the languages the action is published in now."""
+
+    country: str
+    region: str
+    theme: str
+    published: list[str]
+
+
+def _case_match(row: asyncpg.Record) -> CaseMatch:
+    return CaseMatch(
+        row["country"] or "", row["region"] or "", row["risk_category"], list(row["published"])
+    )
+
+
 async def lock_unfinished_alert(
     conn: Connection, action_id: int
-) -> tuple[UUID, bool, str, str, list[str]] | None:
-    """(last member looked at, action still open, case country, risk category, published
-    languages) of an alert still fanning out; None when done."""
+) -> tuple[UUID, bool, CaseMatch] | None:
+    """(last member looked at, action still open, what members are matched on) of an alert
+    still fanning out; None when done."""
     row = await conn.fetchrow(LOCK_ALERT, action_id)
     if row is None:
         return None
-    return (
-        row["reached"] or NOBODY,
-        row["action_open"],
-        row["country"] or "",
-        row["risk_category"],
-        list(row["published"]),
-    )
+    return row["reached"] or NOBODY, row["action_open"], _case_match(row)
 
 
 # The next active members after `reached`, in id order, and an alert for each who matches and
@@ -169,7 +183,7 @@ WITH batch AS (
 ), matching AS (
     SELECT m.supporter_id
     FROM batch JOIN members m USING (supporter_id)
-    WHERE m.frequency <> 'weekly' AND {_matches("$4", "$5", "$6")}
+    WHERE m.frequency <> 'weekly' AND {_matches("$4", "$8", "$5", "$6")}
       AND (m.frequency = 'every' OR {_alerts_this_week("$7")} < m.weekly_cap)
 ), created AS (
     INSERT INTO deliveries (dedup_key, kind, channel, action_id, supporter_id)
@@ -187,18 +201,19 @@ SELECT (SELECT supporter_id FROM batch ORDER BY supporter_id DESC LIMIT 1) AS la
 
 
 async def insert_alert_batch(
-    conn: Connection,
-    action_id: int,
-    after: UUID,
-    limit: int,
-    case: tuple[str, str, Sequence[str]],
-    now: datetime,
+    conn: Connection, action_id: int, after: UUID, limit: int, case: CaseMatch, now: datetime
 ) -> tuple[UUID | None, int, list[UUID]]:
-    """(the last member looked at, how many were, the deliveries created). `case`: its
-    country, risk category and published languages."""
-    country, theme, published = case
+    """(the last member looked at, how many were, the deliveries created)."""
     row = await conn.fetchrow(
-        INSERT_ALERT_BATCH, action_id, after, limit, country, theme, list(published), now
+        INSERT_ALERT_BATCH,
+        action_id,
+        after,
+        limit,
+        case.country,
+        case.theme,
+        case.published,
+        now,
+        case.region,
     )
     assert row is not None
     return row["last"], row["looked_at"], list(row["created"])
@@ -242,20 +257,19 @@ async def list_stalled_alerts(conn: Connection, before: datetime) -> list[int]:
 # --- Who it would reach, and where it stands ---------------------------------------------------
 
 SELECT_ACTION_MATCH = """
-SELECT c.country, c.risk_category,
+SELECT c.country, r.region, c.risk_category,
        ARRAY(SELECT locale FROM action_translations
              WHERE action_id = a.id AND published ORDER BY locale) AS published
 FROM actions a JOIN cases c ON c.id = a.case_id
+LEFT JOIN country_regions r ON r.country = c.country
 WHERE a.id = $1
 """
 
 
-async def get_action_match(conn: Connection, action_id: int) -> tuple[str, str, list[str]]:
-    """What members are matched on: the case's country ("" for none), its risk category and
-    the languages the action is published in now."""
+async def get_action_match(conn: Connection, action_id: int) -> CaseMatch:
     row = await conn.fetchrow(SELECT_ACTION_MATCH, action_id)
     assert row is not None
-    return row["country"] or "", row["risk_category"], list(row["published"])
+    return _case_match(row)
 
 
 # The language each matching member would read the alert in: the first of theirs it has.
@@ -277,17 +291,16 @@ CROSS JOIN LATERAL (
 CROSS JOIN LATERAL (
     SELECT CASE WHEN m.frequency = 'capped' THEN {_alerts_this_week("$4")} END AS alerts
 ) recent
-WHERE m.status = 'active' AND {_matches("$1", "$2", "$3")}
+WHERE m.status = 'active' AND {_matches("$1", "$5", "$2", "$3")}
 GROUP BY pick.locale
 ORDER BY count(*) DESC, pick.locale
 """
 
 
-async def count_audience(
-    conn: Connection, case: tuple[str, str, Sequence[str]], now: datetime
-) -> AlertAudience:
-    country, theme, published = case
-    rows = await conn.fetch(COUNT_AUDIENCE, country, theme, list(published), now)
+async def count_audience(conn: Connection, case: CaseMatch, now: datetime) -> AlertAudience:
+    rows = await conn.fetch(
+        COUNT_AUDIENCE, case.country, case.theme, case.published, now, case.region
+    )
     return AlertAudience(
         by_language=tuple((row["locale"], row["alerted"]) for row in rows if row["alerted"]),
         capped_now=sum(row["capped"] for row in rows),

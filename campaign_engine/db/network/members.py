@@ -17,11 +17,11 @@ from campaign_engine.models.network import Frequency, Membership, MemberStatus, 
 # preferences change only through their own link).
 REQUEST_MEMBERSHIP = """
 INSERT INTO members (supporter_id, status, locale, languages, countries, themes, frequency,
-                     weekly_cap, consent_text_id, asked_at)
-VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7, $8, $9)
+                     weekly_cap, regions, consent_text_id, asked_at)
+VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7, $8, $9, $10)
 ON CONFLICT (supporter_id) DO UPDATE
     SET status = 'pending', locale = EXCLUDED.locale, languages = EXCLUDED.languages,
-        countries = EXCLUDED.countries, themes = EXCLUDED.themes,
+        countries = EXCLUDED.countries, themes = EXCLUDED.themes, regions = EXCLUDED.regions,
         frequency = EXCLUDED.frequency, weekly_cap = EXCLUDED.weekly_cap,
         consent_text_id = EXCLUDED.consent_text_id, asked_at = EXCLUDED.asked_at,
         left_at = NULL
@@ -74,7 +74,8 @@ async def join_on_confirmation(conn: Connection, signature_id: UUID) -> None:
 
 
 SELECT_MEMBERSHIP = """
-SELECT status, locale, languages, countries, themes, frequency, weekly_cap, asked_at, joined_at
+SELECT status, locale, languages, countries, themes, frequency, weekly_cap, regions, asked_at,
+       joined_at
 FROM members WHERE supporter_id = $1
 """
 
@@ -101,7 +102,7 @@ async def activate_member(conn: Connection, supporter_id: UUID, now: datetime) -
 
 UPDATE_PREFERENCES = """
 UPDATE members
-SET languages = $2, countries = $3, themes = $4, frequency = $5, weekly_cap = $6
+SET languages = $2, countries = $3, themes = $4, frequency = $5, weekly_cap = $6, regions = $7
 WHERE supporter_id = $1 AND status <> 'left'
 """
 
@@ -164,13 +165,14 @@ async def insert_join_email(
 
 def _preference_columns(
     preferences: Preferences,
-) -> tuple[list[str], list[str], list[str], str, int | None]:
+) -> tuple[list[str], list[str], list[str], str, int | None, list[str]]:
     return (
         list(preferences.languages),
         list(preferences.countries),
         list(preferences.themes),
         preferences.frequency.value,
         preferences.weekly_cap,
+        list(preferences.regions),
     )
 
 
@@ -184,6 +186,7 @@ def _membership(row: asyncpg.Record) -> Membership:
             themes=tuple(row["themes"]),
             frequency=Frequency(row["frequency"]),
             weekly_cap=row["weekly_cap"],
+            regions=tuple(row["regions"]),
         ),
         asked_at=row["asked_at"],
         joined_at=row["joined_at"],
@@ -216,6 +219,9 @@ TALLY_ACTIVE = {
     "country": "SELECT coalesce(c, '') AS key, count(*) AS members FROM members"
     " LEFT JOIN LATERAL unnest(nullif(countries, '{}')) c ON true"
     " WHERE status = 'active' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20",
+    "region": "SELECT coalesce(r, '') AS key, count(*) AS members FROM members"
+    " LEFT JOIN LATERAL unnest(nullif(regions, '{}')) r ON true"
+    " WHERE status = 'active' GROUP BY 1 ORDER BY 2 DESC, 1",
     "theme": "SELECT coalesce(t, '') AS key, count(*) AS members FROM members"
     " LEFT JOIN LATERAL unnest(nullif(themes, '{}')) t ON true"
     " WHERE status = 'active' GROUP BY 1 ORDER BY 2 DESC, 1",

@@ -20,8 +20,10 @@ WEEK_ACTIONS = """
 FROM network_alerts n
 JOIN actions a ON a.id = n.action_id AND a.status = 'open'
 JOIN cases c ON c.id = a.case_id
+LEFT JOIN country_regions r ON r.country = c.country
 WHERE n.status IN ('due', 'fanning_out', 'done') AND n.due_at >= $1 AND n.due_at < $2
-  AND (cardinality(m.countries) = 0 OR c.country::text = ANY(m.countries))
+  AND ((cardinality(m.countries) = 0 AND cardinality(m.regions) = 0)
+       OR c.country::text = ANY(m.countries) OR r.region = ANY(m.regions))
   AND (cardinality(m.themes) = 0 OR c.risk_category = ANY(m.themes))
   AND EXISTS (SELECT 1 FROM action_translations t
               WHERE t.action_id = a.id AND t.published AND t.locale = ANY(m.languages))

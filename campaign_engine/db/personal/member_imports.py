@@ -91,6 +91,7 @@ class ImportedMember:
     locale: str
     languages: list[str]
     countries: list[str]
+    regions: list[str]
     themes: list[str]
     frequency: str
     weekly_cap: int | None
@@ -106,9 +107,9 @@ IMPORT_MEMBERS = """
 WITH member AS (
     SELECT * FROM unnest($1::bytea[], $2::bytea[], $3::text[], $4::text[], $5::text[],
                          $6::text[], $7::text[], $8::int[], $9::bigint[], $10::timestamptz[],
-                         $11::text[])
+                         $11::text[], $13::text[])
         AS m(email_sealed, email_key, locale, languages, countries, themes, frequency,
-             weekly_cap, consent_text_id, consented_at, source)
+             weekly_cap, consent_text_id, consented_at, source, regions)
 ), supporter AS (
     INSERT INTO supporters (email_sealed, email_key, locale)
     SELECT email_sealed, email_key, locale FROM member ORDER BY email_key
@@ -116,17 +117,19 @@ WITH member AS (
     RETURNING id, email_key
 ), joined AS (
     INSERT INTO members (supporter_id, status, locale, languages, countries, themes, frequency,
-                         weekly_cap, consent_text_id, asked_at, joined_at)
+                         weekly_cap, consent_text_id, asked_at, joined_at, regions)
     SELECT s.id, 'active', m.locale,
            ARRAY(SELECT jsonb_array_elements_text(m.languages::jsonb)),
            ARRAY(SELECT jsonb_array_elements_text(m.countries::jsonb)),
            ARRAY(SELECT jsonb_array_elements_text(m.themes::jsonb)),
-           m.frequency, m.weekly_cap, m.consent_text_id, m.consented_at, $12
+           m.frequency, m.weekly_cap, m.consent_text_id, m.consented_at, $12,
+           ARRAY(SELECT jsonb_array_elements_text(m.regions::jsonb))
     FROM member m JOIN supporter s USING (email_key)
     ON CONFLICT (supporter_id) DO UPDATE
         SET status = 'active', locale = EXCLUDED.locale, languages = EXCLUDED.languages,
             countries = EXCLUDED.countries, themes = EXCLUDED.themes,
-            frequency = EXCLUDED.frequency, weekly_cap = EXCLUDED.weekly_cap,
+            regions = EXCLUDED.regions, frequency = EXCLUDED.frequency,
+            weekly_cap = EXCLUDED.weekly_cap,
             consent_text_id = EXCLUDED.consent_text_id, joined_at = EXCLUDED.joined_at
         WHERE members.status = 'pending'
     RETURNING supporter_id
@@ -157,5 +160,6 @@ async def import_members(conn: Connection, members: Sequence[ImportedMember], no
         [m.consented_at for m in members],
         [m.source for m in members],
         now,
+        [json.dumps(m.regions) for m in members],
     )
     return int(done.split()[-1])

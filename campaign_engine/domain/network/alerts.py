@@ -131,7 +131,7 @@ async def read_alert_page(pool: Pool, clock: Clock, slug: str) -> AlertPage:
         slug=action.slug,
         code=action.code,
         action_status=action.status,
-        published=tuple(match[2]),
+        published=tuple(match.published),
         state=state,
         audience=audience,
         progress=progress,
@@ -212,12 +212,12 @@ async def _fan_out_batch(
     state = await alerts.lock_unfinished_alert(conn, action_id)
     if state is None:  # finished, by this job earlier or by another
         return [], False
-    reached, action_open, country, theme, published = state
+    reached, action_open, case = state
     if not action_open:  # closed or taken down meanwhile: nobody more is alerted
         await alerts.finish_alert(conn, action_id, clock.now())
         return [], False
     last, looked_at, created = await alerts.insert_alert_batch(
-        conn, action_id, reached, batch_size, (country, theme, published), clock.now()
+        conn, action_id, reached, batch_size, case, clock.now()
     )
     if last is not None:
         await alerts.advance_alert(conn, action_id, last, looked_at, len(created), clock.now())

@@ -7,7 +7,8 @@ Columns (the first line names them, in any order; unknown ones are ignored and l
 agreed, ISO 8601: `2024-03-01` or `2024-03-01T10:00:00Z`) and `consent_text` (the sentence they
 agreed to, exactly as they read it) are needed; `locale` (the language their network emails
 speak; by default the first of `languages`), `countries` and `themes` (none: all),
-`frequency` (`every`, `capped` with `weekly_cap`, or `weekly`; by default `every`) and
+`regions` (UN M.49 codes, like `013` for Central America), `frequency` (`every`, `capped`
+with `weekly_cap`, or `weekly`; by default `every`) and
 `consent_source` (where they agreed: "paper petition", "old website") are optional. Several
 values in one cell are separated by spaces, commas or semicolons.
 """
@@ -34,6 +35,7 @@ from campaign_engine.domain.targets.target_file import (
 )
 from campaign_engine.formats.countries import COUNTRY_CODES
 from campaign_engine.formats.fields import InvalidValue, check
+from campaign_engine.formats.regions import REGION_CODES
 from campaign_engine.i18n import LOCALES, _
 from campaign_engine.models.network import Frequency
 
@@ -42,7 +44,7 @@ MAX_ROWS = 250_000
 MAX_LANGUAGES = 6  # as members.languages allows
 MAX_CONSENT_TEXT = 2000
 NEEDED = ("email", "languages", "consented_at", "consent_text")
-OPTIONAL = ("locale", "countries", "themes", "frequency", "weekly_cap", "consent_source")
+OPTIONAL = ("locale", "countries", "regions", "themes", "frequency", "weekly_cap", "consent_source")
 SEPARATORS = re.compile(r"[\s,;]+")
 
 
@@ -54,6 +56,7 @@ class MemberRow:
     locale: str
     languages: tuple[str, ...]
     countries: tuple[str, ...]
+    regions: tuple[str, ...]
     themes: tuple[str, ...]
     frequency: str
     weekly_cap: int | None
@@ -72,6 +75,7 @@ class MemberRow:
                 **data,
                 "languages": tuple(data["languages"]),
                 "countries": tuple(data["countries"]),
+                "regions": tuple(data.get("regions", ())),
                 "themes": tuple(data["themes"]),
                 "consented_at": datetime.fromisoformat(data["consented_at"]),
             }
@@ -143,6 +147,7 @@ def _row(line: int, cells: dict[str, str], now: datetime) -> MemberRow | dict[st
     languages = check(problems, "languages", _languages, cells.get("languages", ""))
     locale = check(problems, "locale", _locale, cells.get("locale", ""))
     countries = check(problems, "countries", _countries, cells.get("countries", ""))
+    regions = check(problems, "regions", _regions, cells.get("regions", ""))
     themes = check(problems, "themes", _themes, cells.get("themes", ""))
     frequency = check(problems, "frequency", _frequency, cells.get("frequency", ""))
     cap = check(problems, "weekly_cap", _cap, cells.get("weekly_cap", ""))
@@ -162,6 +167,7 @@ def _row(line: int, cells: dict[str, str], now: datetime) -> MemberRow | dict[st
         locale=locale or languages[0],
         languages=languages,
         countries=countries or (),
+        regions=regions or (),
         themes=themes or (),
         frequency=frequency or Frequency.EVERY.value,
         weekly_cap=cap if frequency == Frequency.CAPPED else None,
@@ -205,6 +211,17 @@ def _countries(text: str) -> tuple[str, ...]:
     if unknown:
         raise InvalidValue(
             _("%(code)s is not a country code (two letters, like MX).") % {"code": unknown[0]}
+        )
+    return tuple(codes)
+
+
+def _regions(text: str) -> tuple[str, ...]:
+    codes = sorted(set(_values(text)))
+    unknown = [code for code in codes if code not in REGION_CODES]
+    if unknown:
+        raise InvalidValue(
+            _("%(code)s is not a region (a UN M.49 code: %(ours)s).")
+            % {"code": unknown[0], "ours": ", ".join(REGION_CODES)}
         )
     return tuple(codes)
 

@@ -152,6 +152,7 @@ async def _write(conn: Connection, rows: list[MemberRow], now: datetime) -> int:
             locale=row.locale,
             languages=list(row.languages),
             countries=list(row.countries),
+            regions=list(row.regions),
             themes=list(row.themes),
             frequency=row.frequency,
             weekly_cap=row.weekly_cap,

@@ -139,5 +139,6 @@ async def network_overview(pool: Pool, clock: Clock) -> NetworkOverview:
             first_languages=await members.tally_active(conn, "first_language"),
             frequencies=await members.tally_active(conn, "frequency"),
             countries=await members.tally_active(conn, "country"),
+            regions=await members.tally_active(conn, "region"),
             themes=await members.tally_active(conn, "theme"),
         )

@@ -28,6 +28,7 @@ from campaign_engine.domain.network.membership import (
 )
 from campaign_engine.domain.signing.consent import consent_wording
 from campaign_engine.formats.countries import COUNTRY_CODES, country_choices
+from campaign_engine.formats.regions import REGION_CODES, region_choices
 from campaign_engine.i18n import LOCALES, _, active, babel_locale, native_name
 from campaign_engine.models.network import Frequency, Membership, MemberStatus, Preferences
 from campaign_engine.models.signing import ConsentScope
@@ -43,7 +44,7 @@ JOINS_PER_CLIENT = 10
 LANGUAGE_CHOICES = 3
 MOST_A_WEEK = 20
 # The most form fields a page sends: every country may be chosen.
-MAX_FIELDS = len(COUNTRY_CODES) + len(RISK_CATEGORIES) + 20
+MAX_FIELDS = len(COUNTRY_CODES) + len(REGION_CODES) + len(RISK_CATEGORIES) + 20
 
 
 async def join_page(request: Request) -> Response:
@@ -164,16 +165,20 @@ def _form_context(
 ) -> dict[str, Any]:
     if isinstance(chosen, Preferences):
         countries, themes = set(chosen.countries), set(chosen.themes)
+        regions = set(chosen.regions)
     elif chosen is not None:
         countries = {str(code).upper() for code in chosen.getlist("country")}
         themes = {str(theme) for theme in chosen.getlist("theme")}
+        regions = {str(code) for code in chosen.getlist("region")}
     else:
-        countries, themes = set(), set()
+        countries, themes, regions = set(), set(), set()
     every_country = country_choices(active().tag)
     chosen_names = [name for code, name in every_country if code in countries]
     choices = {
         "language_choices": [(tag, native_name(tag)) for tag in LOCALES],
         "language_fields": [f"language_{n}" for n in range(1, LANGUAGE_CHOICES + 1)],
+        "regions": region_choices(active().tag),
+        "chosen_regions": regions,
         "countries": every_country,
         "chosen_countries": countries,
         # Said in words too: a long list scrolled shows few of its chosen lines.
@@ -210,6 +215,9 @@ def _preferences(form: FormData) -> Preferences | FieldErrors:
     countries = [str(code).upper() for code in form.getlist("country")]
     if any(code not in COUNTRY_CODES for code in countries):
         problems.errors["country"] = _("Choose countries from the list.")
+    regions = [str(code) for code in form.getlist("region")]
+    if any(code not in REGION_CODES for code in regions):
+        problems.errors["region"] = _("Choose regions from the list.")
     themes = [str(theme) for theme in form.getlist("theme")]
     if any(theme not in RISK_CATEGORIES for theme in themes):
         problems.errors["theme"] = _("Choose themes from the list.")
@@ -219,6 +227,7 @@ def _preferences(form: FormData) -> Preferences | FieldErrors:
     return Preferences(
         languages=tuple(languages),
         countries=tuple(sorted(set(countries))),
+        regions=tuple(sorted(set(regions))),
         themes=tuple(sorted(set(themes))),
         frequency=frequency,
         weekly_cap=cap,

@@ -14,6 +14,7 @@ from campaign_engine.domain.campaigns.case_editing import risk_category_names
 from campaign_engine.domain.network.membership import network_overview
 from campaign_engine.domain.workspace.access import Capability
 from campaign_engine.formats.countries import country_name
+from campaign_engine.formats.regions import region_name
 from campaign_engine.i18n import N_, _
 from campaign_engine.web.admin.guard import staff_page
 from campaign_engine.web.admin.rendering import render_admin
@@ -40,6 +41,10 @@ async def network_page(request: Request) -> Response:
         "frequencies": [(_(FREQUENCY_NAMES[key]), n) for key, n in overview.frequencies],
         "countries": [
             (country_name(key, tag) if key else everywhere, n) for key, n in overview.countries
+        ],
+        "regions": [
+            (region_name(key, tag) if key else _("No region chosen"), n)
+            for key, n in overview.regions
         ],
         "themes": [
             (themes.get(key, key) if key else _("Every kind"), n) for key, n in overview.themes
