@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from babel.dates import format_date, format_datetime, format_timedelta
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from campaign_engine import i18n
@@ -42,6 +42,7 @@ def create_environment(templates_dir: Path, *, reload: bool = False) -> Environm
         long_datetime=format_long_datetime,
         relative=format_relative,
         duration=format_duration,
+        percent=format_share,
         html_datetime=html_datetime,
         country=lambda code: country_name(code, i18n.active().tag),
         paragraphs=paragraphs,
@@ -68,6 +69,11 @@ def format_long_date(value: datetime) -> str:
 def format_long_datetime(value: datetime) -> str:
     """A moment with its date, time and time zone, for readers in any time zone."""
     return format_datetime(value, format="long", tzinfo=UTC, locale=i18n.active().babel)
+
+
+def format_share(value: float) -> str:
+    """A share as a percentage in the reader's way (12 %, ١٢٪)."""
+    return format_percent(value, locale=i18n.active().babel)
 
 
 def format_duration(value: timedelta) -> str:

@@ -16,6 +16,7 @@ import pytest
 import redis.asyncio
 
 from campaign_engine import jobs
+from campaign_engine.db.network.alerts import count_alert_outcomes
 from campaign_engine.db.pool import Pool
 from campaign_engine.dev.demo import load_demo
 from campaign_engine.domain.network.alerts import (
@@ -298,6 +299,8 @@ async def test_the_alert_page_shows_whom_it_would_reach_and_its_progress(
 
     await publish(campaigner, slug)
     await drain()
+    network = await campaigner.client.get("/admin/network")
+    assert 'id="figure-acted"' in network.text
     done = await campaigner.client.get(f"/admin/actions/{slug}/alert")
     assert "Progress of this alert" in done.text
     assert 'name="when"' not in done.text, "the plan is past changing"
@@ -360,6 +363,13 @@ async def test_one_click_shows_on_get_and_signs_once_on_post(
     assert await confirmed_count(pool, slug) == 1, "single use"
     shown_again = await client.get(act)
     assert 'name="name"' not in shown_again.text, "the page says they signed"
+
+    # The network's page counts it among what the alerts brought, from the signature itself.
+    async with pool.acquire() as conn:
+        outcomes = await count_alert_outcomes(conn, datetime.now(UTC) - timedelta(minutes=5))
+    assert outcomes.acted >= 1
+    assert outcomes.alerted >= outcomes.acted
+    assert outcomes.median_to_act is not None
 
 
 async def test_one_click_refuses_a_forged_link_a_closed_action_and_a_departed_member(

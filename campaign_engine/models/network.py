@@ -57,6 +57,7 @@ class NetworkOverview:
     countries: tuple[tuple[str, int], ...]
     themes: tuple[tuple[str, int], ...]
     regions: tuple[tuple[str, int], ...] = ()
+    outcomes: AlertOutcomes | None = None
 
 
 class AlertStatus(enum.StrEnum):
@@ -125,3 +126,17 @@ class WeeklyAction:
     locale: str
     title: str
     summary: str
+
+
+@dataclass(frozen=True)
+class AlertOutcomes:
+    """What the alerts of a period brought (the network's page)."""
+
+    actions: int  # actions alerted
+    alerted: int  # alerts that went
+    acted: int  # of those, members who then signed the action
+    median_to_act: timedelta | None  # from the alert to their signature, the middle one
+
+    @property
+    def acted_share(self) -> float:
+        return self.acted / self.alerted if self.alerted else 0.0

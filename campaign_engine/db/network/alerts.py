@@ -21,6 +21,7 @@ from campaign_engine.models.delivery import ChannelProgress, DeliveryKind
 from campaign_engine.models.network import (
     AlertAudience,
     AlertContent,
+    AlertOutcomes,
     AlertPlan,
     AlertState,
     AlertStatus,
@@ -351,3 +352,31 @@ async def list_alert_contents(conn: Connection, action_ids: list[int]) -> dict[i
         )
         for row in await conn.fetch(SELECT_ALERT_CONTENTS, action_ids)
     }
+
+
+# What the alerts of a period brought: how many actions alerted, members reached, those who
+# signed the action after their alert went, and how long they took (the middle one). From
+# the signatures themselves: no tracking pixel, no redirecting link.
+SELECT_ALERT_OUTCOMES = f"""
+SELECT count(DISTINCT d.action_id) AS actions, count(*) AS alerted,
+       count(s.id) FILTER (WHERE s.confirmed_at >= d.sent_at) AS acted,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM s.confirmed_at - d.sent_at))
+           FILTER (WHERE s.confirmed_at >= d.sent_at) AS median_seconds
+FROM deliveries d
+LEFT JOIN signatures s ON s.action_id = d.action_id AND s.supporter_id = d.supporter_id
+    AND s.status = 'confirmed'
+WHERE d.kind = '{DeliveryKind.NETWORK_ALERT}' AND d.status IN ('sent', 'delivered')
+  AND d.sent_at > $1
+"""
+
+
+async def count_alert_outcomes(conn: Connection, since: datetime) -> AlertOutcomes:
+    row = await conn.fetchrow(SELECT_ALERT_OUTCOMES, since)
+    assert row is not None
+    median = row["median_seconds"]
+    return AlertOutcomes(
+        actions=row["actions"],
+        alerted=row["alerted"],
+        acted=row["acted"],
+        median_to_act=None if median is None else timedelta(seconds=float(median)),
+    )

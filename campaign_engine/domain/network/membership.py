@@ -19,7 +19,7 @@ from datetime import timedelta
 from uuid import UUID
 
 from campaign_engine.clock import Clock
-from campaign_engine.db.network import members
+from campaign_engine.db.network import alerts, members
 from campaign_engine.db.personal import recipients, supporters
 from campaign_engine.db.pool import Connection, Pool
 from campaign_engine.db.signing import consent
@@ -30,6 +30,8 @@ from campaign_engine.jobs import JobQueue
 from campaign_engine.models.network import Membership, NetworkOverview, Preferences
 from campaign_engine.models.signing import ConsentScope
 
+# The period the network's page tells what the alerts brought.
+OUTCOMES_OVER = timedelta(days=30)
 # Joining emails per address and day, whoever asks: enough to retry, too few to annoy.
 JOIN_EMAILS_PER_DAY = 3
 # Where a consent or its withdrawal came from, as the evidence records it.
@@ -141,4 +143,5 @@ async def network_overview(pool: Pool, clock: Clock) -> NetworkOverview:
             countries=await members.tally_active(conn, "country"),
             regions=await members.tally_active(conn, "region"),
             themes=await members.tally_active(conn, "theme"),
+            outcomes=await alerts.count_alert_outcomes(conn, clock.now() - OUTCOMES_OVER),
         )
