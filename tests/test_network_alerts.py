@@ -557,3 +557,96 @@ async def test_a_member_may_follow_regions_of_the_world_beside_countries(
         "/en/network", data=join_form(new_address(), region=["999"], language_2="")
     )
     assert wrong.status_code == 422
+
+
+async def test_one_click_over_a_signature_someone_else_typed_signs_with_the_members_words(
+    client: httpx.AsyncClient,
+    pool: Pool,
+    smtp: RecordingHandler,
+    drain: Drain,
+    campaigner: Campaigner,
+) -> None:
+    """Someone signs the action with the member's address (a robot: the hidden field filled,
+    a phone and every box ticked). The member's one-click act does not confirm those words:
+    it replaces them with its own, drops the boxes, then counts."""
+    member = await join(client, smtp, drain, language_1="en")
+    slug = await make_action(pool, status="draft", locales=("en",))
+    await publish(campaigner, slug)
+    await drain()
+    (alert,) = alerts_to(smtp, member)
+    typed = {
+        "name": "Mallory Bot",
+        "email": member,
+        "country": "RU",
+        "phone": "+33612345678",
+        "comment": "Not my words.",
+        "consent_sms": "yes",
+        "consent_updates": "yes",
+        "website": "filled",
+    }
+    assert (await client.post(f"/en/actions/{slug}/sign", data=typed)).status_code == 303
+    signed = await client.post(act_path(alert), data={"name": "Ana Member", "country": "FR"})
+    assert signed.status_code == 303
+    row = await pool.fetchrow(
+        """SELECT s.id, s.status, s.country, s.suspicion, d.phone_sealed IS NULL AS no_phone,
+                  d.comment_sealed IS NULL AS no_comment
+           FROM signatures s JOIN actions a ON a.id = s.action_id
+           JOIN signer_details d ON d.signature_id = s.id WHERE a.slug = $1""",
+        slug,
+    )
+    assert row is not None
+    assert (row["status"], row["country"], row["suspicion"]) == ("confirmed", "FR", None)
+    assert row["no_phone"]
+    assert row["no_comment"]
+    ticked = await pool.fetchval(
+        "SELECT count(*) FROM consent_records WHERE signature_id = $1", row["id"]
+    )
+    assert ticked == 0, "the boxes someone else ticked count for nothing"
+    assert await confirmed_count(pool, slug) == 1
+
+
+async def test_a_member_who_unsubscribed_from_updates_hears_no_more_of_the_case(
+    client: httpx.AsyncClient,
+    pool: Pool,
+    smtp: RecordingHandler,
+    drain: Drain,
+    campaigner: Campaigner,
+) -> None:
+    """Alerted to a case and signed it with the updates box ticked, a member unsubscribes from
+    an update in one click: the next one does not reach them through the network instead."""
+    member = await join(client, smtp, drain, language_1="en")
+    slug = await make_action(pool, status="draft", locales=("en",))
+    await publish(campaigner, slug)
+    await drain()
+    (alert,) = alerts_to(smtp, member)
+    signed = await client.post(act_path(alert), data={"name": "Ana", "country": "FR"})
+    assert signed.status_code == 303
+    supporter_id = (await member_state(pool, member) or {})["supporter_id"]
+    # Their updates box, as the signing form keeps it with a signature.
+    await pool.execute(
+        """WITH text AS (
+               INSERT INTO consent_texts (scope, locale, digest, text)
+               VALUES ('updates', 'en', md5(random()::text), 'Keep me informed.') RETURNING id
+           )
+           INSERT INTO consent_records (supporter_id, signature_id, scope, granted,
+                                        consent_text_id, source)
+           SELECT $1, s.id, 'updates', true, text.id, 'form' FROM signatures s, text
+           WHERE s.supporter_id = $1""",
+        supporter_id,
+    )
+    smtp.reset()
+    case_id = await pool.fetchval("SELECT case_id FROM actions WHERE slug = $1", slug)
+    first = await add_event(pool, case_id, {"en": ("News", "Some news.")})
+    await campaigner.post(f"/admin/cases/{case_id}/updates/{first}/send", {"confirm": "yes"})
+    await drain()
+    (news,) = smtp.to(member)
+    out = str(news["List-Unsubscribe"]).strip("<>").split("testserver", 1)[1]
+    assert out.startswith("/unsubscribe/"), "a signer who asked for updates: the updates' way out"
+    assert (
+        await client.post(out, content=b"List-Unsubscribe=One-Click", headers=FORM)
+    ).status_code == 200
+    smtp.reset()
+    second = await add_event(pool, case_id, {"en": ("More", "More news.")})
+    await campaigner.post(f"/admin/cases/{case_id}/updates/{second}/send", {"confirm": "yes"})
+    await drain()
+    assert smtp.to(member) == []

@@ -115,6 +115,30 @@ async def test_a_signer_without_the_proof_gets_through_with_one_deliberate_step(
     assert emailed <= 10, "past the client's burst limit, no email"
 
 
+async def test_signing_again_without_a_script_sends_the_one_more_step_link_again(
+    asgi_app: ASGIApp, pool: Pool, smtp: RecordingHandler, drain: Drain
+) -> None:
+    """Its first email lost, a signer without JavaScript signs again, still without the
+    proof: the link comes again (after the hour that keeps repeats apart), still asking for
+    the press."""
+    slug = await asking(pool)
+    no_script = form()
+    async with http_client(asgi_app, "192.0.2.72") as signer:
+        await signer.post(f"/en/actions/{slug}/sign", data=no_script)
+        await drain()
+        assert len(smtp.to(no_script["email"])) == 1
+        await pool.execute(
+            """UPDATE deliveries SET created_at = created_at - interval '2 hours'
+               WHERE signature_id IN (SELECT s.id FROM signatures s
+                                      JOIN actions a ON a.id = s.action_id WHERE a.slug = $1)""",
+            slug,
+        )
+        await signer.post(f"/en/actions/{slug}/sign", data=no_script)
+        await drain()
+    assert len(smtp.to(no_script["email"])) == 2
+    assert await suspicion_of(pool, no_script["email"]) == "proof_of_work"
+
+
 async def confirmed(pool: Pool, slug: str) -> int:
     count: int = await pool.fetchval(
         """SELECT count(*) FROM signatures s JOIN actions a ON a.id = s.action_id

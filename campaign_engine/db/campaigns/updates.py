@@ -73,8 +73,9 @@ def follows_case(supporter: str, case: str) -> str:
 
 
 # Everyone who confirmed a signature on one of the case's actions and wants updates, every
-# active member of the network who was alerted to one of them, and everyone who follows it
-# without signing; once each (UNION).
+# active member of the network who was alerted to one of them (unless they said no to
+# updates: an unsubscribe is an unsubscribe), and everyone who follows it without signing;
+# once each (UNION).
 AUDIENCE = f"""
 SELECT s.supporter_id
 FROM signatures s
@@ -87,7 +88,8 @@ FROM actions a
 JOIN deliveries d ON d.action_id = a.id AND d.kind = '{DeliveryKind.NETWORK_ALERT}'
     AND d.status IN ('sent', 'delivered')
 JOIN members m ON m.supporter_id = d.supporter_id AND m.status = 'active'
-WHERE a.case_id = $1
+LEFT JOIN LATERAL {latest_consent(ConsentScope.UPDATES, "d.supporter_id")} said ON true
+WHERE a.case_id = $1 AND said.granted IS DISTINCT FROM false
 UNION
 SELECT f.supporter_id FROM case_followers f WHERE f.case_id = $1 AND f.status = 'active'
 """

@@ -43,10 +43,12 @@ def _matches(country: str, region: str, theme: str, published: str) -> str:
 
 
 def _alerts_this_week(now: str) -> str:
-    """SQL: how many alerts member `m` has had in the cap's window up to `now`."""
+    """SQL: how many alerts member `m` has had in the cap's window up to `now` (one that was
+    not sent, as they had signed or the action closed, took nothing of their week)."""
     return f"""(SELECT count(*) FROM deliveries d
      WHERE d.kind = '{DeliveryKind.NETWORK_ALERT}' AND d.supporter_id = m.supporter_id
-       AND d.created_at > {now}::timestamptz - interval '7 days')"""
+       AND d.created_at > {now}::timestamptz - interval '7 days'
+       AND d.status NOT IN ('failed', 'cancelled'))"""
 
 
 # --- The campaigner's plan ----------------------------------------------------------------
@@ -170,6 +172,16 @@ async def lock_unfinished_alert(
     if row is None:
         return None
     return row["reached"] or NOBODY, row["action_open"], _case_match(row)
+
+
+# Two alerts fanning out at once would each count a member's week without the other's batch
+# and both slip under a cap of one: their batches take turns. Its own statement, before the
+# batch's, so that the batch's snapshot (taken when it starts) sees what the other committed.
+LOCK_CAPS = "SELECT pg_advisory_xact_lock(hashtext('network alert caps'))"
+
+
+async def lock_caps(conn: Connection) -> None:
+    await conn.execute(LOCK_CAPS)
 
 
 # The next active members after `reached`, in id order, and an alert for each who matches and

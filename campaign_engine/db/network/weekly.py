@@ -3,7 +3,9 @@ action of the week matches, and, as it leaves, those actions in the member's lan
 
 The actions of a week are those whose alert fell due in it (an action opened with "do not
 alert" is in nobody's weekly email either), still open, matching the member as an alert would
-(db/network/alerts.py), and not signed by them yet.
+(db/network/alerts.py), not signed by them yet, and not alerted to them already (a member who
+chose the weekly email after that alert reached them). A member who joined after the week
+ended has no email for it.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ WHERE n.status IN ('due', 'fanning_out', 'done') AND n.due_at >= $1 AND n.due_at
               WHERE t.action_id = a.id AND t.published AND t.locale = ANY(m.languages))
   AND NOT EXISTS (SELECT 1 FROM signatures s
                   WHERE s.action_id = a.id AND s.supporter_id = m.supporter_id)
+  AND NOT EXISTS (SELECT 1 FROM deliveries x
+                  WHERE x.kind = 'network_alert' AND x.action_id = a.id
+                    AND x.supporter_id = m.supporter_id)
 """
 
 # Once a week per member (the unique index on supporter and week): the cron may run again.
@@ -37,7 +42,8 @@ INSERT INTO deliveries (dedup_key, kind, channel, supporter_id, period_start)
 SELECT '{DeliveryKind.NETWORK_WEEKLY}:' || m.supporter_id || ':' || $3::text,
        '{DeliveryKind.NETWORK_WEEKLY}', 'email', m.supporter_id, $1
 FROM members m
-WHERE m.status = 'active' AND m.frequency = 'weekly' AND EXISTS (SELECT 1 {WEEK_ACTIONS})
+WHERE m.status = 'active' AND m.frequency = 'weekly' AND m.joined_at < $2
+  AND EXISTS (SELECT 1 {WEEK_ACTIONS})
 ORDER BY m.supporter_id
 ON CONFLICT DO NOTHING
 RETURNING id

@@ -99,3 +99,42 @@ async def insert_confirmed_signature(conn: Connection, signer: OneClickSigner) -
         sealer.seal_optional(signer.comment, COMMENT),
     )
     return made is not None
+
+
+# A signature still pending under the member's address was typed by whoever typed it (perhaps
+# a robot, perhaps a stranger): the act replaces what it says with what the member submitted,
+# drops the boxes it ticked, and forgets its client and partner, before it is confirmed. Only
+# the address was ever theirs.
+REPLACE_PENDING_SIGNATURE = """
+WITH signature AS (
+    UPDATE signatures
+    SET country = $2, locale = $3, anonymous = $4, source = $5, partner = NULL,
+        partner_id = NULL, utm = NULL, client_key = NULL, email_domain_keys = NULL,
+        suspicion = NULL
+    WHERE id = $1 AND status = 'pending'
+    RETURNING id
+), details AS (
+    UPDATE signer_details
+    SET name_sealed = $6, comment_sealed = $7, phone_sealed = NULL
+    WHERE signature_id IN (SELECT id FROM signature)
+), ticked AS (
+    DELETE FROM consent_records WHERE signature_id IN (SELECT id FROM signature)
+)
+SELECT count(*) FROM signature
+"""
+
+
+async def replace_pending_signature(conn: Connection, signer: OneClickSigner) -> bool:
+    """False when it was no longer pending (confirmed or erased meanwhile)."""
+    sealer = sealer_of(conn)
+    replaced = await conn.fetchval(
+        REPLACE_PENDING_SIGNATURE,
+        signer.signature_id,
+        signer.country,
+        signer.locale,
+        signer.anonymous,
+        signer.source,
+        sealer.seal(signer.name, NAME),
+        sealer.seal_optional(signer.comment, COMMENT),
+    )
+    return bool(replaced)

@@ -217,7 +217,8 @@ class UpdateRecipient:
     locale: str  # the language of their latest confirmed signature, else a member's first
     member_locale: str | None  # a member's: the language of their member page
     wants_updates: bool  # their answer about updates is yes
-    alerted_member: bool  # an active member, alerted to one of the case's actions
+    # An active member, alerted to one of the case's actions, who has not said no to updates.
+    alerted_member: bool
     follower: bool  # follows the case without signing
     case_id: int | None
     wants_texts: bool
@@ -230,7 +231,7 @@ SELECT d.id AS delivery_id, d.channel, d.supporter_id, d.case_event_id AS event_
        (SELECT locale FROM members WHERE supporter_id = d.supporter_id) AS member_locale,
        coalesce(wants.granted, false) AS wants_updates,
        coalesce(e.case_id IS NOT NULL AND {alerted_member("d.supporter_id", "e.case_id")}, false)
-           AS alerted_member,
+           AND wants.granted IS DISTINCT FROM false AS alerted_member,
        coalesce(e.case_id IS NOT NULL AND {follows_case("d.supporter_id", "e.case_id")}, false)
            AS follower,
        e.case_id,

@@ -216,6 +216,7 @@ async def _fan_out_batch(
     if not action_open:  # closed or taken down meanwhile: nobody more is alerted
         await alerts.finish_alert(conn, action_id, clock.now())
         return [], False
+    await alerts.lock_caps(conn)
     last, looked_at, created = await alerts.insert_alert_batch(
         conn, action_id, reached, batch_size, case, clock.now()
     )

@@ -32,6 +32,9 @@ from campaign_engine.security.tokens import Tokens
 # and a member's is not something we ask for.
 SENT_AT = time(8, 0, tzinfo=UTC)
 WEEK = timedelta(days=7)
+# A week's emails are made within this long after it ends (a worker down on Monday morning
+# still sends them), never days later: by then the next week's is near.
+MADE_WITHIN = timedelta(days=2)
 
 
 def week_just_ended(now: datetime) -> tuple[datetime, datetime]:
@@ -54,6 +57,8 @@ def week_name(start: datetime) -> str:
 async def make_weekly_emails(pool: Pool, queue: JobQueue | None, clock: Clock) -> int:
     """The cron's part: this week's emails, for those not made yet; how many were made."""
     start, end = week_just_ended(clock.now())
+    if clock.now() - end > MADE_WITHIN:
+        return 0
     async with committed_then_rung(pool, queue) as (conn, doorbells):
         made = await weekly.insert_weekly_emails(conn, start, end, week_name(start))
         doorbells.deliveries(made)

@@ -5,8 +5,10 @@ at once, because the link proved the address as a confirmation link does.
 The link (`Tokens.act_token`) names the member, the action and the alert's language, and
 nothing else. It works while the action takes signatures and the member is in the network;
 a GET only shows (link scanners open every link); it is used once, because a member signs an
-action once: pressed again, the page says they signed. A member whose signature was waiting
-for its confirmation has it confirmed as it was typed.
+action once: pressed again, the page says they signed. A signature waiting for its
+confirmation under the member's address may have been typed by anyone: the act replaces what
+it says (name, country, message, the boxes ticked) with what the member submits, then
+confirms it.
 """
 
 from __future__ import annotations
@@ -104,25 +106,24 @@ async def act_in_one_click(
         status, signature_id = actor.signature_status, actor.signature_id
         if status in (SignatureStatus.INVALIDATED, SignatureStatus.ERASED):
             raise SignatureWithdrawn
-        if status is SignatureStatus.PENDING and signature_id is not None:
-            await signatures.clear_suspicion(conn, signature_id)  # the link proved the address
-            signed_now = await signatures.confirm_pending_signature(conn, signature_id)
+        signer = OneClickSigner(
+            signature_id=signature_id or uuid4(),
+            action_id=action_id,
+            supporter_id=supporter_id,
+            locale=locale,
+            country=fields.country,
+            source=ONE_CLICK_SOURCE,
+            anonymous=fields.anonymous,
+            name=fields.name,
+            comment=fields.comment,
+        )
+        signature_id = signer.signature_id
+        if status is SignatureStatus.PENDING:
+            # Typed by whoever typed it: what the member submits replaces it, then it counts.
+            if await acting.replace_pending_signature(conn, signer):
+                signed_now = await signatures.confirm_pending_signature(conn, signature_id)
         elif status is None:
-            signature_id = uuid4()
-            signed_now = await acting.insert_confirmed_signature(
-                conn,
-                OneClickSigner(
-                    signature_id=signature_id,
-                    action_id=action_id,
-                    supporter_id=supporter_id,
-                    locale=locale,
-                    country=fields.country,
-                    source=ONE_CLICK_SOURCE,
-                    anonymous=fields.anonymous,
-                    name=fields.name,
-                    comment=fields.comment,
-                ),
-            )
+            signed_now = await acting.insert_confirmed_signature(conn, signer)
         if signed_now and signature_id is not None:
             new_appeals = await count_confirmed(conn, doorbells, signature_id, action_id)
     await wake_pacers(pool, new_appeals)

@@ -281,7 +281,10 @@ async def _email_after_signing(
         # of work, a quieter hour): believe it now, and send the link.
         await signatures.clear_suspicion(conn, signature_id)
         suspected = None
-    kind = None if suspected else _email_for_repeat(status)
+    # Suspected only for a missing proof of work (signing again from the same browser without
+    # a script): their confirmation again, still asking for its one deliberate press.
+    one_more_step = suspected is not None and await _one_more_step(conn, signer, suspected)
+    kind = _email_for_repeat(status) if not suspected or one_more_step else None
     if kind is None:
         return None
     return await _queue_supporter_email(
