@@ -71,3 +71,25 @@ async def committed_then_rung(
     async with pool.acquire() as conn, conn.transaction():
         yield conn, doorbells
     await doorbells.ring(queue)
+
+
+# One batch of a fan-out, in the caller's transaction: (the deliveries it wrote, whether more
+# may follow).
+Batch = Callable[[Connection], Awaitable[tuple[list[UUID], bool]]]
+
+
+async def fan_out_in_batches(
+    pool: Pool, queue: JobQueue | None, batch: Batch, max_batches: int | None = None
+) -> int:
+    """Run `batch` in transactions of its own until it says it is done, waking the senders
+    after each commit (an update's send, an alert). Returns how many deliveries were written.
+    `max_batches` stops early (the tests' crash)."""
+    written = batches = 0
+    while max_batches is None or batches < max_batches:
+        async with committed_then_rung(pool, queue) as (conn, doorbells):
+            created, more = await batch(conn)
+            doorbells.deliveries(created)
+        written, batches = written + len(created), batches + 1
+        if not more:
+            break
+    return written

@@ -33,9 +33,10 @@ NOBODY = UUID(int=0)
 CAP_WINDOW = timedelta(days=7)
 
 
-def _matches(country: str, region: str, theme: str, published: str) -> str:
+def matches(country: str, region: str, theme: str, published: str) -> str:
     """SQL: member `m` wants cases of this country (itself, or its region) and theme, and
-    reads one of `published`."""
+    reads one of `published`. Each argument is SQL: a parameter, or a column (the weekly
+    email's query, db/network/weekly.py, matches the same way)."""
     return f"""((cardinality(m.countries) = 0 AND cardinality(m.regions) = 0)
          OR {country}::text = ANY(m.countries) OR {region}::text = ANY(m.regions))
     AND (cardinality(m.themes) = 0 OR {theme}::text = ANY(m.themes))
@@ -196,7 +197,7 @@ WITH batch AS (
 ), matching AS (
     SELECT m.supporter_id
     FROM batch JOIN members m USING (supporter_id)
-    WHERE m.frequency <> 'weekly' AND {_matches("$4", "$8", "$5", "$6")}
+    WHERE m.frequency <> 'weekly' AND {matches("$4", "$8", "$5", "$6")}
       AND (m.frequency = 'every' OR {_alerts_this_week("$7")} < m.weekly_cap)
 ), created AS (
     INSERT INTO deliveries (dedup_key, kind, channel, action_id, supporter_id)
@@ -304,7 +305,7 @@ CROSS JOIN LATERAL (
 CROSS JOIN LATERAL (
     SELECT CASE WHEN m.frequency = 'capped' THEN {_alerts_this_week("$4")} END AS alerts
 ) recent
-WHERE m.status = 'active' AND {_matches("$1", "$5", "$2", "$3")}
+WHERE m.status = 'active' AND {matches("$1", "$5", "$2", "$3")}
 GROUP BY pick.locale
 ORDER BY count(*) DESC, pick.locale
 """

@@ -13,22 +13,20 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
+from campaign_engine.db.network.alerts import matches
 from campaign_engine.db.pool import Connection, from_row
 from campaign_engine.models.delivery import DeliveryKind
 from campaign_engine.models.network import WeeklyAction
 
 # SQL: the actions of the week [$1, $2) that member `m` would read about, as `a` and `n`.
-WEEK_ACTIONS = """
+PUBLISHED = "ARRAY(SELECT locale FROM action_translations WHERE action_id = a.id AND published)"
+WEEK_ACTIONS = f"""
 FROM network_alerts n
 JOIN actions a ON a.id = n.action_id AND a.status = 'open'
 JOIN cases c ON c.id = a.case_id
 LEFT JOIN country_regions r ON r.country = c.country
 WHERE n.status IN ('due', 'fanning_out', 'done') AND n.due_at >= $1 AND n.due_at < $2
-  AND ((cardinality(m.countries) = 0 AND cardinality(m.regions) = 0)
-       OR c.country::text = ANY(m.countries) OR r.region = ANY(m.regions))
-  AND (cardinality(m.themes) = 0 OR c.risk_category = ANY(m.themes))
-  AND EXISTS (SELECT 1 FROM action_translations t
-              WHERE t.action_id = a.id AND t.published AND t.locale = ANY(m.languages))
+  AND {matches("c.country", "r.region", "c.risk_category", PUBLISHED)}
   AND NOT EXISTS (SELECT 1 FROM signatures s
                   WHERE s.action_id = a.id AND s.supporter_id = m.supporter_id)
   AND NOT EXISTS (SELECT 1 FROM deliveries x

@@ -21,7 +21,7 @@ from campaign_engine.db.personal import recipients as personal_recipients
 from campaign_engine.db.personal.recipients import UpdateRecipient
 from campaign_engine.db.pool import Connection, Pool
 from campaign_engine.domain.campaigns.updates import message_locale
-from campaign_engine.domain.doorbells import committed_then_rung
+from campaign_engine.domain.doorbells import fan_out_in_batches
 from campaign_engine.i18n import SOURCE_LOCALE, is_supported
 from campaign_engine.jobs import JobQueue
 from campaign_engine.links import absolute_url
@@ -53,15 +53,12 @@ async def fan_out_mailing(
     """Write the deliveries of a send, a batch at a time from where it stopped, and wake the
     senders after each batch. Returns how many deliveries it wrote. `max_batches` stops early
     (the tests' crash)."""
-    written = batches = 0
-    while max_batches is None or batches < max_batches:
-        async with committed_then_rung(pool, queue) as (conn, doorbells):
-            created, more = await _fan_out_batch(conn, tokens, clock, mailing_id, batch_size)
-            doorbells.deliveries(created)
-        written, batches = written + len(created), batches + 1
-        if not more:
-            break
-    return written
+    return await fan_out_in_batches(
+        pool,
+        queue,
+        lambda conn: _fan_out_batch(conn, tokens, clock, mailing_id, batch_size),
+        max_batches,
+    )
 
 
 async def _fan_out_batch(

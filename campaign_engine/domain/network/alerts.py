@@ -28,7 +28,7 @@ from campaign_engine.db.network import alerts
 from campaign_engine.db.personal import recipients as personal_recipients
 from campaign_engine.db.personal.recipients import AlertRecipient
 from campaign_engine.db.pool import Connection, Pool
-from campaign_engine.domain.doorbells import Doorbells, committed_then_rung
+from campaign_engine.domain.doorbells import Doorbells, committed_then_rung, fan_out_in_batches
 from campaign_engine.domain.errors import ActionNotFound, DomainError
 from campaign_engine.domain.workspace import audit
 from campaign_engine.i18n import is_supported
@@ -194,15 +194,12 @@ async def fan_out_alert(
     """Write the alert's deliveries, a batch at a time from where it stopped, waking the
     senders after each batch. Returns how many it wrote. `max_batches` stops early (the
     tests' crash)."""
-    written = batches = 0
-    while max_batches is None or batches < max_batches:
-        async with committed_then_rung(pool, queue) as (conn, doorbells):
-            created, more = await _fan_out_batch(conn, clock, action_id, batch_size)
-            doorbells.deliveries(created)
-        written, batches = written + len(created), batches + 1
-        if not more:
-            break
-    return written
+    return await fan_out_in_batches(
+        pool,
+        queue,
+        lambda conn: _fan_out_batch(conn, clock, action_id, batch_size),
+        max_batches,
+    )
 
 
 async def _fan_out_batch(
