@@ -66,6 +66,7 @@ EXPECTED: dict[tuple[str, str], str | Capability] = {
     ("GET", "/dev/mail.json"): PUBLIC,
     ("GET", "/dev/sms"): PUBLIC,
     ("GET", "/dev/sms.json"): PUBLIC,
+    ("POST", "/dev/sms/answer"): PUBLIC,
     ("GET", "/admin/login"): DOOR,
     ("POST", "/admin/login"): DOOR,
     ("GET", "/admin/welcome/{token}"): DOOR,

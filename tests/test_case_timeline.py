@@ -16,6 +16,7 @@ from campaign_engine.db.pool import Pool
 from campaign_engine.dev.demo import load_demo
 from campaign_engine.i18n import Catalogues
 from campaign_engine.models.campaigns import Outcome
+from campaign_engine.security.tokens import Tokens
 from campaign_engine.settings import Settings
 from tests.conftest import Drain
 from tests.factories import content, make_action
@@ -354,8 +355,8 @@ async def test_an_event_is_edited_then_deleted_and_the_log_says_so(
 async def test_the_demo_case_has_its_update_once_in_every_language(
     client: httpx.AsyncClient, pool: Pool, settings: Settings
 ) -> None:
-    await load_demo(pool, Catalogues(settings.locales_dir))
-    await load_demo(pool, Catalogues(settings.locales_dir))
+    await load_demo(pool, Catalogues(settings.locales_dir), Tokens(settings.secret_key))
+    await load_demo(pool, Catalogues(settings.locales_dir), Tokens(settings.secret_key))
     events = await pool.fetch(
         "SELECT e.id, e.published FROM case_events e JOIN cases c ON c.id = e.case_id"
         " WHERE c.slug = 'ines-caldera' AND e.source_ref = 'demo:ines-caldera:lawyer-visit'"

@@ -32,6 +32,7 @@ from campaign_engine.domain.network.weekly import (
     week_name,
 )
 from campaign_engine.i18n import Catalogues
+from campaign_engine.security.tokens import Tokens
 from campaign_engine.settings import Settings
 from tests.clock import FakeClock
 from tests.conftest import Drain
@@ -40,6 +41,7 @@ from tests.smtp import RecordingHandler
 from tests.staff import Campaigner
 from tests.supporter_updates import add_event
 from tests.test_network import join_form, member_path, member_state, new_address
+from tests.twilio import TwilioRecord
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 # make_action's case: in Mexico, about arbitrary detention.
@@ -410,19 +412,29 @@ async def test_the_demo_network_hears_of_the_demo_draft_in_its_languages(
     drain: Drain,
     campaigner: Campaigner,
     settings: Settings,
+    twilio: TwilioRecord,
 ) -> None:
     """`make dev`'s network: publishing the second demo action alerts each member in the first
     of their languages it has, and nobody who reads none of them or chose a weekly email."""
     catalogues = Catalogues(settings.locales_dir)
-    await load_demo(pool, catalogues)
-    await load_demo(pool, catalogues)
+    await load_demo(pool, catalogues, Tokens(settings.secret_key))
+    await load_demo(pool, catalogues, Tokens(settings.secret_key))
     await pool.execute("UPDATE actions SET status = 'draft' WHERE slug = 'demo-hearing'")
     await pool.execute(
-        "DELETE FROM network_alerts WHERE action_id = (SELECT id FROM actions"
-        " WHERE slug = 'demo-hearing')"
+        "UPDATE network_alerts SET status = 'planned', reached = NULL WHERE action_id ="
+        " (SELECT id FROM actions WHERE slug = 'demo-hearing')"
+    )
+    await pool.execute(
+        "DELETE FROM deliveries WHERE kind = 'network_alert' AND action_id ="
+        " (SELECT id FROM actions WHERE slug = 'demo-hearing')"
     )
     await publish(campaigner, "demo-hearing")
     await drain()
+    # Planned as urgent: Amina, whose number said YES, reads it in /dev/sms too, in Arabic.
+    texted = twilio.to("+61491570156")
+    assert len(texted) == 1
+    assert "UA 118/26" in texted[0].body
+    assert "/act/" in texted[0].body
     languages = {
         email: [
             m["Content-Language"] for m in alerts_to(smtp, email) if "demo-hearing" in text_of(m)

@@ -13,6 +13,7 @@ from campaign_engine.db.pool import Pool
 from campaign_engine.dev.demo import load_demo
 from campaign_engine.i18n import Catalogues
 from campaign_engine.models.workspace import Role
+from campaign_engine.security.tokens import Tokens
 from campaign_engine.settings import Settings
 from tests.staff import Campaigner, signed_in
 
@@ -224,8 +225,8 @@ async def test_campaigners_read_partners_but_do_not_manage_them(
 
 
 async def test_the_demo_partner_loads_again_and_again(pool: Pool, settings: Settings) -> None:
-    await load_demo(pool, Catalogues(settings.locales_dir))
-    await load_demo(pool, Catalogues(settings.locales_dir))
+    await load_demo(pool, Catalogues(settings.locales_dir), Tokens(settings.secret_key))
+    await load_demo(pool, Catalogues(settings.locales_dir), Tokens(settings.secret_key))
     async with pool.acquire() as conn:
         partner = await conn.fetchrow("SELECT * FROM partners WHERE slug = 'demo-partner'")
         assert partner is not None

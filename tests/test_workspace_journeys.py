@@ -142,6 +142,21 @@ async def test_a_campaigner_alerts_the_demo_network_and_a_member_signs_in_one_cl
     await page.goto(f"{base}/admin/actions/demo-hearing/alert")
     await expect(page.get_by_text("1 alerted member has signed.")).to_be_visible()
 
+    # The alert was planned as urgent: Amina's number, which said YES, has it in /dev/sms,
+    # in Arabic; answering it there is answered in Arabic (she never signed, so her name is
+    # asked once through the link).
+    phone = await public_page(browser, f"{base}/dev/sms")
+    amina = phone.locator(".mail").filter(has_text="+61491570156").filter(has_text="UA 118/26")
+    await expect(amina).to_have_count(1)
+    await amina.get_by_role("button").click()
+    await expect(phone.locator(".notice")).to_contain_text("نعم")
+
+
+async def public_page(opener: Browser, url: str) -> Page:
+    page = await (await opener.new_context()).new_page()
+    await page.goto(url)
+    return page
+
 
 async def accept_invitation(
     page: Page, base: str, dev_stack: DevStack, who: str = "journey"

@@ -20,6 +20,7 @@ from campaign_engine.domain.workspace.staff import Invitation
 from campaign_engine.i18n import Catalogues
 from campaign_engine.links import absolute_url
 from campaign_engine.security.sealing import UnreadableValue
+from campaign_engine.security.tokens import Tokens
 from campaign_engine.settings import Settings, SettingsError
 from campaign_engine.web.serving import configure_logging
 
@@ -90,7 +91,7 @@ async def prepare_database(settings: Settings, *, demo: bool) -> list[str]:
         async with pool.acquire() as conn:
             applied = await migrate(conn)
         if demo:
-            await load_demo(pool, Catalogues(settings.locales_dir))
+            await load_demo(pool, Catalogues(settings.locales_dir), Tokens(settings.secret_key))
         return applied
     finally:
         await pool.close()

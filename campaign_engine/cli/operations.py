@@ -143,6 +143,7 @@ def format_resealed(resealed: Resealed, sealer: Sealer) -> str:
     lines = [
         f"resealed under key {newest.hex()}: addresses {resealed.supporters:,}, "
         f"signers' details {resealed.signer_details:,}, "
+        f"members' numbers {resealed.member_phones:,}, "
         f"second-factor secrets {resealed.second_factors:,}",
         "values under each key now:",
         *(f"  {key.hex()}: {count:,}" for key, count in sorted(resealed.by_key.items())),

@@ -2,13 +2,16 @@
 act, the member's own page and one-click leaving, RFC 8058, all in the alert's language) and
 the weekly email. The words are in `templates/email/network-alert/` and `network-weekly/`;
 one action's alerts in one language are rendered once and filled in per member
-(`MessageTemplates.email_filled`)."""
+(`MessageTemplates.email_filled`). And the network's texts: an urgent alert by text
+(`sms/network-alert.txt`), and the text asking a member's number to answer YES
+(`sms/network-texts.txt`)."""
 
 from __future__ import annotations
 
 from uuid import UUID
 
-from campaign_engine.domain.network.alerts import AlertMessage
+from campaign_engine.domain.network.alerts import AlertMessage, TextAlert
+from campaign_engine.domain.network.texts import AskText
 from campaign_engine.domain.network.weekly import WeeklyMessage
 from campaign_engine.messages.emails import (
     MessageTemplates,
@@ -19,7 +22,12 @@ from campaign_engine.messages.emails import (
     message_id,
 )
 from campaign_engine.messages.mime import OutgoingEmail, Verbatim
+from campaign_engine.messages.sms_text import Sms, fits, status_callback
 from campaign_engine.settings import Settings
+
+# An alert by text: its link and the way to answer must fit with the title (shortened).
+ALERT_TEXT_PARTS = 3
+ELLIPSIS = "…"
 
 
 def compose_alert_email(
@@ -78,3 +86,28 @@ def compose_weekly_email(
     return _to_member(
         rendered, settings, message.delivery_id, message.to, message.locale, message.leave_url
     )
+
+
+def compose_alert_sms(templates: MessageTemplates, settings: Settings, alert: TextAlert) -> Sms:
+    """The alert by text; the action's title shortened until the whole fits its parts."""
+    context = {
+        "organisation": settings.organisation_name,
+        "code": alert.code,
+        "act_url": alert.act_url,
+        "answer_to_sign": alert.answer_to_sign,
+    }
+    title = alert.title
+    body = templates.line("sms/network-alert.txt", alert.locale, {**context, "title": title})
+    while not fits(body, ALERT_TEXT_PARTS) and title:
+        kept = title.removesuffix(ELLIPSIS)
+        kept = kept[: max(len(kept) - max(len(kept) // 8, 1), 0)].rstrip()
+        title = f"{kept}{ELLIPSIS}" if kept else ""
+        body = templates.line("sms/network-alert.txt", alert.locale, {**context, "title": title})
+    return Sms(alert.to, body, status_callback(settings, alert.delivery_id))
+
+
+def compose_ask_sms(templates: MessageTemplates, settings: Settings, ask: AskText) -> Sms:
+    body = templates.line(
+        "sms/network-texts.txt", ask.locale, {"organisation": settings.organisation_name}
+    )
+    return Sms(ask.to, body, status_callback(settings, ask.delivery_id))

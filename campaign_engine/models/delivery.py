@@ -23,6 +23,7 @@ class DeliveryKind(enum.StrEnum):
     NETWORK_ALERT = "network_alert"  # a new action, to each member it matches (network/alerts)
     NETWORK_WEEKLY = "network_weekly"  # the week's actions, to members who chose a weekly email
     FOLLOW_CASE = "follow_case"  # the link to say yes to a case's news (domain/campaigns/following)
+    NETWORK_TEXTS = "network_texts"  # a text asking a member's number to answer YES (network/texts)
 
 
 class DeliveryStatus(enum.StrEnum):

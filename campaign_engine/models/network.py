@@ -34,6 +34,12 @@ class Preferences:
     weekly_cap: int | None = None  # with Frequency.CAPPED only
 
 
+class TextsStatus(enum.StrEnum):
+    NONE = "none"  # no number
+    PENDING = "pending"  # a number given; the text asking it to answer YES went or is going
+    ACTIVE = "active"  # the number answered YES: the most urgent alerts go to it too
+
+
 @dataclass(frozen=True)
 class Membership:
     status: MemberStatus
@@ -41,6 +47,8 @@ class Membership:
     preferences: Preferences
     asked_at: datetime
     joined_at: datetime | None
+    texts: TextsStatus = TextsStatus.NONE
+    number_ends: str | None = None  # the last digits of their number: never the whole of it
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,7 @@ class NetworkOverview:
     themes: tuple[tuple[str, int], ...]
     regions: tuple[tuple[str, int], ...] = ()
     outcomes: AlertOutcomes | None = None
+    channels: tuple[tuple[str, int], ...] = ()  # ("email", all active), ("sms", texted too)
 
 
 class AlertStatus(enum.StrEnum):
@@ -75,6 +84,7 @@ class AlertPlan:
 
     alert: bool = True
     delay: timedelta = timedelta(0)
+    by_text: bool = False  # urgent enough to text members who asked for the most urgent too
 
 
 @dataclass(frozen=True)
@@ -86,6 +96,7 @@ class AlertState:
     emails: int  # alerts written so far
     started_at: datetime | None
     fanned_out_at: datetime | None
+    texts: int = 0  # alerts by text written so far
 
 
 @dataclass(frozen=True)
@@ -97,6 +108,7 @@ class AlertAudience:
     by_language: tuple[tuple[str, int], ...]  # (locale, members alerted in it), most first
     capped_now: int  # matching, but their weekly cap is used up
     weekly: int  # matching, but they chose a weekly digest
+    by_text: int = 0  # of those alerted, members whose number answered YES (if sent by text)
 
     @property
     def alerted(self) -> int:

@@ -43,6 +43,7 @@ class ConsentScope(enum.StrEnum):
     SMS = "sms"  # the organisation's text messages, to the phone given
     NETWORK = "network"  # alerts to new urgent actions, as a member of the network
     FOLLOW = "follow"  # one case's news, asked for without signing
+    NETWORK_TEXTS = "network_texts"  # the most urgent alerts by text, as a member of the network
 
 
 @dataclass(frozen=True)

@@ -394,5 +394,6 @@ def routes(settings: Settings) -> list[BaseRoute]:
             route("/dev/mail.json", dev.mailbox_json),
             route("/dev/sms", dev.smsbox_page),
             route("/dev/sms.json", dev.smsbox_json),
+            route("/dev/sms/answer", dev.smsbox_answer, methods=["POST"]),
         ]
     return table

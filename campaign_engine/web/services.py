@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from starlette.requests import Request
@@ -10,6 +11,7 @@ from starlette.templating import Jinja2Templates
 from campaign_engine.clock import Clock
 from campaign_engine.db.pool import Pool
 from campaign_engine.domain.campaigns.dashboard import Held
+from campaign_engine.domain.network.texts import yes_words
 from campaign_engine.domain.signing.abuse import ClientLimits
 from campaign_engine.domain.signing.signatures import SignatureBatches
 from campaign_engine.i18n import Catalogues
@@ -31,6 +33,11 @@ class Services:
     clock: Clock
     signatures: SignatureBatches  # where this process's signatures are gathered and written
     dashboards: Held  # the dashboards that took long to count, held a while
+
+    @functools.cached_property
+    def yes_words(self) -> frozenset[str]:
+        """Every language's YES, as a member may text it (domain/network/texts.py)."""
+        return yes_words(self.catalogues)
 
     @property
     def client_limits(self) -> ClientLimits:

@@ -16,6 +16,8 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from campaign_engine.domain.delivery.inbound import (
+    IncomingText,
+    ReceivedText,
     TextKind,
     receive_email,
     receive_text,
@@ -71,22 +73,31 @@ async def twilio_incoming(request: Request) -> Response:
     if form is None:
         return FORBIDDEN
     s = services(request)
-    received = await receive_text(
-        s.pool,
-        s.tokens,
-        s.clock,
-        form.get("From", ""),
-        form.get("Body", ""),
-        form.get("MessageSid", ""),
-    )
+    text = IncomingText(form.get("From", ""), form.get("Body", ""), form.get("MessageSid", ""))
+    received = await receive_text(s.pool, s.queue, s.tokens, s.clock, text, s.yes_words)
     answer = MessagingResponse()
-    if received.kind is TextKind.HELP:
-        with s.catalogues.activate(received.locale):
-            template = s.templates.env.get_template("sms/help.txt")
-            answer.message(
-                " ".join(template.render(organisation=s.settings.organisation_name).split())
-            )
+    said = text_answer(request, received)
+    if said is not None:
+        answer.message(said)
     return Response(str(answer), media_type="text/xml")
+
+
+def text_answer(request: Request, received: ReceivedText) -> str | None:
+    """What a text to our number is answered at once, if anything (also /dev/sms's)."""
+    if received.kind is TextKind.HELP:
+        return _answer(request, "sms/help.txt", received.locale)
+    if received.kind is TextKind.YES and received.answer is not None:
+        said = received.answer
+        return _answer(request, "sms/answer.txt", said.locale, meant=said.meant, title=said.title)
+    return None
+
+
+def _answer(request: Request, template: str, locale: str, **context: object) -> str:
+    """A text answered at once (TwiML), in the sender's language, on one line."""
+    s = services(request)
+    with s.catalogues.activate(locale):
+        page = s.templates.env.get_template(template)
+        return " ".join(page.render(organisation=s.settings.organisation_name, **context).split())
 
 
 async def forwarded_email(request: Request) -> Response:

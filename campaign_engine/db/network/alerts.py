@@ -45,9 +45,11 @@ def matches(country: str, region: str, theme: str, published: str) -> str:
 
 def _alerts_this_week(now: str) -> str:
     """SQL: how many alerts member `m` has had in the cap's window up to `now` (one that was
-    not sent, as they had signed or the action closed, took nothing of their week)."""
+    not sent, as they had signed or the action closed, took nothing of their week). Every
+    alert goes by email, some by text too: the emails count the alerts."""
     return f"""(SELECT count(*) FROM deliveries d
      WHERE d.kind = '{DeliveryKind.NETWORK_ALERT}' AND d.supporter_id = m.supporter_id
+       AND d.channel = 'email'
        AND d.created_at > {now}::timestamptz - interval '7 days'
        AND d.status NOT IN ('failed', 'cancelled'))"""
 
@@ -55,7 +57,8 @@ def _alerts_this_week(now: str) -> str:
 # --- The campaigner's plan ----------------------------------------------------------------
 
 SELECT_ALERT = """
-SELECT alert, delay, status, due_at, members, emails, started_at, fanned_out_at
+SELECT alert, delay, by_text, status, due_at, members, emails, texts, started_at,
+       fanned_out_at
 FROM network_alerts WHERE action_id = $1
 """
 
@@ -68,33 +71,36 @@ async def get_alert(conn: Connection, action_id: int) -> AlertState | None:
 
 def _state(row: asyncpg.Record) -> AlertState:
     return AlertState(
-        plan=AlertPlan(row["alert"], row["delay"]),
+        plan=AlertPlan(row["alert"], row["delay"], row["by_text"]),
         status=AlertStatus(row["status"]),
         due_at=row["due_at"],
         members=row["members"],
         emails=row["emails"],
         started_at=row["started_at"],
         fanned_out_at=row["fanned_out_at"],
+        texts=row["texts"],
     )
 
 
 # Only before publication: once the action opened, its alert went (or was skipped) as planned.
 SAVE_PLAN = """
-INSERT INTO network_alerts AS n (action_id, alert, delay, chosen_by, chosen_at)
-VALUES ($1, $2, $3, $4, $5)
+INSERT INTO network_alerts AS n (action_id, alert, delay, by_text, chosen_by, chosen_at)
+VALUES ($1, $2, $3, $6, $4, $5)
 ON CONFLICT (action_id) DO UPDATE
-    SET alert = EXCLUDED.alert, delay = EXCLUDED.delay, chosen_by = EXCLUDED.chosen_by,
-        chosen_at = EXCLUDED.chosen_at
+    SET alert = EXCLUDED.alert, delay = EXCLUDED.delay, by_text = EXCLUDED.by_text,
+        chosen_by = EXCLUDED.chosen_by, chosen_at = EXCLUDED.chosen_at
     WHERE n.status = 'planned'
 RETURNING action_id
 """
 
 
 async def save_plan(
-    conn: Connection, action_id: int, plan: AlertPlan, staff_id: int, now: datetime
+    conn: Connection, action_id: int, plan: AlertPlan, staff_id: int | None, now: datetime
 ) -> bool:
     """False when the action's alert has already gone its way."""
-    saved = await conn.fetchval(SAVE_PLAN, action_id, plan.alert, plan.delay, staff_id, now)
+    saved = await conn.fetchval(
+        SAVE_PLAN, action_id, plan.alert, plan.delay, staff_id, now, plan.by_text
+    )
     return saved is not None
 
 
@@ -135,7 +141,7 @@ async def start_due(conn: Connection, now: datetime, action_id: int | None = Non
 # A fan-out's batch holds its alert's row: two fan-outs of one alert (a resumed one beside one
 # that was only slow) take turns, each starting where the other stopped.
 LOCK_ALERT = """
-SELECT n.reached, a.status = 'open' AS action_open, c.country, r.region, c.risk_category,
+SELECT n.reached, n.by_text, a.status = 'open' AS action_open, c.country, r.region, c.risk_category,
        ARRAY(SELECT locale FROM action_translations
              WHERE action_id = a.id AND published ORDER BY locale) AS published
 FROM network_alerts n
@@ -164,15 +170,22 @@ def _case_match(row: asyncpg.Record) -> CaseMatch:
     )
 
 
-async def lock_unfinished_alert(
-    conn: Connection, action_id: int
-) -> tuple[UUID, bool, CaseMatch] | None:
-    """(last member looked at, action still open, what members are matched on) of an alert
-    still fanning out; None when done."""
+@dataclass(frozen=True)
+class UnfinishedAlert:
+    reached: UUID  # the last member looked at
+    action_open: bool
+    by_text: bool
+    case: CaseMatch
+
+
+async def lock_unfinished_alert(conn: Connection, action_id: int) -> UnfinishedAlert | None:
+    """An alert still fanning out, its row held; None when done."""
     row = await conn.fetchrow(LOCK_ALERT, action_id)
     if row is None:
         return None
-    return row["reached"] or NOBODY, row["action_open"], _case_match(row)
+    return UnfinishedAlert(
+        row["reached"] or NOBODY, row["action_open"], row["by_text"], _case_match(row)
+    )
 
 
 # Two alerts fanning out at once would each count a member's week without the other's batch
@@ -186,8 +199,9 @@ async def lock_caps(conn: Connection) -> None:
 
 
 # The next active members after `reached`, in id order, and an alert for each who matches and
-# has room under their cap. The unique index makes one per action and member whatever ran
-# before: only new ones return.
+# has room under their cap: by email, and by text too (when the alert goes by text) to those
+# whose number answered YES and has not texted STOP. The unique index makes one per action,
+# member and channel whatever ran before: only new ones return.
 INSERT_ALERT_BATCH = f"""
 WITH batch AS (
     SELECT supporter_id FROM members
@@ -195,55 +209,75 @@ WITH batch AS (
     ORDER BY supporter_id
     LIMIT $3
 ), matching AS (
-    SELECT m.supporter_id
+    SELECT m.supporter_id, m.texts = 'active' AND $9::boolean
+           AND NOT EXISTS (SELECT 1 FROM sms_opt_outs o WHERE o.phone_key = m.phone_key)
+           AS by_text
     FROM batch JOIN members m USING (supporter_id)
     WHERE m.frequency <> 'weekly' AND {matches("$4", "$8", "$5", "$6")}
       AND (m.frequency = 'every' OR {_alerts_this_week("$7")} < m.weekly_cap)
 ), created AS (
     INSERT INTO deliveries (dedup_key, kind, channel, action_id, supporter_id)
-    SELECT '{DeliveryKind.NETWORK_ALERT}:' || $1::bigint || ':' || supporter_id || ':email',
-           '{DeliveryKind.NETWORK_ALERT}', 'email', $1::bigint, supporter_id
+    SELECT '{DeliveryKind.NETWORK_ALERT}:' || $1::bigint || ':' || supporter_id || ':' || channel,
+           '{DeliveryKind.NETWORK_ALERT}', channel, $1::bigint, supporter_id
     FROM matching
-    ORDER BY supporter_id
+    CROSS JOIN LATERAL (
+        SELECT 'email' AS channel UNION ALL SELECT 'sms' WHERE matching.by_text
+    ) channels
+    ORDER BY supporter_id, channel
     ON CONFLICT DO NOTHING
-    RETURNING id
+    RETURNING id, channel
 )
 SELECT (SELECT supporter_id FROM batch ORDER BY supporter_id DESC LIMIT 1) AS last,
        (SELECT count(*) FROM batch) AS looked_at,
-       ARRAY(SELECT id FROM created) AS created
+       ARRAY(SELECT id FROM created) AS created,
+       (SELECT count(*) FROM created WHERE channel = 'sms') AS texts
 """
 
 
+@dataclass(frozen=True)
+class AlertBatch:
+    last: UUID | None  # the last member looked at (None: nobody was left)
+    looked_at: int
+    created: list[UUID]  # the deliveries written, by email and by text
+    texts: int  # of those, by text
+
+    @property
+    def emails(self) -> int:
+        return len(self.created) - self.texts
+
+
 async def insert_alert_batch(
-    conn: Connection, action_id: int, after: UUID, limit: int, case: CaseMatch, now: datetime
-) -> tuple[UUID | None, int, list[UUID]]:
-    """(the last member looked at, how many were, the deliveries created)."""
+    conn: Connection, alert: UnfinishedAlert, action_id: int, limit: int, now: datetime
+) -> AlertBatch:
+    case = alert.case
     row = await conn.fetchrow(
         INSERT_ALERT_BATCH,
         action_id,
-        after,
+        alert.reached,
         limit,
         case.country,
         case.theme,
         case.published,
         now,
         case.region,
+        alert.by_text,
     )
     assert row is not None
-    return row["last"], row["looked_at"], list(row["created"])
+    return AlertBatch(row["last"], row["looked_at"], list(row["created"]), row["texts"])
 
 
 ADVANCE_ALERT = """
 UPDATE network_alerts
-SET reached = $2, members = members + $3, emails = emails + $4, touched_at = $5
+SET reached = $2, members = members + $3, emails = emails + $4, texts = texts + $6,
+    touched_at = $5
 WHERE action_id = $1
 """
 
 
-async def advance_alert(
-    conn: Connection, action_id: int, reached: UUID, members: int, emails: int, now: datetime
-) -> None:
-    await conn.execute(ADVANCE_ALERT, action_id, reached, members, emails, now)
+async def advance_alert(conn: Connection, action_id: int, batch: AlertBatch, now: datetime) -> None:
+    await conn.execute(
+        ADVANCE_ALERT, action_id, batch.last, batch.looked_at, batch.emails, now, batch.texts
+    )
 
 
 FINISH_ALERT = """
@@ -294,7 +328,12 @@ SELECT pick.locale,
            AS alerted,
        count(*) FILTER (WHERE m.frequency = 'capped' AND recent.alerts >= m.weekly_cap)
            AS capped,
-       count(*) FILTER (WHERE m.frequency = 'weekly') AS weekly
+       count(*) FILTER (WHERE m.frequency = 'weekly') AS weekly,
+       count(*) FILTER (WHERE (m.frequency = 'every'
+                               OR (m.frequency = 'capped' AND recent.alerts < m.weekly_cap))
+                           AND m.texts = 'active'
+                           AND NOT EXISTS (SELECT 1 FROM sms_opt_outs o
+                                           WHERE o.phone_key = m.phone_key)) AS by_text
 FROM members m
 CROSS JOIN LATERAL (
     SELECT u.locale FROM unnest(m.languages) WITH ORDINALITY AS u(locale, n)
@@ -319,12 +358,15 @@ async def count_audience(conn: Connection, case: CaseMatch, now: datetime) -> Al
         by_language=tuple((row["locale"], row["alerted"]) for row in rows if row["alerted"]),
         capped_now=sum(row["capped"] for row in rows),
         weekly=sum(row["weekly"] for row in rows),
+        by_text=sum(row["by_text"] for row in rows),
     )
 
 
-# Where the alert's emails stand, and how many of those alerted have signed (confirmed).
+# Where the alert's messages stand, channel by channel, and how many of the members alerted
+# have signed (confirmed; a member alerted by email and by text counts once).
 SELECT_ALERT_PROGRESS = """
-SELECT count(*) FILTER (WHERE d.status IN ('scheduled', 'pending', 'sending', 'retry',
+SELECT d.channel,
+       count(*) FILTER (WHERE d.status IN ('scheduled', 'pending', 'sending', 'retry',
                                            'ambiguous')) AS waiting,
        count(*) FILTER (WHERE d.status IN ('sent', 'delivered')) AS sent,
        count(*) FILTER (WHERE d.status IN ('failed', 'bounced', 'cancelled')) AS failed,
@@ -333,14 +375,22 @@ FROM deliveries d
 LEFT JOIN signatures s ON s.action_id = d.action_id AND s.supporter_id = d.supporter_id
     AND s.status = 'confirmed'
 WHERE d.kind = 'network_alert' AND d.action_id = $1
+GROUP BY d.channel
+ORDER BY d.channel = 'email' DESC, d.channel
 """
 
 
-async def count_alert_progress(conn: Connection, action_id: int) -> tuple[ChannelProgress, int]:
-    """(the emails' progress, members alerted who signed)."""
-    row = await conn.fetchrow(SELECT_ALERT_PROGRESS, action_id)
-    assert row is not None
-    return ChannelProgress("email", row["waiting"], row["sent"], row["failed"]), row["acted"]
+async def count_alert_progress(
+    conn: Connection, action_id: int
+) -> tuple[tuple[ChannelProgress, ...], int]:
+    """(each channel's progress, email first; members alerted who signed)."""
+    rows = await conn.fetch(SELECT_ALERT_PROGRESS, action_id)
+    progress = tuple(
+        ChannelProgress(row["channel"], row["waiting"], row["sent"], row["failed"]) for row in rows
+    )
+    # Every alert goes by email: its rows name each member alerted once.
+    acted = next((row["acted"] for row in rows if row["channel"] == "email"), 0)
+    return progress, acted
 
 
 # What an alert says, in every language the action is published in.
@@ -369,7 +419,8 @@ async def list_alert_contents(conn: Connection, action_ids: list[int]) -> dict[i
 
 # What the alerts of a period brought: how many actions alerted, members reached, those who
 # signed the action after their alert went, and how long they took (the middle one). From
-# the signatures themselves: no tracking pixel, no redirecting link.
+# the signatures themselves: no tracking pixel, no redirecting link. Every alert goes by
+# email (some by text too): its emails count the alerts.
 SELECT_ALERT_OUTCOMES = f"""
 SELECT count(DISTINCT d.action_id) AS actions, count(*) AS alerted,
        count(s.id) FILTER (WHERE s.confirmed_at >= d.sent_at) AS acted,
@@ -378,8 +429,8 @@ SELECT count(DISTINCT d.action_id) AS actions, count(*) AS alerted,
 FROM deliveries d
 LEFT JOIN signatures s ON s.action_id = d.action_id AND s.supporter_id = d.supporter_id
     AND s.status = 'confirmed'
-WHERE d.kind = '{DeliveryKind.NETWORK_ALERT}' AND d.status IN ('sent', 'delivered')
-  AND d.sent_at > $1
+WHERE d.kind = '{DeliveryKind.NETWORK_ALERT}' AND d.channel = 'email'
+  AND d.status IN ('sent', 'delivered') AND d.sent_at > $1
 """
 
 

@@ -10,7 +10,13 @@ import asyncpg
 
 from campaign_engine.db.pool import Connection
 from campaign_engine.models.delivery import DeliveryKind
-from campaign_engine.models.network import Frequency, Membership, MemberStatus, Preferences
+from campaign_engine.models.network import (
+    Frequency,
+    Membership,
+    MemberStatus,
+    Preferences,
+    TextsStatus,
+)
 
 # A request to join. A pending or departed member's request takes the newer preferences and
 # wording, and starts again as pending; an active member's row is left as it is (their
@@ -75,7 +81,7 @@ async def join_on_confirmation(conn: Connection, signature_id: UUID) -> None:
 
 SELECT_MEMBERSHIP = """
 SELECT status, locale, languages, countries, themes, frequency, weekly_cap, regions, asked_at,
-       joined_at
+       joined_at, texts
 FROM members WHERE supporter_id = $1
 """
 
@@ -190,6 +196,7 @@ def _membership(row: asyncpg.Record) -> Membership:
         ),
         asked_at=row["asked_at"],
         joined_at=row["joined_at"],
+        texts=TextsStatus(row["texts"]),
     )
 
 
@@ -225,6 +232,9 @@ TALLY_ACTIVE = {
     "theme": "SELECT coalesce(t, '') AS key, count(*) AS members FROM members"
     " LEFT JOIN LATERAL unnest(nullif(themes, '{}')) t ON true"
     " WHERE status = 'active' GROUP BY 1 ORDER BY 2 DESC, 1",
+    # Every member is alerted by email; some by text too, once their number said YES.
+    "channel": "SELECT 'email' AS key, count(*) AS members FROM members WHERE status = 'active'"
+    " UNION ALL SELECT 'sms', count(*) FROM members WHERE status = 'active' AND texts = 'active'",
 }
 
 

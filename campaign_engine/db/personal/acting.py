@@ -23,6 +23,7 @@ class Actor:
     signed_at: datetime | None
     name: str | None  # from their latest confirmed signature of any action
     country: str | None
+    anonymous: bool | None  # whether they asked to stay unnamed then
 
 
 # Their name is the one they last signed with: a member who joined through the network's own
@@ -30,12 +31,12 @@ class Actor:
 SELECT_ACTOR = """
 SELECT a.slug AS action_slug, a.status AS action_status, m.status AS member_status,
        mine.id AS signature_id, mine.status AS signature_status, mine.created_at AS signed_at,
-       last.name_sealed, last.country
+       last.name_sealed, last.country, last.anonymous
 FROM actions a
 LEFT JOIN members m ON m.supporter_id = $1
 LEFT JOIN signatures mine ON mine.action_id = a.id AND mine.supporter_id = $1
 LEFT JOIN LATERAL (
-    SELECT d.name_sealed, s.country
+    SELECT d.name_sealed, s.country, s.anonymous
     FROM signatures s JOIN signer_details d ON d.signature_id = s.id
     WHERE s.supporter_id = $1 AND s.status = 'confirmed'
     ORDER BY s.confirmed_at DESC NULLS LAST

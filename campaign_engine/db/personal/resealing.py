@@ -10,6 +10,7 @@ from asyncpg import Record
 from campaign_engine.db.personal.sealed import (
     COMMENT,
     EMAIL,
+    MEMBER_PHONE,
     NAME,
     PHONE,
 )
@@ -94,6 +95,36 @@ async def reseal_signer_details(
     return (rows[-1]["signature_id"] if rows else None), len(found)
 
 
+SELECT_MEMBER_PHONES_AFTER = """
+SELECT supporter_id, phone_sealed FROM members
+WHERE supporter_id > $1 AND phone_sealed IS NOT NULL
+ORDER BY supporter_id LIMIT $2
+"""
+
+UPDATE_MEMBER_PHONES = """
+UPDATE members m SET phone_sealed = x.sealed
+FROM unnest($1::uuid[], $2::bytea[], $3::bytea[]) AS x(id, sealed, was)
+WHERE m.supporter_id = x.id AND m.phone_sealed = x.was
+"""
+
+
+async def reseal_member_phones(
+    conn: Connection, after: UUID | None, limit: int
+) -> tuple[UUID | None, int]:
+    """As reseal_supporters, for members' mobile numbers (alerts by text)."""
+    sealer = sealer_of(conn)
+    rows = await conn.fetch(SELECT_MEMBER_PHONES_AFTER, after or FIRST, limit)
+    stale = [row for row in rows if not sealer.is_current(row["phone_sealed"])]
+    if stale:
+        await conn.execute(
+            UPDATE_MEMBER_PHONES,
+            [row["supporter_id"] for row in stale],
+            [sealer.reseal(row["phone_sealed"], MEMBER_PHONE) for row in stale],
+            [row["phone_sealed"] for row in stale],
+        )
+    return (rows[-1]["supporter_id"] if rows else None), len(stale)
+
+
 # Values under each key, by its id (the bytes after the version): what `keys rotate` reports.
 COUNT_SEALED_BY_KEY = """
 SELECT substring(v FROM 2 FOR 4) AS key_id, count(*) AS sealed
@@ -102,6 +133,7 @@ FROM (
     UNION ALL SELECT name_sealed FROM signer_details
     UNION ALL SELECT phone_sealed FROM signer_details WHERE phone_sealed IS NOT NULL
     UNION ALL SELECT comment_sealed FROM signer_details WHERE comment_sealed IS NOT NULL
+    UNION ALL SELECT phone_sealed FROM members WHERE phone_sealed IS NOT NULL
 ) sealed
 GROUP BY 1
 """

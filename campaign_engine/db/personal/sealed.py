@@ -24,6 +24,8 @@ COMMENT = "signer_details.comment"
 # A network import's checked rows, held an hour for its preview (member_imports.py): they
 # hold addresses. Not resealed when the key turns: they are gone within the hour.
 IMPORT_ROWS = "network_imports.rows"
+# A member's mobile number for alerts by text (member_phones.py).
+MEMBER_PHONE = "members.phone"
 SEALED_AS = {
     "email": EMAIL,
     "signer_email": EMAIL,
@@ -32,6 +34,7 @@ SEALED_AS = {
     "phone": PHONE,
     "comment": COMMENT,
     "rows": IMPORT_ROWS,
+    "member_phone": MEMBER_PHONE,
 }
 SUFFIX = "_sealed"
 

@@ -3,7 +3,8 @@ its open urgent action `demo` in all six languages, two officials, one reached b
 Spanish and one by SMS in French, and the partner `demo-partner`, allowed to embed it on
 http://localhost:8001 with its own opt-in sentence in every language. And a small Urgent
 Action Network (six members, several languages and choices) with a second action, a draft
-(`demo-hearing`), for a newcomer to publish and watch the alerts arrive in /dev/mail.
+(`demo-hearing`), for a newcomer to publish and watch the alerts arrive in /dev/mail (and,
+to the member whose number said YES to texts, in /dev/sms).
 
 Loading is idempotent: run it on every start and it updates what is there. The deadline is set
 some weeks ahead and moved forward again once it has passed, so the demo never closes itself.
@@ -17,19 +18,21 @@ import tomllib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from campaign_engine.db.campaigns import action_editing, authoring, timeline
 from campaign_engine.db.integrations import partners
-from campaign_engine.db.network import members
-from campaign_engine.db.personal import supporters
+from campaign_engine.db.network import alerts, members
+from campaign_engine.db.personal import member_phones, supporters
 from campaign_engine.db.pool import Connection, Pool
 from campaign_engine.db.signing import consent
 from campaign_engine.domain.signing.consent import shown_consent, wording_id
 from campaign_engine.i18n import Catalogues
 from campaign_engine.models.campaigns import CaseEventKind, Outcome
 from campaign_engine.models.integrations import PartnerDetails
-from campaign_engine.models.network import Frequency, Preferences
+from campaign_engine.models.network import AlertPlan, Frequency, Preferences
 from campaign_engine.models.signing import ConsentScope
+from campaign_engine.security.tokens import Tokens
 
 DEMO_FILE = Path(__file__).parent / "demo.toml"
 DEMO_PACE_PER_HOUR = 3600
@@ -52,7 +55,7 @@ def _strip_text(value: Any) -> Any:
     return value
 
 
-async def load_demo(pool: Pool, catalogues: Catalogues) -> None:
+async def load_demo(pool: Pool, catalogues: Catalogues, tokens: Tokens) -> None:
     demo = read_demo()
     async with pool.acquire() as conn, conn.transaction():
         case_id, action_id = await _load_case_and_action(conn, demo["case"], demo["action"])
@@ -61,7 +64,7 @@ async def load_demo(pool: Pool, catalogues: Catalogues) -> None:
         await _load_partner(conn, demo["partner"])
         await _load_draft_action(conn, case_id, demo["next_action"])
         for member in demo["members"]:
-            await _load_member(conn, catalogues, member)
+            await _load_member(conn, catalogues, tokens, member)
 
 
 async def _load_case_and_action(
@@ -111,9 +114,13 @@ async def _load_draft_action(conn: Connection, case_id: int, action: dict[str, A
     )
     for locale, content in action["content"].items():
         await authoring.upsert_action_translation(conn, action_id, locale, content, published=True)
+    plan = AlertPlan(by_text=action.get("alert_by_text", False))
+    await alerts.save_plan(conn, action_id, plan, None, datetime.now(UTC))
 
 
-async def _load_member(conn: Connection, catalogues: Catalogues, member: dict[str, Any]) -> None:
+async def _load_member(
+    conn: Connection, catalogues: Catalogues, tokens: Tokens, member: dict[str, Any]
+) -> None:
     """A member who has said yes, with the network's sentence in their language as their
     consent; once (a member already active is left as the newcomer changed them)."""
     email, locale = member["email"], member["locale"]
@@ -132,6 +139,27 @@ async def _load_member(conn: Connection, catalogues: Catalogues, member: dict[st
     if await members.activate_member(conn, supporter_id, now) is not None:
         await consent.insert_consent_answer(
             conn, supporter_id, ConsentScope.NETWORK, text_id, "demo", granted=True
+        )
+        if "phone" in member:
+            await _load_texts(conn, catalogues, tokens, supporter_id, member)
+
+
+async def _load_texts(
+    conn: Connection,
+    catalogues: Catalogues,
+    tokens: Tokens,
+    supporter_id: UUID,
+    member: dict[str, Any],
+) -> None:
+    """A number that has said YES to the most urgent alerts (its text taken as answered)."""
+    phone = member["phone"]
+    with catalogues.activate(member["locale"]):
+        text_id = await wording_id(conn, shown_consent(ConsentScope.NETWORK_TEXTS))
+    key = tokens.phone_key(phone)
+    await member_phones.ask_for_texts(conn, supporter_id, phone, key, text_id, datetime.now(UTC))
+    if await member_phones.activate_texts(conn, supporter_id, key) is not None:
+        await consent.insert_consent_answer(
+            conn, supporter_id, ConsentScope.NETWORK_TEXTS, text_id, "demo", granted=True
         )
 
 

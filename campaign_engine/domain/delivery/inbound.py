@@ -1,5 +1,6 @@
-"""What comes back: providers' reports on what we sent, texts to our number, and mail to our
-relay address (officials' replies and bounce reports).
+"""What comes back: providers' reports on what we sent, texts to our number (keywords,
+members' YES, officials' replies), and mail to our relay address (officials' replies and
+bounce reports).
 
 Officials' replies join their case's timeline, unpublished until a campaigner decides. A
 report or a message that arrives twice (providers retry webhooks) changes nothing the second
@@ -18,10 +19,13 @@ from uuid import UUID
 from campaign_engine.clock import Clock
 from campaign_engine.db.campaigns import cases
 from campaign_engine.db.delivery import deliveries
-from campaign_engine.db.personal import recipients
+from campaign_engine.db.personal import member_phones, recipients
 from campaign_engine.db.pool import Pool
 from campaign_engine.db.targets import targets
+from campaign_engine.domain.network.text_answers import YesAnswer, YesMeant, answer_yes
+from campaign_engine.domain.network.texts import normalised_word
 from campaign_engine.i18n import SOURCE_LOCALE
+from campaign_engine.jobs import JobQueue
 from campaign_engine.messages.inbound_mail import UnreadableMail, read_inbound
 from campaign_engine.models.campaigns import NewCaseEvent
 from campaign_engine.security.tokens import Tokens
@@ -61,10 +65,20 @@ async def record_text_status(
                 await targets.set_contact_status(conn, contact_id, status_of_number)
 
 
+@dataclass(frozen=True)
+class IncomingText:
+    """A text to our number, as Twilio hands it over (signed)."""
+
+    sender: str  # E.164
+    body: str
+    provider_id: str
+
+
 class TextKind(enum.StrEnum):
     STOP = "stop"
     START = "start"
     HELP = "help"
+    YES = "yes"  # a member's YES: their number's opt-in, or an alert answered (network/texts)
     REPLY = "reply"  # from an official, now on the case's timeline
     OTHER = "other"
 
@@ -73,22 +87,45 @@ class TextKind(enum.StrEnum):
 class ReceivedText:
     kind: TextKind
     locale: str  # the language to answer in, when there is an answer
+    answer: YesAnswer | None = None  # what a member's YES did
 
 
 async def receive_text(
-    pool: Pool, tokens: Tokens, clock: Clock, sender: str, body: str, provider_id: str
+    pool: Pool,
+    queue: JobQueue,
+    tokens: Tokens,
+    clock: Clock,
+    text: IncomingText,
+    yes_words: frozenset[str],
 ) -> ReceivedText:
-    """A text to our number: a keyword, or an official's reply."""
-    keyword = body.strip().upper()
+    """A text to our number: a keyword, a member's YES (in any of our languages), or an
+    official's reply."""
+    keyword = text.body.strip().upper()
+    sender, body, provider_id = text.sender, text.body, text.provider_id
+    phone_key = tokens.phone_key(sender)
+    if normalised_word(body) in yes_words and keyword not in STOP_WORDS | HELP_WORDS:
+        if keyword in START_WORDS:  # the provider's own opt-in word: it lifts a STOP too
+            async with pool.acquire() as conn:
+                await recipients.opt_in_phone(conn, phone_key)
+        answer = await answer_yes(pool, queue, clock, phone_key, SOURCE_LOCALE)
+        if answer.meant is not YesMeant.NOT_A_MEMBER:
+            return ReceivedText(TextKind.YES, answer.locale, answer)
     async with pool.acquire() as conn, conn.transaction():
         officials = await targets.find_targets_at(conn, "sms", sender)
-        locale = officials[0].preferred_locale if officials else SOURCE_LOCALE
+        texters = [] if officials else await member_phones.list_texters(conn, phone_key)
+        locale = (
+            officials[0].preferred_locale
+            if officials
+            else texters[0].locale
+            if texters
+            else SOURCE_LOCALE
+        )
         if keyword in STOP_WORDS:
-            await recipients.opt_out_phone(conn, tokens.phone_key(sender), clock.now())
+            await recipients.opt_out_phone(conn, phone_key, clock.now())
             await targets.set_status_at(conn, "sms", sender, "blocked", replacing=("ok",))
             return ReceivedText(TextKind.STOP, locale)
         if keyword in START_WORDS:
-            await recipients.opt_in_phone(conn, tokens.phone_key(sender))
+            await recipients.opt_in_phone(conn, phone_key)
             await targets.set_status_at(conn, "sms", sender, "ok", replacing=("blocked",))
             return ReceivedText(TextKind.START, locale)
         if keyword in HELP_WORDS:

@@ -25,7 +25,9 @@ from uuid import UUID
 from campaign_engine.clock import Clock
 from campaign_engine.db.campaigns import action_editing as editing
 from campaign_engine.db.network import alerts
+from campaign_engine.db.personal import member_phones
 from campaign_engine.db.personal import recipients as personal_recipients
+from campaign_engine.db.personal.member_phones import TextAlertRecipient
 from campaign_engine.db.personal.recipients import AlertRecipient
 from campaign_engine.db.pool import Connection, Pool
 from campaign_engine.domain.doorbells import Doorbells, committed_then_rung, fan_out_in_batches
@@ -43,6 +45,7 @@ from campaign_engine.models.network import (
     AlertState,
     AlertStatus,
     MemberStatus,
+    TextsStatus,
 )
 from campaign_engine.models.workspace import Staff
 from campaign_engine.security.tokens import Tokens
@@ -82,7 +85,7 @@ class AlertPage:
     published: tuple[str, ...]  # the languages the action is published in now
     state: AlertState | None  # None: nothing chosen yet, the default plan holds
     audience: AlertAudience | None  # until it goes: once it has, its progress says more
-    progress: ChannelProgress | None
+    progress: tuple[ChannelProgress, ...]  # by channel, email first; () until it starts
     acted: int  # members alerted who have signed
 
     @property
@@ -96,7 +99,7 @@ class AlertPage:
     @property
     def running(self) -> bool:
         """Due, fanning out, or emails still waiting: the page refreshes itself."""
-        waiting = self.progress is not None and self.progress.waiting > 0
+        waiting = any(channel.waiting > 0 for channel in self.progress)
         return self.status in (AlertStatus.DUE, AlertStatus.FANNING_OUT) or waiting
 
 
@@ -123,9 +126,7 @@ async def read_alert_page(pool: Pool, clock: Clock, slug: str) -> AlertPage:
             else None
         )
         started = state is not None and state.status in (AlertStatus.FANNING_OUT, AlertStatus.DONE)
-        progress, acted = (
-            await alerts.count_alert_progress(conn, action.id) if started else (None, 0)
-        )
+        progress, acted = await alerts.count_alert_progress(conn, action.id) if started else ((), 0)
     return AlertPage(
         action_id=action.id,
         slug=action.slug,
@@ -209,20 +210,17 @@ async def _fan_out_batch(
     state = await alerts.lock_unfinished_alert(conn, action_id)
     if state is None:  # finished, by this job earlier or by another
         return [], False
-    reached, action_open, case = state
-    if not action_open:  # closed or taken down meanwhile: nobody more is alerted
+    if not state.action_open:  # closed or taken down meanwhile: nobody more is alerted
         await alerts.finish_alert(conn, action_id, clock.now())
         return [], False
     await alerts.lock_caps(conn)
-    last, looked_at, created = await alerts.insert_alert_batch(
-        conn, action_id, reached, batch_size, case, clock.now()
-    )
-    if last is not None:
-        await alerts.advance_alert(conn, action_id, last, looked_at, len(created), clock.now())
-    if looked_at < batch_size:
+    batch = await alerts.insert_alert_batch(conn, state, action_id, batch_size, clock.now())
+    if batch.last is not None:
+        await alerts.advance_alert(conn, action_id, batch, clock.now())
+    if batch.looked_at < batch_size:
         await alerts.finish_alert(conn, action_id, clock.now())
-        return created, False
-    return created, True
+        return batch.created, False
+    return batch.created, True
 
 
 async def resume_stalled_alerts(pool: Pool, queue: JobQueue, clock: Clock) -> int:
@@ -258,24 +256,80 @@ class AlertMessage:
     leave_url: str  # RFC 8058's one-click target
 
 
+@dataclass(frozen=True)
+class TextAlert:
+    """One alert by text as it leaves: short, with the one-click link, and (when the member
+    has signed before, so a name is known) the word to answer to sign."""
+
+    delivery_id: UUID
+    to: str
+    locale: str
+    code: str
+    title: str
+    act_url: str
+    answer_to_sign: bool
+
+
 async def alert_messages(
     pool: Pool, tokens: Tokens, base_url: str, deliveries: list[Delivery]
-) -> dict[UUID, AlertMessage | str]:
-    """The messages of several alert deliveries, by delivery: what to send, or why nothing is
-    to be sent any more. A delivery whose member is gone is missing."""
+) -> dict[UUID, AlertMessage | TextAlert | str]:
+    """The messages of several alert deliveries, by email or by text, by delivery: what to
+    send, or why nothing is to be sent any more. A delivery whose member is gone is missing."""
+    emails = [d.id for d in deliveries if d.channel == "email"]
+    texts = [d.id for d in deliveries if d.channel != "email"]
     if not deliveries:
         return {}
     async with pool.acquire() as conn:
-        found = await personal_recipients.list_alert_recipients(conn, [d.id for d in deliveries])
-        contents = await alerts.list_alert_contents(conn, list({r.action_id for r in found}))
-    return {
+        found = await personal_recipients.list_alert_recipients(conn, emails) if emails else []
+        texted = await member_phones.list_text_alert_recipients(conn, texts) if texts else []
+        keys = [r.phone_key for r in texted if r.phone_key is not None]
+        stopped = await personal_recipients.list_opted_out(conn, keys) if keys else set()
+        action_ids = {r.action_id for r in found} | {r.action_id for r in texted}
+        contents = await alerts.list_alert_contents(conn, list(action_ids))
+    messages: dict[UUID, AlertMessage | TextAlert | str] = {
         r.delivery_id: _reason_not_to_send(r, contents.get(r.action_id))
         or _message(r, contents[r.action_id], tokens, base_url)
         for r in found
     }
+    for t in texted:
+        messages[t.delivery_id] = (
+            _reason_not_to_send(t, contents.get(t.action_id))
+            or _reason_not_to_text(t, stopped)
+            or _text(t, contents[t.action_id], tokens, base_url)
+        )
+    return messages
 
 
-def _reason_not_to_send(recipient: AlertRecipient, content: AlertContent | None) -> str | None:
+def _reason_not_to_text(recipient: TextAlertRecipient, stopped: set[bytes]) -> str | None:
+    if recipient.member_phone is None or recipient.texts != TextsStatus.ACTIVE:
+        return "they stopped texts before it went"
+    if recipient.phone_key in stopped:
+        return "the number texted STOP"
+    return None
+
+
+def _text(
+    recipient: TextAlertRecipient, content: AlertContent, tokens: Tokens, base_url: str
+) -> TextAlert:
+    locale = alert_locale(recipient.languages, list(content.texts))
+    # _reason_not_to_send and _reason_not_to_text said so:
+    assert locale is not None
+    assert recipient.member_phone is not None
+    act = tokens.act_token(recipient.supporter_id, content.action_id, locale)
+    return TextAlert(
+        delivery_id=recipient.delivery_id,
+        to=recipient.member_phone,
+        locale=locale,
+        code=content.code,
+        title=content.texts[locale][0],
+        act_url=absolute_url(base_url, "act.act_page", token=act),
+        answer_to_sign=recipient.name is not None,
+    )
+
+
+def _reason_not_to_send(
+    recipient: AlertRecipient | TextAlertRecipient, content: AlertContent | None
+) -> str | None:
     """Why this alert must not go out now (recorded as its error: never an address)."""
     if content is None:
         return "the action is gone"

@@ -14,16 +14,17 @@ an unsubscribe link (a member must be able to leave from an alert years old).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from uuid import UUID
 
 from campaign_engine.clock import Clock
 from campaign_engine.db.network import alerts, members
-from campaign_engine.db.personal import recipients, supporters
+from campaign_engine.db.personal import member_phones, recipients, supporters
 from campaign_engine.db.pool import Connection, Pool
 from campaign_engine.db.signing import consent
 from campaign_engine.domain.doorbells import committed_then_rung
+from campaign_engine.domain.network.texts import forget_number, number_ends
 from campaign_engine.domain.signing.consent import shown_consent, wording_id
 from campaign_engine.domain.signing.supporters import canonical_email
 from campaign_engine.jobs import JobQueue
@@ -84,8 +85,13 @@ async def join_on_confirmation(conn: Connection, signature_id: UUID) -> None:
 
 
 async def membership(pool: Pool, supporter_id: UUID) -> Membership | None:
+    """Their membership, with the last digits of the number they gave for texts, if any."""
     async with pool.acquire() as conn:
-        return await members.get_membership(conn, supporter_id)
+        found = await members.get_membership(conn, supporter_id)
+        phone = await member_phones.get_member_phone(conn, supporter_id) if found else None
+    if found is None or phone is None:
+        return found
+    return replace(found, number_ends=number_ends(phone[0]))
 
 
 async def say_yes(pool: Pool, clock: Clock, supporter_id: UUID) -> bool:
@@ -109,13 +115,15 @@ async def change_preferences(pool: Pool, supporter_id: UUID, preferences: Prefer
 
 
 async def leave(pool: Pool, clock: Clock, supporter_id: UUID, source: str) -> None:
-    """Out of the network at once. A member's consent is withdrawn on the record; a request
-    never said yes to simply ends. Leaving twice changes nothing."""
+    """Out of the network at once. A member's consent is withdrawn on the record (and their
+    number for texts forgotten); a request never said yes to simply ends. Leaving twice
+    changes nothing."""
     async with pool.acquire() as conn, conn.transaction():
         left = await members.leave_network(conn, supporter_id, clock.now())
         if left is None:
             return
         was_active, text_id = left
+        await forget_number(conn, supporter_id, source)
         if was_active:
             await consent.insert_consent_answer(
                 conn, supporter_id, ConsentScope.NETWORK, text_id, source, granted=False
@@ -143,5 +151,6 @@ async def network_overview(pool: Pool, clock: Clock) -> NetworkOverview:
             countries=await members.tally_active(conn, "country"),
             regions=await members.tally_active(conn, "region"),
             themes=await members.tally_active(conn, "theme"),
+            channels=await members.tally_active(conn, "channel"),
             outcomes=await alerts.count_alert_outcomes(conn, clock.now() - OUTCOMES_OVER),
         )

@@ -29,6 +29,7 @@ class Resealed:
     signer_details: int  # rows of names, phones and messages resealed
     second_factors: int  # campaigners' TOTP secrets resealed
     by_key: dict[bytes, int]  # values (TOTP secrets included) under each key id, afterwards
+    member_phones: int = 0  # members' mobile numbers resealed
 
 
 Reseal = Callable[[Connection, UUID | None, int], Awaitable[tuple[UUID | None, int]]]
@@ -48,8 +49,9 @@ async def _walk(pool: Pool, reseal: Reseal, batch_size: int) -> int:
 async def reseal_under_newest_key(pool: Pool, batch_size: int = BATCH_SIZE) -> Resealed:
     found_supporters = await _walk(pool, resealing.reseal_supporters, batch_size)
     found_details = await _walk(pool, resealing.reseal_signer_details, batch_size)
+    found_phones = await _walk(pool, resealing.reseal_member_phones, batch_size)
     async with pool.acquire() as conn:
         second_factors = await staff.reseal_totp_secrets(conn)
         by_key = Counter(await resealing.count_sealed_by_key(conn))
         by_key.update(await staff.count_totp_secrets_by_key(conn))
-    return Resealed(found_supporters, found_details, second_factors, dict(by_key))
+    return Resealed(found_supporters, found_details, second_factors, dict(by_key), found_phones)

@@ -22,7 +22,7 @@ from uuid import UUID
 from campaign_engine.clock import Clock
 from campaign_engine.db.campaigns import followers
 from campaign_engine.db.network import members
-from campaign_engine.db.personal import recipients, subjects, supporters
+from campaign_engine.db.personal import member_phones, recipients, subjects, supporters
 from campaign_engine.db.pool import Connection, Pool
 from campaign_engine.db.privacy import rights
 from campaign_engine.db.signing import abuse
@@ -74,12 +74,17 @@ async def export_supporter(pool: Pool, clock: Clock, supporter_id: UUID) -> Supp
             consents=await rights.list_supporter_consents(conn, supporter_id),
             messages=await rights.list_supporter_messages(conn, supporter_id),
             made_at=clock.now(),
-            network=_membership(await members.get_membership(conn, supporter_id)),
+            network=_membership(
+                await members.get_membership(conn, supporter_id),
+                await member_phones.get_member_phone(conn, supporter_id),
+            ),
             following=await followers.list_followed_cases(conn, supporter_id),
         )
 
 
-def _membership(found: Membership | None) -> dict[str, object] | None:
+def _membership(
+    found: Membership | None, phone: tuple[str, bytes] | None
+) -> dict[str, object] | None:
     if found is None:
         return None
     return {
@@ -92,6 +97,9 @@ def _membership(found: Membership | None) -> dict[str, object] | None:
         "weekly_cap": found.preferences.weekly_cap,
         "asked_at": found.asked_at,
         "joined_at": found.joined_at,
+        "regions": list(found.preferences.regions),
+        "texts": found.texts.value,
+        "mobile_number": None if phone is None else phone[0],
     }
 
 

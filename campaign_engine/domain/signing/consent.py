@@ -41,6 +41,11 @@ def consent_wording(scope: ConsentScope) -> str:
             "Send me this case's news by email: its updates and its outcome. I can stop at any "
             "time."
         )
+    if scope is ConsentScope.NETWORK_TEXTS:
+        # STOP stays STOP in every language: it is the word SMS providers act on.
+        return _(
+            "Also text me the most urgent alerts at this number. I can reply STOP at any time."
+        )
     # STOP stays STOP in every language: it is the word SMS providers act on.
     return _("Send me text messages about urgent actions. I can reply STOP at any time.")
 

@@ -99,6 +99,24 @@ async def act_in_one_click(
 ) -> Acted:
     """Sign the link's action as its member, confirmed at once; nothing if they had."""
     supporter_id, action_id, locale = tokens.read_act_token(token)
+    return await sign_as_member(
+        pool, queue, supporter_id, action_id, locale, fields, ONE_CLICK_SOURCE
+    )
+
+
+async def sign_as_member(
+    pool: Pool,
+    queue: JobQueue | None,
+    supporter_id: UUID,
+    action_id: int,
+    locale: str,
+    fields: ActFields,
+    source: str,
+) -> Acted:
+    """A member's confirmed signature, their address (or number) proven by the way they came:
+    the alert's link, or a YES from the number they proved (domain/network/texts.py).
+    ActionNotFound, ActionRemoved, ActionClosed, NotAMember or SignatureWithdrawn when it
+    cannot be made."""
     new_appeals: list[tuple[int, str]] = []
     signed_now = False
     async with committed_then_rung(pool, queue) as (conn, doorbells):
@@ -112,7 +130,7 @@ async def act_in_one_click(
             supporter_id=supporter_id,
             locale=locale,
             country=fields.country,
-            source=ONE_CLICK_SOURCE,
+            source=source,
             anonymous=fields.anonymous,
             name=fields.name,
             comment=fields.comment,

@@ -26,14 +26,21 @@ from campaign_engine.domain.network.membership import (
     membership,
     say_yes,
 )
+from campaign_engine.domain.network.texts import TextsChange, TextsChoice, choose_texts
 from campaign_engine.domain.signing.consent import consent_wording
 from campaign_engine.formats.countries import COUNTRY_CODES, country_choices
 from campaign_engine.formats.regions import REGION_CODES, region_choices
 from campaign_engine.i18n import LOCALES, _, active, babel_locale, native_name
-from campaign_engine.models.network import Frequency, Membership, MemberStatus, Preferences
+from campaign_engine.models.network import (
+    Frequency,
+    Membership,
+    MemberStatus,
+    Preferences,
+    TextsStatus,
+)
 from campaign_engine.models.signing import ConsentScope
 from campaign_engine.security.tokens import InvalidLink
-from campaign_engine.web.forms import FieldErrors, parse_email
+from campaign_engine.web.forms import FieldErrors, canonical_phone, parse_email
 from campaign_engine.web.public.unsubscribe import is_one_click
 from campaign_engine.web.rendering import PRIVATE, render, render_error
 from campaign_engine.web.services import client_address, services
@@ -104,13 +111,20 @@ async def save(request: Request) -> Response:
         found = await membership(s.pool, supporter_id)
         if found is None or found.status is MemberStatus.LEFT:
             return _member_page(request, found, {})
-        if isinstance(parsed, FieldErrors):
-            return _member_page(request, found, parsed.errors, form, status_code=422)
+        texts = _texts_choice(_values(form), found)
+        errors = {
+            **(parsed.errors if isinstance(parsed, FieldErrors) else {}),
+            **(texts.errors if isinstance(texts, FieldErrors) else {}),
+        }
+        if errors or isinstance(parsed, FieldErrors) or isinstance(texts, FieldErrors):
+            return _member_page(request, found, errors, form, status_code=422)
         await change_preferences(s.pool, supporter_id, parsed)
         if found.status is MemberStatus.PENDING:
             await say_yes(s.pool, s.clock, supporter_id)
+        # After the yes: a number is asked for its own YES only once the address is proven.
+        change = await choose_texts(s.pool, s.queue, s.clock, s.tokens, supporter_id, texts)
         saved = await membership(s.pool, supporter_id)
-        return _member_page(request, saved, {}, saved=True)
+        return _member_page(request, saved, {}, saved=True, texts_change=change)
 
 
 async def leave_page(request: Request) -> Response:
@@ -145,15 +159,20 @@ def _member_page(
     *,
     status_code: int = 200,
     saved: bool = False,
+    texts_change: TextsChange | None = None,
 ) -> Response:
     if found is None or found.status is MemberStatus.LEFT:
         return render(request, "public/network-not-member.html", cache=PRIVATE)
-    values = _stored_values(found.preferences) if form is None else _values(form)
+    values = _stored_values(found) if form is None else _values(form)
     context = {
         **_form_context(values, errors, form if form is not None else found.preferences),
         "token": request.path_params["token"],
         "pending": found.status is MemberStatus.PENDING,
         "saved": saved,
+        "texts": found.texts.value,
+        "number_ends": found.number_ends,
+        "texts_change": texts_change.value if texts_change else None,
+        "texts_wording": consent_wording(ConsentScope.NETWORK_TEXTS),
     }
     return render(
         request, "public/network-member.html", context, status_code=status_code, cache=PRIVATE
@@ -251,8 +270,30 @@ def _frequency(values: Mapping[str, str], problems: FieldErrors) -> tuple[Freque
     return frequency, int(cap)
 
 
-def _stored_values(preferences: Preferences) -> dict[str, str]:
+def _texts_choice(values: Mapping[str, str], found: Membership) -> TextsChoice | FieldErrors:
+    """Texts or not, and the number: typed with its country code (a member's page knows no
+    country to read it in); left empty, the number held is kept."""
+    wanted = values.get("texts") == "yes"
+    typed = values.get("phone", "").strip()
+    if not wanted:
+        return TextsChoice(False, None)
+    if not typed:
+        if found.texts is TextsStatus.NONE:
+            return FieldErrors({"phone": _("Enter your mobile number to receive texts.")})
+        return TextsChoice(True, None)
+    phone = canonical_phone(typed, "")
+    if phone is None:
+        return FieldErrors(
+            {"phone": _("Enter a mobile number with + and its country code, like +44 7700 900123.")}
+        )
+    return TextsChoice(True, phone)
+
+
+def _stored_values(found: Membership) -> dict[str, str]:
+    preferences = found.preferences
     values = {f"language_{n}": tag for n, tag in enumerate(preferences.languages, start=1)}
+    if found.texts is not TextsStatus.NONE:
+        values["texts"] = "yes"
     values["frequency"] = preferences.frequency.value
     if preferences.weekly_cap is not None:
         values["weekly_cap"] = str(preferences.weekly_cap)

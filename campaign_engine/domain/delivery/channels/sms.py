@@ -1,7 +1,9 @@
-"""Text messages, through Twilio: to officials (appeals, digests) and to supporters who asked
-for updates by text. A text goes once: the attempt is written down before Twilio is called,
-and a row whose last attempt may have gone is looked for at Twilio before anything is sent
-again. A supporter's text also spends from the budgets (domain/delivery/sms_budget.py)."""
+"""Text messages, through Twilio: to officials (appeals, digests), to supporters who asked
+for updates by text, and to members of the network who asked for the most urgent alerts by
+text (and the text asking their number to answer YES). A text goes once: the attempt is
+written down before Twilio is called, and a row whose last attempt may have gone is looked
+for at Twilio before anything is sent again. A supporter's or a member's text also spends
+from the budgets (domain/delivery/sms_budget.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from campaign_engine.domain.delivery.sms_budget import Held, give_back_slot, tak
 from campaign_engine.domain.targets.target_fields import clean_phone
 from campaign_engine.i18n import N_
 from campaign_engine.messages.appeals import compose_appeal_sms, compose_digest_sms
+from campaign_engine.messages.network_alerts import compose_alert_sms, compose_ask_sms
 from campaign_engine.messages.sms_text import Sms
 from campaign_engine.messages.supporter_updates import compose_update_sms
 from campaign_engine.models.delivery import Delivery, DeliveryKind, SendOutcome, SendResult
@@ -88,6 +91,12 @@ SMS = register(
             ),
             DeliveryKind.UPDATE: lambda s, _d, update: Text(
                 compose_update_sms(s.templates, s.settings, update), budgeted=True
+            ),
+            DeliveryKind.NETWORK_ALERT: lambda s, _d, alert: Text(
+                compose_alert_sms(s.templates, s.settings, alert), budgeted=True
+            ),
+            DeliveryKind.NETWORK_TEXTS: lambda s, _d, ask: Text(
+                compose_ask_sms(s.templates, s.settings, ask), budgeted=True
             ),
         },
         carry=carry,

@@ -60,14 +60,15 @@ async def plan(request: Request) -> Response:
 def _plan(values: dict[str, str]) -> AlertPlan | str:
     """The choice, or what is wrong with it."""
     when = values.get("when", "now")
+    by_text = values.get("by_text") == "yes"
     if when == "none":
         return AlertPlan(alert=False)
     if when != "later":
-        return AlertPlan()
+        return AlertPlan(by_text=by_text)
     hours = values.get("hours", "").strip()
     if not hours.isdigit() or not 1 <= int(hours) <= MOST_HOURS:
         return _hours_message()
-    return AlertPlan(delay=timedelta(hours=int(hours)))
+    return AlertPlan(delay=timedelta(hours=int(hours)), by_text=by_text)
 
 
 def _hours_message() -> str:
@@ -90,6 +91,7 @@ async def _page(
     shown = values or {
         "when": "none" if not plan.alert else "later" if plan.delay else "now",
         "hours": str(int(plan.delay.total_seconds() // 3600)) if plan.delay else "",
+        "by_text": "yes" if plan.by_text else "",
     }
     context = {
         "page": page,

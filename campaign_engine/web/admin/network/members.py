@@ -25,6 +25,10 @@ FREQUENCY_NAMES = {
     "capped": N_("At most a few a week"),
     "weekly": N_("A weekly email"),
 }
+CHANNEL_NAMES = {
+    "email": N_("Email"),
+    "sms": N_("Text messages too, for the most urgent"),
+}
 
 
 @staff_page(Capability.READ)
@@ -39,6 +43,7 @@ async def network_page(request: Request) -> Response:
         "imported": _imported(request),
         "first_languages": [(i18n.native_name(key), n) for key, n in overview.first_languages],
         "frequencies": [(_(FREQUENCY_NAMES[key]), n) for key, n in overview.frequencies],
+        "channels": [(_(CHANNEL_NAMES[key]), n) for key, n in overview.channels],
         "countries": [
             (country_name(key, tag) if key else everywhere, n) for key, n in overview.countries
         ],
