@@ -22,12 +22,16 @@ from hypothesis import strategies as st
 
 from campaign_engine.clock import SystemClock
 from campaign_engine.db.migrate import MIGRATIONS_DIR, is_at_head, migrate
+from campaign_engine.db.network import members
+from campaign_engine.db.personal import member_phones, subjects, synthetic
 from campaign_engine.db.personal import sealed as personal_sealed
-from campaign_engine.db.personal import subjects, synthetic
 from campaign_engine.db.pool import MissingDataKeys, Pool, create_pool
 from campaign_engine.db.workspace import staff
 from campaign_engine.domain.privacy.data_keys import reseal_under_newest_key
 from campaign_engine.domain.privacy.rights import export_supporter, find_supporter
+from campaign_engine.domain.signing.consent import wording_id
+from campaign_engine.models.network import Preferences
+from campaign_engine.models.signing import ConsentScope, ConsentText
 from campaign_engine.models.workspace import Role
 from campaign_engine.security.sealing import (
     Sealer,
@@ -36,6 +40,7 @@ from campaign_engine.security.sealing import (
     new_data_key,
     parse_data_keys,
 )
+from campaign_engine.security.tokens import Tokens
 from tests.conftest import TEST_DATA_KEY, TEST_SECRET, Drain, with_database
 from tests.factories import confirmation_path, make_action, signed
 from tests.smtp import RecordingHandler
@@ -198,6 +203,17 @@ async def fill_under(pool: Pool) -> tuple[int, int]:
             phone="+33612345678",
             comment="Libérez-les",
         )
+        # Léa is in the network too, with her number for texts (members.phone_sealed).
+        lea = await subjects.find_supporter(conn, "lea@example.org")
+        assert lea is not None
+        text_id = await wording_id(conn, ConsentText(ConsentScope.NETWORK, "fr", "Oui"))
+        await members.request_membership(
+            conn, lea, "fr", Preferences(languages=("fr",)), text_id, SystemClock().now()
+        )
+        phone_key = Tokens(TEST_SECRET).phone_key("+33698765432")
+        await member_phones.ask_for_texts(
+            conn, lea, "+33698765432", phone_key, text_id, SystemClock().now()
+        )
         member = await staff.insert_staff(conn, "totp@example.org", "T", Role.ADMIN, "en")
         assert member is not None
         await staff.set_second_factor(conn, member.id, "JBSWY3DPEHPK3PXP", 1, SystemClock().now())
@@ -215,11 +231,13 @@ async def everything_opened(pool: Pool, staff_id: int) -> tuple[set[str], tuple[
             for row in await conn.fetch("SELECT id FROM supporters")
         ]
         secrets = await staff.get_secrets(conn, staff_id)
+        texted = await member_phones.get_member_phone(conn, lea)
     assert secrets is not None
     assert secrets.totp_secret is not None
+    assert texted is not None
     return (
         {record.email for record in records if record is not None},
-        (details["name"], details["phone"], details["comment"]),
+        (details["name"], details["phone"], details["comment"], texted[0]),
         secrets.totp_secret,
     )
 
@@ -235,15 +253,22 @@ async def test_rotation_reseals_every_value_under_the_newest_key(own_database: s
         assert len(before[0]) == SIGNERS + 1
 
         resealed = await reseal_under_newest_key(both, batch_size=17)
-        assert (resealed.supporters, resealed.signer_details, resealed.second_factors) == (
-            SIGNERS + 1,
-            SIGNERS + 1,
-            1,
-        )
-        # 121 addresses, 121 names, a phone, a message, a TOTP secret: all under the new key.
-        assert resealed.by_key == {key_id(parse_data_keys(NEW_KEY)[0]): 2 * (SIGNERS + 1) + 3}
+        assert (
+            resealed.supporters,
+            resealed.signer_details,
+            resealed.second_factors,
+            resealed.member_phones,
+        ) == (SIGNERS + 1, SIGNERS + 1, 1, 1)
+        # 121 addresses, 121 names, a phone, a message, a TOTP secret, a member's number: all
+        # under the new key.
+        assert resealed.by_key == {key_id(parse_data_keys(NEW_KEY)[0]): 2 * (SIGNERS + 1) + 4}
         again = await reseal_under_newest_key(both)
-        assert (again.supporters, again.signer_details, again.second_factors) == (0, 0, 0)
+        assert (
+            again.supporters,
+            again.signer_details,
+            again.second_factors,
+            again.member_phones,
+        ) == (0, 0, 0, 0)
 
         assert await everything_opened(new, staff_id) == before, "the new key alone reads all"
         with pytest.raises(UnreadableValue):
