@@ -51,15 +51,18 @@ async def make_action(
     default_locale: str = "en",
     goal: int = 100,
     deadline: datetime | None = None,
+    country: str = "MX",
+    risk_category: str = "arbitrary_detention",
 ) -> str:
-    """An action with a case, published in `locales`; returns its slug."""
+    """An action with a case (in Mexico, about arbitrary detention, unless told), published
+    in `locales`; returns its slug."""
     slug = f"t-{uuid.uuid4().hex[:12]}"
     async with pool.acquire() as conn, conn.transaction():
         case_id = await authoring.upsert_case(
             conn,
             slug=f"case-{slug}",
-            country="MX",
-            risk_category="arbitrary_detention",
+            country=country,
+            risk_category=risk_category,
             status="open",
             default_locale=default_locale,
         )

@@ -3,8 +3,8 @@ inline style (the Content-Security-Policy allows neither); colours come from cla
 static/admin.css.
 
 This module does the geometry: numbers in, coordinates out. `templates/admin/_charts.html`
-draws them, each with the data table it summarises right below it (the table is the chart for
-anyone who cannot see it).
+and `templates/_macros/impact.html` draw them, each with the data table it summarises right
+below it (the table is the chart for anyone who cannot see it).
 
 Bars grow in the reading direction: from the left in English, from the right in Arabic, so the
 coordinates are mirrored here for a right-to-left page and the text is anchored at its start
@@ -14,6 +14,7 @@ language, as on a calendar, and the chart's description says so.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -24,6 +25,10 @@ from campaign_engine.i18n import _, babel_locale
 WIDTH = 640  # the coordinates' width; the SVG scales to the width it is given
 CONFIRMED = "chart-confirmed"
 PENDING = "chart-pending"
+# What came of cases (the impact pages): improved, another outcome, no outcome yet.
+IMPROVED = "chart-improved"
+OTHER_OUTCOME = "chart-other-outcome"
+NO_OUTCOME = "chart-no-outcome"
 
 # Bars: a label line, then the bar, then room before the next.
 LABEL_HEIGHT = 18
@@ -47,14 +52,21 @@ class Segment:
 @dataclass(frozen=True)
 class BarRow:
     label: str
-    confirmed: int
-    pending: int
+    values: tuple[int, ...]  # one per segment, in the order drawn from the inline start
     label_x: float
     label_y: float
     bar_y: float
     segments: tuple[Segment, ...]
     value_x: float
     value_y: float
+
+    @property
+    def confirmed(self) -> int:
+        return self.values[0]
+
+    @property
+    def pending(self) -> int:
+        return self.values[1] if len(self.values) > 1 else 0
 
 
 @dataclass(frozen=True)
@@ -69,26 +81,35 @@ class BarChart:
 def bar_chart(rows: list[tuple[str, int, int]], direction: str) -> BarChart:
     """Horizontal bars, one per (label, confirmed, pending), in the order given: confirmed
     first from the inline start, pending after it."""
-    largest = max((confirmed + pending for _label, confirmed, pending in rows), default=0)
+    stacked = [(label, (confirmed, pending)) for label, confirmed, pending in rows]
+    return stacked_bar_chart(stacked, (CONFIRMED, PENDING), direction)
+
+
+def stacked_bar_chart(
+    rows: Sequence[tuple[str, tuple[int, ...]]], classes: tuple[str, ...], direction: str
+) -> BarChart:
+    """Horizontal bars, one per (label, values), in the order given, each value a segment of
+    its class (`classes`, in the same order) from the inline start; every bar on one scale,
+    so the longest is the largest total."""
+    largest = max((sum(values) for _label, values in rows), default=0)
     scale = (WIDTH - VALUE_ROOM) / largest if largest else 0.0
     drawn = []
-    for index, (label, confirmed, pending) in enumerate(rows):
+    for index, (label, values) in enumerate(rows):
         top = index * ROW_HEIGHT
-        confirmed_width, pending_width = confirmed * scale, pending * scale
-        segments = (
-            Segment(CONFIRMED, *_span(0, confirmed_width, direction)),
-            Segment(PENDING, *_span(confirmed_width, pending_width, direction)),
-        )
+        segments, offset = [], 0.0
+        for css_class, value in zip(classes, values, strict=True):
+            if value:
+                segments.append(Segment(css_class, *_span(offset, value * scale, direction)))
+            offset += value * scale
         drawn.append(
             BarRow(
                 label=label,
-                confirmed=confirmed,
-                pending=pending,
+                values=values,
                 label_x=_at(0, direction),
                 label_y=top + LABEL_HEIGHT - 4,
                 bar_y=top + LABEL_HEIGHT,
-                segments=tuple(s for s in segments if s.width > 0),
-                value_x=_at(confirmed_width + pending_width + 6, direction),
+                segments=tuple(segments),
+                value_x=_at(offset + 6, direction),
                 value_y=top + LABEL_HEIGHT + BAR_HEIGHT - 2,
             )
         )

@@ -52,6 +52,23 @@ class Membership:
 
 
 @dataclass(frozen=True)
+class MonthOfNetwork:
+    """One month of the network's growth, and of what its alerts brought."""
+
+    start: datetime  # the month's first moment, UTC
+    joined: int
+    left: int
+    members: int  # in the network at the month's end (or now, for this month)
+    alerts: int  # alerts that went (by email: every alert goes by email)
+    acted: int  # of those, members who then signed the action
+    median_to_act: timedelta | None
+
+    @property
+    def acted_share(self) -> float:
+        return self.acted / self.alerts if self.alerts else 0.0
+
+
+@dataclass(frozen=True)
 class NetworkOverview:
     """The network as the workspace shows it: how many, reading what, hearing about what.
     Each tally is (key, members), largest first; the key "" stands for "all of them"."""
@@ -67,6 +84,7 @@ class NetworkOverview:
     regions: tuple[tuple[str, int], ...] = ()
     outcomes: AlertOutcomes | None = None
     channels: tuple[tuple[str, int], ...] = ()  # ("email", all active), ("sms", texted too)
+    growth: tuple[MonthOfNetwork, ...] = ()  # the last twelve months, oldest first
 
 
 class AlertStatus(enum.StrEnum):

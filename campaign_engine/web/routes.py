@@ -19,6 +19,7 @@ from campaign_engine.web.admin.campaigns import (
     cases,
     dashboard,
     exports,
+    outcomes,
     updates,
 )
 from campaign_engine.web.admin.integrations import api_keys, partners
@@ -33,6 +34,7 @@ from campaign_engine.web.public import (
     act,
     embed,
     following,
+    impact,
     network,
     pages,
     preview,
@@ -139,6 +141,8 @@ def routes(settings: Settings) -> list[BaseRoute]:
         route("/privacy/{token}/erase", privacy.erase_me, methods=["POST"]),
         route("/not-me/{token}", privacy.not_me_page),
         route("/not-me/{token}", privacy.take_back, methods=["POST"]),
+        # What urgent actions achieved, across cases (docs/impact.md)
+        route("/{locale:locale}/impact", impact.impact_page),
         # The Urgent Action Network: joining, and a member's own page (docs/network.md)
         route("/{locale:locale}/network", network.join_page),
         route("/{locale:locale}/network", network.ask, methods=["POST"]),
@@ -184,6 +188,8 @@ def routes(settings: Settings) -> list[BaseRoute]:
                     methods=["POST"],
                 ),
                 route("/audit", audit.audit_page),
+                # What urgent actions achieved (web/admin/campaigns/outcomes.py)
+                route("/impact", outcomes.outcomes_page),
                 # The Urgent Action Network (web/admin/network/)
                 route("/network", members.network_page),
                 route("/network/import", member_imports.import_page),

@@ -143,12 +143,13 @@ async def update_settings(
 
 
 # Retention counts from the close (docs/privacy.md): the first close is kept through archiving
-# and removal; reopening forgets it.
+# and removal; reopening forgets it. The first opening is kept for good (docs/impact.md).
 UPDATE_STATUS = """
 UPDATE actions SET status = $2, updated_at = $3,
     closed_at = CASE WHEN $2 = 'open' THEN NULL
                      WHEN $2 IN ('closed', 'archived', 'removed') THEN coalesce(closed_at, $3)
-                     ELSE closed_at END
+                     ELSE closed_at END,
+    opened_at = CASE WHEN $2 = 'open' THEN coalesce(opened_at, $3) ELSE opened_at END
 WHERE id = $1
 """
 
@@ -300,7 +301,8 @@ async def copy_channels(conn: Connection, from_action: int, to_action: int) -> N
 # Scheduled actions whose time has come, and open ones whose deadline has passed. Each UPDATE
 # is conditional on the status, so two workers running at once change (and record) each once.
 OPEN_DUE_ACTIONS = """
-UPDATE actions SET status = 'open', updated_at = $1, closed_at = NULL
+UPDATE actions SET status = 'open', updated_at = $1, closed_at = NULL,
+    opened_at = coalesce(opened_at, $1)
 WHERE status = 'scheduled' AND publish_at <= $1
 RETURNING id, code
 """

@@ -417,12 +417,16 @@ async def list_alert_contents(conn: Connection, action_ids: list[int]) -> dict[i
     }
 
 
-# What the alerts of a period brought: how many actions alerted, members reached, those who
-# signed the action after their alert went, and how long they took (the middle one). From
-# the signatures themselves: no tracking pixel, no redirecting link. Every alert goes by
-# email (some by text too): its emails count the alerts.
-SELECT_ALERT_OUTCOMES = f"""
-SELECT count(DISTINCT d.action_id) AS actions, count(*) AS alerted,
+def alert_outcomes_sql(by: str | None, since: str) -> str:
+    """SQL: what the alerts sent after `since` brought: how many actions alerted, members
+    reached, those who signed the action after their alert went, and how long they took (the
+    middle one); in one row, or one per `by` (an expression of `d.sent_at`, as `period`).
+    From the signatures themselves: no tracking pixel, no redirecting link. Every alert goes
+    by email (some by text too): its emails count the alerts."""
+    period = f"{by} AS period, " if by else ""
+    grouped = f"GROUP BY {by}" if by else ""
+    return f"""
+SELECT {period}count(DISTINCT d.action_id) AS actions, count(*) AS alerted,
        count(s.id) FILTER (WHERE s.confirmed_at >= d.sent_at) AS acted,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM s.confirmed_at - d.sent_at))
            FILTER (WHERE s.confirmed_at >= d.sent_at) AS median_seconds
@@ -430,8 +434,12 @@ FROM deliveries d
 LEFT JOIN signatures s ON s.action_id = d.action_id AND s.supporter_id = d.supporter_id
     AND s.status = 'confirmed'
 WHERE d.kind = '{DeliveryKind.NETWORK_ALERT}' AND d.channel = 'email'
-  AND d.status IN ('sent', 'delivered') AND d.sent_at > $1
+  AND d.status IN ('sent', 'delivered') AND d.sent_at > {since}
+{grouped}
 """
+
+
+SELECT_ALERT_OUTCOMES = alert_outcomes_sql(by=None, since="$1")
 
 
 async def count_alert_outcomes(conn: Connection, since: datetime) -> AlertOutcomes:

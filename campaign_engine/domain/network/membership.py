@@ -19,7 +19,7 @@ from datetime import timedelta
 from uuid import UUID
 
 from campaign_engine.clock import Clock
-from campaign_engine.db.network import alerts, members
+from campaign_engine.db.network import alerts, growth, members
 from campaign_engine.db.personal import member_phones, recipients, supporters
 from campaign_engine.db.pool import Connection, Pool
 from campaign_engine.db.signing import consent
@@ -33,6 +33,8 @@ from campaign_engine.models.signing import ConsentScope
 
 # The period the network's page tells what the alerts brought.
 OUTCOMES_OVER = timedelta(days=30)
+# The months its growth is shown over, this one included.
+GROWTH_MONTHS = 12
 # Joining emails per address and day, whoever asks: enough to retry, too few to annoy.
 JOIN_EMAILS_PER_DAY = 3
 # Where a consent or its withdrawal came from, as the evidence records it.
@@ -152,5 +154,6 @@ async def network_overview(pool: Pool, clock: Clock) -> NetworkOverview:
             regions=await members.tally_active(conn, "region"),
             themes=await members.tally_active(conn, "theme"),
             channels=await members.tally_active(conn, "channel"),
+            growth=tuple(await growth.list_months(conn, clock.now(), GROWTH_MONTHS)),
             outcomes=await alerts.count_alert_outcomes(conn, clock.now() - OUTCOMES_OVER),
         )

@@ -52,6 +52,7 @@ NAVIGATION = (
     ("targets.target_list", N_("Targets"), Capability.READ),
     ("partners.partner_list", N_("Partners"), Capability.READ),
     ("members.network_page", N_("Network"), Capability.READ),
+    ("outcomes.outcomes_page", N_("Impact"), Capability.READ),
     ("supporters.supporters_page", N_("Supporters' requests"), Capability.EXPORT),
     ("webhooks.webhook_list", N_("Webhooks"), Capability.MANAGE_PARTNERS),
     # API keys and the JSON API v1
