@@ -294,9 +294,15 @@ async def test_the_alert_page_shows_whom_it_would_reach_and_its_progress(
     before = await campaigner.client.get(f"/admin/actions/{slug}/alert")
     assert before.status_code == 200
     arabic_before = _members_in(before.text, "Arabic")
+    reach_before = {why: _reach(before.text, why) for why in WHY}
     await join(client, smtp, drain, language_1="ar")
+    await join(client, smtp, drain, language_1="en", country=["MX"])
+    await join(client, smtp, drain, language_1="en", region=["013"])
     page = await campaigner.client.get(f"/admin/actions/{slug}/alert")
     assert _members_in(page.text, "Arabic") == arabic_before + 1
+    assert {why: _reach(page.text, why) for why in WHY} == {
+        why: count + 1 for why, count in reach_before.items()
+    }, "one more following Mexico, its region, and anywhere"
     assert 'name="when"' in page.text
 
     await publish(campaigner, slug)
@@ -306,6 +312,15 @@ async def test_the_alert_page_shows_whom_it_would_reach_and_its_progress(
     done = await campaigner.client.get(f"/admin/actions/{slug}/alert")
     assert "Progress of this alert" in done.text
     assert 'name="when"' not in done.text, "the plan is past changing"
+
+
+# Why members match make_action's case: Mexico, Central America (UN M.49 013), or anywhere.
+WHY = ("They follow Mexico", "They follow Central America", "They follow cases anywhere")
+
+
+def _reach(page: str, why: str) -> int:
+    found = re.search(rf"<td>{why}</td><td class=\"number\">([\d,]+)</td>", page)
+    return int(found.group(1).replace(",", "")) if found else 0
 
 
 def _members_in(page: str, language: str) -> int:

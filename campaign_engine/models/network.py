@@ -127,6 +127,9 @@ class AlertAudience:
     capped_now: int  # matching, but their weekly cap is used up
     weekly: int  # matching, but they chose a weekly digest
     by_text: int = 0  # of those alerted, members whose number answered YES (if sent by text)
+    # Of those alerted, why: ("country", following the case's country), ("region", its
+    # region), ("anywhere", following cases anywhere).
+    by_reach: tuple[tuple[str, int], ...] = ()
 
     @property
     def alerted(self) -> int:

@@ -321,19 +321,23 @@ async def get_action_match(conn: Connection, action_id: int) -> CaseMatch:
 
 
 # The language each matching member would read the alert in: the first of theirs it has.
+# A member of the audience who would hear of it now: their cap leaves room (or they have none).
+_ALERTED_NOW = """(m.frequency = 'every'
+                 OR (m.frequency = 'capped' AND recent.alerts < m.weekly_cap))"""
 COUNT_AUDIENCE = f"""
 SELECT pick.locale,
-       count(*) FILTER (WHERE m.frequency = 'every'
-                           OR (m.frequency = 'capped' AND recent.alerts < m.weekly_cap))
-           AS alerted,
+       count(*) FILTER (WHERE {_ALERTED_NOW}) AS alerted,
        count(*) FILTER (WHERE m.frequency = 'capped' AND recent.alerts >= m.weekly_cap)
            AS capped,
        count(*) FILTER (WHERE m.frequency = 'weekly') AS weekly,
-       count(*) FILTER (WHERE (m.frequency = 'every'
-                               OR (m.frequency = 'capped' AND recent.alerts < m.weekly_cap))
-                           AND m.texts = 'active'
+       count(*) FILTER (WHERE {_ALERTED_NOW} AND m.texts = 'active'
                            AND NOT EXISTS (SELECT 1 FROM sms_opt_outs o
-                                           WHERE o.phone_key = m.phone_key)) AS by_text
+                                           WHERE o.phone_key = m.phone_key)) AS by_text,
+       count(*) FILTER (WHERE {_ALERTED_NOW} AND $1::text = ANY(m.countries)) AS for_country,
+       count(*) FILTER (WHERE {_ALERTED_NOW} AND NOT $1::text = ANY(m.countries)
+                           AND $5::text = ANY(m.regions)) AS for_region,
+       count(*) FILTER (WHERE {_ALERTED_NOW} AND cardinality(m.countries) = 0
+                           AND cardinality(m.regions) = 0) AS anywhere
 FROM members m
 CROSS JOIN LATERAL (
     SELECT u.locale FROM unnest(m.languages) WITH ORDINALITY AS u(locale, n)
@@ -359,6 +363,12 @@ async def count_audience(conn: Connection, case: CaseMatch, now: datetime) -> Al
         capped_now=sum(row["capped"] for row in rows),
         weekly=sum(row["weekly"] for row in rows),
         by_text=sum(row["by_text"] for row in rows),
+        # Why they match: the case's country, else its region, else they follow anywhere.
+        by_reach=(
+            ("country", sum(row["for_country"] for row in rows)),
+            ("region", sum(row["for_region"] for row in rows)),
+            ("anywhere", sum(row["anywhere"] for row in rows)),
+        ),
     )
 
 

@@ -83,6 +83,8 @@ class AlertPage:
     code: str
     action_status: ActionStatus
     published: tuple[str, ...]  # the languages the action is published in now
+    country: str  # the case's, "" for none
+    region: str  # the case's country's region of the world, "" for none
     state: AlertState | None  # None: nothing chosen yet, the default plan holds
     audience: AlertAudience | None  # until it goes: once it has, its progress says more
     progress: tuple[ChannelProgress, ...]  # by channel, email first; () until it starts
@@ -133,6 +135,8 @@ async def read_alert_page(pool: Pool, clock: Clock, slug: str) -> AlertPage:
         code=action.code,
         action_status=action.status,
         published=tuple(match.published),
+        country=match.country,
+        region=match.region,
         state=state,
         audience=audience,
         progress=progress,

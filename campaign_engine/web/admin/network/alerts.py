@@ -19,6 +19,8 @@ from campaign_engine.domain.network.alerts import (
     read_alert_page,
 )
 from campaign_engine.domain.workspace.access import Capability
+from campaign_engine.formats.countries import country_name
+from campaign_engine.formats.regions import region_name
 from campaign_engine.i18n import _
 from campaign_engine.models.network import AlertPlan
 from campaign_engine.web.admin.guard import form_values, path_slug, staff_page, staff_session
@@ -71,6 +73,20 @@ def _plan(values: dict[str, str]) -> AlertPlan | str:
     return AlertPlan(delay=timedelta(hours=int(hours)), by_text=by_text)
 
 
+def _reach_names(country: str, region: str) -> dict[str, str]:
+    """Why members match the action, said with the case's own country and region."""
+    tag = i18n.active().tag
+    return {
+        "country": _("They follow %(country)s") % {"country": country_name(country, tag)}
+        if country
+        else "",
+        "region": _("They follow %(region)s") % {"region": region_name(region, tag)}
+        if region
+        else "",
+        "anywhere": _("They follow cases anywhere"),
+    }
+
+
 def _hours_message() -> str:
     return _("Enter a number of hours from 1 to %(most)d.") % {"most": MOST_HOURS}
 
@@ -101,6 +117,7 @@ async def _page(
         "saved": request.query_params.get("saved") == "1" and not errors,
         "most_hours": MOST_HOURS,
         "language_names": {tag: i18n.language_name(tag) for tag in page.published},
+        "reach_names": _reach_names(page.country, page.region),
         "refresh_seconds": REFRESH_SECONDS if page.running else None,
     }
     response = render_admin(request, "admin/action_alert.html", context, status_code=status_code)
