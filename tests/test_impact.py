@@ -84,6 +84,7 @@ async def test_the_impact_page_counts_what_came_of_the_cases_acted_on(
     assert row_of(page, "impact-region", "Northern Europe")[0] == "3"
     assert row_of(page, "impact-year", str(datetime.now(UTC).year))
     assert 'class="chart-improved"' in page
+    assert ">33%</text>" in page, "each bar ends with its share improved"
     assert 'role="img"' in page
 
 

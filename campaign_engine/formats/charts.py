@@ -2,7 +2,7 @@
 inline style (the Content-Security-Policy allows neither); colours come from classes in
 static/admin.css.
 
-This module does the geometry: numbers in, coordinates out. `templates/admin/_charts.html`
+This module does the geometry: numbers in, coordinates out. `templates/_macros/charts.html`
 and `templates/_macros/impact.html` draw them, each with the data table it summarises right
 below it (the table is the chart for anyone who cannot see it).
 

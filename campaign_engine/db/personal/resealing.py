@@ -40,17 +40,40 @@ async def reseal_supporters(
 ) -> tuple[UUID | None, int]:
     """Reseal under the sealing key the addresses of the next `limit` supporters after
     `after`: (the last one looked at, None past the end; how many were resealed)."""
+    return await _reseal_column(
+        conn,
+        (SELECT_SUPPORTERS_AFTER, UPDATE_SUPPORTER_EMAILS),
+        "id",
+        "email_sealed",
+        EMAIL,
+        after,
+        limit,
+    )
+
+
+async def _reseal_column(
+    conn: Connection,
+    queries: tuple[str, str],
+    key: str,
+    column: str,
+    label: str,
+    after: UUID | None,
+    limit: int,
+) -> tuple[UUID | None, int]:
+    """One sealed column of a table, a batch of rows in `key` order: `queries` reads the rows
+    after `after` and writes back each value still as it was read."""
+    select, update = queries
     sealer = sealer_of(conn)
-    rows = await conn.fetch(SELECT_SUPPORTERS_AFTER, after or FIRST, limit)
-    stale = [row for row in rows if not sealer.is_current(row["email_sealed"])]
+    rows = await conn.fetch(select, after or FIRST, limit)
+    stale = [row for row in rows if not sealer.is_current(row[column])]
     if stale:
         await conn.execute(
-            UPDATE_SUPPORTER_EMAILS,
-            [row["id"] for row in stale],
-            [sealer.reseal(row["email_sealed"], EMAIL) for row in stale],
-            [row["email_sealed"] for row in stale],
+            update,
+            [row[key] for row in stale],
+            [sealer.reseal(row[column], label) for row in stale],
+            [row[column] for row in stale],
         )
-    return (rows[-1]["id"] if rows else None), len(stale)
+    return (rows[-1][key] if rows else None), len(stale)
 
 
 SELECT_SIGNER_DETAILS_AFTER = """
@@ -112,17 +135,15 @@ async def reseal_member_phones(
     conn: Connection, after: UUID | None, limit: int
 ) -> tuple[UUID | None, int]:
     """As reseal_supporters, for members' mobile numbers (alerts by text)."""
-    sealer = sealer_of(conn)
-    rows = await conn.fetch(SELECT_MEMBER_PHONES_AFTER, after or FIRST, limit)
-    stale = [row for row in rows if not sealer.is_current(row["phone_sealed"])]
-    if stale:
-        await conn.execute(
-            UPDATE_MEMBER_PHONES,
-            [row["supporter_id"] for row in stale],
-            [sealer.reseal(row["phone_sealed"], MEMBER_PHONE) for row in stale],
-            [row["phone_sealed"] for row in stale],
-        )
-    return (rows[-1]["supporter_id"] if rows else None), len(stale)
+    return await _reseal_column(
+        conn,
+        (SELECT_MEMBER_PHONES_AFTER, UPDATE_MEMBER_PHONES),
+        "supporter_id",
+        "phone_sealed",
+        MEMBER_PHONE,
+        after,
+        limit,
+    )
 
 
 # Values under each key, by its id (the bytes after the version): what `keys rotate` reports.

@@ -315,20 +315,30 @@ def _reason_not_to_text(recipient: TextAlertRecipient, stopped: set[bytes]) -> s
 def _text(
     recipient: TextAlertRecipient, content: AlertContent, tokens: Tokens, base_url: str
 ) -> TextAlert:
-    locale = alert_locale(recipient.languages, list(content.texts))
-    # _reason_not_to_send and _reason_not_to_text said so:
-    assert locale is not None
-    assert recipient.member_phone is not None
-    act = tokens.act_token(recipient.supporter_id, content.action_id, locale)
+    locale, act_url = _act_link(recipient, content, tokens, base_url)
+    assert recipient.member_phone is not None  # _reason_not_to_text said so
     return TextAlert(
         delivery_id=recipient.delivery_id,
         to=recipient.member_phone,
         locale=locale,
         code=content.code,
         title=content.texts[locale][0],
-        act_url=absolute_url(base_url, "act.act_page", token=act),
+        act_url=act_url,
         answer_to_sign=recipient.name is not None,
     )
+
+
+def _act_link(
+    recipient: AlertRecipient | TextAlertRecipient,
+    content: AlertContent,
+    tokens: Tokens,
+    base_url: str,
+) -> tuple[str, str]:
+    """(the alert's language: the first of the member's the action has, its one-click act)."""
+    locale = alert_locale(recipient.languages, list(content.texts))
+    assert locale is not None  # _reason_not_to_send said so
+    act = tokens.act_token(recipient.supporter_id, content.action_id, locale)
+    return locale, absolute_url(base_url, "act.act_page", token=act)
 
 
 def _reason_not_to_send(
@@ -351,12 +361,10 @@ def _reason_not_to_send(
 def _message(
     recipient: AlertRecipient, content: AlertContent, tokens: Tokens, base_url: str
 ) -> AlertMessage:
-    locale = alert_locale(recipient.languages, list(content.texts))
-    assert locale is not None  # _reason_not_to_send said so
+    locale, act_url = _act_link(recipient, content, tokens, base_url)
     title, summary = content.texts[locale]
     member_locale = recipient.member_locale if is_supported(recipient.member_locale) else locale
     member = tokens.network_token(recipient.supporter_id, member_locale)
-    act = tokens.act_token(recipient.supporter_id, content.action_id, locale)
     return AlertMessage(
         delivery_id=recipient.delivery_id,
         to=recipient.email,
@@ -365,7 +373,7 @@ def _message(
         title=title,
         summary=summary,
         deadline=content.deadline,
-        act_url=absolute_url(base_url, "act.act_page", token=act),
+        act_url=act_url,
         action_url=absolute_url(base_url, "pages.action_page", locale=locale, slug=content.slug),
         member_url=absolute_url(base_url, "network.member_page", token=member),
         leave_url=absolute_url(base_url, "network.leave_page", token=member),
