@@ -17,6 +17,7 @@ from tests.factories import make_action
 from tests.smtp import RecordingHandler
 from tests.staff import Campaigner
 from tests.supporter_updates import add_event
+from tests.test_network import member_path
 from tests.test_network_alerts import join
 
 # A country no other test's cases are in: its rows are this test's alone.
@@ -124,12 +125,23 @@ async def test_the_workspace_shows_the_same_figures_and_the_networks_months(
     for name in ("cases", "improved", "other"):
         assert figure(workspace.text, name) == figure(public, name)
     before = month_row((await campaigner.client.get("/admin/network")).text)
-    await join(client, smtp, drain, language_1="en")
+    email = await join(client, smtp, drain, language_1="en")
     network = await campaigner.client.get("/admin/network")
     assert 'id="chart-growth"' in network.text, "drawn once someone joined or left"
     after = month_row(network.text)
     assert int(after[0]) == int(before[0]) + 1, "joined this month"
     assert int(after[2]) == int(before[2]) + 1, "members at the month's end"
+
+    # Leaving, then asking to join again without saying yes, is not being a member.
+    form = {"email": email, "language_1": "en", "consent_network": "yes", "frequency": "every"}
+    await client.post("/en/network", data=form)
+    await drain()
+    page = member_path(smtp.to(email)[-1])
+    assert (await client.post(f"{page}/leave")).status_code == 200
+    await client.post("/en/network", data=form)
+    left = month_row((await campaigner.client.get("/admin/network")).text)
+    assert int(left[1]) == int(after[1]) + 1, "left this month"
+    assert int(left[2]) == int(before[2]), "not a member while their new request waits"
     anonymous = await client.get("/admin/impact", follow_redirects=False)
     assert anonymous.status_code in (302, 303)
 

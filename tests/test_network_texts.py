@@ -22,6 +22,9 @@ from tests.test_network_alerts import act_path, alerts_to, join, publish
 from tests.test_replies import text_us
 from tests.twilio import TwilioRecord
 
+# A fixed line in Paris: a valid number, but never texted.
+PARIS_OFFICE = "+33142685300"
+
 
 def new_number() -> str:
     return f"+3366{uuid.uuid4().int % 10**7:07d}"
@@ -102,6 +105,8 @@ async def test_a_number_is_texted_once_and_is_theirs_only_after_its_yes(
     assert 'lang="fr"' in nothing_typed.text
     not_a_number = await client.post(page, data=preferences("fr", texts="yes", phone="12"))
     assert not_a_number.status_code == 422
+    landline = await client.post(page, data=preferences("fr", texts="yes", phone=PARIS_OFFICE))
+    assert landline.status_code == 422, "a number the sender would never text"
 
     saved = await client.post(page, data=preferences("fr", texts="yes", phone=number))
     assert saved.status_code == 200
@@ -125,6 +130,10 @@ async def test_a_number_is_texted_once_and_is_theirs_only_after_its_yes(
     assert "<Message>" in said_yes.text
     assert "merci" in said_yes.text.lower()
     assert (await member_state(pool, email) or {})["texts"] == "active"
+    await drain()
+    told = smtp.to(email)[-1]
+    assert number[-2:] in str(told.get_body(preferencelist=("plain",)))
+    assert told["Content-Language"] == "fr", "the email says texts now go to the number"
     consents = await pool.fetch(
         "SELECT r.granted, r.source, t.locale FROM consent_records r"
         " JOIN consent_texts t ON t.id = r.consent_text_id"
@@ -221,6 +230,7 @@ async def test_stop_a_member_who_never_signed_and_leaving(
     campaigner: Campaigner,
 ) -> None:
     email, number, page = await member_with_texts(client, pool, smtp, drain, twilio, "en", "YES")
+    smtp.reset()
 
     # Never signed: the text carries the link only, and a YES says the link asks a name once.
     urgent = await make_action(pool, status="draft", locales=("en",))
@@ -240,12 +250,23 @@ async def test_stop_a_member_who_never_signed_and_leaving(
     progress = await campaigner.client.get(f"/admin/actions/{urgent}/alert")
     assert "Text message" in progress.text
 
-    # STOP: no alert by text goes to the number any more.
+    # STOP: the number is forgotten (the texts' consent withdrawn), no alert by text goes to
+    # it, and giving it again sends it nothing while it stays stopped.
     assert (await text_us(client, number, "STOP", f"SM-{uuid.uuid4().hex}")).status_code == 200
+    stopped = await member_state(pool, email)
+    assert stopped is not None
+    assert (stopped["texts"], stopped["phone_sealed"]) == ("none", None)
+    withdrawn = await pool.fetchval(
+        "SELECT count(*) FROM consent_records WHERE supporter_id = $1"
+        " AND scope = 'network_texts' AND NOT granted",
+        stopped["supporter_id"],
+    )
+    assert withdrawn == 1
     before = len(twilio.to(number))
     later = await make_action(pool, status="draft", locales=("en",))
     await plan_by_text(campaigner, later)
     await publish(campaigner, later)
+    await client.post(page, data=preferences("en", texts="yes", phone=number))
     await drain()
     assert len(twilio.to(number)) == before
 
@@ -256,3 +277,39 @@ async def test_stop_a_member_who_never_signed_and_leaving(
     state = await member_state(pool, email)
     assert state is not None
     assert (state["status"], state["texts"], state["phone_sealed"]) == ("left", "none", None)
+
+
+async def test_a_yes_never_hands_a_number_to_someone_who_typed_it(
+    client: httpx.AsyncClient,
+    pool: Pool,
+    smtp: RecordingHandler,
+    drain: Drain,
+    twilio: TwilioRecord,
+) -> None:
+    # A number texting for one member: another who types it gets no text sent to it, and
+    # its YES does not move it.
+    owner, number, _page = await member_with_texts(client, pool, smtp, drain, twilio, "en", "YES")
+    _stranger, stranger_page = await member_and_page(client, smtp, drain, "en")
+    texts_before = len(twilio.to(number))
+    typed = await client.post(stranger_page, data=preferences("en", texts="yes", phone=number))
+    assert typed.status_code == 200
+    assert "Si votre numéro se terminant par" in typed.text, "the same as for anyone"
+    await drain()
+    assert len(twilio.to(number)) == texts_before, "nothing is sent to it"
+    await text_us(client, number, "YES", f"SM-{uuid.uuid4().hex}")
+    assert (await member_state(pool, owner) or {})["texts"] == "active"
+    assert (await member_state(pool, _stranger) or {})["texts"] == "pending"
+
+    # A number waiting for its YES from two members goes to neither.
+    first, first_page = await member_and_page(client, smtp, drain, "en")
+    second, second_page = await member_and_page(client, smtp, drain, "en")
+    shared = new_number()
+    for page in (first_page, second_page):
+        await client.post(page, data=preferences("en", texts="yes", phone=shared))
+    await drain()
+    answered = await text_us(client, shared, "yes", f"SM-{uuid.uuid4().hex}")
+    assert "plusieurs personnes ont donné ce numéro" in answered.text
+    for member in (first, second):
+        state = await member_state(pool, member)
+        assert state is not None
+        assert (state["texts"], state["phone_sealed"]) == ("none", None)

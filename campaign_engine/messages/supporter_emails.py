@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from campaign_engine.domain.network.texts import TextsOn
 from campaign_engine.links import absolute_url
 from campaign_engine.messages.emails import (
     MessageTemplates,
@@ -86,6 +87,23 @@ def compose_network_email(
     }
     rendered = templates.email("network-member" if member else "network-join", locale, context)
     return _to_address_we_hold(rendered, settings, delivery, email, locale)
+
+
+def compose_texts_on_email(
+    templates: MessageTemplates,
+    settings: Settings,
+    tokens: Tokens,
+    delivery: Delivery,
+    recipient: TextsOn,
+) -> OutgoingEmail:
+    """To a member whose number has just answered YES: the texts, and how to stop them."""
+    token = tokens.network_token(recipient.supporter_id, recipient.locale)
+    context = {
+        "member_url": absolute_url(settings.public_base_url, "network.member_page", token=token),
+        "digits": recipient.digits,
+    }
+    rendered = templates.email("network-texts-on", recipient.locale, context)
+    return _to_address_we_hold(rendered, settings, delivery, recipient.email, recipient.locale)
 
 
 def compose_privacy_link_email(

@@ -24,6 +24,7 @@ class DeliveryKind(enum.StrEnum):
     NETWORK_WEEKLY = "network_weekly"  # the week's actions, to members who chose a weekly email
     FOLLOW_CASE = "follow_case"  # the link to say yes to a case's news (domain/campaigns/following)
     NETWORK_TEXTS = "network_texts"  # a text asking a member's number to answer YES (network/texts)
+    NETWORK_TEXTS_ON = "network_texts_on"  # an email: texts now go to the number ending in …
 
 
 class DeliveryStatus(enum.StrEnum):

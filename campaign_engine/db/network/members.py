@@ -20,7 +20,8 @@ from campaign_engine.models.network import (
 
 # A request to join. A pending or departed member's request takes the newer preferences and
 # wording, and starts again as pending; an active member's row is left as it is (their
-# preferences change only through their own link).
+# preferences change only through their own link). A departed member's leaving stays on the
+# record until they say yes again (the network's months count it).
 REQUEST_MEMBERSHIP = """
 INSERT INTO members (supporter_id, status, locale, languages, countries, themes, frequency,
                      weekly_cap, regions, consent_text_id, asked_at)
@@ -29,8 +30,7 @@ ON CONFLICT (supporter_id) DO UPDATE
     SET status = 'pending', locale = EXCLUDED.locale, languages = EXCLUDED.languages,
         countries = EXCLUDED.countries, themes = EXCLUDED.themes, regions = EXCLUDED.regions,
         frequency = EXCLUDED.frequency, weekly_cap = EXCLUDED.weekly_cap,
-        consent_text_id = EXCLUDED.consent_text_id, asked_at = EXCLUDED.asked_at,
-        left_at = NULL
+        consent_text_id = EXCLUDED.consent_text_id, asked_at = EXCLUDED.asked_at
     WHERE members.status <> 'active'
 """
 
@@ -94,7 +94,7 @@ async def get_membership(conn: Connection, supporter_id: UUID) -> Membership | N
 # Saying yes through the link: the consent is recorded in the same transaction
 # (domain/network/membership.py), with the wording kept since the request.
 ACTIVATE_MEMBER = """
-UPDATE members SET status = 'active', joined_at = $2
+UPDATE members SET status = 'active', joined_at = $2, left_at = NULL
 WHERE supporter_id = $1 AND status = 'pending'
 RETURNING consent_text_id
 """

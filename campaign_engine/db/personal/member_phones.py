@@ -96,15 +96,10 @@ async def list_texters(conn: Connection, phone_key: bytes) -> list[Texter]:
     return [Texter(**{**dict(row), "languages": list(row["languages"])}) for row in rows]
 
 
-# The YES from the number: it texts for this member now, and for no one else (a number given
-# by another member too is taken from them: only its owner answers from it).
+# The YES from the number: it texts for this member now. Only ever the number's one holder
+# (domain/network/text_answers.py): a number active for one member, or given by several, is
+# never moved by a YES.
 ACTIVATE_TEXTS = """
-WITH taken AS (
-    UPDATE members
-    SET phone_sealed = NULL, phone_key = NULL, texts = 'none', texts_consent_text_id = NULL,
-        texts_asked_at = NULL
-    WHERE phone_key = $2 AND supporter_id <> $1
-)
 UPDATE members SET texts = 'active'
 WHERE supporter_id = $1 AND phone_key = $2 AND texts = 'pending' AND status = 'active'
 RETURNING texts_consent_text_id
@@ -115,6 +110,40 @@ async def activate_texts(conn: Connection, supporter_id: UUID, phone_key: bytes)
     """The sentence they agreed to, or None when nothing was waiting for this YES."""
     text_id: int | None = await conn.fetchval(ACTIVATE_TEXTS, supporter_id, phone_key)
     return text_id
+
+
+# A number STOPped, or given by more than one member: no member keeps it (its texts, if
+# active, are withdrawn on the record by the caller).
+FORGET_NUMBER = """
+UPDATE members m
+SET phone_sealed = NULL, phone_key = NULL, texts = 'none', texts_consent_text_id = NULL,
+    texts_asked_at = NULL
+FROM (SELECT supporter_id, texts, texts_consent_text_id FROM members
+      WHERE phone_key = $1 FOR UPDATE) before
+WHERE m.supporter_id = before.supporter_id
+RETURNING m.supporter_id, before.texts, before.texts_consent_text_id
+"""
+
+
+async def forget_number_everywhere(conn: Connection, phone_key: bytes) -> list[tuple[UUID, int]]:
+    """The members whose texts to this number were active, with the sentence they agreed to."""
+    rows = await conn.fetch(FORGET_NUMBER, phone_key)
+    return [
+        (row["supporter_id"], row["texts_consent_text_id"])
+        for row in rows
+        if row["texts"] == "active"
+    ]
+
+
+SELECT_TEXTING_ELSEWHERE = """
+SELECT EXISTS (SELECT 1 FROM members
+               WHERE phone_key = $2 AND supporter_id <> $1 AND texts = 'active')
+"""
+
+
+async def is_texting_elsewhere(conn: Connection, supporter_id: UUID, phone_key: bytes) -> bool:
+    """The number receives texts for another member already."""
+    return bool(await conn.fetchval(SELECT_TEXTING_ELSEWHERE, supporter_id, phone_key))
 
 
 COUNT_RECENT_ASKS = f"""
@@ -151,13 +180,15 @@ class AskRecipient:
     texts: str
     member_status: str
     locale: str
+    stopped: bool  # the number texted STOP
 
 
 # Whom the text asking for a YES goes to: the number held now (changed or dropped since, it
-# goes to the new one, or nowhere).
+# goes to the new one, or nowhere), and whether it has texted STOP since it was given.
 SELECT_ASK_RECIPIENT = """
 SELECT d.id AS delivery_id, m.phone_sealed AS member_phone_sealed, m.texts,
-       m.status AS member_status, m.locale
+       m.status AS member_status, m.locale,
+       EXISTS (SELECT 1 FROM sms_opt_outs o WHERE o.phone_key = m.phone_key) AS stopped
 FROM deliveries d JOIN members m ON m.supporter_id = d.supporter_id
 WHERE d.id = $1
 """
@@ -174,6 +205,7 @@ async def get_ask_recipient(conn: Connection, delivery_id: UUID) -> AskRecipient
         texts=values["texts"],
         member_status=values["member_status"],
         locale=values["locale"],
+        stopped=values["stopped"],
     )
 
 
@@ -244,3 +276,44 @@ LIMIT 1
 async def get_answered_alert(conn: Connection, supporter_id: UUID, since: datetime) -> int | None:
     action_id: int | None = await conn.fetchval(SELECT_ANSWERED_ALERT, supporter_id, since)
     return action_id
+
+
+@dataclass(frozen=True)
+class TextsOnRecipient:
+    supporter_id: UUID
+    email: str
+    locale: str  # the language they joined in
+    member_status: str
+    texts: str
+    member_phone: str | None
+
+
+# Whom the email saying "texts now go to your number" goes to: the address we hold.
+SELECT_TEXTS_ON_RECIPIENT = """
+SELECT p.id AS supporter_id, p.email_sealed, m.locale, m.status AS member_status, m.texts,
+       m.phone_sealed AS member_phone_sealed
+FROM deliveries d JOIN supporters p ON p.id = d.supporter_id
+JOIN members m ON m.supporter_id = p.id
+WHERE d.id = $1
+"""
+
+
+async def get_texts_on_recipient(conn: Connection, delivery_id: UUID) -> TextsOnRecipient | None:
+    row = await conn.fetchrow(SELECT_TEXTS_ON_RECIPIENT, delivery_id)
+    return None if row is None else opened_as(TextsOnRecipient, conn, row)
+
+
+INSERT_TEXTS_ON_EMAIL = f"""
+INSERT INTO deliveries (dedup_key, kind, channel, supporter_id)
+VALUES ('{DeliveryKind.NETWORK_TEXTS_ON}:' || $1::uuid::text || ':' || $2::text,
+        '{DeliveryKind.NETWORK_TEXTS_ON}', 'email', $1)
+ON CONFLICT (dedup_key) DO NOTHING
+RETURNING id
+"""
+
+
+async def insert_texts_on_email(conn: Connection, supporter_id: UUID, at: datetime) -> UUID | None:
+    delivery_id: UUID | None = await conn.fetchval(
+        INSERT_TEXTS_ON_EMAIL, supporter_id, at.isoformat()
+    )
+    return delivery_id

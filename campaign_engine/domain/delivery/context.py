@@ -44,8 +44,4 @@ class Sending:
 
     @property
     def sms_policy(self) -> SmsPolicy:
-        return SmsPolicy(
-            self.settings.sms_countries,
-            self.settings.sms_per_number_per_day,
-            self.settings.sms_daily_budget,
-        )
+        return SmsPolicy.of(self.settings)

@@ -22,7 +22,12 @@ from campaign_engine.db.delivery import deliveries
 from campaign_engine.db.personal import member_phones, recipients
 from campaign_engine.db.pool import Pool
 from campaign_engine.db.targets import targets
-from campaign_engine.domain.network.text_answers import YesAnswer, YesMeant, answer_yes
+from campaign_engine.domain.network.text_answers import (
+    YesAnswer,
+    YesMeant,
+    answer_yes,
+    forget_stopped_number,
+)
 from campaign_engine.domain.network.texts import normalised_word
 from campaign_engine.i18n import SOURCE_LOCALE
 from campaign_engine.jobs import JobQueue
@@ -123,6 +128,7 @@ async def receive_text(
         if keyword in STOP_WORDS:
             await recipients.opt_out_phone(conn, phone_key, clock.now())
             await targets.set_status_at(conn, "sms", sender, "blocked", replacing=("ok",))
+            await forget_stopped_number(conn, phone_key)
             return ReceivedText(TextKind.STOP, locale)
         if keyword in START_WORDS:
             await recipients.opt_in_phone(conn, phone_key)

@@ -41,7 +41,7 @@ from campaign_engine.domain.delivery.sms_budget import Held
 from campaign_engine.domain.integrations.webhooks import webhook_message
 from campaign_engine.domain.network.alerts import alert_messages
 from campaign_engine.domain.network.membership import join_email_recipient
-from campaign_engine.domain.network.texts import ask_message
+from campaign_engine.domain.network.texts import ask_message, texts_on_message
 from campaign_engine.domain.network.weekly import weekly_message
 from campaign_engine.domain.privacy.rights import link_recipient
 from campaign_engine.models.delivery import Delivery, DeliveryKind, SendOutcome, SendResult
@@ -139,6 +139,10 @@ async def _texts_ask(sending: Sending, delivery: Delivery) -> Any:
     return await ask_message(sending.pool, delivery.id)
 
 
+async def _texts_on(sending: Sending, delivery: Delivery) -> Any:
+    return await texts_on_message(sending.pool, delivery.id)
+
+
 async def _webhook(sending: Sending, delivery: Delivery) -> Any:
     return await webhook_message(sending.pool, delivery)
 
@@ -173,6 +177,9 @@ KINDS: dict[DeliveryKind, MessageKind] = {
         ),
         MessageKind(
             DeliveryKind.NETWORK_TEXTS, "the member is no longer held", read_one=_texts_ask
+        ),
+        MessageKind(
+            DeliveryKind.NETWORK_TEXTS_ON, "the member is no longer held", read_one=_texts_on
         ),
     )
 }

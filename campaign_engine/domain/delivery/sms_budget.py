@@ -34,6 +34,7 @@ from campaign_engine.db.delivery import sms_budget
 from campaign_engine.db.pool import Pool
 from campaign_engine.models.delivery import SendOutcome, SendResult
 from campaign_engine.security.tokens import Tokens
+from campaign_engine.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,12 @@ class SmsPolicy:
     countries: frozenset[str]  # ISO 3166 codes; empty: any country
     per_number_per_day: int
     daily_budget: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> SmsPolicy:
+        return cls(
+            settings.sms_countries, settings.sms_per_number_per_day, settings.sms_daily_budget
+        )
 
 
 def refusal(policy: SmsPolicy, to: str, *, supporter: bool = True) -> str | None:

@@ -23,9 +23,10 @@ from uuid import UUID
 
 from campaign_engine.clock import Clock
 from campaign_engine.db.network import members
-from campaign_engine.db.personal import member_phones
+from campaign_engine.db.personal import member_phones, recipients
 from campaign_engine.db.pool import Connection, Pool
 from campaign_engine.db.signing import consent
+from campaign_engine.domain.delivery.sms_budget import SmsPolicy, refusal
 from campaign_engine.domain.doorbells import Doorbells, committed_then_rung
 from campaign_engine.domain.signing.consent import shown_consent, wording_id
 from campaign_engine.i18n import LOCALES, Catalogues
@@ -36,6 +37,7 @@ from campaign_engine.security.tokens import Tokens
 
 # Texts asking for a YES, per member and day: enough to fix a typo, too few to harass anyone.
 ASKS_PER_DAY = 3
+ASKED_OVER = timedelta(days=1)
 # Where a consent to texts, or its withdrawal, came from, as the evidence records it.
 STOPPED_ON_PAGE = "network_link"
 # The word a member texts back to say yes, as each catalogue says it (the alert tells it).
@@ -44,8 +46,8 @@ YES = "YES"
 
 
 class TextsChange(enum.StrEnum):
-    ASKED = "asked"  # a text asking for a YES went to the number
-    TOO_MANY = "too_many"  # the number is kept, but enough texts went today: none more
+    ASKED = "asked"  # kept, and a text asks the number for its YES (unless it must not)
+    TOO_MANY = "too_many"  # enough asks today: nothing changed
     KEPT = "kept"  # nothing changed
     STOPPED = "stopped"  # the number was forgotten
 
@@ -66,36 +68,43 @@ async def choose_texts(
     supporter_id: UUID,
     choice: TextsChoice,
 ) -> TextsChange:
-    """Keep a member's choice about texts. A new number waits for its YES; only an active
-    member's is asked (a pending one's is asked when they say yes to the network)."""
+    """Keep an active member's choice about texts. A new number (or one still waiting for its
+    YES, given again) is asked for its YES, at most ASKS_PER_DAY times a day: past that the
+    choice is not kept, so that it can be made again tomorrow."""
     if not choice.wanted:
         return await stop_texts(pool, supporter_id, STOPPED_ON_PAGE)
     async with committed_then_rung(pool, queue) as (conn, doorbells):
+        membership = await members.get_membership(conn, supporter_id)
+        if membership is None or membership.status is not MemberStatus.ACTIVE:
+            return TextsChange.KEPT  # not a member (yet): their page says yes first
         held = await member_phones.get_member_phone(conn, supporter_id)
-        if choice.phone is None or (held is not None and held[0] == choice.phone):
+        if choice.phone is None:
             return TextsChange.KEPT
+        if held is not None and held[0] == choice.phone and membership.texts is TextsStatus.ACTIVE:
+            return TextsChange.KEPT
+        if await member_phones.count_recent_asks(conn, supporter_id, ASKED_OVER) >= ASKS_PER_DAY:
+            return TextsChange.TOO_MANY
         text_id = await wording_id(conn, shown_consent(ConsentScope.NETWORK_TEXTS))
         now = clock.now()
         phone_key = tokens.phone_key(choice.phone)
-        if not await member_phones.ask_for_texts(
-            conn, supporter_id, choice.phone, phone_key, text_id, now
-        ):
-            return TextsChange.KEPT
-        return await _ask(conn, doorbells, supporter_id, now)
+        await member_phones.ask_for_texts(conn, supporter_id, choice.phone, phone_key, text_id, now)
+        await _ask(conn, doorbells, supporter_id, phone_key, now)
+        return TextsChange.ASKED
 
 
 async def _ask(
-    conn: Connection, doorbells: Doorbells, supporter_id: UUID, now: datetime
-) -> TextsChange:
-    membership = await members.get_membership(conn, supporter_id)
-    if membership is None or membership.status is not MemberStatus.ACTIVE:
-        return TextsChange.KEPT  # not a member (yet): their page says yes first
-    if await member_phones.count_recent_asks(conn, supporter_id, timedelta(days=1)) >= ASKS_PER_DAY:
-        return TextsChange.TOO_MANY
+    conn: Connection, doorbells: Doorbells, supporter_id: UUID, phone_key: bytes, now: datetime
+) -> None:
+    """The text asking for a YES, unless the number texted STOP or receives texts for another
+    member already: then nothing goes to it, and the page says the same (it tells nobody
+    what a number is to us)."""
+    if await recipients.is_opted_out(conn, phone_key):
+        return
+    if await member_phones.is_texting_elsewhere(conn, supporter_id, phone_key):
+        return
     delivery_id = await member_phones.insert_ask(conn, supporter_id, now)
     if delivery_id is not None:
         doorbells.delivery(delivery_id)
-    return TextsChange.ASKED
 
 
 async def stop_texts(pool: Pool, supporter_id: UUID, source: str) -> TextsChange:
@@ -115,6 +124,11 @@ async def forget_number(conn: Connection, supporter_id: UUID, source: str) -> Te
             conn, supporter_id, ConsentScope.NETWORK_TEXTS, text_id, source, granted=False
         )
     return TextsChange.STOPPED
+
+
+def can_text(policy: SmsPolicy, phone: str) -> bool:
+    """A number the sender would text: a mobile one, in a country texts may go to."""
+    return refusal(policy, phone) is None
 
 
 def number_ends(phone: str) -> str:
@@ -159,4 +173,29 @@ async def ask_message(pool: Pool, delivery_id: UUID) -> AskText | str | None:
         return "they left the network before it went"
     if found.phone is None or found.texts != TextsStatus.PENDING:
         return "the number answered already, or was taken back"
+    if found.stopped:
+        return "the number texted STOP"
     return AskText(delivery_id, found.phone, found.locale)
+
+
+@dataclass(frozen=True)
+class TextsOn:
+    """The email telling a member their number now receives texts."""
+
+    supporter_id: UUID
+    email: str
+    locale: str  # the language they joined in
+    digits: str  # the number's last digits
+
+
+async def texts_on_message(pool: Pool, delivery_id: UUID) -> TextsOn | str | None:
+    """What to send, why nothing is to be sent any more, or None when the member is gone."""
+    async with pool.acquire() as conn:
+        found = await member_phones.get_texts_on_recipient(conn, delivery_id)
+    if found is None:
+        return None
+    if found.member_status != MemberStatus.ACTIVE:
+        return "they left the network before it went"
+    if found.member_phone is None or found.texts != TextsStatus.ACTIVE:
+        return "they stopped texts before it went"
+    return TextsOn(found.supporter_id, found.email, found.locale, number_ends(found.member_phone))

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from campaign_engine.domain.campaigns.case_editing import RISK_CATEGORIES, risk_category_names
+from campaign_engine.domain.delivery.sms_budget import SmsPolicy
 from campaign_engine.domain.network.membership import (
     LEFT_IN_ONE_CLICK,
     LEFT_THROUGH_LINK,
@@ -26,7 +27,7 @@ from campaign_engine.domain.network.membership import (
     membership,
     say_yes,
 )
-from campaign_engine.domain.network.texts import TextsChange, TextsChoice, choose_texts
+from campaign_engine.domain.network.texts import TextsChange, TextsChoice, can_text, choose_texts
 from campaign_engine.domain.signing.consent import consent_wording
 from campaign_engine.formats.countries import COUNTRY_CODES, country_choices
 from campaign_engine.formats.regions import REGION_CODES, region_choices
@@ -111,7 +112,7 @@ async def save(request: Request) -> Response:
         found = await membership(s.pool, supporter_id)
         if found is None or found.status is MemberStatus.LEFT:
             return _member_page(request, found, {})
-        texts = _texts_choice(_values(form), found)
+        texts = _texts_choice(_values(form), found, SmsPolicy.of(s.settings))
         errors = {
             **(parsed.errors if isinstance(parsed, FieldErrors) else {}),
             **(texts.errors if isinstance(texts, FieldErrors) else {}),
@@ -270,7 +271,9 @@ def _frequency(values: Mapping[str, str], problems: FieldErrors) -> tuple[Freque
     return frequency, int(cap)
 
 
-def _texts_choice(values: Mapping[str, str], found: Membership) -> TextsChoice | FieldErrors:
+def _texts_choice(
+    values: Mapping[str, str], found: Membership, policy: SmsPolicy
+) -> TextsChoice | FieldErrors:
     """Texts or not, and the number: typed with its country code (a member's page knows no
     country to read it in); left empty, the number held is kept."""
     wanted = values.get("texts") == "yes"
@@ -286,6 +289,8 @@ def _texts_choice(values: Mapping[str, str], found: Membership) -> TextsChoice |
         return FieldErrors(
             {"phone": _("Enter a mobile number with + and its country code, like +44 7700 900123.")}
         )
+    if not can_text(policy, phone):
+        return FieldErrors({"phone": _("We cannot text this number: give a mobile number.")})
     return TextsChoice(True, phone)
 
 

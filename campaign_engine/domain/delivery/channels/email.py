@@ -18,6 +18,7 @@ from campaign_engine.messages.supporter_emails import (
     compose_network_email,
     compose_privacy_link_email,
     compose_supporter_email,
+    compose_texts_on_email,
 )
 from campaign_engine.messages.supporter_updates import compose_update_email
 from campaign_engine.models.delivery import Delivery, DeliveryKind, SendResult
@@ -61,6 +62,9 @@ EMAIL = register(
             DeliveryKind.CONFIRMATION_REMINDER: _to_signer,
             DeliveryKind.PRIVACY_LINK: _privacy_link,
             DeliveryKind.NETWORK_JOIN: _network,
+            DeliveryKind.NETWORK_TEXTS_ON: lambda s, d, recipient: compose_texts_on_email(
+                s.templates, s.settings, s.tokens, d, recipient
+            ),
             DeliveryKind.FOLLOW_CASE: _follower,
             DeliveryKind.NETWORK_ALERT: lambda s, _d, alert: compose_alert_email(
                 s.templates, s.settings, alert
