@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 SENT: Mapping[str, str] = {
     "pages.action_page": "/{locale}/actions/{slug}",
+    "case_sheets.case_sheet": "/{locale}/actions/{slug}/case-sheet.pdf",
     "pages.case_page": "/{locale}/cases/{slug}",
     "pages.confirm": "/confirm/{token}",
     "privacy.privacy_page": "/privacy/{token}",

@@ -36,6 +36,7 @@ EXPECTED: dict[tuple[str, str], str | Capability] = {
     ("POST", "/not-me/{token}"): PUBLIC,
     ("GET", "/{locale:locale}/actions.atom"): PUBLIC,
     ("GET", "/{locale:locale}/impact"): PUBLIC,
+    ("GET", "/{locale:locale}/actions/{slug:slug}/case-sheet.pdf"): PUBLIC,
     ("GET", "/{locale:locale}/network"): PUBLIC,
     ("POST", "/{locale:locale}/network"): PUBLIC,
     ("GET", "/network/{token}"): PUBLIC,

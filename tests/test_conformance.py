@@ -279,6 +279,7 @@ def network_alert(writers: Writers, name: str, locale: str) -> OutgoingEmail:
         deadline=None,
         act_url="https://act.example.org/act/token",
         action_url="https://act.example.org/en/actions/her",
+        sheet_url="https://act.example.org/en/actions/her/case-sheet.pdf",
         member_url="https://act.example.org/network/token",
         leave_url="https://act.example.org/network/token/leave",
     )

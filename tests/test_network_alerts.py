@@ -123,6 +123,7 @@ async def test_publishing_alerts_each_matching_member_once_in_their_language(
     (spanish_reader,) = alerts_to(smtp, mexico_and_theme)
     assert spanish_reader["Content-Language"] == "es"
     assert f"/es/actions/{slug}" in text_of(spanish_reader)
+    assert f"/es/actions/{slug}/case-sheet.pdf" in text_of(spanish_reader), "to print and post"
     for nobody in (reads_russian, only_mali, only_death_penalty, weekly):
         assert alerts_to(smtp, nobody) == []
 

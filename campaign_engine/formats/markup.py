@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 from markupsafe import Markup
 
 _RENDERER = MarkdownIt("commonmark", {"html": False}).disable("image")
@@ -49,3 +50,36 @@ def markdown(text: str) -> Markup:
     html = _RENDERER.renderer.render(tokens, _RENDERER.options, {})
     # Safe to mark safe: nh3 cleaned it on this very line.
     return Markup(clean_html(html))  # noqa: S704  # nosec B704
+
+
+def plain_paragraphs(text: str) -> list[str]:
+    """A campaign text as plain paragraphs, for paper (a case sheet): emphasis dropped, a
+    list item bulleted, a link followed by its address in brackets."""
+    paragraphs: list[str] = []
+    in_item = False
+    for token in _RENDERER.parse(text):
+        if token.type == "list_item_open":
+            in_item = True
+        elif token.type == "list_item_close":
+            in_item = False
+        elif token.type == "inline":
+            words = _inline_text(token.children or [])
+            paragraphs.append(f"• {words}" if in_item else words)
+    return [paragraph for paragraph in paragraphs if paragraph]
+
+
+def _inline_text(children: list[Token]) -> str:
+    said: list[str] = []
+    href = ""
+    for child in children:
+        if child.type in ("text", "code_inline"):
+            said.append(child.content)
+        elif child.type == "softbreak":
+            said.append(" ")
+        elif child.type == "hardbreak":
+            said.append("\n")
+        elif child.type == "link_open":
+            href = str(child.attrs.get("href", ""))
+        elif child.type == "link_close" and href and said[-1:] != [href]:
+            said.append(f" ({href})")
+    return "".join(said).strip()

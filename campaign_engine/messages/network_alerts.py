@@ -39,6 +39,7 @@ def compose_alert_email(
         "summary": message.summary,
         "deadline": message.deadline,
         "action_url": message.action_url,
+        "sheet_url": message.sheet_url,
         "organisation": settings.organisation_name,
     }
     personal = {"act_url": message.act_url, "member_url": message.member_url}

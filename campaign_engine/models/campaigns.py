@@ -439,3 +439,14 @@ class DashboardAction:
     published_locales: tuple[str, ...]
     locale: str  # the language of the title
     title: str
+
+
+@dataclass(frozen=True)
+class SheetTarget:
+    """An official as a case sheet names them (domain/campaigns/case_sheets.py)."""
+
+    name: str
+    title: str
+    organisation: str
+    preferred_locale: str
+    salutations: dict[str, str]  # locale -> how a letter to them opens

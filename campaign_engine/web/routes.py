@@ -32,6 +32,7 @@ from campaign_engine.web.admin.workspace import account, audit, auth, team
 from campaign_engine.web.api import guard, openapi, osdi, public, reads
 from campaign_engine.web.public import (
     act,
+    case_sheets,
     embed,
     following,
     impact,
@@ -117,6 +118,8 @@ def routes(settings: Settings) -> list[BaseRoute]:
         route("/{locale:locale}/actions/{slug:slug}/sign", pages.sign, methods=["POST"]),
         route("/{locale:locale}/actions/{slug:slug}/check-email", pages.check_email),
         route("/{locale:locale}/actions/{slug:slug}/thanks", pages.thanks),
+        # The case sheet to print (docs/letters.md)
+        route("/{locale:locale}/actions/{slug:slug}/case-sheet.pdf", case_sheets.case_sheet),
         route("/{locale:locale}/cases/{slug:slug}", pages.case_page),
         route("/webhooks/twilio/status", webhooks.twilio_status, methods=["POST"]),
         route("/webhooks/twilio/sms", webhooks.twilio_incoming, methods=["POST"]),

@@ -256,6 +256,7 @@ class AlertMessage:
     deadline: datetime | None
     act_url: str  # the one-click act (web/public/act.py)
     action_url: str
+    sheet_url: str  # the case sheet, to print and post a letter (web/public/case_sheets.py)
     member_url: str  # the member's own page: preferences, and leaving
     leave_url: str  # RFC 8058's one-click target
 
@@ -375,6 +376,9 @@ def _message(
         deadline=content.deadline,
         act_url=act_url,
         action_url=absolute_url(base_url, "pages.action_page", locale=locale, slug=content.slug),
+        sheet_url=absolute_url(
+            base_url, "case_sheets.case_sheet", locale=locale, slug=content.slug
+        ),
         member_url=absolute_url(base_url, "network.member_page", token=member),
         leave_url=absolute_url(base_url, "network.leave_page", token=member),
     )

@@ -1,0 +1,29 @@
+"""An action's case sheet (docs/letters.md): the UA document members know, in one of the
+languages the action is published in: its code and date, the person and the concern, what
+happened, what to ask for and the model letter, the officials to write to with the
+salutation in each one's language, the deadline, and the way to the action online."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from campaign_engine.db.campaigns import case_sheets
+from campaign_engine.db.pool import Pool
+from campaign_engine.domain.campaigns.actions import read_action_page
+from campaign_engine.models.campaigns import ActionPage, SheetTarget
+
+
+@dataclass(frozen=True)
+class CaseSheet:
+    page: ActionPage  # the action page's own texts, in the sheet's language
+    issued_at: datetime  # when the action first opened
+    targets: list[SheetTarget]
+
+
+async def read_case_sheet(pool: Pool, slug: str, locale: str) -> CaseSheet:
+    """ActionNotFound or ActionRemoved as the action page says them."""
+    page = await read_action_page(pool, slug, locale)
+    async with pool.acquire() as conn:
+        issued_at, targets = await case_sheets.get_sheet_extras(conn, page.id)
+    return CaseSheet(page, issued_at, targets)

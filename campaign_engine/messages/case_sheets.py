@@ -1,0 +1,98 @@
+"""The case sheet as a PDF (templates/pdf/case-sheet.typ, typeset by messages/typesetting.py):
+its words gathered here, every label through gettext in the sheet's language, each
+official's salutation in their own, and a QR code to the action."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import segno
+from babel.dates import format_date
+
+from campaign_engine.domain.campaigns.case_sheets import CaseSheet
+from campaign_engine.formats.markup import plain_paragraphs
+from campaign_engine.i18n import Catalogues, _, active, is_supported
+from campaign_engine.messages.typesetting import typesetter
+from campaign_engine.models.campaigns import SheetTarget
+
+# Paper sizes as the link names them, and as Typst does.
+PAPERS = {"a4": "a4", "letter": "us-letter"}
+TEMPLATE = Path("pdf") / "case-sheet.typ"
+
+
+@dataclass(frozen=True)
+class SheetRequest:
+    """Which sheet: on which paper (a key of PAPERS), pointing where, made by whom."""
+
+    paper: str
+    action_url: str
+    organisation: str
+
+
+async def compose_case_sheet(
+    templates_dir: Path, catalogues: Catalogues, sheet: CaseSheet, request: SheetRequest
+) -> bytes:
+    """The sheet as a PDF, in the active language."""
+    data = case_sheet_data(catalogues, sheet, request)
+    return await typesetter(templates_dir / TEMPLATE).pdf(data)
+
+
+def case_sheet_data(
+    catalogues: Catalogues, sheet: CaseSheet, request: SheetRequest
+) -> dict[str, Any]:
+    """What the template says, as JSON: the sheet's words in the active language."""
+    page, locale = sheet.page, active().babel
+    action_url = request.action_url
+    qr = segno.make(action_url, error="m").svg_inline(scale=4, border=0)
+    return {
+        "paper": PAPERS[request.paper],
+        "lang": locale.language,
+        # Typst picks Chinese glyph forms by region: Simplified is the mainland's.
+        "region": "CN" if locale.script == "Hans" else None,
+        "organisation": request.organisation,
+        "code": page.code,
+        "issued": format_date(sheet.issued_at, format="long", locale=locale),
+        "title": page.title,
+        "person": page.case_person,
+        "summary": page.summary,
+        "body": plain_paragraphs(page.body),
+        "letter_subject": page.letter_subject,
+        "letter_body": [p for p in page.letter_body.split("\n\n") if p.strip()],
+        "targets": [_target(catalogues, target) for target in sheet.targets],
+        "deadline": (
+            format_date(page.deadline, format="long", locale=locale) if page.deadline else None
+        ),
+        "url": action_url,
+        "qr": qr,
+        "labels": {
+            "urgent_action": _("Urgent action"),
+            "issued": _("Issued on"),
+            "what_happened": _("What happened"),
+            "what_to_ask": _("What to ask for: the model letter"),
+            "write_to": _("Write to"),
+            "salutation": _("Salutation:"),
+            "act": _("Act now"),
+            "deadline": _("Send your appeal before"),
+            "sign_online": _("Or sign online:"),
+        },
+    }
+
+
+def _target(catalogues: Catalogues, target: SheetTarget) -> dict[str, str]:
+    """An official as the sheet names them, greeted in their own language."""
+    locale = target.preferred_locale
+    base = locale.split("-", 1)[0]
+    salutation = target.salutations.get(locale) or target.salutations.get(base)
+    if not salutation:
+        speaking = locale if is_supported(locale) else active().tag
+        with catalogues.activate(speaking):
+            salutation = _("Dear %(name)s,") % {"name": target.name}
+    return {
+        "name": target.name,
+        "title": target.title,
+        "organisation": target.organisation,
+        "salutation": salutation,
+        "lang": base,
+    }

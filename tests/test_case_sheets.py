@@ -1,0 +1,137 @@
+"""The case sheet, through the front door: a PDF for every published language, on A4 or US
+Letter, whose text holds the action's words, the officials and their salutations in their own
+languages; every character of it has a glyph in the fonts the product ships (no .notdef), and
+the Arabic sheet runs right to left."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import httpx
+import pypdf
+import pypdfium2
+import pytest
+from fontTools.ttLib import TTCollection, TTFont
+
+from campaign_engine.db.pool import Pool
+from campaign_engine.messages.typesetting import FONT_FOLDERS
+from tests.factories import add_target, make_action
+
+# Where a test run leaves the pages it drew, for a person to look at (unset: nowhere).
+SHOTS = os.environ.get("CASE_SHEET_SHOTS")
+
+
+def covered_characters() -> set[int]:
+    """Every character some shipped font has a glyph for."""
+    found: set[int] = set()
+    for folder in FONT_FOLDERS:
+        for path in folder.iterdir():
+            if path.suffix == ".ttc":
+                fonts = list(TTCollection(str(path)).fonts)
+            elif path.suffix in (".ttf", ".otf"):
+                fonts = [TTFont(str(path))]
+            else:
+                continue
+            for font in fonts:
+                found |= set(font.getBestCmap())
+    return found
+
+
+COVERED = covered_characters()
+
+
+async def sheet(client: httpx.AsyncClient, path: str) -> pypdf.PdfReader:
+    answer = await client.get(path)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"] == "application/pdf"
+    return pypdf.PdfReader(io.BytesIO(answer.content))
+
+
+def text_of(document: pypdf.PdfReader) -> str:
+    return "\n".join(page.extract_text() for page in document.pages)
+
+
+def shot(document_bytes: bytes, name: str) -> None:
+    if SHOTS:
+        pdf = pypdfium2.PdfDocument(document_bytes)
+        pdf[0].render(scale=1.5).to_pil().save(Path(SHOTS) / f"{name}.png")
+
+
+@pytest.mark.parametrize("locale", ["en", "fr", "es", "ar", "zh-Hans", "ru"])
+async def test_a_case_sheet_in_every_language_names_the_officials_and_has_every_glyph(
+    client: httpx.AsyncClient, pool: Pool, locale: str
+) -> None:
+    slug = await make_action(pool)
+    await add_target(pool, slug, channel="email", preferred_locale="ru")
+    await add_target(
+        pool,
+        slug,
+        channel="sms",
+        preferred_locale="fr",
+        salutations={"fr": "Monsieur le Ministre,"},
+    )
+    answer = await client.get(f"/{locale}/actions/{slug}/case-sheet.pdf")
+    assert answer.status_code == 200
+    document = pypdf.PdfReader(io.BytesIO(answer.content))
+    shot(answer.content, f"case-sheet-{locale}")
+    width, height = (float(v) for v in document.pages[0].mediabox.upper_right)
+    assert (round(width), round(height)) == (595, 842), "A4 unless asked"
+    page = await client.get(f"/{locale}/actions/{slug}")
+    assert f"/{locale}/actions/{slug}/case-sheet.pdf" in page.text, "linked from the action"
+    # Every character the sheet's words use is in a shipped font: nothing falls to .notdef.
+    sheet_words = await pool.fetchval(
+        "SELECT title || summary || body || letter_subject || letter_body"
+        " FROM action_translations t JOIN actions a ON a.id = t.action_id"
+        " WHERE a.slug = $1 AND t.locale = $2",
+        slug,
+        locale,
+    )
+    missing = {c for c in sheet_words if ord(c) not in COVERED and not c.isspace()}
+    assert missing == set()
+    # Each official once (whatever their channels), greeted in their own language: the
+    # salutation they keep, else the language's own (Russian's here).
+    extracted = text_of(document)
+    assert extracted.count("Minister") >= 2
+    if locale != "ar":  # an Arabic page's text comes back in visual order
+        assert "Monsieur le Ministre," in extracted
+        assert "Уважаемый" in extracted
+
+
+async def test_us_letter_and_a_wrong_paper(client: httpx.AsyncClient, pool: Pool) -> None:
+    slug = await make_action(pool)
+    letter = await sheet(client, f"/en/actions/{slug}/case-sheet.pdf?paper=letter")
+    width, height = (float(v) for v in letter.pages[0].mediabox.upper_right)
+    assert (round(width), round(height)) == (612, 792)
+    wrong = await client.get(f"/fr/actions/{slug}/case-sheet.pdf?paper=a3")
+    assert wrong.status_code == 400
+    assert 'lang="fr"' in wrong.text
+    gone = await client.get("/en/actions/no-such-action/case-sheet.pdf")
+    assert gone.status_code == 404
+
+
+def code_box(document: bytes, code: str) -> tuple[float, float, float]:
+    """(left edge of the action's code, its right edge, the page's width), in points."""
+    pdf = pypdfium2.PdfDocument(document)
+    page = pdf[0]
+    width = page.get_width()
+    text = page.get_textpage()
+    found = text.search(code, match_case=True).get_next()
+    assert found is not None, text.get_text_range()
+    index, count = found
+    boxes = [text.get_charbox(i) for i in range(index, index + count)]
+    return min(box[0] for box in boxes), max(box[2] for box in boxes), width
+
+
+async def test_the_arabic_sheet_runs_right_to_left(client: httpx.AsyncClient, pool: Pool) -> None:
+    slug = await make_action(pool)
+    # The start of the action's code, "UA": a word that reads the same in either direction
+    # (a PDF's text comes back in visual order, "t-1a2b UA" in an Arabic paragraph).
+    code = "UA"
+    english = (await client.get(f"/en/actions/{slug}/case-sheet.pdf")).content
+    arabic = (await client.get(f"/ar/actions/{slug}/case-sheet.pdf")).content
+    _left, right, width = code_box(english, code)
+    assert right < width / 2, "an English sheet's heading starts on the left"
+    left, _right, width = code_box(arabic, code)
+    assert left > width / 2, "an Arabic sheet's heading starts on the right"
