@@ -30,6 +30,10 @@ def target_form(**overrides: str) -> dict[str, str]:
         "max_per_hour": "20",
         "max_per_day": "",
         "notes": "Replies in Spanish within a week.",
+        "postal_address": (
+            "Fiscalía General de la República\r\n  Av. Paseo de la Reforma 211  \r\n\r\n"
+            "Ciudad de México 06500\r\nMÉXICO"
+        ),
         "emails": f"{unique('fiscal')}@example.org",
         "phones": "55 1234 5678",
         **overrides,
@@ -72,9 +76,11 @@ async def test_a_campaigner_creates_a_target_once_every_field_is_right(
             max_per_hour="0",
             office_start="09:00",
             preferred_locale="xx",
+            postal_address="\n".join(f"line {n}" for n in range(9)),
         ),
     )
     assert wrong.status_code == 422
+    assert "A postal address can have at most 8 lines." in wrong.text
     assert "Enter the target&#39;s name." in wrong.text
     assert "Use a time zone name from the list" in wrong.text
     assert "not-an-address is not a valid email address." in wrong.text
@@ -102,6 +108,10 @@ async def test_a_campaigner_creates_a_target_once_every_field_is_right(
         "es": "Estimada Sra. Fiscal General:",
     }
     assert (row["country"], row["max_per_hour"], row["max_per_day"]) == ("MX", 20, None)
+    assert row["postal_address"] == (
+        "Fiscalía General de la República\nAv. Paseo de la Reforma 211\n"
+        "Ciudad de México 06500\nMÉXICO"
+    ), "each line trimmed, blank ones dropped"
     contacts = await pool.fetch(
         """SELECT channel, address, status FROM target_contacts
            WHERE target_id = $1 ORDER BY channel""",

@@ -65,12 +65,17 @@ async def test_a_case_sheet_in_every_language_names_the_officials_and_has_every_
 ) -> None:
     slug = await make_action(pool)
     await add_target(pool, slug, channel="email", preferred_locale="ru")
-    await add_target(
+    target_id, _number = await add_target(
         pool,
         slug,
         channel="sms",
         preferred_locale="fr",
         salutations={"fr": "Monsieur le Ministre,"},
+    )
+    await pool.execute(
+        "UPDATE targets SET postal_address = $2 WHERE id = $1",
+        target_id,
+        "Ministère de l'Intérieur\nRue de Grenelle 101\n75007 Paris\nFRANCE",
     )
     answer = await client.get(f"/{locale}/actions/{slug}/case-sheet.pdf")
     assert answer.status_code == 200
@@ -96,6 +101,7 @@ async def test_a_case_sheet_in_every_language_names_the_officials_and_has_every_
     assert extracted.count("Minister") >= 2
     if locale != "ar":  # an Arabic page's text comes back in visual order
         assert "Monsieur le Ministre," in extracted
+        assert "Rue de Grenelle 101" in extracted, "the envelope's lines"
         assert "Уважаемый" in extracted
 
 

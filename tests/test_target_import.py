@@ -245,9 +245,10 @@ async def test_only_a_fresh_preview_applies_and_only_for_whoever_uploaded_it(
 def test_reading_commas_quotes_and_cells_our_exports_protected() -> None:
     read = read_targets_csv(
         (
-            "EXTERNAL ID,Name,Notes,Phone,Salutation_zh-Hans,preferred locale\n"
-            'a-1,"Ibáñez, Marta","two\nlines",\'+52 55 1234 5678,尊敬的,ZH-hans\n'
-            "a-2,Luc,,,,fr\n"
+            "EXTERNAL ID,Name,Notes,Phone,Salutation_zh-Hans,preferred locale,postal_address\n"
+            'a-1,"Ibáñez, Marta","two\nlines",\'+52 55 1234 5678,尊敬的,ZH-hans,'
+            "Calle 1 | 06500 MÉXICO\n"
+            "a-2,Luc,,,,fr,\n"
         ).encode()
     )
     assert read.errors == []
@@ -256,6 +257,7 @@ def test_reading_commas_quotes_and_cells_our_exports_protected() -> None:
     assert first.values["name"] == "Ibáñez, Marta"
     assert first.values["notes"] == "two\nlines"
     assert first.values["preferred_locale"] == "zh-Hans"
+    assert first.values["postal_address"] == "Calle 1\n06500 MÉXICO", "a cell's lines by ' | '"
     assert first.salutations == {"zh-Hans": "尊敬的"}
     assert first.addresses["sms"] == ("+525512345678",)
 

@@ -80,7 +80,7 @@ def case_sheet_data(
     }
 
 
-def _target(catalogues: Catalogues, target: SheetTarget) -> dict[str, str]:
+def _target(catalogues: Catalogues, target: SheetTarget) -> dict[str, Any]:
     """An official as the sheet names them, greeted in their own language."""
     locale = target.preferred_locale
     base = locale.split("-", 1)[0]
@@ -95,4 +95,5 @@ def _target(catalogues: Catalogues, target: SheetTarget) -> dict[str, str]:
         "organisation": target.organisation,
         "salutation": salutation,
         "lang": base,
+        "address": [line for line in target.postal_address.split("\n") if line],
     }

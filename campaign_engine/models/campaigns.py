@@ -450,3 +450,4 @@ class SheetTarget:
     organisation: str
     preferred_locale: str
     salutations: dict[str, str]  # locale -> how a letter to them opens
+    postal_address: str  # as on the envelope; "": none given

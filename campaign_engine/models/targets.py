@@ -25,6 +25,7 @@ class TargetDetails:
     max_per_hour: int | None  # None: no cap
     max_per_day: int | None
     notes: str
+    postal_address: str = ""  # as written on an envelope, one line per line; "": none
 
 
 @dataclass(frozen=True)

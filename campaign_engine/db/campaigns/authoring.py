@@ -124,14 +124,15 @@ async def upsert_action_translation(
 UPSERT_TARGET = """
 INSERT INTO targets
     (external_id, name, title, organisation, country, time_zone, office_hours,
-     preferred_locale, salutations, max_per_hour, max_per_day)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+     preferred_locale, salutations, max_per_hour, max_per_day, postal_address)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 ON CONFLICT (external_id) DO UPDATE
 SET name = EXCLUDED.name, title = EXCLUDED.title, organisation = EXCLUDED.organisation,
     country = EXCLUDED.country, time_zone = EXCLUDED.time_zone,
     office_hours = EXCLUDED.office_hours, preferred_locale = EXCLUDED.preferred_locale,
     salutations = EXCLUDED.salutations, max_per_hour = EXCLUDED.max_per_hour,
-    max_per_day = EXCLUDED.max_per_day, updated_at = now()
+    max_per_day = EXCLUDED.max_per_day, postal_address = EXCLUDED.postal_address,
+    updated_at = now()
 RETURNING id
 """
 
@@ -150,6 +151,7 @@ async def upsert_target(
     salutations: dict[str, str],
     max_per_hour: int | None = None,
     max_per_day: int | None = None,
+    postal_address: str = "",
 ) -> int:
     target_id: int = await conn.fetchval(
         UPSERT_TARGET,
@@ -164,6 +166,7 @@ async def upsert_target(
         salutations,
         max_per_hour,
         max_per_day,
+        postal_address,
     )
     return target_id
 

@@ -13,7 +13,8 @@ SELECT coalesce(a.opened_at, a.created_at) AS issued_at,
        coalesce((
            SELECT jsonb_agg(jsonb_build_object(
                       'name', t.name, 'title', t.title, 'organisation', t.organisation,
-                      'preferred_locale', t.preferred_locale, 'salutations', t.salutations)
+                      'preferred_locale', t.preferred_locale, 'salutations', t.salutations,
+                      'postal_address', t.postal_address)
                   ORDER BY lower(t.name), t.id)
            FROM targets t
            WHERE t.id IN (SELECT target_id FROM action_targets WHERE action_id = a.id)

@@ -22,7 +22,7 @@ from campaign_engine.models.targets import (
 
 DETAIL_COLUMNS = """
 external_id, name, title, organisation, country, time_zone, office_hours, preferred_locale,
-salutations, max_per_hour, max_per_day, notes
+salutations, max_per_hour, max_per_day, notes, postal_address
 """
 TARGET_COLUMNS = f"id, updated_at, {DETAIL_COLUMNS}"
 
@@ -49,6 +49,7 @@ def _detail_values(details: TargetDetails) -> tuple[Any, ...]:
         details.max_per_hour,
         details.max_per_day,
         details.notes,
+        details.postal_address,
     )
 
 
@@ -118,7 +119,7 @@ async def lock_targets_by_external_id(
 
 INSERT_TARGET = f"""
 INSERT INTO targets ({DETAIL_COLUMNS}, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)
 ON CONFLICT (external_id) DO NOTHING
 RETURNING id
 """
@@ -134,7 +135,7 @@ UPDATE_TARGET = """
 UPDATE targets
 SET external_id = $2, name = $3, title = $4, organisation = $5, country = $6, time_zone = $7,
     office_hours = $8, preferred_locale = $9, salutations = $10, max_per_hour = $11,
-    max_per_day = $12, notes = $13, updated_at = $14
+    max_per_day = $12, notes = $13, postal_address = $14, updated_at = $15
 WHERE id = $1
 """
 
@@ -154,19 +155,21 @@ async def update_target(
 UPSERT_TARGETS = """
 INSERT INTO targets (external_id, name, title, organisation, country, time_zone, office_hours,
                      preferred_locale, salutations, max_per_hour, max_per_day, notes,
-                     created_at, updated_at)
+                     postal_address, created_at, updated_at)
 SELECT r.external_id, r.name, r.title, r.organisation, r.country, r.time_zone, r.office_hours,
-       r.preferred_locale, r.salutations, r.max_per_hour, r.max_per_day, r.notes, $2, $2
+       r.preferred_locale, r.salutations, r.max_per_hour, r.max_per_day, r.notes,
+       r.postal_address, $2, $2
 FROM jsonb_to_recordset($1::jsonb) AS r(
     external_id text, name text, title text, organisation text, country text, time_zone text,
     office_hours jsonb, preferred_locale text, salutations jsonb, max_per_hour integer,
-    max_per_day integer, notes text)
+    max_per_day integer, notes text, postal_address text)
 ON CONFLICT (external_id) DO UPDATE
 SET name = EXCLUDED.name, title = EXCLUDED.title, organisation = EXCLUDED.organisation,
     country = EXCLUDED.country, time_zone = EXCLUDED.time_zone,
     office_hours = EXCLUDED.office_hours, preferred_locale = EXCLUDED.preferred_locale,
     salutations = EXCLUDED.salutations, max_per_hour = EXCLUDED.max_per_hour,
-    max_per_day = EXCLUDED.max_per_day, notes = EXCLUDED.notes, updated_at = $2
+    max_per_day = EXCLUDED.max_per_day, notes = EXCLUDED.notes,
+    postal_address = EXCLUDED.postal_address, updated_at = $2
 RETURNING id, external_id
 """
 

@@ -175,6 +175,7 @@ async def _load_target(conn: Connection, action_id: int, target: dict[str, Any])
         office_hours=None,  # any hour: a newcomer sees delivery at once
         preferred_locale=target["preferred_locale"],
         salutations=target["salutations"],
+        postal_address=target.get("postal_address", ""),
     )
     channel = target["channel"]
     address = target["email"] if channel == "email" else target["phone"]

@@ -18,6 +18,8 @@ from campaign_engine.i18n import _
 
 MAX_EXTERNAL_ID = 100
 MAX_LINE = 200  # a name, a title, an organisation, a salutation
+MAX_ADDRESS = 600  # a postal address, all its lines
+MAX_ADDRESS_LINES = 8
 MAX_NOTES = 4000
 MAX_EMAIL = 254  # RFC 5321's limit on a path
 MAX_LIMIT = 100_000  # a cap above this is no cap
@@ -56,6 +58,18 @@ def clean_notes(text: str) -> str:
     if len(notes) > MAX_NOTES:
         raise InvalidValue(_("Notes can be at most %(max)d characters long.") % {"max": MAX_NOTES})
     return fields.refuse_unacceptable(notes)
+
+
+def clean_postal_address(text: str) -> str:
+    """An address for the envelope: each line trimmed, blank lines dropped (a spreadsheet's
+    cell may hold them separated by " | ", as one line cannot hold several)."""
+    typed = fields.paragraphs(text).replace(" | ", "\n")
+    lines = [fields.one_line(line) for line in typed.split("\n") if line.strip()]
+    if len(lines) > MAX_ADDRESS_LINES:
+        raise InvalidValue(
+            _("A postal address can have at most %(max)d lines.") % {"max": MAX_ADDRESS_LINES}
+        )
+    return fields.clean_text("\n".join(lines), MAX_ADDRESS)
 
 
 def clean_country(text: str) -> str | None:

@@ -26,6 +26,7 @@ from campaign_engine.domain.targets.target_fields import (
     clean_locale,
     clean_name,
     clean_notes,
+    clean_postal_address,
     clean_time_zone,
     office_hours,
     parse_weekdays,
@@ -48,6 +49,7 @@ FIELD_COLUMNS: dict[str, Callable[[str], object]] = {
     "max_per_hour": clean_limit,
     "max_per_day": clean_limit,
     "notes": clean_notes,
+    "postal_address": clean_postal_address,
 }
 OFFICE_COLUMNS = ("office_days", "office_start", "office_end")
 

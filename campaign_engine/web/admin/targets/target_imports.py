@@ -109,6 +109,7 @@ def column_labels() -> dict[str, str]:
         "office_end": _("Office closes"),
         "office_hours": _("Office hours"),
         "notes": _("Notes"),
+        "postal_address": _("Postal address"),
     }
     for channel in typed_channels():
         if typed := channel.typed:

@@ -29,6 +29,7 @@ from campaign_engine.domain.targets.target_fields import (
     clean_locale,
     clean_name,
     clean_notes,
+    clean_postal_address,
     clean_time_zone,
     office_hours,
 )
@@ -76,6 +77,7 @@ def parse_target(
         max_per_hour=check("max_per_hour", clean_limit),
         max_per_day=check("max_per_day", clean_limit),
         notes=check("notes", clean_notes) or "",
+        postal_address=check("postal_address", clean_postal_address) or "",
     )
     addresses = {
         channel.name: tuple(check(typed.form_field, _cleaner(channel.name, country)) or ())
@@ -137,6 +139,7 @@ def target_values(page: TargetPage) -> tuple[dict[str, str], list[str]]:
         "max_per_hour": _number(details.max_per_hour),
         "max_per_day": _number(details.max_per_day),
         "notes": details.notes,
+        "postal_address": details.postal_address,
         **{
             typed.form_field: "\n".join(page.addresses.on(channel.name))
             for channel in typed_channels()
