@@ -37,6 +37,8 @@ EXPECTED: dict[tuple[str, str], str | Capability] = {
     ("GET", "/{locale:locale}/actions.atom"): PUBLIC,
     ("GET", "/{locale:locale}/impact"): PUBLIC,
     ("GET", "/{locale:locale}/actions/{slug:slug}/case-sheet.pdf"): PUBLIC,
+    ("GET", "/{locale:locale}/actions/{slug:slug}/letter"): PUBLIC,
+    ("POST", "/{locale:locale}/actions/{slug:slug}/letter"): PUBLIC,
     ("GET", "/{locale:locale}/network"): PUBLIC,
     ("POST", "/{locale:locale}/network"): PUBLIC,
     ("GET", "/network/{token}"): PUBLIC,

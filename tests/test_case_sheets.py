@@ -141,3 +141,50 @@ async def test_the_arabic_sheet_runs_right_to_left(client: httpx.AsyncClient, po
     assert right < width / 2, "an English sheet's heading starts on the left"
     left, _right, width = code_box(arabic, code)
     assert left > width / 2, "an Arabic sheet's heading starts on the right"
+
+
+async def test_a_supporter_prints_letters_in_each_officials_language_and_nothing_is_kept(
+    client: httpx.AsyncClient, pool: Pool
+) -> None:
+    slug = await make_action(pool)
+    russian_id, _address = await add_target(pool, slug, preferred_locale="ru")
+    await pool.execute(
+        "UPDATE targets SET postal_address = $2, country = 'RU' WHERE id = $1",
+        russian_id,
+        "ул. Тверская, 13\n125032 Москва\nРОССИЯ",
+    )
+    form = await client.get(f"/fr/actions/{slug}/letter")
+    assert form.status_code == 200
+    assert 'lang="fr"' in form.text
+    thanks = await client.get(f"/fr/actions/{slug}/thanks")
+    assert f"/fr/actions/{slug}/letter" in thanks.text, "offered after signing"
+
+    missing = await client.post(f"/fr/actions/{slug}/letter", data={"name": "", "country": ""})
+    assert missing.status_code == 422
+    assert 'lang="fr"' in missing.text
+
+    rows_before = await pool.fetchval("SELECT count(*) FROM signer_details")
+    answer = await client.post(
+        f"/fr/actions/{slug}/letter",
+        data={
+            "name": "Awa Traoré",
+            "country": "SN",
+            "address": "12 rue des Baobabs\nDakar",
+            "paper": "letter",
+        },
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"] == "application/pdf"
+    assert answer.headers["cache-control"] == "no-store", "no cache may keep it"
+    shot(answer.content, "letters-fr")
+    document = pypdf.PdfReader(io.BytesIO(answer.content))
+    assert len(document.pages) == 2, "the letter, then the same in the supporter's language"
+    letter, yours = (page.extract_text() for page in document.pages)
+    assert "Awa Traoré" in letter
+    assert "12 rue des Baobabs" in letter
+    assert "Сенегал" in letter, "their country named in the official's language"
+    assert "ул. Тверская, 13" in letter
+    assert "Letter in ru" in letter, "the model letter in the official's language"
+    assert "PAR AVION" in letter
+    assert "Letter in fr" in yours
+    assert await pool.fetchval("SELECT count(*) FROM signer_details") == rows_before

@@ -83,17 +83,21 @@ def case_sheet_data(
 def _target(catalogues: Catalogues, target: SheetTarget) -> dict[str, Any]:
     """An official as the sheet names them, greeted in their own language."""
     locale = target.preferred_locale
-    base = locale.split("-", 1)[0]
-    salutation = target.salutations.get(locale) or target.salutations.get(base)
-    if not salutation:
-        speaking = locale if is_supported(locale) else active().tag
-        with catalogues.activate(speaking):
-            salutation = _("Dear %(name)s,") % {"name": target.name}
     return {
         "name": target.name,
         "title": target.title,
         "organisation": target.organisation,
-        "salutation": salutation,
-        "lang": base,
+        "salutation": salutation(catalogues, target.name, target.salutations, locale),
+        "lang": locale.split("-", 1)[0],
         "address": [line for line in target.postal_address.split("\n") if line],
     }
+
+
+def salutation(catalogues: Catalogues, name: str, kept: dict[str, str], locale: str) -> str:
+    """How a letter in `locale` to an official opens: the salutation kept for that language
+    (or its base), else the language's own "Dear …" (ours, if we do not speak it)."""
+    found = kept.get(locale) or kept.get(locale.split("-", 1)[0])
+    if found:
+        return found
+    with catalogues.activate(locale if is_supported(locale) else active().tag):
+        return _("Dear %(name)s,") % {"name": name}

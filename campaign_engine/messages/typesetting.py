@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import typst
 
@@ -41,8 +41,7 @@ class Typesetter:
         self._lock = threading.Lock()
         self._compiler: typst.Compiler | None = None
 
-    def _compiled(self, data: dict[str, Any], output: Literal["pdf", "png"]) -> list[bytes]:
-        """The file (a PDF), or one image per page (PNG)."""
+    def _compiled(self, data: dict[str, Any]) -> bytes:
         with self._lock:
             if self._compiler is None:
                 self._compiler = typst.Compiler(
@@ -52,21 +51,15 @@ class Typesetter:
                     ignore_system_fonts=True,
                 )
             made = self._compiler.compile(
-                format=output,
-                sys_inputs={"sheet": json.dumps(data, ensure_ascii=False)},
+                format="pdf",
+                sys_inputs={"data": json.dumps(data, ensure_ascii=False)},
                 timestamp=FIXED_TIMESTAMP,
-                ppi=96 if output == "png" else None,
             )
-        assert made is not None  # no output path given: the bytes come back
-        return made if isinstance(made, list) else [made]
+        assert isinstance(made, bytes)  # no output path given: the PDF comes back
+        return made
 
     async def pdf(self, data: dict[str, Any]) -> bytes:
-        (document,) = await asyncio.to_thread(self._compiled, data, "pdf")
-        return document
-
-    def page_images(self, data: dict[str, Any]) -> list[bytes]:
-        """Each page as a PNG (for looking at them: tests and screenshots)."""
-        return self._compiled(data, "png")
+        return await asyncio.to_thread(self._compiled, data)
 
 
 def _fonts() -> typst.Fonts:
@@ -80,8 +73,3 @@ def _fonts() -> typst.Fonts:
 @cache
 def typesetter(template: Path) -> Typesetter:
     return Typesetter(template)
-
-
-def font_families() -> list[str]:
-    """The families the sheets may use."""
-    return _fonts().families()

@@ -451,3 +451,19 @@ class SheetTarget:
     preferred_locale: str
     salutations: dict[str, str]  # locale -> how a letter to them opens
     postal_address: str  # as on the envelope; "": none given
+
+
+@dataclass(frozen=True)
+class LetterTarget:
+    """An official a supporter posts a letter to, with the model letter in their language."""
+
+    name: str
+    title: str
+    organisation: str
+    postal_address: str  # "": none given
+    country: str | None
+    preferred_locale: str
+    salutations: dict[str, str]
+    letter_locale: str  # the language the letter below is in
+    letter_subject: str
+    letter_body: str

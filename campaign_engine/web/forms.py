@@ -15,7 +15,9 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from campaign_engine.domain.signing.one_click import ActFields
+from campaign_engine.domain.targets.target_fields import clean_postal_address
 from campaign_engine.formats.countries import COUNTRY_CODES
+from campaign_engine.formats.fields import InvalidValue
 from campaign_engine.i18n import _
 from campaign_engine.models.signing import SignatureRequest
 
@@ -116,6 +118,20 @@ def _clean_name(name: str, problems: FieldErrors) -> str:
     elif _has_unacceptable_characters(name):
         problems.errors["name"] = _("Your name contains characters we cannot accept.")
     return name
+
+
+def parse_letter_sender(data: Mapping[str, object]) -> tuple[str, str, str] | FieldErrors:
+    """(name, country, address) for a supporter's own letters, checked as the signing form
+    checks a name and a country; the address is optional and checked as an official's."""
+    problems = FieldErrors()
+    name = _clean_name(_text(data, "name"), problems)
+    country = _clean_country(_text(data, "country"), problems)
+    address = ""
+    try:
+        address = clean_postal_address(_text(data, "address"))
+    except InvalidValue as problem:
+        problems.errors["address"] = str(problem)
+    return problems if problems else (name, country, address)
 
 
 def parse_email(data: Mapping[str, object]) -> str | FieldErrors:

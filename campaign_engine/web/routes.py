@@ -118,8 +118,14 @@ def routes(settings: Settings) -> list[BaseRoute]:
         route("/{locale:locale}/actions/{slug:slug}/sign", pages.sign, methods=["POST"]),
         route("/{locale:locale}/actions/{slug:slug}/check-email", pages.check_email),
         route("/{locale:locale}/actions/{slug:slug}/thanks", pages.thanks),
-        # The case sheet to print (docs/letters.md)
+        # Paper: the case sheet, and a supporter's own letters to post (docs/letters.md)
         route("/{locale:locale}/actions/{slug:slug}/case-sheet.pdf", case_sheets.case_sheet),
+        route("/{locale:locale}/actions/{slug:slug}/letter", case_sheets.letter_page),
+        route(
+            "/{locale:locale}/actions/{slug:slug}/letter",
+            case_sheets.print_letters,
+            methods=["POST"],
+        ),
         route("/{locale:locale}/cases/{slug:slug}", pages.case_page),
         route("/webhooks/twilio/status", webhooks.twilio_status, methods=["POST"]),
         route("/webhooks/twilio/sms", webhooks.twilio_incoming, methods=["POST"]),

@@ -1,12 +1,14 @@
 """What a case sheet adds to the action page's texts (domain/campaigns/case_sheets.py): when
-the action first opened, and the officials it writes to, once each whatever the channels."""
+the action first opened, and the officials it writes to, once each whatever the channels;
+and, for a supporter's own letters on paper, each official with the model letter in their
+language."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from campaign_engine.db.pool import Connection
-from campaign_engine.models.campaigns import SheetTarget
+from campaign_engine.models.campaigns import LetterTarget, SheetTarget
 
 SELECT_SHEET_EXTRAS = """
 SELECT coalesce(a.opened_at, a.created_at) AS issued_at,
@@ -29,3 +31,31 @@ async def get_sheet_extras(conn: Connection, action_id: int) -> tuple[datetime, 
     row = await conn.fetchrow(SELECT_SHEET_EXTRAS, action_id)
     assert row is not None
     return row["issued_at"], [SheetTarget(**target) for target in row["targets"]]
+
+
+# Each official once, with the model letter in the first language of their chain that is
+# published (their preferred, its base, the action's own), as appeals choose it.
+SELECT_LETTER_TARGETS = """
+SELECT t.name, t.title, t.organisation, t.postal_address, t.country, t.preferred_locale,
+       t.salutations, letter.locale AS letter_locale, letter.letter_subject,
+       letter.letter_body
+FROM actions a
+JOIN targets t ON t.id IN (SELECT target_id FROM action_targets WHERE action_id = a.id)
+JOIN LATERAL (
+    SELECT locale, letter_subject, letter_body FROM action_translations
+    WHERE action_id = a.id AND published
+      AND locale = ANY(ARRAY[t.preferred_locale, split_part(t.preferred_locale, '-', 1),
+                             a.default_locale])
+    ORDER BY array_position(
+        ARRAY[t.preferred_locale, split_part(t.preferred_locale, '-', 1), a.default_locale],
+        locale)
+    LIMIT 1
+) letter ON true
+WHERE a.id = $1
+ORDER BY lower(t.name), t.id
+"""
+
+
+async def list_letter_targets(conn: Connection, action_id: int) -> list[LetterTarget]:
+    rows = await conn.fetch(SELECT_LETTER_TARGETS, action_id)
+    return [LetterTarget(**dict(row)) for row in rows]

@@ -1,7 +1,8 @@
 """An action's case sheet (docs/letters.md): the UA document members know, in one of the
 languages the action is published in: its code and date, the person and the concern, what
 happened, what to ask for and the model letter, the officials to write to with the
-salutation in each one's language, the deadline, and the way to the action online."""
+salutation in each one's language, the deadline, and the way to the action online. And a
+supporter's own letters on paper, one to each official, in the official's language."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from datetime import datetime
 from campaign_engine.db.campaigns import case_sheets
 from campaign_engine.db.pool import Pool
 from campaign_engine.domain.campaigns.actions import read_action_page
-from campaign_engine.models.campaigns import ActionPage, SheetTarget
+from campaign_engine.models.campaigns import ActionPage, LetterTarget, SheetTarget
 
 
 @dataclass(frozen=True)
@@ -27,3 +28,17 @@ async def read_case_sheet(pool: Pool, slug: str, locale: str) -> CaseSheet:
     async with pool.acquire() as conn:
         issued_at, targets = await case_sheets.get_sheet_extras(conn, page.id)
     return CaseSheet(page, issued_at, targets)
+
+
+@dataclass(frozen=True)
+class Letters:
+    page: ActionPage  # the action's texts in the supporter's language (theirs to read)
+    targets: list[LetterTarget]  # each with the letter in their own language
+
+
+async def read_letters(pool: Pool, slug: str, locale: str) -> Letters:
+    """ActionNotFound or ActionRemoved as the action page says them."""
+    page = await read_action_page(pool, slug, locale)
+    async with pool.acquire() as conn:
+        targets = await case_sheets.list_letter_targets(conn, page.id)
+    return Letters(page, targets)

@@ -1,0 +1,122 @@
+"""A supporter's own letters on paper (templates/pdf/letters.typ, typeset by
+messages/typesetting.py): one to each official, in the language the official reads (the
+letter their appeal by email would carry), opened with their salutation, from the name and
+country the supporter typed (and the address, if they gave one: it is printed, never kept);
+the date in the letter's language; how to post it abroad; and, when the letter is in another
+language than the supporter's, a page with it in theirs, to read and keep."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_date
+
+from campaign_engine.domain.campaigns.case_sheets import Letters
+from campaign_engine.formats.countries import country_name
+from campaign_engine.i18n import Catalogues, _, active
+from campaign_engine.messages.case_sheets import PAPERS, salutation
+from campaign_engine.messages.typesetting import typesetter
+from campaign_engine.models.campaigns import LetterTarget
+
+TEMPLATE = Path("pdf") / "letters.typ"
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Whom the letters are from, as the supporter typed it for them alone."""
+
+    name: str
+    country: str  # ISO 3166-1 alpha-2
+    address: tuple[str, ...]  # its lines; () when they gave none
+
+
+async def compose_letters(
+    templates_dir: Path,
+    catalogues: Catalogues,
+    letters: Letters,
+    sender: Sender,
+    paper: str,
+    today: datetime,
+) -> bytes:
+    data = letters_data(catalogues, letters, sender, paper, today)
+    return await typesetter(templates_dir / TEMPLATE).pdf(data)
+
+
+def letters_data(
+    catalogues: Catalogues, letters: Letters, sender: Sender, paper: str, today: datetime
+) -> dict[str, Any]:
+    """What the template says, as JSON; the supporter's own words in the active language."""
+    locale = active().babel
+    return {
+        "paper": PAPERS[paper],
+        "lang": locale.language,
+        "region": _region(locale),
+        "code": letters.page.code,
+        "sender": {"name": sender.name, "address": list(sender.address)},
+        "letters": [
+            _letter(catalogues, letters, target, sender, today) for target in letters.targets
+        ],
+        "labels": {
+            "yours_title": _("The same letter in your language"),
+            "yours_hint": _("To read and keep: post the letter on the page before."),
+        },
+    }
+
+
+def _letter(
+    catalogues: Catalogues,
+    letters: Letters,
+    target: LetterTarget,
+    sender: Sender,
+    today: datetime,
+) -> dict[str, Any]:
+    written_in = Locale.parse(target.letter_locale, sep="-")
+    page = letters.page
+    yours = (
+        None
+        if target.letter_locale == page.locale
+        else {"subject": page.letter_subject, "body": _paragraphs(page.letter_body)}
+    )
+    return {
+        "lang": written_in.language,
+        "region": _region(written_in),
+        "name": target.name,
+        "title": target.title,
+        "organisation": target.organisation,
+        "address": [line for line in target.postal_address.split("\n") if line],
+        "date": format_date(today, format="long", locale=written_in),
+        "sender_country": country_name(sender.country, target.letter_locale),
+        "subject": target.letter_subject,
+        "salutation": salutation(catalogues, target.name, target.salutations, target.letter_locale),
+        "body": _paragraphs(target.letter_body),
+        "hints": _posting_hints(target),
+        "yours": yours,
+    }
+
+
+def _posting_hints(target: LetterTarget) -> list[str]:
+    """How to post it, in the supporter's language."""
+    hints = [_("Post it as an international letter, by air mail: the post office says the stamp.")]
+    if not target.postal_address:
+        hints.append(_("We have no postal address for this official: send it by email instead."))
+    elif target.country:
+        there = country_name(target.country, target.preferred_locale)
+        here = country_name(target.country, active().tag)
+        hints.append(
+            _("Copy the address as printed, with the country last: %(there)s (%(here)s).")
+            % {"there": there, "here": here}
+        )
+    return hints
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [paragraph.strip() for paragraph in text.split("\n\n") if paragraph.strip()]
+
+
+def _region(locale: Locale) -> str | None:
+    # Typst picks Chinese glyph forms by region: Simplified is the mainland's.
+    return "CN" if locale.script == "Hans" else None
