@@ -42,6 +42,16 @@ def covered_characters() -> set[int]:
 COVERED = covered_characters()
 
 
+async def post_to(pool: Pool, target_id: int, country: str, address: str) -> None:
+    """The official's country and postal address (the workspace's form takes them too)."""
+    await pool.execute(
+        "UPDATE targets SET country = $2, postal_address = $3 WHERE id = $1",
+        target_id,
+        country,
+        address,
+    )
+
+
 async def sheet(client: httpx.AsyncClient, path: str) -> pypdf.PdfReader:
     answer = await client.get(path)
     assert answer.status_code == 200, answer.text
@@ -72,11 +82,7 @@ async def test_a_case_sheet_in_every_language_names_the_officials_and_has_every_
         preferred_locale="fr",
         salutations={"fr": "Monsieur le Ministre,"},
     )
-    await pool.execute(
-        "UPDATE targets SET postal_address = $2 WHERE id = $1",
-        target_id,
-        "Ministère de l'Intérieur\nRue de Grenelle 101\n75007 Paris\nFRANCE",
-    )
+    await post_to(pool, target_id, "FR", "Ministère de l'Intérieur\nRue de Grenelle 101\nFRANCE")
     answer = await client.get(f"/{locale}/actions/{slug}/case-sheet.pdf")
     assert answer.status_code == 200
     document = pypdf.PdfReader(io.BytesIO(answer.content))
@@ -148,11 +154,7 @@ async def test_a_supporter_prints_letters_in_each_officials_language_and_nothing
 ) -> None:
     slug = await make_action(pool)
     russian_id, _address = await add_target(pool, slug, preferred_locale="ru")
-    await pool.execute(
-        "UPDATE targets SET postal_address = $2, country = 'RU' WHERE id = $1",
-        russian_id,
-        "ул. Тверская, 13\n125032 Москва\nРОССИЯ",
-    )
+    await post_to(pool, russian_id, "RU", "ул. Тверская, 13\n125032 Москва\nРОССИЯ")
     form = await client.get(f"/fr/actions/{slug}/letter")
     assert form.status_code == 200
     assert 'lang="fr"' in form.text

@@ -33,24 +33,30 @@ async def get_sheet_extras(conn: Connection, action_id: int) -> tuple[datetime, 
     return row["issued_at"], [SheetTarget(**target) for target in row["targets"]]
 
 
-# Each official once, with the model letter in the first language of their chain that is
-# published (their preferred, its base, the action's own), as appeals choose it.
-SELECT_LETTER_TARGETS = """
+def official_letter(action: str, target: str) -> str:
+    """SQL for a LATERAL subquery: the action's model letter an official reads, in the first
+    language of their chain that is published (their preferred, its base, the action's own),
+    as (locale, letter_subject, letter_body). Appeals by email and letters on paper alike."""
+    chain = (
+        f"ARRAY[{target}.preferred_locale, split_part({target}.preferred_locale, '-', 1), "
+        f"{action}.default_locale]"
+    )
+    return f"""(
+    SELECT locale, letter_subject, letter_body FROM action_translations
+    WHERE action_id = {action}.id AND published AND locale = ANY({chain})
+    ORDER BY array_position({chain}, locale)
+    LIMIT 1
+)"""
+
+
+# Each official once, with the model letter in their language.
+SELECT_LETTER_TARGETS = f"""
 SELECT t.name, t.title, t.organisation, t.postal_address, t.country, t.preferred_locale,
        t.salutations, letter.locale AS letter_locale, letter.letter_subject,
        letter.letter_body
 FROM actions a
 JOIN targets t ON t.id IN (SELECT target_id FROM action_targets WHERE action_id = a.id)
-JOIN LATERAL (
-    SELECT locale, letter_subject, letter_body FROM action_translations
-    WHERE action_id = a.id AND published
-      AND locale = ANY(ARRAY[t.preferred_locale, split_part(t.preferred_locale, '-', 1),
-                             a.default_locale])
-    ORDER BY array_position(
-        ARRAY[t.preferred_locale, split_part(t.preferred_locale, '-', 1), a.default_locale],
-        locale)
-    LIMIT 1
-) letter ON true
+JOIN LATERAL {official_letter("a", "t")} letter ON true
 WHERE a.id = $1
 ORDER BY lower(t.name), t.id
 """

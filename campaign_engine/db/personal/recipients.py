@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from campaign_engine.db.campaigns.case_sheets import official_letter
 from campaign_engine.db.campaigns.updates import (
     AUDIENCE,
     alerted_member,
@@ -134,7 +135,7 @@ class AppealRow:
 # The appeals of several deliveries at once, each with its letter in the first language of the
 # chain (the target's preferred, its base, the action's own) that has a published one. Those
 # with no confirmed signature or no letter are simply missing.
-SELECT_APPEALS = """
+SELECT_APPEALS = f"""
 SELECT d.id AS delivery_id, a.case_id, a.code AS action_code, a.reply_to,
        t.name AS to_name, c.address AS to_address, c.status AS address_status, t.salutations,
        letter.locale, letter.letter_subject AS subject, letter.letter_body AS body,
@@ -147,16 +148,7 @@ JOIN actions a ON a.id = d.action_id
 JOIN signatures s ON s.id = d.signature_id AND s.status = 'confirmed'
 JOIN supporters p ON p.id = s.supporter_id
 JOIN signer_details sd ON sd.signature_id = s.id
-JOIN LATERAL (
-    SELECT locale, letter_subject, letter_body FROM action_translations
-    WHERE action_id = a.id AND published
-      AND locale = ANY(ARRAY[t.preferred_locale, split_part(t.preferred_locale, '-', 1),
-                             a.default_locale])
-    ORDER BY array_position(
-        ARRAY[t.preferred_locale, split_part(t.preferred_locale, '-', 1), a.default_locale],
-        locale)
-    LIMIT 1
-) letter ON true
+JOIN LATERAL {official_letter("a", "t")} letter ON true
 WHERE d.id = ANY($1::uuid[])
 """
 
