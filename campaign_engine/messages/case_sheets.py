@@ -14,7 +14,7 @@ from babel.dates import format_date
 from campaign_engine.domain.campaigns.case_sheets import CaseSheet
 from campaign_engine.formats.markup import plain_paragraphs
 from campaign_engine.i18n import Catalogues, _, active, is_supported
-from campaign_engine.messages.typesetting import typesetter
+from campaign_engine.messages.typesetting import letter_paragraphs, region_of, typesetter
 from campaign_engine.models.campaigns import SheetTarget
 
 # Paper sizes as the link names them, and as Typst does.
@@ -49,8 +49,7 @@ def case_sheet_data(
     return {
         "paper": PAPERS[request.paper],
         "lang": locale.language,
-        # Typst picks Chinese glyph forms by region: Simplified is the mainland's.
-        "region": "CN" if locale.script == "Hans" else None,
+        "region": region_of(locale),
         "organisation": request.organisation,
         "code": page.code,
         "issued": format_date(sheet.issued_at, format="long", locale=locale),
@@ -59,7 +58,7 @@ def case_sheet_data(
         "summary": page.summary,
         "body": plain_paragraphs(page.body),
         "letter_subject": page.letter_subject,
-        "letter_body": [p for p in page.letter_body.split("\n\n") if p.strip()],
+        "letter_body": letter_paragraphs(page.letter_body),
         "targets": [_target(catalogues, target) for target in sheet.targets],
         "deadline": (
             format_date(page.deadline, format="long", locale=locale) if page.deadline else None

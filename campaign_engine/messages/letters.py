@@ -19,7 +19,7 @@ from campaign_engine.domain.campaigns.case_sheets import Letters
 from campaign_engine.formats.countries import country_name
 from campaign_engine.i18n import Catalogues, _, active
 from campaign_engine.messages.case_sheets import PAPERS, salutation
-from campaign_engine.messages.typesetting import typesetter
+from campaign_engine.messages.typesetting import letter_paragraphs, region_of, typesetter
 from campaign_engine.models.campaigns import LetterTarget
 
 TEMPLATE = Path("pdf") / "letters.typ"
@@ -54,7 +54,7 @@ def letters_data(
     return {
         "paper": PAPERS[paper],
         "lang": locale.language,
-        "region": _region(locale),
+        "region": region_of(locale),
         "code": letters.page.code,
         "sender": {"name": sender.name, "address": list(sender.address)},
         "letters": [
@@ -79,11 +79,11 @@ def _letter(
     yours = (
         None
         if target.letter_locale == page.locale
-        else {"subject": page.letter_subject, "body": _paragraphs(page.letter_body)}
+        else {"subject": page.letter_subject, "body": letter_paragraphs(page.letter_body)}
     )
     return {
         "lang": written_in.language,
-        "region": _region(written_in),
+        "region": region_of(written_in),
         "name": target.name,
         "title": target.title,
         "organisation": target.organisation,
@@ -92,7 +92,7 @@ def _letter(
         "sender_country": country_name(sender.country, target.letter_locale),
         "subject": target.letter_subject,
         "salutation": salutation(catalogues, target.name, target.salutations, target.letter_locale),
-        "body": _paragraphs(target.letter_body),
+        "body": letter_paragraphs(target.letter_body),
         "hints": _posting_hints(target),
         "yours": yours,
     }
@@ -111,12 +111,3 @@ def _posting_hints(target: LetterTarget) -> list[str]:
             % {"there": there, "here": here}
         )
     return hints
-
-
-def _paragraphs(text: str) -> list[str]:
-    return [paragraph.strip() for paragraph in text.split("\n\n") if paragraph.strip()]
-
-
-def _region(locale: Locale) -> str | None:
-    # Typst picks Chinese glyph forms by region: Simplified is the mainland's.
-    return "CN" if locale.script == "Hans" else None

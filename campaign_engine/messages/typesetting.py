@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import typst
+from babel import Locale
 
 # The folders of the font files the packages ship (pyproject.toml pins them; they hold only
 # fonts, under the SIL Open Font License, with no code to import).
@@ -68,6 +69,16 @@ def _fonts() -> typst.Fonts:
         include_embedded_fonts=False,
         font_paths=[str(folder) for folder in FONT_FOLDERS],
     )
+
+
+def region_of(locale: Locale) -> str | None:
+    """The region Typst picks Chinese glyph forms by: Simplified is the mainland's."""
+    return "CN" if locale.script == "Hans" else None
+
+
+def letter_paragraphs(text: str) -> list[str]:
+    """A model letter's paragraphs (plain text, parted by blank lines), for a template."""
+    return [paragraph.strip() for paragraph in text.split("\n\n") if paragraph.strip()]
 
 
 @cache
