@@ -188,6 +188,13 @@ DOCUMENTED: tuple[Setting, ...] = (
         default="1000",
     ),
     Setting(
+        "SAME_APPEALS_PER_DAY",
+        "Appeals of one action an official receives in a UTC day, on one channel, with the "
+        "same versions of the letter and no personal message; the rest go in one message at "
+        "the day's end ([docs/letters.md](docs/letters.md)); `0`: no limit.",
+        default="50",
+    ),
+    Setting(
         "RETENTION_DAYS",
         "Days after an action closes before its signatures are anonymised: who signed "
         "is forgotten, the counts stay ([docs/privacy.md](docs/privacy.md)).",
@@ -249,6 +256,7 @@ class Settings:
     sms_countries: frozenset[str]  # empty: any country
     sms_per_number_per_day: int
     sms_daily_budget: int
+    same_appeals_per_day: int  # 0: no limit
     data_dir: Path
     home: Path
     log_level: str
@@ -345,6 +353,7 @@ class Settings:
                 get("SMS_PER_NUMBER_PER_DAY"), "SMS_PER_NUMBER_PER_DAY"
             ),
             sms_daily_budget=_whole_number(get("SMS_DAILY_BUDGET"), "SMS_DAILY_BUDGET"),
+            same_appeals_per_day=_whole_number(get("SAME_APPEALS_PER_DAY"), "SAME_APPEALS_PER_DAY"),
             data_dir=data_dir,
             home=Path(get("CAMPAIGN_ENGINE_HOME", str(SOURCE_HOME))).resolve(),
             log_level=get("LOG_LEVEL").upper(),

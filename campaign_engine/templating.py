@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from campaign_engine import i18n
 from campaign_engine.formats.countries import country_name
 from campaign_engine.formats.markup import markdown
+from campaign_engine.formats.versions import versioned
 
 
 def create_environment(templates_dir: Path, *, reload: bool = False) -> Environment:
@@ -54,6 +55,7 @@ def create_environment(templates_dir: Path, *, reload: bool = False) -> Environm
         native_name=i18n.native_name,
         text_direction=i18n.text_direction,
         active_locale=lambda: i18n.active().tag,
+        letter_versions=versioned,
     )
     return env
 

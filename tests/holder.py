@@ -19,7 +19,7 @@ from uuid import UUID, uuid4
 
 from campaign_engine.clock import SystemClock
 from campaign_engine.db.pool import create_pool
-from campaign_engine.domain.delivery.appeals import appeal_letters
+from campaign_engine.domain.delivery.appeals import AppealLetter, appeal_letters
 from campaign_engine.domain.delivery.deliveries import (
     HEARTBEAT,
     claim_deliveries,
@@ -44,7 +44,7 @@ async def hold(sent: int, noted: int, delivery_ids: list[UUID]) -> None:
     clock = SystemClock()
     claimed = await claim_deliveries(pool, clock, delivery_ids, holder=worker_id)
     assert len(claimed) == len(delivery_ids)
-    letters = await appeal_letters(pool, claimed[:sent])
+    letters = await appeal_letters(pool, claimed[:sent], clock.now(), settings.same_appeals_per_day)
     templates = MessageTemplates(
         create_environment(settings.templates_dir), Catalogues(settings.locales_dir)
     )
@@ -56,7 +56,9 @@ async def hold(sent: int, noted: int, delivery_ids: list[UUID]) -> None:
     )
     for delivery in claimed[:sent]:
         assert await note_text_attempt(pool, clock, delivery)
-        await texter.send(compose_appeal_sms(templates, settings, letters[delivery.id]))
+        letter = letters[delivery.id]
+        assert isinstance(letter, AppealLetter)
+        await texter.send(compose_appeal_sms(templates, settings, letter))
     for delivery in claimed[sent : sent + noted]:
         assert await note_text_attempt(pool, clock, delivery)
     print("holding", worker_id, flush=True)  # noqa: T201

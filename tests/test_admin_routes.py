@@ -39,6 +39,7 @@ EXPECTED: dict[tuple[str, str], str | Capability] = {
     ("GET", "/{locale:locale}/actions/{slug:slug}/case-sheet.pdf"): PUBLIC,
     ("GET", "/{locale:locale}/actions/{slug:slug}/letter"): PUBLIC,
     ("POST", "/{locale:locale}/actions/{slug:slug}/letter"): PUBLIC,
+    ("POST", "/{locale:locale}/actions/{slug:slug}/letter/posted"): PUBLIC,
     ("GET", "/{locale:locale}/network"): PUBLIC,
     ("POST", "/{locale:locale}/network"): PUBLIC,
     ("GET", "/network/{token}"): PUBLIC,

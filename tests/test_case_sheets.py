@@ -16,7 +16,9 @@ import pytest
 from fontTools.ttLib import TTCollection, TTFont
 
 from campaign_engine.db.pool import Pool
+from campaign_engine.domain.campaigns.dashboard import read_dashboard
 from campaign_engine.messages.typesetting import FONT_FOLDERS
+from tests.clock import FakeClock
 from tests.factories import add_target, make_action
 
 # Where a test run leaves the pages it drew, for a person to look at (unset: nowhere).
@@ -190,3 +192,47 @@ async def test_a_supporter_prints_letters_in_each_officials_language_and_nothing
     assert "PAR AVION" in letter
     assert "Letter in fr" in yours
     assert await pool.fetchval("SELECT count(*) FROM signer_details") == rows_before
+
+
+async def test_i_posted_it_counts_letters_per_official_and_nothing_else(
+    client: httpx.AsyncClient, pool: Pool, clock: FakeClock
+) -> None:
+    slug = await make_action(pool)
+    minister, _address = await add_target(pool, slug, preferred_locale="es")
+    judge, _address = await add_target(pool, slug, preferred_locale="fr")
+    elsewhere = await make_action(pool)
+    stranger, _address = await add_target(pool, elsewhere)
+    form = await client.get(f"/ar/actions/{slug}/letter")
+    assert f'name="official" value="{minister}"' in form.text
+    assert f'name="official" value="{judge}"' in form.text
+
+    told = await client.post(
+        f"/ar/actions/{slug}/letter/posted", data={"official": [str(minister), str(judge)]}
+    )
+    assert told.status_code == 303
+    assert told.headers["location"] == f"/ar/actions/{slug}/letter?posted=2#posted"
+    thanked = await client.get(told.headers["location"])
+    assert 'role="status"' in thanked.text, "thanked, with the count"
+    again = await client.post(f"/ar/actions/{slug}/letter/posted", data={"official": str(judge)})
+    assert again.status_code == 303
+
+    for refused in ({}, {"official": "nine"}, {"official": str(stranger)}):
+        answer = await client.post(f"/en/actions/{slug}/letter/posted", data=refused)
+        assert answer.status_code == 422, refused
+        assert "Tick the officials you posted a letter to." in answer.text
+
+    action_id = await pool.fetchval("SELECT id FROM actions WHERE slug = $1", slug)
+    dashboard = await read_dashboard(pool, clock, slug, "en")
+    posted = {official.target_id: official.letters for official in dashboard.posted}
+    assert posted == {minister: 1, judge: 2}
+    assert stranger not in posted
+    columns = await pool.fetch(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'letters_posted'"
+    )
+    assert {row["column_name"] for row in columns} == {"action_id", "target_id", "day", "letters"}
+    assert (
+        await pool.fetchval(
+            "SELECT sum(letters) FROM letters_posted WHERE action_id = $1", action_id
+        )
+        == 3
+    )

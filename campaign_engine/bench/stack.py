@@ -68,6 +68,8 @@ def stack_environ(
         # Load shedding off: all the load arrives through one address, ours (signers carry
         # addresses of their own in X-Forwarded-For, so the per-action limits stay on).
         "SIGNATURES_PER_CLIENT": "0",
+        # Every appeal goes alone: the benches measure sending them, not folding repeats.
+        "SAME_APPEALS_PER_DAY": "0",
     }
 
 

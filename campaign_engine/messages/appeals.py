@@ -102,6 +102,7 @@ def _digest_context(letter: DigestLetter, settings: Settings) -> dict[str, Any]:
         "countries": [(country_name(code, letter.locale), n) for code, n in letter.countries],
         "names": [(name, country_name(code, letter.locale)) for name, code in letter.names],
         "as_csv": letter.as_csv,
+        "repeats": letter.repeats,
     }
 
 

@@ -13,8 +13,9 @@ from babel.dates import format_date
 
 from campaign_engine.domain.campaigns.case_sheets import CaseSheet
 from campaign_engine.formats.markup import plain_paragraphs
+from campaign_engine.formats.versions import model_letter
 from campaign_engine.i18n import Catalogues, _, active, is_supported
-from campaign_engine.messages.typesetting import letter_paragraphs, region_of, typesetter
+from campaign_engine.messages.typesetting import region_of, typesetter
 from campaign_engine.models.campaigns import SheetTarget
 
 # Paper sizes as the link names them, and as Typst does.
@@ -44,6 +45,7 @@ def case_sheet_data(
 ) -> dict[str, Any]:
     """What the template says, as JSON: the sheet's words in the active language."""
     page, locale = sheet.page, active().babel
+    model = model_letter(page.letter_subject, page.letter_body)
     action_url = request.action_url
     qr = segno.make(action_url, error="m").svg_inline(scale=4, border=0)
     return {
@@ -57,8 +59,8 @@ def case_sheet_data(
         "person": page.case_person,
         "summary": page.summary,
         "body": plain_paragraphs(page.body),
-        "letter_subject": page.letter_subject,
-        "letter_body": letter_paragraphs(page.letter_body),
+        "letter_subject": model.subject,
+        "letter_body": list(model.paragraphs),
         "targets": [_target(catalogues, target) for target in sheet.targets],
         "deadline": (
             format_date(page.deadline, format="long", locale=locale) if page.deadline else None

@@ -7,6 +7,7 @@ language than the supporter's, a page with it in theirs, to read and keep."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,9 +18,10 @@ from babel.dates import format_date
 
 from campaign_engine.domain.campaigns.case_sheets import Letters
 from campaign_engine.formats.countries import country_name
+from campaign_engine.formats.versions import versioned
 from campaign_engine.i18n import Catalogues, _, active
 from campaign_engine.messages.case_sheets import PAPERS, salutation
-from campaign_engine.messages.typesetting import letter_paragraphs, region_of, typesetter
+from campaign_engine.messages.typesetting import region_of, typesetter
 from campaign_engine.models.campaigns import LetterTarget
 
 TEMPLATE = Path("pdf") / "letters.typ"
@@ -41,16 +43,25 @@ async def compose_letters(
     sender: Sender,
     paper: str,
     today: datetime,
+    versions: int | None = None,
 ) -> bytes:
-    data = letters_data(catalogues, letters, sender, paper, today)
+    data = letters_data(catalogues, letters, sender, paper, today, versions)
     return await typesetter(templates_dir / TEMPLATE).pdf(data)
 
 
 def letters_data(
-    catalogues: Catalogues, letters: Letters, sender: Sender, paper: str, today: datetime
+    catalogues: Catalogues,
+    letters: Letters,
+    sender: Sender,
+    paper: str,
+    today: datetime,
+    versions: int | None = None,
 ) -> dict[str, Any]:
-    """What the template says, as JSON; the supporter's own words in the active language."""
+    """What the template says, as JSON; the supporter's own words in the active language.
+    `versions`: which versions of a letter written in versions each takes (formats/versions.py);
+    None, by chance, so that letters posted by many people do not read alike."""
     locale = active().babel
+    combination = secrets.randbits(64) if versions is None else versions
     return {
         "paper": PAPERS[paper],
         "lang": locale.language,
@@ -58,7 +69,8 @@ def letters_data(
         "code": letters.page.code,
         "sender": {"name": sender.name, "address": list(sender.address)},
         "letters": [
-            _letter(catalogues, letters, target, sender, today) for target in letters.targets
+            _letter(catalogues, letters, target, sender, today, combination)
+            for target in letters.targets
         ],
         "labels": {
             "yours_title": _("The same letter in your language"),
@@ -73,13 +85,16 @@ def _letter(
     target: LetterTarget,
     sender: Sender,
     today: datetime,
+    combination: int,
 ) -> dict[str, Any]:
     written_in = Locale.parse(target.letter_locale, sep="-")
     page = letters.page
+    letter = versioned(target.letter_subject, target.letter_body).written(combination)
+    theirs = versioned(page.letter_subject, page.letter_body).written(combination)
     yours = (
         None
         if target.letter_locale == page.locale
-        else {"subject": page.letter_subject, "body": letter_paragraphs(page.letter_body)}
+        else {"subject": theirs.subject, "body": list(theirs.paragraphs)}
     )
     return {
         "lang": written_in.language,
@@ -90,9 +105,9 @@ def _letter(
         "address": [line for line in target.postal_address.split("\n") if line],
         "date": format_date(today, format="long", locale=written_in),
         "sender_country": country_name(sender.country, target.letter_locale),
-        "subject": target.letter_subject,
+        "subject": letter.subject,
         "salutation": salutation(catalogues, target.name, target.salutations, target.letter_locale),
-        "body": letter_paragraphs(target.letter_body),
+        "body": list(letter.paragraphs),
         "hints": _posting_hints(target),
         "yours": yours,
     }

@@ -76,11 +76,6 @@ def region_of(locale: Locale) -> str | None:
     return "CN" if locale.script == "Hans" else None
 
 
-def letter_paragraphs(text: str) -> list[str]:
-    """A model letter's paragraphs (plain text, parted by blank lines), for a template."""
-    return [paragraph.strip() for paragraph in text.split("\n\n") if paragraph.strip()]
-
-
 @cache
 def typesetter(template: Path) -> Typesetter:
     return Typesetter(template)

@@ -457,6 +457,7 @@ class SheetTarget:
 class LetterTarget:
     """An official a supporter posts a letter to, with the model letter in their language."""
 
+    id: int
     name: str
     title: str
     organisation: str

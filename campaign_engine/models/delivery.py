@@ -25,6 +25,7 @@ class DeliveryKind(enum.StrEnum):
     FOLLOW_CASE = "follow_case"  # the link to say yes to a case's news (domain/campaigns/following)
     NETWORK_TEXTS = "network_texts"  # a text asking a member's number to answer YES (network/texts)
     NETWORK_TEXTS_ON = "network_texts_on"  # an email: texts now go to the number ending in …
+    REPEATS = "repeats"  # a day's appeals to an official that read alike, in one (digests.py)
 
 
 class DeliveryStatus(enum.StrEnum):
@@ -38,6 +39,7 @@ class DeliveryStatus(enum.StrEnum):
     FAILED = "failed"
     BOUNCED = "bounced"  # accepted, then returned by the recipient's server
     CANCELLED = "cancelled"  # its signature was invalidated before it went out
+    FOLDED = "folded"  # an appeal like the day's others: it goes in the day's repeats
 
 
 class SendOutcome(enum.StrEnum):

@@ -126,6 +126,11 @@ def routes(settings: Settings) -> list[BaseRoute]:
             case_sheets.print_letters,
             methods=["POST"],
         ),
+        route(
+            "/{locale:locale}/actions/{slug:slug}/letter/posted",
+            case_sheets.posted,
+            methods=["POST"],
+        ),
         route("/{locale:locale}/cases/{slug:slug}", pages.case_page),
         route("/webhooks/twilio/status", webhooks.twilio_status, methods=["POST"]),
         route("/webhooks/twilio/sms", webhooks.twilio_incoming, methods=["POST"]),

@@ -51,7 +51,7 @@ def official_letter(action: str, target: str) -> str:
 
 # Each official once, with the model letter in their language.
 SELECT_LETTER_TARGETS = f"""
-SELECT t.name, t.title, t.organisation, t.postal_address, t.country, t.preferred_locale,
+SELECT t.id, t.name, t.title, t.organisation, t.postal_address, t.country, t.preferred_locale,
        t.salutations, letter.locale AS letter_locale, letter.letter_subject,
        letter.letter_body
 FROM actions a

@@ -6,6 +6,8 @@ action's signatures once, through the (action_id, supporter_id) index.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from campaign_engine.db.pool import Connection, from_row
 from campaign_engine.models.campaigns import ActionStatus, DashboardAction
 from campaign_engine.models.signing import ActivityCount, SignatureTally, SignatureTimes
@@ -114,3 +116,42 @@ async def list_activity(conn: Connection, action_id: int, period: str) -> list[A
     return [
         from_row(ActivityCount, row) for row in await conn.fetch(SELECT_ACTIVITY, action_id, period)
     ]
+
+
+@dataclass(frozen=True)
+class AppealVariety:
+    """How alike an action's appeals were (formats/versions.py): counts only."""
+
+    written: int  # appeals written to go alone
+    personal: int  # of them, with a message of the signer's own
+    combinations: int  # different combinations of versions they carried
+    most_alike: int  # the most appeals that carried one combination
+    folded: int  # appeals named in a day's repeats instead
+    letter_subject: str  # the action's own letter, to count the combinations it offers
+    letter_body: str
+
+
+# An appeal's combination, and whether it carried a personal message, are recorded when it is
+# written (domain/delivery/appeals.py).
+SELECT_APPEAL_VARIETY = """
+SELECT count(*) FILTER (WHERE d.status <> 'folded') AS written,
+       count(*) FILTER (WHERE d.status <> 'folded' AND d.personal) AS personal,
+       count(DISTINCT d.variant) FILTER (WHERE d.status <> 'folded') AS combinations,
+       coalesce((SELECT max(n) FROM (SELECT count(*) AS n FROM deliveries
+                                     WHERE action_id = $1 AND kind = 'appeal'
+                                       AND variant IS NOT NULL AND status <> 'folded'
+                                     GROUP BY variant) alike), 0) AS most_alike,
+       count(*) FILTER (WHERE d.status = 'folded') AS folded,
+       coalesce(own.letter_subject, '') AS letter_subject,
+       coalesce(own.letter_body, '') AS letter_body
+FROM actions a
+LEFT JOIN action_translations own ON own.action_id = a.id AND own.locale = a.default_locale
+LEFT JOIN deliveries d ON d.action_id = a.id AND d.kind = 'appeal' AND d.variant IS NOT NULL
+WHERE a.id = $1
+GROUP BY own.letter_subject, own.letter_body
+"""
+
+
+async def get_appeal_variety(conn: Connection, action_id: int) -> AppealVariety:
+    row = await conn.fetchrow(SELECT_APPEAL_VARIETY, action_id)
+    return AppealVariety(0, 0, 0, 0, 0, "", "") if row is None else from_row(AppealVariety, row)

@@ -180,3 +180,127 @@ WHERE d.id = $1
 async def get_digest_period(conn: Connection, delivery_id: UUID) -> DigestPeriod | None:
     row = await conn.fetchrow(SELECT_DIGEST_PERIOD, delivery_id)
     return None if row is None else from_row(DigestPeriod, row)
+
+
+# --- Versions of the letter (formats/versions.py) -----------------------------------------
+
+# What choosing an appeal's versions needs to know of its official's other appeals on the same
+# action and channel: the combination of the last one written to go alone (so the next can
+# take another), and, since the start of the day ($2), how many written to go alone without a
+# personal message carried each combination. Read through deliveries_released.
+_OTHERS = """
+FROM deliveries p
+WHERE p.target_id = d.target_id AND p.channel = d.channel AND p.action_id = d.action_id
+  AND p.kind = 'appeal' AND p.id <> d.id AND p.variant IS NOT NULL AND p.status <> 'folded'
+  AND p.released_at IS NOT NULL
+"""
+SELECT_RECENT_VERSIONS = f"""
+SELECT d.id AS delivery_id,
+       (SELECT p.variant {_OTHERS} ORDER BY p.released_at DESC LIMIT 1) AS previous,
+       (SELECT coalesce(jsonb_object_agg(same.variant, same.n), '{{}}')
+        FROM (SELECT p.variant, count(*) AS n {_OTHERS}
+                AND p.released_at >= $2 AND NOT p.personal
+              GROUP BY p.variant) same) AS today
+FROM deliveries d
+WHERE d.id = ANY($1::uuid[])
+"""
+
+
+@dataclass(frozen=True)
+class RecentVersions:
+    previous: int | None  # the combination of the official's last appeal, if any
+    today: dict[int, int]  # combination -> appeals without a personal message, since $2
+
+
+async def list_recent_versions(
+    conn: Connection, delivery_ids: list[UUID], day_start: datetime
+) -> dict[UUID, RecentVersions]:
+    rows = await conn.fetch(SELECT_RECENT_VERSIONS, delivery_ids, day_start)
+    return {
+        row["delivery_id"]: RecentVersions(
+            row["previous"], {int(key): int(n) for key, n in row["today"].items()}
+        )
+        for row in rows
+    }
+
+
+# Fenced by the attempt, like every record of a claimed row (db/delivery/deliveries.py).
+RECORD_VARIANTS = """
+UPDATE deliveries d SET variant = chosen.variant, personal = chosen.personal
+FROM unnest($1::uuid[], $2::int[], $3::int[], $4::bool[])
+     AS chosen(id, attempt, variant, personal)
+WHERE d.id = chosen.id AND d.status = 'sending' AND d.attempts = chosen.attempt
+"""
+
+
+async def record_variants(conn: Connection, chosen: list[tuple[UUID, int, int, bool]]) -> None:
+    """(delivery, attempt, combination, with a personal message) of appeals about to be
+    written."""
+    if chosen:
+        await conn.execute(RECORD_VARIANTS, *map(list, zip(*chosen, strict=True)))
+
+
+FOLD_APPEALS = """
+UPDATE deliveries d
+SET status = 'folded', variant = folded.variant, personal = false, period_start = $4,
+    lease_until = NULL,
+    leased_by = NULL, last_error = NULL
+FROM unnest($1::uuid[], $2::int[], $3::int[]) AS folded(id, attempt, variant)
+WHERE d.id = folded.id AND d.status = 'sending' AND d.attempts = folded.attempt
+RETURNING d.id
+"""
+
+
+async def fold_appeals(
+    conn: Connection, folded: list[tuple[UUID, int, int]], day_start: datetime
+) -> set[UUID]:
+    """Hold (delivery, attempt, combination) appeals for the day's message of repeats;
+    returns those recorded (a row another worker took meanwhile is left to it)."""
+    if not folded:
+        return set()
+    rows = await conn.fetch(FOLD_APPEALS, *map(list, zip(*folded, strict=True)), day_start)
+    return {row["id"] for row in rows}
+
+
+# One message per official, action, channel and UTC day that had folded appeals, once the day
+# is over. Days more than a week back were seen to long ago (and keep the scan short).
+INSERT_DUE_REPEATS = """
+INSERT INTO deliveries
+    (dedup_key, kind, channel, target_id, action_id, contact_id, period_start, status)
+SELECT DISTINCT ON (f.action_id, f.target_id, f.channel, f.period_start)
+       'repeats:' || f.action_id || ':' || f.target_id || ':' || f.channel || ':'
+           || extract(epoch FROM f.period_start)::bigint,
+       'repeats', f.channel, f.target_id, f.action_id, f.contact_id, f.period_start, 'scheduled'
+FROM deliveries f
+WHERE f.status = 'folded'
+  AND f.period_start < $1 AND f.period_start >= $1 - interval '8 days'
+ORDER BY f.action_id, f.target_id, f.channel, f.period_start
+ON CONFLICT DO NOTHING
+RETURNING target_id, channel
+"""
+
+
+async def insert_due_repeats(conn: Connection, today: datetime) -> list[tuple[int, str]]:
+    """The (target, channel) pairs that got the message of a day before `today` (its start)."""
+    return [
+        (row["target_id"], row["channel"]) for row in await conn.fetch(INSERT_DUE_REPEATS, today)
+    ]
+
+
+@dataclass(frozen=True)
+class RepeatsDay:
+    action_id: int
+    target_id: int
+    channel: str
+    start: datetime
+
+
+SELECT_REPEATS_DAY = """
+SELECT action_id, target_id, channel, period_start AS start
+FROM deliveries WHERE id = $1 AND kind = 'repeats'
+"""
+
+
+async def get_repeats_day(conn: Connection, delivery_id: UUID) -> RepeatsDay | None:
+    row = await conn.fetchrow(SELECT_REPEATS_DAY, delivery_id)
+    return None if row is None else from_row(RepeatsDay, row)

@@ -115,6 +115,7 @@ class AppealRow:
     """Everything one appeal says and where it goes, as the database holds it."""
 
     delivery_id: UUID
+    signature_id: UUID
     case_id: int
     action_code: str
     reply_to: str
@@ -136,8 +137,9 @@ class AppealRow:
 # chain (the target's preferred, its base, the action's own) that has a published one. Those
 # with no confirmed signature or no letter are simply missing.
 SELECT_APPEALS = f"""
-SELECT d.id AS delivery_id, a.case_id, a.code AS action_code, a.reply_to,
-       t.name AS to_name, c.address AS to_address, c.status AS address_status, t.salutations,
+SELECT d.id AS delivery_id, s.id AS signature_id, a.case_id, a.code AS action_code,
+       a.reply_to, t.name AS to_name, c.address AS to_address, c.status AS address_status,
+       t.salutations,
        letter.locale, letter.letter_subject AS subject, letter.letter_body AS body,
        sd.name_sealed AS signer_name_sealed, p.email_sealed AS signer_email_sealed,
        s.country AS signer_country, sd.comment_sealed, s.anonymous
@@ -388,3 +390,25 @@ WHERE d.id = $1
 async def get_follow_recipient(conn: Connection, delivery_id: UUID) -> FollowRecipient | None:
     row = await conn.fetchrow(SELECT_FOLLOW_RECIPIENT, delivery_id)
     return None if row is None else opened_as(FollowRecipient, conn, row)
+
+
+# Those whose appeals to an official were folded into one message for a day ($4), oldest
+# first: countries for everyone, names for those who did not ask to stay unnamed.
+SELECT_FOLDED_SIGNERS = """
+SELECT CASE WHEN s.anonymous THEN NULL ELSE sd.name_sealed END AS name_sealed, s.country
+FROM deliveries f
+JOIN signatures s ON s.id = f.signature_id AND s.status = 'confirmed'
+JOIN signer_details sd ON sd.signature_id = s.id
+WHERE f.status = 'folded' AND f.period_start = $4
+  AND f.action_id = $1 AND f.target_id = $2 AND f.channel = $3
+ORDER BY s.confirmed_at
+"""
+
+
+async def list_folded_signers(
+    conn: Connection, action_id: int, target_id: int, channel: str, day: datetime
+) -> list[tuple[str | None, str]]:
+    """(name or None, country) of each signer whose appeal went in the day's repeats."""
+    rows = await conn.fetch(SELECT_FOLDED_SIGNERS, action_id, target_id, channel, day)
+    signers = [opened(conn, row) for row in rows]
+    return [(signer["name"], signer["country"]) for signer in signers]

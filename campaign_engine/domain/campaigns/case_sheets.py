@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from campaign_engine.db.campaigns import case_sheets
+from campaign_engine.clock import Clock
+from campaign_engine.db.campaigns import case_sheets, posted_letters
 from campaign_engine.db.pool import Pool
 from campaign_engine.domain.campaigns.actions import read_action_page
 from campaign_engine.models.campaigns import ActionPage, LetterTarget, SheetTarget
@@ -42,3 +43,15 @@ async def read_letters(pool: Pool, slug: str, locale: str) -> Letters:
     async with pool.acquire() as conn:
         targets = await case_sheets.list_letter_targets(conn, page.id)
     return Letters(page, targets)
+
+
+async def count_posted_letters(
+    pool: Pool, clock: Clock, slug: str, locale: str, target_ids: list[int]
+) -> int:
+    """ "I posted it": one more letter counted to each of these officials of the action (those
+    it does not write to are ignored); returns how many were counted. ActionNotFound or
+    ActionRemoved as the action page says them. Nobody's name is asked or kept: it is a
+    supporter's word, counted, as a paper letter cannot be seen arriving."""
+    page = await read_action_page(pool, slug, locale)
+    async with pool.acquire() as conn:
+        return await posted_letters.count_posted(conn, page.id, target_ids, clock.now().date())

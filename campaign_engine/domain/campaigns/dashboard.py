@@ -19,11 +19,14 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from campaign_engine.clock import Clock
-from campaign_engine.db.campaigns import dashboard
+from campaign_engine.db.campaigns import dashboard, posted_letters
+from campaign_engine.db.campaigns.dashboard import AppealVariety
+from campaign_engine.db.campaigns.posted_letters import PostedLetters
 from campaign_engine.db.delivery import reports
 from campaign_engine.db.pool import Pool
 from campaign_engine.domain.delivery.reports import ActionDeliveries, delivery_report
 from campaign_engine.domain.errors import ActionNotFound
+from campaign_engine.formats.versions import versioned
 from campaign_engine.models.campaigns import ActionStatus, DashboardAction
 from campaign_engine.models.signing import ActivityCount, SignatureTally
 
@@ -50,6 +53,34 @@ class Activity:
 
 
 @dataclass(frozen=True)
+class Variety:
+    """How alike the appeals officials received were: the fewer alike, the likelier read."""
+
+    written: int
+    personal: int
+    combinations: int  # different combinations of versions carried
+    possible: int  # combinations the action's own letter offers
+    most_alike_share: float | None  # the largest share one combination carried
+    folded: int
+
+    @classmethod
+    def of(cls, counted: AppealVariety) -> Variety:
+        letter = versioned(counted.letter_subject, counted.letter_body)
+        return cls(
+            written=counted.written,
+            personal=counted.personal,
+            combinations=counted.combinations,
+            possible=letter.combinations,
+            most_alike_share=counted.most_alike / counted.written if counted.written else None,
+            folded=counted.folded,
+        )
+
+    @property
+    def personal_share(self) -> float | None:
+        return self.personal / self.written if self.written else None
+
+
+@dataclass(frozen=True)
 class Dashboard:
     action: DashboardAction
     confirmed: int
@@ -59,6 +90,8 @@ class Dashboard:
     activity: Activity
     breakdowns: dict[str, Breakdown]
     deliveries: ActionDeliveries
+    variety: Variety
+    posted: list[PostedLetters]  # letters supporters say they posted, per official
     last_errors: dict[tuple[int, str], str] = field(default_factory=dict)
     counted_at: datetime | None = None  # when, if these figures were held (else just now)
 
@@ -90,6 +123,8 @@ async def read_dashboard(pool: Pool, clock: Clock, slug: str, locale: str) -> Da
             counts = await dashboard.list_activity(conn, action.id, period)
             activity = Activity(period, every_period(counts, times.first_signed_at, end, period))
         last_errors = await reports.list_last_errors(conn, action.id)
+        variety = await dashboard.get_appeal_variety(conn, action.id)
+        posted = await posted_letters.list_posted(conn, action.id)
     totals = next((t for t in tallies if t.dimension == "all"), None)
     return Dashboard(
         action=action,
@@ -100,6 +135,8 @@ async def read_dashboard(pool: Pool, clock: Clock, slug: str, locale: str) -> Da
         activity=activity,
         breakdowns={d: breakdown(d, tallies) for d in DIMENSIONS},
         deliveries=await delivery_report(pool, slug),
+        variety=Variety.of(variety),
+        posted=posted,
         last_errors=last_errors,
     )
 

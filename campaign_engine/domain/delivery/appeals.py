@@ -5,19 +5,28 @@ A confirmed signature yields one appeal per target and channel its action writes
 `pacing`). The letter goes in the target's preferred language, or else along the action's
 chain (that language's base, then the action's own), opened with the target's salutation in
 that language.
+
+When the model letter is written in versions (formats/versions.py), an appeal takes the
+versions its signature chooses, or the next ones when the official's last appeal took those.
+Beyond `same_per_day` appeals an official receives in a UTC day with the same versions and
+no personal message, the rest are folded: named together in one message at the day's end
+(`digests.create_due_repeats`) instead of arriving one by one.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, time
 from uuid import UUID
 
 from campaign_engine.db.campaigns import actions
 from campaign_engine.db.delivery import appeals, pacing
+from campaign_engine.db.delivery.appeals import RecentVersions
 from campaign_engine.db.personal import recipients
 from campaign_engine.db.personal.recipients import AppealRow
 from campaign_engine.db.pool import Connection, Pool
 from campaign_engine.domain.errors import ActionNotFound
+from campaign_engine.formats.versions import combination_for, versioned
 from campaign_engine.models.delivery import Delivery
 
 
@@ -69,16 +78,61 @@ class AppealLetter:
     reply_to_supporter: bool
 
 
-async def appeal_letters(pool: Pool, deliveries: list[Delivery]) -> dict[UUID, AppealLetter]:
-    """The letters of several appeals, by delivery. An appeal with nothing left to send (its
-    signature was invalidated or erased, or the action has no published letter) is missing."""
+@dataclass(frozen=True)
+class Folded:
+    """An appeal held for the day's message of repeats: already recorded, nothing to send."""
+
+
+FOLDED = Folded()
+
+
+async def appeal_letters(
+    pool: Pool, deliveries: list[Delivery], now: datetime, same_per_day: int
+) -> dict[UUID, AppealLetter | Folded]:
+    """The letters of several appeals, by delivery, each in the versions it takes (recorded
+    with it), or FOLDED for those beyond the day's same ones. An appeal with nothing left to
+    send (its signature was invalidated or erased, or the action has no published letter) is
+    missing."""
+    attempts = {delivery.id: delivery.attempts for delivery in deliveries}
     channels = {delivery.id: delivery.channel for delivery in deliveries}
+    day_start = datetime.combine(now.astimezone(UTC).date(), time(), UTC)
     async with pool.acquire() as conn:
-        rows = await recipients.list_appeals(conn, list(channels))
-    return {row.delivery_id: _letter(row, channels[row.delivery_id]) for row in rows}
+        rows = await recipients.list_appeals(conn, list(attempts))
+        ids = [row.delivery_id for row in rows]
+        recent = await appeals.list_recent_versions(conn, ids, day_start)
+        chosen = {row.delivery_id: _combination(row, recent[row.delivery_id]) for row in rows}
+        alike = {
+            row.delivery_id
+            for row in rows
+            if same_per_day
+            and not row.comment
+            and recent[row.delivery_id].today.get(chosen[row.delivery_id], 0) >= same_per_day
+        }
+        await appeals.record_variants(
+            conn,
+            [
+                (id_, attempts[id_], chosen[id_], row.comment is not None)
+                for row in rows
+                if (id_ := row.delivery_id) not in alike
+            ],
+        )
+        folded = await appeals.fold_appeals(
+            conn, [(id_, attempts[id_], chosen[id_]) for id_ in alike], day_start
+        )
+    letters: dict[UUID, AppealLetter | Folded] = {
+        row.delivery_id: _letter(row, channels[row.delivery_id], chosen[row.delivery_id])
+        for row in rows
+        if row.delivery_id not in alike
+    }
+    return letters | dict.fromkeys(folded, FOLDED)
 
 
-def _letter(row: AppealRow, channel: str) -> AppealLetter:
+def _combination(row: AppealRow, recent: RecentVersions) -> int:
+    return combination_for(versioned(row.subject, row.body), row.signature_id, recent.previous)
+
+
+def _letter(row: AppealRow, channel: str, combination: int) -> AppealLetter:
+    chosen = versioned(row.subject, row.body).written(combination)
     return AppealLetter(
         delivery_id=row.delivery_id,
         channel=channel,
@@ -88,8 +142,8 @@ def _letter(row: AppealRow, channel: str) -> AppealLetter:
         to_address=row.to_address,
         address_ok=row.address_status == "ok",
         salutation=row.salutations.get(row.locale),
-        subject=row.subject,
-        body=row.body,
+        subject=chosen.subject,
+        body=chosen.body,
         signer_name=None if row.anonymous else row.signer_name,
         signer_country=row.signer_country,
         signer_email=row.signer_email,

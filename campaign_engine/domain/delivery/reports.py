@@ -24,6 +24,7 @@ STATUSES = (
     "failed",
     "bounced",
     "cancelled",
+    "folded",
 )
 
 

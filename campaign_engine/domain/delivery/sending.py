@@ -20,7 +20,7 @@ from uuid import UUID
 from campaign_engine.db.delivery import channels as stored_channels
 from campaign_engine.db.pool import Pool
 from campaign_engine.domain.campaigns.following import follow_email_recipient
-from campaign_engine.domain.delivery.appeals import appeal_letters
+from campaign_engine.domain.delivery.appeals import FOLDED, Folded, appeal_letters
 from campaign_engine.domain.delivery.channels import (
     CHANNELS,
     NotToday,
@@ -35,7 +35,7 @@ from campaign_engine.domain.delivery.deliveries import (
     record_attempts,
     supporter_message_contexts,
 )
-from campaign_engine.domain.delivery.digests import digest_letter
+from campaign_engine.domain.delivery.digests import digest_letter, repeats_letter
 from campaign_engine.domain.delivery.mailings import update_messages
 from campaign_engine.domain.delivery.sms_budget import Held
 from campaign_engine.domain.integrations.webhooks import webhook_message
@@ -68,13 +68,15 @@ class MessageKind:
 
 def _letter_or_why(letter: Any) -> Any:
     """An official's letter, unless their address is bouncing or blocked (said as a string)."""
-    if letter is not None and not letter.address_ok:
+    if letter is not None and not isinstance(letter, Folded) and not letter.address_ok:
         return "the official's address is bouncing or blocked"
     return letter
 
 
 async def _appeals(sending: Sending, deliveries: list[Delivery]) -> Mapping[UUID, Any]:
-    letters = await appeal_letters(sending.pool, deliveries)
+    letters = await appeal_letters(
+        sending.pool, deliveries, sending.clock.now(), sending.settings.same_appeals_per_day
+    )
     return {delivery_id: _letter_or_why(letter) for delivery_id, letter in letters.items()}
 
 
@@ -95,6 +97,10 @@ async def _weekly(sending: Sending, delivery: Delivery) -> Any:
 
 async def _digest(sending: Sending, delivery: Delivery) -> Any:
     return _letter_or_why(await digest_letter(sending.pool, delivery))
+
+
+async def _repeats(sending: Sending, delivery: Delivery) -> Any:
+    return _letter_or_why(await repeats_letter(sending.pool, delivery))
 
 
 async def _signers(sending: Sending, deliveries: list[Delivery]) -> Mapping[UUID, Any]:
@@ -164,6 +170,11 @@ KINDS: dict[DeliveryKind, MessageKind] = {
             "nobody signed in the period, or no published letter",
             read_one=_digest,
         ),
+        MessageKind(
+            DeliveryKind.REPEATS,
+            "the day's folded appeals are no longer held, or no published letter",
+            read_one=_repeats,
+        ),
         MessageKind(DeliveryKind.UPDATE, "the supporter is no longer held", read_many=_updates),
         MessageKind(DeliveryKind.WEBHOOK, "the endpoint or its event is gone", read_one=_webhook),
         MessageKind(
@@ -227,7 +238,7 @@ class Waiting:
     held: Held
 
 
-Ended = Attempt | NoSlot | Waiting | None
+Ended = Attempt | NoSlot | Waiting | Folded | None
 
 
 async def send_claimed(sending: Sending, claimed: list[Delivery]) -> None:
@@ -261,6 +272,8 @@ async def _attempt(
     sending: Sending, delivery: Delivery, read: Mapping[UUID, Any], start_by: float
 ) -> Ended:
     """Send one row. None when our own code failed: logged, and the row waits out its lease."""
+    if isinstance(read.get(delivery.id), Folded):
+        return FOLDED  # recorded as it was read: it goes in the day's repeats
     try:
         async with asyncio.timeout_at(start_by):
             await sending.send_slots.acquire()

@@ -25,6 +25,7 @@ from campaign_engine.domain.integrations.osdi import (
     read_petition,
 )
 from campaign_engine.domain.signing.signatures import sign_action
+from campaign_engine.formats.versions import model_letter
 from campaign_engine.i18n import _
 from campaign_engine.models.integrations import ApiScope, ApiSignature, OsdiPetition
 from campaign_engine.web.api.answers import api_error
@@ -261,7 +262,7 @@ def _petition(request: Request, petition: OsdiPetition) -> dict[str, Any]:
         "modified_date": petition.modified_at.isoformat(),
         "title": petition.title,
         "description": petition.summary,
-        "petition_text": petition.letter_body,
+        "petition_text": model_letter("", petition.letter_body).body,
         "target": [{"name": name} for name in petition.targets],
         "total_signatures": petition.confirmed,
         "browser_url": absolute_url(

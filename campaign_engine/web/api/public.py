@@ -19,6 +19,7 @@ from campaign_engine.domain.campaigns.actions import (
     read_count,
 )
 from campaign_engine.domain.signing.signatures import sign_action
+from campaign_engine.formats.versions import model_letter
 from campaign_engine.i18n import N_, _
 from campaign_engine.models.campaigns import ActionCard, ActionPage
 from campaign_engine.web.api.answers import api_error
@@ -165,7 +166,7 @@ async def get_action(request: Request) -> Response:
             "title": page.title,
             "summary": page.summary,
             "body": page.body,
-            "letter": {"subject": page.letter_subject, "body": page.letter_body},
+            "letter": _model_letter(page.letter_subject, page.letter_body),
             "share_text": page.share_text,
             "deadline": _iso(page),
             "goal": page.goal,
@@ -227,3 +228,9 @@ async def post_signature(request: Request) -> Response:
     return JSONResponse(
         {"status": "pending_confirmation"}, status_code=202, headers={"Cache-Control": "no-store"}
     )
+
+
+def _model_letter(subject: str, body: str) -> dict[str, str]:
+    """The letter as the action page shows it: the first of each part's versions."""
+    model = model_letter(subject, body)
+    return {"subject": model.subject, "body": model.body}

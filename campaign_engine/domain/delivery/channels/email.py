@@ -78,6 +78,9 @@ EMAIL = register(
             DeliveryKind.DIGEST: lambda s, _d, letter: compose_digest_email(
                 s.templates, s.settings, letter
             ),
+            DeliveryKind.REPEATS: lambda s, _d, letter: compose_digest_email(
+                s.templates, s.settings, letter
+            ),
             DeliveryKind.UPDATE: lambda s, _d, update: compose_update_email(
                 s.templates, s.settings, update
             ),

@@ -89,6 +89,9 @@ SMS = register(
             DeliveryKind.DIGEST: lambda s, _d, letter: _to_official(
                 compose_digest_sms(s.templates, s.settings, letter)
             ),
+            DeliveryKind.REPEATS: lambda s, _d, letter: _to_official(
+                compose_digest_sms(s.templates, s.settings, letter)
+            ),
             DeliveryKind.UPDATE: lambda s, _d, update: Text(
                 compose_update_sms(s.templates, s.settings, update), budgeted=True
             ),

@@ -14,6 +14,7 @@ from datetime import datetime
 from campaign_engine import i18n
 from campaign_engine.formats import fields
 from campaign_engine.formats.fields import MAX_SLUG, zone
+from campaign_engine.formats.versions import MAX_VERSIONS, subject_versions, too_many_versions
 from campaign_engine.i18n import N_, _
 from campaign_engine.models.campaigns import ActionContent, ActionSettingsChange, NewAction
 
@@ -34,7 +35,7 @@ TEXT_LIMITS = {
     "title": 200,
     "summary": 1000,
     "body": 20_000,
-    "letter_subject": 200,
+    "letter_subject": 4 * 200 + 3 * 4,  # up to four versions, `||` between them
     "letter_body": 20_000,
     "share_text": 280,
 }
@@ -56,8 +57,15 @@ TEXT_HINTS = {
         "Markdown: a blank line between paragraphs, *emphasis*, **bold**, lists, "
         "[a link](https://example.org)."
     ),
+    "letter_subject": N_(
+        "Up to four versions, separated by ||: each appeal takes one, so they do not all "
+        "read alike."
+    ),
     "letter_body": N_(
-        "The letter supporters sign, to the officials. Paragraphs separated by a blank line."
+        "The letter supporters sign, to the officials. Paragraphs separated by a blank line. "
+        "A paragraph may have up to four versions, with a line holding only || between "
+        "them: each appeal takes one version of each, so officials do not receive the same "
+        "letter again and again."
     ),
     "share_text": N_("What a supporter's post says when they share the action."),
 }
@@ -164,7 +172,26 @@ def parse_removal(values: Mapping[str, str]) -> Removal | dict[str, str]:
 def _text(typed: str, name: str, errors: dict[str, str]) -> str:
     # One-line parts lose stray spaces and line breaks; paragraphs keep their blank lines.
     clean = fields.clean_line if name in ONE_LINE else fields.clean_text
-    return fields.check(errors, name, lambda text: clean(text, TEXT_LIMITS[name]), typed) or ""
+    text = fields.check(errors, name, lambda text: clean(text, TEXT_LIMITS[name]), typed) or ""
+    if name in LETTER_PARTS and name not in errors:
+        _check_versions(text, name, errors)
+    return text
+
+
+# The parts of the model letter that may come in versions (formats/versions.py).
+LETTER_PARTS = frozenset({"letter_subject", "letter_body"})
+MAX_SUBJECT = 200
+
+
+def _check_versions(text: str, name: str, errors: dict[str, str]) -> None:
+    if name == "letter_subject" and any(len(v) > MAX_SUBJECT for v in subject_versions(text)):
+        errors[name] = _("Keep each version of the subject to %(max)s characters.") % {
+            "max": MAX_SUBJECT
+        }
+    elif too_many_versions(text, one_line=name in ONE_LINE):
+        errors[name] = _("Write at most %(max)s versions of each part, with || between them.") % {
+            "max": MAX_VERSIONS
+        }
 
 
 def _case_id(typed: str, errors: dict[str, str]) -> int | None:

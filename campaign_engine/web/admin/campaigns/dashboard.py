@@ -37,6 +37,7 @@ DELIVERY_STATUS_NAMES = {
     "failed": N_("Failed"),
     "bounced": N_("Bounced"),
     "cancelled": N_("Cancelled"),
+    "folded": N_("In the day's repeats"),
 }
 # The time chart, per the length of its periods: its table's first column, and what the
 # picture shows (time runs left to right in every language).
