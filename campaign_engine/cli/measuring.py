@@ -97,6 +97,17 @@ def growth(signatures: int, base: int) -> int:
     return _exit_or_return(run_growth(signatures, base))
 
 
+@bench.command()
+@click.option("--renders", default=50, show_default=True, help="Case sheets per kind and language.")
+@click.option("--letters", default=1000, show_default=True, help="Supporters' letters PDFs.")
+def letters(renders: int, letters: int) -> int:
+    """Case sheets (the same again, another action's, over HTTP) and supporters' letters,
+    beside Typst's floor, against issue 15's 300 ms and 1,000 in 60 s."""
+    from campaign_engine.bench.letters import run_letters
+
+    return _exit_or_return(run_letters(renders, letters))
+
+
 @main.group(invoke_without_command=True)
 @click.pass_context
 def drill(context: click.Context) -> None:
