@@ -190,6 +190,8 @@ EXPECTED: dict[tuple[str, str], str | Capability] = {
     ("GET", "/admin/actions/{slug:slug}/targets"): Capability.READ,
     ("POST", "/admin/actions/{slug:slug}/targets"): Capability.CAMPAIGN,
     ("POST", "/admin/actions/{slug:slug}/targets/remove"): Capability.CAMPAIGN,
+    ("POST", "/admin/actions/{slug:slug}/copies"): Capability.CAMPAIGN,
+    ("POST", "/admin/actions/{slug:slug}/copies/remove"): Capability.CAMPAIGN,
     ("POST", "/admin/actions/{slug:slug}/channels"): Capability.CAMPAIGN,
     ("POST", "/admin/actions/{slug:slug}/letters/pause"): Capability.CAMPAIGN,
     ("POST", "/admin/actions/{slug:slug}/letters/resume"): Capability.CAMPAIGN,

@@ -20,6 +20,7 @@ from campaign_engine.domain.campaigns.dashboard import read_dashboard
 from campaign_engine.messages.typesetting import FONT_FOLDERS
 from tests.clock import FakeClock
 from tests.factories import add_target, make_action
+from tests.staff import Campaigner
 
 # Where a test run leaves the pages it drew, for a person to look at (unset: nowhere).
 SHOTS = os.environ.get("CASE_SHEET_SHOTS")
@@ -236,3 +237,69 @@ async def test_i_posted_it_counts_letters_per_official_and_nothing_else(
         )
         == 3
     )
+
+
+async def test_copies_to_a_diplomat_on_the_sheet_and_with_each_letter(
+    client: httpx.AsyncClient, pool: Pool, campaigner: Campaigner
+) -> None:
+    slug = await make_action(pool)
+    await add_target(pool, slug, preferred_locale="es", salutations={"es": "Señora Ministra:"})
+    ambassador = await pool.fetchval(
+        """INSERT INTO targets (name, title, organisation, preferred_locale, salutations,
+                                postal_address)
+           VALUES ('Embajadora Rosa Díaz', 'Embajadora', 'Embajada de México', 'es',
+                   '{"es": "Excelentísima Señora:"}', 'Calle Mayor 1' || chr(10) || 'Madrid')
+           RETURNING id"""
+    )
+    page = await campaigner.client.get(f"/admin/actions/{slug}/targets")
+    assert "Copies to" in page.text
+    refused = await campaigner.post(f"/admin/actions/{slug}/copies", {"copy_target_id": "x"})
+    assert refused.status_code == 422
+    added = await campaigner.post(
+        f"/admin/actions/{slug}/copies", {"copy_target_id": str(ambassador)}
+    )
+    assert added.status_code == 303
+    assert added.headers["location"].endswith("#copies")
+    listed = await campaigner.client.get(f"/admin/actions/{slug}/targets")
+    assert "Embajadora Rosa Díaz" in listed.text
+
+    text = text_of(await sheet(client, f"/en/actions/{slug}/case-sheet.pdf"))
+    assert "And send copies to" in text
+    assert "Embajadora Rosa Díaz" in text
+    assert "Excelentísima Señora:" in text, "greeted in their own language"
+    assert "Calle Mayor 1" in text
+    answer = await client.post(
+        f"/en/actions/{slug}/letter", data={"name": "Awa Traoré", "country": "SN"}
+    )
+    letters = pypdf.PdfReader(io.BytesIO(answer.content))
+    assert "Post a copy to: Embajadora Rosa Díaz, Embajadora, Embajada de México, Calle" in (
+        text_of(letters).replace("\n", " ")
+    )
+    assert not await pool.fetchval(
+        "SELECT count(*) FROM deliveries WHERE target_id = $1", ambassador
+    ), "nothing is relayed to them"
+
+    removed = await campaigner.post(
+        f"/admin/actions/{slug}/copies/remove", {"copy_target_id": str(ambassador)}
+    )
+    assert removed.status_code == 303
+    text = text_of(await sheet(client, f"/en/actions/{slug}/case-sheet.pdf"))
+    assert "Embajadora Rosa Díaz" not in text
+
+
+async def test_a_latin_address_keeps_its_order_in_an_arabic_letter(
+    client: httpx.AsyncClient, pool: Pool
+) -> None:
+    slug = await make_action(pool)
+    official, _address = await add_target(pool, slug, preferred_locale="ar")
+    await post_to(pool, official, "EG", "12 Tahrir Street\nCairo 11511\nEGYPT")
+    answer = await client.post(
+        f"/en/actions/{slug}/letter",
+        data={"name": "Awa Traoré", "country": "SN", "address": "34 Baobab Road\nDakar"},
+    )
+    assert answer.status_code == 200
+    # The letter is set right to left; each Latin line reads as typed, left to right.
+    for first, then in (("34", "Baobab"), ("12", "Tahrir"), ("Cairo", "11511")):
+        first_left, _right, _width = code_box(answer.content, first)
+        then_left, _right, _width = code_box(answer.content, then)
+        assert first_left < then_left, f"{first} before {then}"

@@ -21,7 +21,7 @@ from campaign_engine.formats.countries import country_name
 from campaign_engine.formats.versions import versioned
 from campaign_engine.i18n import Catalogues, _, active
 from campaign_engine.messages.case_sheets import PAPERS, salutation
-from campaign_engine.messages.typesetting import region_of, typesetter
+from campaign_engine.messages.typesetting import directed, region_of, typesetter
 from campaign_engine.models.campaigns import LetterTarget
 
 TEMPLATE = Path("pdf") / "letters.typ"
@@ -67,7 +67,7 @@ def letters_data(
         "lang": locale.language,
         "region": region_of(locale),
         "code": letters.page.code,
-        "sender": {"name": sender.name, "address": list(sender.address)},
+        "sender": {"name": directed([sender.name])[0], "address": directed(sender.address)},
         "letters": [
             _letter(catalogues, letters, target, sender, today, combination)
             for target in letters.targets
@@ -102,15 +102,36 @@ def _letter(
         "name": target.name,
         "title": target.title,
         "organisation": target.organisation,
-        "address": [line for line in target.postal_address.split("\n") if line],
+        "address": directed(target.postal_address.split("\n")),
         "date": format_date(today, format="long", locale=written_in),
         "sender_country": country_name(sender.country, target.letter_locale),
         "subject": letter.subject,
         "salutation": salutation(catalogues, target.name, target.salutations, target.letter_locale),
         "body": list(letter.paragraphs),
-        "hints": _posting_hints(target),
+        "hints": _posting_hints(target) + _copy_hints(letters),
         "yours": yours,
     }
+
+
+def _copy_hints(letters: Letters) -> list[str]:
+    """Whom the action asks to receive a copy (a diplomat, usually), in the supporter's
+    language, with the address on one line."""
+    return [
+        _("Post a copy to: %(recipient)s.")
+        % {
+            "recipient": ", ".join(
+                part
+                for part in (
+                    copy.name,
+                    copy.title,
+                    copy.organisation,
+                    *copy.postal_address.split("\n"),
+                )
+                if part
+            )
+        }
+        for copy in letters.copies
+    ]
 
 
 def _posting_hints(target: LetterTarget) -> list[str]:

@@ -14,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import unicodedata
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from functools import cache
 from importlib.resources import files
@@ -69,6 +71,25 @@ def _fonts() -> typst.Fonts:
         include_embedded_fonts=False,
         font_paths=[str(folder) for folder in FONT_FOLDERS],
     )
+
+
+def directed(lines: Iterable[str]) -> list[dict[str, str]]:
+    """Lines to set each in its own direction (`rtl` or `ltr`, by its first letter that has
+    one), with their text. Typst takes a paragraph's direction from its language, and does not
+    isolate a run of another direction inside it: a Latin address line in an Arabic letter
+    would come out with its number moved to the other end ("rue des Baobabs 12"), an Arabic
+    page's Russian salutation with its "!" before it. Each such line is set apart instead."""
+    return [{"text": line, "dir": _direction(line)} for line in lines if line]
+
+
+def _direction(text: str) -> str:
+    for character in text:
+        kind = unicodedata.bidirectional(character)
+        if kind == "L":
+            return "ltr"
+        if kind in ("R", "AL"):
+            return "rtl"
+    return "ltr"
 
 
 def region_of(locale: Locale) -> str | None:

@@ -113,6 +113,17 @@ class ChannelSettings:
 
 
 @dataclass(frozen=True)
+class CopyRecipient:
+    """A diplomatic representative an action asks supporters to send a copy to."""
+
+    target_id: int
+    name: str
+    title: str
+    organisation: str
+    postal_address: str  # "": none given
+
+
+@dataclass(frozen=True)
 class TargetChoice:
     """A target to add to an action, with the channels it has an address on."""
 

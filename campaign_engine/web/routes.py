@@ -338,6 +338,12 @@ def routes(settings: Settings) -> list[BaseRoute]:
                 route(
                     "/actions/{slug:slug}/channels", action_targets.save_channels, methods=["POST"]
                 ),
+                route("/actions/{slug:slug}/copies", action_targets.add_copy, methods=["POST"]),
+                route(
+                    "/actions/{slug:slug}/copies/remove",
+                    action_targets.remove_copy,
+                    methods=["POST"],
+                ),
                 route("/actions/{slug:slug}/letters/pause", action_targets.pause, methods=["POST"]),
                 route(
                     "/actions/{slug:slug}/letters/resume", action_targets.resume, methods=["POST"]

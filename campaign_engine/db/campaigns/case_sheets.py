@@ -5,32 +5,50 @@ language."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from campaign_engine.db.pool import Connection
 from campaign_engine.models.campaigns import LetterTarget, SheetTarget
 
-SELECT_SHEET_EXTRAS = """
-SELECT coalesce(a.opened_at, a.created_at) AS issued_at,
-       coalesce((
+
+def _sheet_targets(among: str) -> str:
+    """SQL: the officials whose ids `among` selects, as a case sheet names them (jsonb)."""
+    return f"""coalesce((
            SELECT jsonb_agg(jsonb_build_object(
                       'name', t.name, 'title', t.title, 'organisation', t.organisation,
                       'preferred_locale', t.preferred_locale, 'salutations', t.salutations,
                       'postal_address', t.postal_address)
                   ORDER BY lower(t.name), t.id)
            FROM targets t
-           WHERE t.id IN (SELECT target_id FROM action_targets WHERE action_id = a.id)
-       ), '[]') AS targets
+           WHERE t.id IN ({among})
+       ), '[]')"""
+
+
+SELECT_SHEET_EXTRAS = f"""
+SELECT coalesce(a.opened_at, a.created_at) AS issued_at,
+       {_sheet_targets("SELECT target_id FROM action_targets WHERE action_id = a.id")} AS targets,
+       {_sheet_targets("SELECT target_id FROM action_copies WHERE action_id = a.id")} AS copies
 FROM actions a
 WHERE a.id = $1
 """
 
 
-async def get_sheet_extras(conn: Connection, action_id: int) -> tuple[datetime, list[SheetTarget]]:
-    """(when the action was issued, the officials it writes to)."""
+@dataclass(frozen=True)
+class SheetExtras:
+    issued_at: datetime  # when the action was issued
+    targets: list[SheetTarget]  # the officials it writes to
+    copies: list[SheetTarget]  # those it asks supporters to send copies to
+
+
+async def get_sheet_extras(conn: Connection, action_id: int) -> SheetExtras:
     row = await conn.fetchrow(SELECT_SHEET_EXTRAS, action_id)
     assert row is not None
-    return row["issued_at"], [SheetTarget(**target) for target in row["targets"]]
+    return SheetExtras(
+        row["issued_at"],
+        [SheetTarget(**target) for target in row["targets"]],
+        [SheetTarget(**target) for target in row["copies"]],
+    )
 
 
 def official_letter(action: str, target: str) -> str:

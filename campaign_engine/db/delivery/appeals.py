@@ -263,7 +263,8 @@ async def fold_appeals(
 
 
 # One message per official, action, channel and UTC day that had folded appeals, once the day
-# is over. Days more than a week back were seen to long ago (and keep the scan short).
+# is over, unless the action no longer writes to them. Days more than a week back were seen to
+# long ago (and keep the scan short).
 INSERT_DUE_REPEATS = """
 INSERT INTO deliveries
     (dedup_key, kind, channel, target_id, action_id, contact_id, period_start, status)
@@ -274,6 +275,9 @@ SELECT DISTINCT ON (f.action_id, f.target_id, f.channel, f.period_start)
 FROM deliveries f
 WHERE f.status = 'folded'
   AND f.period_start < $1 AND f.period_start >= $1 - interval '8 days'
+  AND EXISTS (SELECT 1 FROM action_targets at  -- still an official the action writes to
+              WHERE at.action_id = f.action_id AND at.target_id = f.target_id
+                AND at.channel = f.channel)
 ORDER BY f.action_id, f.target_id, f.channel, f.period_start
 ON CONFLICT DO NOTHING
 RETURNING target_id, channel

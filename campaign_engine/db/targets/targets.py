@@ -11,6 +11,7 @@ from campaign_engine.models.targets import (
     ActionHeading,
     AssignedTarget,
     ChannelSettings,
+    CopyRecipient,
     TargetChoice,
     TargetContact,
 )
@@ -188,7 +189,7 @@ async def unassign_target(conn: Connection, action_id: int, target_id: int, chan
 DELETE_UNSENT_LETTERS = """
 DELETE FROM deliveries
 WHERE action_id = $1 AND target_id = $2 AND channel = $3
-  AND kind IN ('appeal', 'digest') AND status IN ('scheduled', 'pending', 'retry')
+  AND kind IN ('appeal', 'digest', 'repeats') AND status IN ('scheduled', 'pending', 'retry')
 """
 
 
@@ -198,3 +199,47 @@ async def withdraw_unsent_letters(
     """Returns how many letters were withdrawn."""
     result = await conn.execute(DELETE_UNSENT_LETTERS, action_id, target_id, channel)
     return int(result.split()[-1])
+
+
+# --- Copies to (docs/letters.md) ---------------------------------------------------------
+
+SELECT_COPIES = """
+SELECT t.id AS target_id, t.name, t.title, t.organisation, t.postal_address
+FROM action_copies ac
+JOIN targets t ON t.id = ac.target_id
+WHERE ac.action_id = $1
+ORDER BY lower(t.name), t.id
+"""
+
+
+async def list_copies(conn: Connection, action_id: int) -> list[CopyRecipient]:
+    return [from_row(CopyRecipient, row) for row in await conn.fetch(SELECT_COPIES, action_id)]
+
+
+INSERT_COPY = """
+INSERT INTO action_copies (action_id, target_id)
+SELECT $1, id FROM targets WHERE id = $2
+ON CONFLICT DO NOTHING
+RETURNING target_id
+"""
+
+
+async def add_copy(conn: Connection, action_id: int, target_id: int) -> bool:
+    """False if there is no such target, or the action already asked for copies to it."""
+    return await conn.fetchval(INSERT_COPY, action_id, target_id) is not None
+
+
+DELETE_COPY = (
+    "DELETE FROM action_copies WHERE action_id = $1 AND target_id = $2 RETURNING target_id"
+)
+
+
+async def remove_copy(conn: Connection, action_id: int, target_id: int) -> bool:
+    return await conn.fetchval(DELETE_COPY, action_id, target_id) is not None
+
+
+SELECT_TARGET_EXISTS = "SELECT EXISTS (SELECT 1 FROM targets WHERE id = $1)"
+
+
+async def target_exists(conn: Connection, target_id: int) -> bool:
+    return bool(await conn.fetchval(SELECT_TARGET_EXISTS, target_id))

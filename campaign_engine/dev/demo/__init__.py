@@ -26,6 +26,7 @@ from campaign_engine.db.network import alerts, members
 from campaign_engine.db.personal import member_phones, supporters
 from campaign_engine.db.pool import Connection, Pool
 from campaign_engine.db.signing import consent
+from campaign_engine.db.targets import targets
 from campaign_engine.domain.signing.consent import shown_consent, wording_id
 from campaign_engine.i18n import Catalogues
 from campaign_engine.models.campaigns import CaseEventKind, Outcome
@@ -61,6 +62,8 @@ async def load_demo(pool: Pool, catalogues: Catalogues, tokens: Tokens) -> None:
         case_id, action_id = await _load_case_and_action(conn, demo["case"], demo["action"])
         for target in demo["targets"]:
             await _load_target(conn, action_id, target)
+        for copy in demo["copies"]:
+            await _load_copy(conn, action_id, copy)
         await _load_partner(conn, demo["partner"])
         await _load_draft_action(conn, case_id, demo["next_action"])
         for member in demo["members"]:
@@ -186,6 +189,24 @@ async def _load_target(conn: Connection, action_id: int, target: dict[str, Any])
     await authoring.set_action_channel(
         conn, action_id, channel, "per_signature", min_per_hour=DEMO_PACE_PER_HOUR
     )
+
+
+async def _load_copy(conn: Connection, action_id: int, copy: dict[str, Any]) -> None:
+    """A diplomat the action asks supporters to post a copy to: a target with no contact."""
+    target_id = await authoring.upsert_target(
+        conn,
+        external_id=copy["external_id"],
+        name=copy["name"],
+        title=copy["title"],
+        organisation=copy["organisation"],
+        country=None,
+        time_zone=copy["time_zone"],
+        office_hours=None,
+        preferred_locale=copy["preferred_locale"],
+        salutations=copy["salutations"],
+        postal_address=copy.get("postal_address", ""),
+    )
+    await targets.add_copy(conn, action_id, target_id)
 
 
 async def _load_event(conn: Connection, case_id: int, event: dict[str, Any]) -> None:

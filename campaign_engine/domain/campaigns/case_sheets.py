@@ -21,20 +21,22 @@ class CaseSheet:
     page: ActionPage  # the action page's own texts, in the sheet's language
     issued_at: datetime  # when the action first opened
     targets: list[SheetTarget]
+    copies: list[SheetTarget]  # "copies to": diplomats, usually
 
 
 async def read_case_sheet(pool: Pool, slug: str, locale: str) -> CaseSheet:
     """ActionNotFound or ActionRemoved as the action page says them."""
     page = await read_action_page(pool, slug, locale)
     async with pool.acquire() as conn:
-        issued_at, targets = await case_sheets.get_sheet_extras(conn, page.id)
-    return CaseSheet(page, issued_at, targets)
+        extras = await case_sheets.get_sheet_extras(conn, page.id)
+    return CaseSheet(page, extras.issued_at, extras.targets, extras.copies)
 
 
 @dataclass(frozen=True)
 class Letters:
     page: ActionPage  # the action's texts in the supporter's language (theirs to read)
     targets: list[LetterTarget]  # each with the letter in their own language
+    copies: list[SheetTarget]  # whom to post copies to
 
 
 async def read_letters(pool: Pool, slug: str, locale: str) -> Letters:
@@ -42,7 +44,8 @@ async def read_letters(pool: Pool, slug: str, locale: str) -> Letters:
     page = await read_action_page(pool, slug, locale)
     async with pool.acquire() as conn:
         targets = await case_sheets.list_letter_targets(conn, page.id)
-    return Letters(page, targets)
+        copies = (await case_sheets.get_sheet_extras(conn, page.id)).copies
+    return Letters(page, targets, copies)
 
 
 async def count_posted_letters(

@@ -1,5 +1,6 @@
 """Who an action writes to, on which channel, and how: one letter per signature, a digest every
-few hours, or nothing; the slowest pace; and the switch that pauses every letter at once.
+few hours, or nothing; the slowest pace; and the switch that pauses every letter at once. And
+whom supporters are asked to send copies to on paper ("copies to": diplomats, usually).
 
 A target added to an action that people have already signed is owed their letters too (every
 confirmed signature accounts for every target): they are made at once and go out at the
@@ -25,6 +26,7 @@ from campaign_engine.models.targets import (
     ActionHeading,
     AssignedTarget,
     ChannelSettings,
+    CopyRecipient,
     TargetChoice,
 )
 from campaign_engine.models.workspace import Staff
@@ -50,6 +52,7 @@ class ActionTargets:
     assigned: list[AssignedTarget]
     settings: dict[str, ChannelSettings]  # every channel, defaults filled in
     choices: list[TargetChoice]
+    copies: list[CopyRecipient]  # "copies to": diplomatic representatives
 
     def on(self, channel: str) -> list[AssignedTarget]:
         return [target for target in self.assigned if target.channel == channel]
@@ -61,9 +64,10 @@ async def read_action_targets(pool: Pool, slug: str, locale: str) -> ActionTarge
         assigned = await assignments.list_assigned_targets(conn, action.id)
         stored = await assignments.list_channel_settings(conn, action.id)
         choices = await assignments.list_target_choices(conn)
+        copies = await assignments.list_copies(conn, action.id)
     settings = {channel: default_settings(channel) for channel in officials_channels()}
     settings.update({s.channel: s for s in stored})
-    return ActionTargets(action, assigned, settings, choices)
+    return ActionTargets(action, assigned, settings, choices, copies)
 
 
 async def add_action_target(
@@ -114,6 +118,42 @@ async def remove_action_target(
             channel=channel,
             letters_withdrawn=withdrawn,
         )
+
+
+async def add_copy_recipient(
+    pool: Pool, clock: Clock, actor: Staff, slug: str, target_id: int
+) -> None:
+    """Ask supporters to send a copy of their letter to this target too (on paper: nothing is
+    relayed to them). TargetNotFound when there is no such target."""
+    async with pool.acquire() as conn, conn.transaction():
+        action = await _heading(conn, slug, "")
+        if not await assignments.target_exists(conn, target_id):
+            raise TargetNotFound
+        if await assignments.add_copy(conn, action.id, target_id):
+            await audit.record(
+                conn,
+                actor.id,
+                "action.copy_added",
+                clock.now(),
+                ("action", action.id),
+                target_id=target_id,
+            )
+
+
+async def remove_copy_recipient(
+    pool: Pool, clock: Clock, actor: Staff, slug: str, target_id: int
+) -> None:
+    async with pool.acquire() as conn, conn.transaction():
+        action = await _heading(conn, slug, "")
+        if await assignments.remove_copy(conn, action.id, target_id):
+            await audit.record(
+                conn,
+                actor.id,
+                "action.copy_removed",
+                clock.now(),
+                ("action", action.id),
+                target_id=target_id,
+            )
 
 
 async def save_channel_settings(

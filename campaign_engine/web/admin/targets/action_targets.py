@@ -11,9 +11,11 @@ from campaign_engine.domain.delivery.channels import CHANNELS, officials_channel
 from campaign_engine.domain.targets.action_targets import (
     NoContactOnChannel,
     add_action_target,
+    add_copy_recipient,
     pause_letters,
     read_action_targets,
     remove_action_target,
+    remove_copy_recipient,
     resume_letters,
     save_channel_settings,
 )
@@ -22,7 +24,11 @@ from campaign_engine.domain.workspace.access import Capability
 from campaign_engine.i18n import _
 from campaign_engine.web.admin.guard import form_values, path_slug, staff_page, staff_session
 from campaign_engine.web.admin.rendering import render_admin
-from campaign_engine.web.admin.targets.targets_forms import parse_assignment, parse_channel_settings
+from campaign_engine.web.admin.targets.targets_forms import (
+    parse_assignment,
+    parse_channel_settings,
+    parse_copy,
+)
 from campaign_engine.web.rendering import url_path
 from campaign_engine.web.services import services
 
@@ -58,6 +64,31 @@ async def remove_target(request: Request) -> Response:
         return await _page(request, errors=parsed)
     await remove_action_target(s.pool, s.clock, actor, path_slug(request), *parsed)
     return _back(request)
+
+
+@staff_page(Capability.CAMPAIGN)
+async def add_copy(request: Request) -> Response:
+    s, actor = services(request), staff_session(request).staff
+    values = form_values(await request.form())
+    parsed = parse_copy(values)
+    if isinstance(parsed, dict):
+        return await _page(request, values=values, errors=parsed)
+    try:
+        await add_copy_recipient(s.pool, s.clock, actor, path_slug(request), parsed)
+    except TargetNotFound:
+        errors = {"copy_target_id": _("Choose a target from the list.")}
+        return await _page(request, values=values, errors=errors)
+    return _back(request, "copies")
+
+
+@staff_page(Capability.CAMPAIGN)
+async def remove_copy(request: Request) -> Response:
+    s, actor = services(request), staff_session(request).staff
+    parsed = parse_copy(form_values(await request.form()))
+    if isinstance(parsed, dict):
+        return await _page(request, errors=parsed)
+    await remove_copy_recipient(s.pool, s.clock, actor, path_slug(request), parsed)
+    return _back(request, "copies")
 
 
 @staff_page(Capability.CAMPAIGN)

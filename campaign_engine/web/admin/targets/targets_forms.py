@@ -205,3 +205,11 @@ def parse_assignment(values: Mapping[str, str]) -> tuple[int, str] | Errors:
     if errors:
         return errors
     return int(chosen), channel
+
+
+def parse_copy(values: Mapping[str, str]) -> int | Errors:
+    """A target (by id), as the forms that add and remove a copy recipient send it."""
+    chosen = values.get("copy_target_id", "").strip()
+    if not chosen.isascii() or not chosen.isdigit() or len(chosen) > 18:
+        return {"copy_target_id": _("Choose a target from the list.")}
+    return int(chosen)
