@@ -163,6 +163,11 @@ class MessageTemplates:
                 self._absent.add(template)
             return None
 
+    def text(self, template: str, locale: str, context: Mapping[str, Any]) -> str:
+        """A text of several lines, such as the letter a mailto link carries."""
+        with self._speaking(locale, context) as page:
+            return self._render(template, page).strip()
+
     def line(self, template: str, locale: str, context: Mapping[str, Any]) -> str:
         """A one-line text, such as a text message (`sms/appeal.txt`), folded onto one line."""
         with self._speaking(locale, context) as page:

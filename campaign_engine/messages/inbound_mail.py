@@ -31,6 +31,8 @@ from uuid import UUID
 
 _OUR_MESSAGE_ID = re.compile(r"<delivery-([0-9a-f-]{36})@[^>]+>", re.IGNORECASE)
 _RELAY_TAG = re.compile(r"^[^@+]+\+([0-9a-f-]{36})@", re.IGNORECASE)
+# The blind copy of an appeal a supporter sent from their own mailbox (messages/mailto.py).
+_SENT_TAG = re.compile(r"^[^@+]+\+sent-([0-9a-f-]{36})@", re.IGNORECASE)
 _HTML_TAG = re.compile(r"<[^>]+>")
 
 # Containers inside containers (multipart/*, message/*). Real mail nests a handful: a reply
@@ -142,6 +144,7 @@ class Reply:
 class Inbound:
     bounces: list[Bounce] = field(default_factory=list)
     reply: Reply | None = None
+    sent_by_supporter: UUID | None = None  # the appeal whose blind copy this is
 
 
 def read_inbound(raw: bytes, relay_email: str) -> Inbound:
@@ -167,7 +170,11 @@ def _parse(raw: bytes) -> EmailMessage:
 def _read(message: EmailMessage, relay_email: str) -> Inbound:
     if message.get_content_type() == "multipart/report":
         return Inbound(bounces=_bounces(message))
-    delivery_id = _tagged_delivery(message, relay_email) or _answered_delivery(message)
+    sent = _tagged_delivery(message, relay_email, _SENT_TAG, ("Delivered-To", "X-Original-To"))
+    if sent is not None:
+        return Inbound(sent_by_supporter=sent)
+    delivery_id = _tagged_delivery(message, relay_email, _RELAY_TAG, _REPLY_FIELDS)
+    delivery_id = delivery_id or _answered_delivery(message)
     if delivery_id is None:
         return Inbound()
     return Inbound(
@@ -208,12 +215,18 @@ def _message_id(message: EmailMessage) -> str:
     return "sha256:" + hashlib.sha256(given.encode()).hexdigest()
 
 
-def _tagged_delivery(message: EmailMessage, relay_email: str) -> UUID | None:
+_REPLY_FIELDS = ("To", "Cc", "Delivered-To", "X-Original-To")
+
+
+def _tagged_delivery(
+    message: EmailMessage, relay_email: str, tag: re.Pattern[str], fields: tuple[str, ...]
+) -> UUID | None:
+    """The delivery named by our relay's address, tagged (`tag`), in one of `fields`. A blind
+    copy is seen only where the receiving server wrote the envelope's recipient."""
     local, _at, domain = relay_email.lower().partition("@")
-    fields = ("To", "Cc", "Delivered-To", "X-Original-To")
     for address in (found for name in fields for found in _addresses(message, name)):
         address = address.lower()
-        match = _RELAY_TAG.match(address)
+        match = tag.match(address)
         if match and address.startswith(f"{local}+") and address.endswith(f"@{domain}"):
             return _uuid(match.group(1))
     return None

@@ -312,6 +312,7 @@ class ActionSettingsChange:
     reply_to: str  # "relay" or "supporter"
     time_zone: str
     proof_of_work: str = "auto"  # "auto" (while under attack), "on" or "off"
+    own_mailbox: bool = False  # supporters may send their appeal by email themselves
 
 
 @dataclass(frozen=True)
@@ -332,6 +333,7 @@ class ActionSettings:
     proof_of_work: str
     time_zone: str
     updated_at: datetime
+    own_mailbox: bool = False
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,8 @@ class ConsentText:
 class ConfirmedSignature:
     action_slug: str
     locale: str
+    # Set when the action offers "send from my own mailbox": the thank-you page's links need it.
+    own_mailbox_signature: UUID | None = None
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,18 @@ class Tokens:
         self._follow = URLSafeSerializer(secret_key, salt="follow-case")
         # Its expiry travels inside it, so the page can say until when it works.
         self._preview = URLSafeSerializer(secret_key, salt="action-preview")
+        # The thank-you page's "send it from your own mailbox" (docs/letters.md).
+        self._own_mailbox = URLSafeTimedSerializer(secret_key, salt="own-mailbox")
+
+    def own_mailbox_token(self, signature_id: UUID) -> str:
+        return self._own_mailbox.dumps(signature_id.hex)
+
+    def read_own_mailbox_token(self, token: str, max_age: timedelta) -> UUID:
+        """InvalidLink for a token not ours, or older than `max_age`."""
+        try:
+            return UUID(hex=self._own_mailbox.loads(token, max_age=int(max_age.total_seconds())))
+        except (BadSignature, ValueError, TypeError) as error:
+            raise InvalidLink from error
 
     def confirmation_token(self, signature_id: UUID) -> str:
         return self._confirmation.dumps(signature_id.hex)

@@ -16,6 +16,7 @@ from campaign_engine.domain.signing.abuse import ClientLimits
 from campaign_engine.domain.signing.signatures import SignatureBatches
 from campaign_engine.i18n import Catalogues
 from campaign_engine.jobs import JobQueue
+from campaign_engine.messages.emails import MessageTemplates
 from campaign_engine.security.tokens import Tokens
 from campaign_engine.settings import Settings
 from campaign_engine.web.rate_limits import RateLimiter
@@ -33,6 +34,11 @@ class Services:
     clock: Clock
     signatures: SignatureBatches  # where this process's signatures are gathered and written
     dashboards: Held  # the dashboards that took long to count, held a while
+
+    @functools.cached_property
+    def messages(self) -> MessageTemplates:
+        """Messages' words, as the worker writes them (a mailto link's letter, say)."""
+        return MessageTemplates(self.templates.env, self.catalogues)
 
     @functools.cached_property
     def yes_words(self) -> frozenset[str]:

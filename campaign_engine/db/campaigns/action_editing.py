@@ -95,7 +95,7 @@ async def insert_draft_action(conn: Connection, new: NewAction) -> int | None:
 
 SETTINGS_COLUMNS = """
 a.id, a.slug, a.code, a.status, a.case_id, c.slug AS case_slug, a.default_locale, a.deadline,
-a.goal, a.publish_at, a.reply_to, a.time_zone, a.proof_of_work, a.updated_at
+a.goal, a.publish_at, a.reply_to, a.time_zone, a.proof_of_work, a.updated_at, a.own_mailbox
 """
 
 SELECT_SETTINGS = f"""
@@ -121,7 +121,7 @@ async def get_action_settings(
 UPDATE_SETTINGS = """
 UPDATE actions
 SET deadline = $2, goal = $3, publish_at = $4, reply_to = $5, time_zone = $6, updated_at = $7,
-    proof_of_work = $8
+    proof_of_work = $8, own_mailbox = $9
 WHERE id = $1
 """
 
@@ -139,6 +139,7 @@ async def update_settings(
         change.time_zone,
         now,
         change.proof_of_work,
+        change.own_mailbox,
     )
 
 

@@ -127,6 +127,7 @@ class AppealVariety:
     combinations: int  # different combinations of versions they carried
     most_alike: int  # the most appeals that carried one combination
     folded: int  # appeals named in a day's repeats instead
+    by_supporter: int  # appeals the supporter sent from their own mailbox
     letter_subject: str  # the action's own letter, to count the combinations it offers
     letter_body: str
 
@@ -134,19 +135,22 @@ class AppealVariety:
 # An appeal's combination, and whether it carried a personal message, are recorded when it is
 # written (domain/delivery/appeals.py).
 SELECT_APPEAL_VARIETY = """
-SELECT count(*) FILTER (WHERE d.status <> 'folded') AS written,
-       count(*) FILTER (WHERE d.status <> 'folded' AND d.personal) AS personal,
+SELECT count(*) FILTER (WHERE d.variant IS NOT NULL AND d.status <> 'folded') AS written,
+       count(*) FILTER (WHERE d.variant IS NOT NULL AND d.status <> 'folded' AND d.personal)
+           AS personal,
        count(DISTINCT d.variant) FILTER (WHERE d.status <> 'folded') AS combinations,
        coalesce((SELECT max(n) FROM (SELECT count(*) AS n FROM deliveries
                                      WHERE action_id = $1 AND kind = 'appeal'
                                        AND variant IS NOT NULL AND status <> 'folded'
                                      GROUP BY variant) alike), 0) AS most_alike,
        count(*) FILTER (WHERE d.status = 'folded') AS folded,
+       count(*) FILTER (WHERE d.by_supporter) AS by_supporter,
        coalesce(own.letter_subject, '') AS letter_subject,
        coalesce(own.letter_body, '') AS letter_body
 FROM actions a
 LEFT JOIN action_translations own ON own.action_id = a.id AND own.locale = a.default_locale
-LEFT JOIN deliveries d ON d.action_id = a.id AND d.kind = 'appeal' AND d.variant IS NOT NULL
+LEFT JOIN deliveries d ON d.action_id = a.id AND d.kind = 'appeal'
+                      AND (d.variant IS NOT NULL OR d.by_supporter)
 WHERE a.id = $1
 GROUP BY own.letter_subject, own.letter_body
 """
@@ -154,4 +158,4 @@ GROUP BY own.letter_subject, own.letter_body
 
 async def get_appeal_variety(conn: Connection, action_id: int) -> AppealVariety:
     row = await conn.fetchrow(SELECT_APPEAL_VARIETY, action_id)
-    return AppealVariety(0, 0, 0, 0, 0, "", "") if row is None else from_row(AppealVariety, row)
+    return AppealVariety(0, 0, 0, 0, 0, 0, "", "") if row is None else from_row(AppealVariety, row)

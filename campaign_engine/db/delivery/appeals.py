@@ -308,3 +308,38 @@ FROM deliveries WHERE id = $1 AND kind = 'repeats'
 async def get_repeats_day(conn: Connection, delivery_id: UUID) -> RepeatsDay | None:
     row = await conn.fetchrow(SELECT_REPEATS_DAY, delivery_id)
     return None if row is None else from_row(RepeatsDay, row)
+
+
+# --- Sent from the supporter's own mailbox (docs/letters.md) -------------------------------
+
+# A signature's appeals by email on an action that offers the supporter's own mailbox, while
+# the relay has not sent them: the ones a mailto link may still carry.
+SELECT_OWN_MAILBOX_APPEALS = """
+SELECT d.id
+FROM deliveries d
+JOIN actions a ON a.id = d.action_id
+WHERE d.signature_id = $1 AND d.kind = 'appeal' AND d.channel = 'email' AND a.own_mailbox
+  AND (d.status IN ('scheduled', 'pending', 'retry') OR d.by_supporter)
+ORDER BY d.created_at, d.id
+"""
+
+
+async def list_own_mailbox_appeals(conn: Connection, signature_id: UUID) -> list[UUID]:
+    return [row["id"] for row in await conn.fetch(SELECT_OWN_MAILBOX_APPEALS, signature_id)]
+
+
+# The supporter sent it themselves (their BCC reached us): not sent again by the relay. One the
+# relay has already sent, or is sending, stays as it was, marked theirs too.
+MARK_SENT_BY_SUPPORTER = """
+UPDATE deliveries
+SET by_supporter = true,
+    status = CASE WHEN status IN ('scheduled', 'pending', 'retry') THEN 'sent' ELSE status END,
+    sent_at = coalesce(sent_at, $2)
+WHERE id = $1 AND kind = 'appeal' AND channel = 'email' AND NOT by_supporter
+RETURNING id
+"""
+
+
+async def mark_sent_by_supporter(conn: Connection, delivery_id: UUID, at: datetime) -> bool:
+    """False: no such appeal by email, or marked already (a BCC that arrived twice)."""
+    return await conn.fetchval(MARK_SENT_BY_SUPPORTER, delivery_id, at) is not None

@@ -31,14 +31,23 @@ async def wake_pacer(conn: Connection, target_id: int, channel: str) -> None:
     await conn.execute(WAKE_PACER, target_id, channel)
 
 
+def waits_for_supporter(now: str) -> str:
+    """SQL: the held appeal `d` of action `a` waits for its supporter to send it from their own
+    mailbox (docs/letters.md): an appeal by email of an action that offers it, for a day after
+    it was made. A BCC arriving in the meantime marks it sent; after it, the relay sends it."""
+    return f"""(a.own_mailbox AND d.kind = 'appeal' AND d.channel = 'email'
+                AND d.created_at > {now} - interval '1 day')"""
+
+
 # A pacer that fell asleep with appeals still held (it looked just before they were
 # committed) is woken by the sweeper.
-WAKE_FORGOTTEN_PACERS = """
+WAKE_FORGOTTEN_PACERS = f"""
 UPDATE pacing p SET next_run_at = now()
 WHERE p.next_run_at IS NULL
   AND EXISTS (SELECT 1 FROM deliveries d JOIN actions a ON a.id = d.action_id
               WHERE d.target_id = p.target_id AND d.channel = p.channel
-                AND d.status = 'scheduled' AND NOT a.delivery_paused)
+                AND d.status = 'scheduled' AND NOT a.delivery_paused
+                AND NOT {waits_for_supporter("now()")})
 """
 
 
@@ -96,14 +105,14 @@ class PacingInputs:
 
 # Held appeals count only on actions that are not paused; the floor and the deadline come
 # from the actions those appeals belong to.
-SELECT_PACING_INPUTS = """
+SELECT_PACING_INPUTS = f"""
 WITH held AS (
     SELECT a.deadline, c.min_per_hour
     FROM deliveries d
     JOIN actions a ON a.id = d.action_id
     LEFT JOIN action_channels c ON c.action_id = a.id AND c.channel = d.channel
     WHERE d.target_id = $1 AND d.channel = $2 AND d.status = 'scheduled'
-      AND NOT a.delivery_paused
+      AND NOT a.delivery_paused AND NOT {waits_for_supporter("$3::timestamptz")}
 ), released AS (
     SELECT released_at FROM deliveries
     WHERE target_id = $1 AND channel = $2
@@ -134,12 +143,12 @@ async def get_pacing_inputs(
 
 
 # The oldest held appeals go first.
-RELEASE_HELD = """
+RELEASE_HELD = f"""
 WITH chosen AS (
     SELECT d.id FROM deliveries d
     JOIN actions a ON a.id = d.action_id
     WHERE d.target_id = $1 AND d.channel = $2 AND d.status = 'scheduled'
-      AND NOT a.delivery_paused
+      AND NOT a.delivery_paused AND NOT {waits_for_supporter("$4::timestamptz")}
     ORDER BY d.created_at
     LIMIT $3
     FOR UPDATE OF d SKIP LOCKED

@@ -32,10 +32,12 @@ class SignatureState:
     action_slug: str
     action_status: ActionStatus
     suspicion: Suspicion | None
+    own_mailbox: bool = False  # the action offers "send from my own mailbox"
 
 
 SELECT_SIGNATURE_STATE = """
-SELECT s.status, s.locale, s.action_id, a.slug, a.status AS action_status, s.suspicion
+SELECT s.status, s.locale, s.action_id, a.slug, a.status AS action_status, s.suspicion,
+       a.own_mailbox
 FROM signatures s
 JOIN actions a ON a.id = s.action_id
 WHERE s.id = $1
@@ -53,6 +55,7 @@ async def get_signature_state(conn: Connection, signature_id: UUID) -> Signature
         action_slug=row["slug"],
         action_status=ActionStatus(row["action_status"]),
         suspicion=Suspicion(row["suspicion"]) if row["suspicion"] else None,
+        own_mailbox=row["own_mailbox"],
     )
 
 

@@ -184,7 +184,8 @@ async def update_action_settings(
 def _changed_settings(current: ActionSettings, change: ActionSettingsChange) -> dict[str, object]:
     """What changed, as the audit log keeps it (times as ISO 8601 text)."""
     changed: dict[str, object] = {}
-    for name in ("deadline", "goal", "publish_at", "reply_to", "time_zone", "proof_of_work"):
+    names = ("deadline", "goal", "publish_at", "reply_to", "time_zone", "proof_of_work")
+    for name in (*names, "own_mailbox"):
         old, new = getattr(current, name), getattr(change, name)
         if old != new:
             changed[name] = new.isoformat() if isinstance(new, datetime) else new

@@ -62,6 +62,7 @@ class Variety:
     possible: int  # combinations the action's own letter offers
     most_alike_share: float | None  # the largest share one combination carried
     folded: int
+    by_supporter: int  # sent by supporters from their own mailbox
 
     @classmethod
     def of(cls, counted: AppealVariety) -> Variety:
@@ -73,6 +74,7 @@ class Variety:
             possible=letter.combinations,
             most_alike_share=counted.most_alike / counted.written if counted.written else None,
             folded=counted.folded,
+            by_supporter=counted.by_supporter,
         )
 
     @property

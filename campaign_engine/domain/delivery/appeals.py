@@ -16,7 +16,7 @@ no personal message, the rest are folded: named together in one message at the d
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from uuid import UUID
 
 from campaign_engine.db.campaigns import actions
@@ -151,6 +151,20 @@ def _letter(row: AppealRow, channel: str, combination: int) -> AppealLetter:
         action_code=row.action_code,
         reply_to_supporter=row.reply_to == "supporter" and not row.anonymous,
     )
+
+
+async def own_mailbox_letters(pool: Pool, signature_id: UUID) -> list[AppealLetter]:
+    """The letters by email of a signature that its supporter may send from their own mailbox
+    (the action offers it, and the relay has not sent them), in the versions it chooses."""
+    async with pool.acquire() as conn:
+        ids = await appeals.list_own_mailbox_appeals(conn, signature_id)
+        rows = await recipients.list_appeals(conn, ids) if ids else []
+    return [_letter(row, "email", _combination(row, NO_HISTORY)) for row in rows]
+
+
+NO_HISTORY = RecentVersions(previous=None, today={})
+# How long the thank-you page's links to the supporter's own letters work.
+OWN_MAILBOX_FOR = timedelta(days=2)
 
 
 async def pause_appeals(pool: Pool, slug: str) -> None:

@@ -18,7 +18,7 @@ from uuid import UUID
 
 from campaign_engine.clock import Clock
 from campaign_engine.db.campaigns import cases
-from campaign_engine.db.delivery import deliveries
+from campaign_engine.db.delivery import appeals, deliveries
 from campaign_engine.db.personal import member_phones, recipients
 from campaign_engine.db.pool import Pool
 from campaign_engine.db.targets import targets
@@ -160,7 +160,8 @@ async def receive_text(
 
 
 async def receive_email(pool: Pool, clock: Clock, relay_email: str, raw: bytes) -> str:
-    """Mail forwarded to us; returns what it was: "reply", "bounce" or "ignored"."""
+    """Mail forwarded to us; returns what it was: "reply", "bounce", "sent by supporter" or
+    "ignored"."""
     try:
         # Up to 25 MB of parsing takes a second or so: not on the loop every request shares.
         inbound = await asyncio.to_thread(read_inbound, raw, relay_email)
@@ -172,6 +173,11 @@ async def receive_email(pool: Pool, clock: Clock, relay_email: str, raw: bytes) 
         log.warning("inbound mail ignored: %s", unreadable.reason)
         return "ignored"
     async with pool.acquire() as conn, conn.transaction():
+        if inbound.sent_by_supporter is not None:
+            # The blind copy of an appeal the supporter sent from their own mailbox: the relay
+            # does not send it again. Its tag is the appeal's random id, shown to them alone.
+            await appeals.mark_sent_by_supporter(conn, inbound.sent_by_supporter, clock.now())
+            return "sent by supporter"
         for bounce in inbound.bounces:
             if not bounce.permanent:
                 continue  # a delay notice: the server is still trying

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -18,6 +19,7 @@ from campaign_engine.domain.campaigns.actions import (
 )
 from campaign_engine.domain.campaigns.cases import read_case_page
 from campaign_engine.domain.campaigns.timeline import kind_names, outcome_names
+from campaign_engine.domain.delivery.appeals import OWN_MAILBOX_FOR, own_mailbox_letters
 from campaign_engine.domain.errors import SignatureNotFound
 from campaign_engine.domain.integrations.partners import partner_for_signing
 from campaign_engine.domain.signing.consent import consent_wording
@@ -28,6 +30,7 @@ from campaign_engine.domain.signing.signatures import (
 )
 from campaign_engine.formats.countries import country_choices
 from campaign_engine.i18n import _
+from campaign_engine.messages.mailto import MailtoLetter, mailto_letter
 from campaign_engine.models.campaigns import ActionPage, ActionStatus, TimelineEntry
 from campaign_engine.models.signing import ConsentScope, ConsentText
 from campaign_engine.security.tokens import CONFIRMATION_MAX_AGE, ExpiredLink, InvalidLink
@@ -179,15 +182,41 @@ async def check_email(request: Request) -> Response:
 
 
 async def thanks(request: Request) -> Response:
-    tag, slug = i18n.active().tag, request.path_params["slug"]
-    page = await read_action_page(services(request).pool, slug, tag)
+    s, tag, slug = services(request), i18n.active().tag, request.path_params["slug"]
+    page = await read_action_page(s.pool, slug, tag)
     action_url = absolute_url(request, "pages.action_page", locale=tag, slug=slug)
+    own = await own_mailbox(request)
     return render(
         request,
         "public/thanks.html",
-        {"page": page, "share": share_links(action_url, page.share_text, page.title)},
-        cache=JUST_NOW,
+        {
+            "page": page,
+            "share": share_links(action_url, page.share_text, page.title),
+            "own_mailbox": own,
+        },
+        # With the supporter's own letters on it, the page is theirs alone.
+        cache=PRIVATE if own else JUST_NOW,
     )
+
+
+async def own_mailbox(request: Request) -> list[MailtoLetter]:
+    """The letters the supporter may send from their own mailbox, from the `mine` token their
+    confirmation (or one-click act) led here with; none for anyone else."""
+    s, token = services(request), request.query_params.get("mine", "")
+    try:
+        signature_id = s.tokens.read_own_mailbox_token(token, OWN_MAILBOX_FOR)
+    except InvalidLink:
+        return []
+    letters = await own_mailbox_letters(s.pool, signature_id)
+    return [mailto_letter(s.messages, s.settings, letter) for letter in letters]
+
+
+def thanks_path(request: Request, locale: str, slug: str, signature_id: UUID | None) -> str:
+    """The thank-you page, carrying (for two days) the way to the supporter's own letters."""
+    path = url_path(request, "pages.thanks", locale=locale, slug=slug)
+    if signature_id is None:
+        return path
+    return f"{path}?mine={services(request).tokens.own_mailbox_token(signature_id)}"
 
 
 async def confirm(request: Request) -> Response:
@@ -228,7 +257,9 @@ async def _confirm(request: Request, *, deliberate: bool) -> Response:
             _("This link does not work"),
             _("Check that you copied the whole link from the email, or sign the action again."),
         )
-    thanks = url_path(request, "pages.thanks", locale=confirmed.locale, slug=confirmed.action_slug)
+    thanks = thanks_path(
+        request, confirmed.locale, confirmed.action_slug, confirmed.own_mailbox_signature
+    )
     return RedirectResponse(thanks, status_code=303)
 
 

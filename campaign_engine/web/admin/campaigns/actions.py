@@ -302,6 +302,7 @@ async def _editor(
             "goal": str(settings.goal) if settings.goal else "",
             "reply_to": settings.reply_to,
             "proof_of_work": settings.proof_of_work,
+            "own_mailbox": "on" if settings.own_mailbox else "",
         },
         "errors": errors or {},
         "removal": removal or {},
