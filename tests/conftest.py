@@ -166,6 +166,9 @@ def make_settings(**overrides: str) -> Settings:
             # Tests text supporters' numbers freely; the budgets have their own test.
             "SMS_PER_NUMBER_PER_DAY": "100000",
             "SMS_DAILY_BUDGET": "1000000",
+            # Tests send many alike appeals to one official, to count what arrives; the cap on
+            # them has its own test (test_letter_versions), with its own number.
+            "SAME_APPEALS_PER_DAY": "0",
             **overrides,
         }
     )
@@ -265,6 +268,11 @@ def drain(
     """Run the pacers that are due, then a real worker until the queue is empty, all on the
     test's clock. Retries are due at once, so a test sees the second attempt without waiting
     for the backoff (whose shape `test_deliveries` checks)."""
+    return drain_with(settings, pool, clock)
+
+
+def drain_with(settings: Settings, pool: Pool, clock: FakeClock) -> Drain:
+    """The `drain` fixture's, for a worker with settings of the test's own."""
 
     async def run() -> None:
         assert settings.redis_url is not None
@@ -358,6 +366,7 @@ def served_environ(settings: Settings, base: str, data_dir: Path) -> dict[str, s
         "PUBLIC_BASE_URL": base,
         "DATA_DIR": str(data_dir),
         "LOG_LEVEL": "WARNING",
+        "SAME_APPEALS_PER_DAY": str(settings.same_appeals_per_day),
     }
 
 

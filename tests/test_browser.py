@@ -103,8 +103,12 @@ async def test_a_supporter_signs_in_chinese_confirms_and_is_counted(
     mail = await mail_to(page, base, email)
     await mail.locator('a[href*="/confirm/"]').click()
 
-    await expect(page).to_have_url(re.compile(r"/zh-Hans/actions/demo/thanks$"))
+    # The demo asks for a solidarity message: the page is the signer's, with their token.
+    await expect(page).to_have_url(re.compile(r"/zh-Hans/actions/demo/thanks\?mine=[^&]+$"))
     assert await counter(page) == before + 1
+    await page.locator('textarea[name="message"]').fill("加油，我们和你在一起！")
+    await page.get_by_role("button", name=zh.gettext("Send my message")).click()
+    await expect(page.locator("#solidarity [role=status]")).to_be_visible()
     for _ in range(30):  # the action page holds its count for up to a second
         await page.goto(f"{base}/zh-Hans/actions/demo")
         if await counter(page) == before + 1:

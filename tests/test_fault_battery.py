@@ -63,6 +63,7 @@ class WorkerProcess:
             "EMAIL_FROM": settings.email_from,
             "PUBLIC_BASE_URL": settings.public_base_url,
             "LOG_LEVEL": "WARNING",
+            "SAME_APPEALS_PER_DAY": str(settings.same_appeals_per_day),
         }
         self.process: subprocess.Popen[bytes] | None = None
 

@@ -14,15 +14,12 @@ from email.message import EmailMessage
 
 import httpx
 import redis.asyncio
-from arq import cron
 
-from campaign_engine import jobs
 from campaign_engine.db.campaigns import authoring
 from campaign_engine.db.pool import Pool
 from campaign_engine.domain.campaigns.dashboard import read_dashboard
 from campaign_engine.domain.delivery.appeals import create_appeals, wake_pacers
 from campaign_engine.domain.delivery.digests import create_due_repeats
-from campaign_engine.domain.delivery.pacing import run_due_pacers
 from campaign_engine.formats.versions import (
     combination_for,
     model_letter,
@@ -31,15 +28,13 @@ from campaign_engine.formats.versions import (
 )
 from campaign_engine.settings import Settings
 from tests.clock import FakeClock
-from tests.conftest import Drain
+from tests.conftest import Drain, drain_with
 from tests.editor import create_action
 from tests.factories import add_target, content, make_action, make_confirmed_signatures, signed
 from tests.smtp import RecordingHandler
 from tests.staff import Campaigner
 from tests.test_admin_actions import field_error
 from tests.test_digests import tomorrow
-from workers.main import create_worker
-from workers.sweeper import sweep_outbox
 
 SUBJECT = "Release Ana García || Ana García must go free || Free Ana García now"
 BODY = """Ana García was arrested on 3 March for her reporting.
@@ -202,29 +197,7 @@ async def test_alike_appeals_beyond_the_days_number_go_in_one_message(
     clock: FakeClock,
     settings: Settings,
 ) -> None:
-    capped = dataclasses.replace(settings, same_appeals_per_day=2)
-
-    async def drain() -> None:  # the suite's, with the cap at 2
-        assert capped.redis_url is not None
-        redis_pool = await jobs.connect(capped.redis_url)
-        try:
-            await run_due_pacers(pool, jobs.JobQueue(redis_pool), clock)
-        finally:
-            await redis_pool.aclose()
-        worker = create_worker(
-            capped,
-            clock=clock,
-            retry_delay=lambda attempt: timedelta(0),
-            crons=[cron(sweep_outbox, second={0}, run_at_startup=True)],
-            handle_signals=False,
-            burst=True,
-            poll_delay=0.02,
-        )
-        try:
-            await worker.main()
-        finally:
-            await worker.close()
-
+    drain = drain_with(dataclasses.replace(settings, same_appeals_per_day=2), pool, clock)
     slug = await make_action(pool, locales=("en",))
     _target, official = await add_target(pool, slug, preferred_locale="en", salutations={})
     signers = [(f"Alike {n}", "MX", False) for n in range(4)] + [("Quiet One", "FR", True)]

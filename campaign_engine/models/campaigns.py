@@ -87,6 +87,7 @@ class ActionPage:
     case_person: str
     case_summary: str
     proof_of_work: bool = False  # its form asks for one now (proof_of_work.py)
+    asks_solidarity: bool = False  # signers are asked for a message (docs/solidarity.md)
 
 
 @dataclass(frozen=True)
@@ -313,6 +314,7 @@ class ActionSettingsChange:
     time_zone: str
     proof_of_work: str = "auto"  # "auto" (while under attack), "on" or "off"
     own_mailbox: bool = False  # supporters may send their appeal by email themselves
+    asks_solidarity: bool = False  # signers are asked for a message to the person at risk
 
 
 @dataclass(frozen=True)
@@ -334,6 +336,7 @@ class ActionSettings:
     time_zone: str
     updated_at: datetime
     own_mailbox: bool = False
+    asks_solidarity: bool = False
 
 
 @dataclass(frozen=True)

@@ -82,8 +82,9 @@ class ConsentText:
 class ConfirmedSignature:
     action_slug: str
     locale: str
-    # Set when the action offers "send from my own mailbox": the thank-you page's links need it.
-    own_mailbox_signature: UUID | None = None
+    # Set when the thank-you page has something for this signer alone (their own mailbox, a
+    # solidarity message): its link then names the signature.
+    thanked_signature: UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -155,3 +156,41 @@ class SignatureExportRow:
     consent_updates: bool | None  # the latest word on each scope; None: never asked
     consent_partner: bool | None
     consent_sms: bool | None
+
+
+# --- What a signer writes to the person at risk (docs/solidarity.md) --------------------
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    id: int
+    locale: str
+    country: str
+    original: str | None  # None once retention forgot who wrote it
+    text: str | None
+    translation: str | None
+    translation_locale: str | None
+    status: str
+    shown: bool
+    written_at: datetime
+
+
+@dataclass(frozen=True)
+class Moderation:
+    status: str  # "approved" or "rejected"
+    text: str | None
+    translation: str | None
+    translation_locale: str | None
+    shown: bool
+
+
+@dataclass(frozen=True)
+class ApprovedMessage:
+    """A message as the family reads it: moderated, and translated where it was."""
+
+    id: int
+    text: str
+    locale: str
+    translation: str | None
+    translation_locale: str | None
+    country: str

@@ -56,16 +56,16 @@ class Tokens:
         self._follow = URLSafeSerializer(secret_key, salt="follow-case")
         # Its expiry travels inside it, so the page can say until when it works.
         self._preview = URLSafeSerializer(secret_key, salt="action-preview")
-        # The thank-you page's "send it from your own mailbox" (docs/letters.md).
-        self._own_mailbox = URLSafeTimedSerializer(secret_key, salt="own-mailbox")
+        # The thank-you page's parts for one signer: their own mailbox, a solidarity message.
+        self._thanks = URLSafeTimedSerializer(secret_key, salt="thanks-in-person")
 
-    def own_mailbox_token(self, signature_id: UUID) -> str:
-        return self._own_mailbox.dumps(signature_id.hex)
+    def thanks_token(self, signature_id: UUID) -> str:
+        return self._thanks.dumps(signature_id.hex)
 
-    def read_own_mailbox_token(self, token: str, max_age: timedelta) -> UUID:
+    def read_thanks_token(self, token: str, max_age: timedelta) -> UUID:
         """InvalidLink for a token not ours, or older than `max_age`."""
         try:
-            return UUID(hex=self._own_mailbox.loads(token, max_age=int(max_age.total_seconds())))
+            return UUID(hex=self._thanks.loads(token, max_age=int(max_age.total_seconds())))
         except (BadSignature, ValueError, TypeError) as error:
             raise InvalidLink from error
 

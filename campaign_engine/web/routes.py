@@ -20,6 +20,7 @@ from campaign_engine.web.admin.campaigns import (
     dashboard,
     exports,
     outcomes,
+    solidarity,
     updates,
 )
 from campaign_engine.web.admin.integrations import api_keys, partners
@@ -41,6 +42,7 @@ from campaign_engine.web.public import (
     preview,
     privacy,
     proof_of_work,
+    thanks,
     unsubscribe,
 )
 from campaign_engine.web.static import HashedStaticFiles
@@ -117,7 +119,12 @@ def routes(settings: Settings) -> list[BaseRoute]:
         route("/{locale:locale}/actions/{slug:slug}", pages.action_page),
         route("/{locale:locale}/actions/{slug:slug}/sign", pages.sign, methods=["POST"]),
         route("/{locale:locale}/actions/{slug:slug}/check-email", pages.check_email),
-        route("/{locale:locale}/actions/{slug:slug}/thanks", pages.thanks),
+        route("/{locale:locale}/actions/{slug:slug}/thanks", thanks.thanks_page),
+        route(
+            "/{locale:locale}/actions/{slug:slug}/solidarity",
+            thanks.write_message,
+            methods=["POST"],
+        ),
         # Paper: the case sheet, and a supporter's own letters to post (docs/letters.md)
         route("/{locale:locale}/actions/{slug:slug}/case-sheet.pdf", case_sheets.case_sheet),
         route("/{locale:locale}/actions/{slug:slug}/letter", case_sheets.letter_page),
@@ -338,6 +345,13 @@ def routes(settings: Settings) -> list[BaseRoute]:
                 route(
                     "/actions/{slug:slug}/channels", action_targets.save_channels, methods=["POST"]
                 ),
+                route("/actions/{slug:slug}/solidarity", solidarity.solidarity_page),
+                route("/actions/{slug:slug}/solidarity", solidarity.moderate, methods=["POST"]),
+                route(
+                    "/actions/{slug:slug}/solidarity/family", solidarity.family, methods=["POST"]
+                ),
+                route("/actions/{slug:slug}/solidarity/cards.pdf", solidarity.cards),
+                route("/actions/{slug:slug}/solidarity/export.csv", solidarity.export),
                 route("/actions/{slug:slug}/copies", action_targets.add_copy, methods=["POST"]),
                 route(
                     "/actions/{slug:slug}/copies/remove",

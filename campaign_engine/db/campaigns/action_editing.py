@@ -95,7 +95,8 @@ async def insert_draft_action(conn: Connection, new: NewAction) -> int | None:
 
 SETTINGS_COLUMNS = """
 a.id, a.slug, a.code, a.status, a.case_id, c.slug AS case_slug, a.default_locale, a.deadline,
-a.goal, a.publish_at, a.reply_to, a.time_zone, a.proof_of_work, a.updated_at, a.own_mailbox
+a.goal, a.publish_at, a.reply_to, a.time_zone, a.proof_of_work, a.updated_at, a.own_mailbox,
+a.asks_solidarity
 """
 
 SELECT_SETTINGS = f"""
@@ -121,7 +122,7 @@ async def get_action_settings(
 UPDATE_SETTINGS = """
 UPDATE actions
 SET deadline = $2, goal = $3, publish_at = $4, reply_to = $5, time_zone = $6, updated_at = $7,
-    proof_of_work = $8, own_mailbox = $9
+    proof_of_work = $8, own_mailbox = $9, asks_solidarity = $10
 WHERE id = $1
 """
 
@@ -140,6 +141,7 @@ async def update_settings(
         now,
         change.proof_of_work,
         change.own_mailbox,
+        change.asks_solidarity,
     )
 
 

@@ -74,7 +74,8 @@ SELECT a.id, a.slug, a.code, {status} AS status, a.deadline, a.goal, a.default_l
        {CONFIRMED} AS confirmed,
        t.locale, t.title, t.summary, t.body, t.letter_subject, t.letter_body, t.share_text,
        c.slug AS case_slug, ct.locale AS case_locale, ct.title AS case_title,
-       ct.person AS case_person, ct.summary AS case_summary, {proof_of_work} AS proof_of_work
+       ct.person AS case_person, ct.summary AS case_summary, {proof_of_work} AS proof_of_work,
+       a.asks_solidarity
 FROM actions a
 JOIN cases c ON c.id = a.case_id
 JOIN LATERAL (

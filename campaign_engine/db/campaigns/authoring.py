@@ -93,6 +93,13 @@ async def set_proof_of_work(conn: Connection, action_id: int, mode: str) -> None
     await conn.execute(UPDATE_PROOF_OF_WORK, action_id, mode)
 
 
+UPDATE_ASKS_SOLIDARITY = "UPDATE actions SET asks_solidarity = $2 WHERE id = $1"
+
+
+async def set_asks_solidarity(conn: Connection, action_id: int, asks: bool) -> None:
+    await conn.execute(UPDATE_ASKS_SOLIDARITY, action_id, asks)
+
+
 UPSERT_ACTION_TRANSLATION = """
 INSERT INTO action_translations
     (action_id, locale, title, summary, body, letter_subject, letter_body, share_text, published)

@@ -24,7 +24,7 @@ class Actor:
     name: str | None  # from their latest confirmed signature of any action
     country: str | None
     anonymous: bool | None  # whether they asked to stay unnamed then
-    own_mailbox: bool = False  # the action offers "send from my own mailbox"
+    thanks_in_person: bool = False  # as SignatureState's (db/signing/signatures.py)
 
 
 # Their name is the one they last signed with: a member who joined through the network's own
@@ -32,7 +32,8 @@ class Actor:
 SELECT_ACTOR = """
 SELECT a.slug AS action_slug, a.status AS action_status, m.status AS member_status,
        mine.id AS signature_id, mine.status AS signature_status, mine.created_at AS signed_at,
-       last.name_sealed, last.country, last.anonymous, a.own_mailbox
+       last.name_sealed, last.country, last.anonymous,
+       a.own_mailbox OR a.asks_solidarity AS thanks_in_person
 FROM actions a
 LEFT JOIN members m ON m.supporter_id = $1
 LEFT JOIN signatures mine ON mine.action_id = a.id AND mine.supporter_id = $1

@@ -13,6 +13,7 @@ from campaign_engine.db.personal.sealed import (
     MEMBER_PHONE,
     NAME,
     PHONE,
+    SOLIDARITY,
 )
 from campaign_engine.db.pool import Connection, sealer_of
 
@@ -146,6 +147,33 @@ async def reseal_member_phones(
     )
 
 
+SELECT_SOLIDARITY_AFTER = """
+SELECT signature_id, original_sealed FROM solidarity_messages
+WHERE signature_id > $1 AND original_sealed IS NOT NULL ORDER BY signature_id LIMIT $2
+"""
+
+UPDATE_SOLIDARITY = """
+UPDATE solidarity_messages m SET original_sealed = x.sealed
+FROM unnest($1::uuid[], $2::bytea[], $3::bytea[]) AS x(id, sealed, was)
+WHERE m.signature_id = x.id AND m.original_sealed = x.was
+"""
+
+
+async def reseal_solidarity_messages(
+    conn: Connection, after: UUID | None, limit: int
+) -> tuple[UUID | None, int]:
+    """As reseal_supporters, for solidarity messages as their writers gave them."""
+    return await _reseal_column(
+        conn,
+        (SELECT_SOLIDARITY_AFTER, UPDATE_SOLIDARITY),
+        "signature_id",
+        "original_sealed",
+        SOLIDARITY,
+        after,
+        limit,
+    )
+
+
 # Values under each key, by its id (the bytes after the version): what `keys rotate` reports.
 COUNT_SEALED_BY_KEY = """
 SELECT substring(v FROM 2 FOR 4) AS key_id, count(*) AS sealed
@@ -155,6 +183,7 @@ FROM (
     UNION ALL SELECT phone_sealed FROM signer_details WHERE phone_sealed IS NOT NULL
     UNION ALL SELECT comment_sealed FROM signer_details WHERE comment_sealed IS NOT NULL
     UNION ALL SELECT phone_sealed FROM members WHERE phone_sealed IS NOT NULL
+    UNION ALL SELECT original_sealed FROM solidarity_messages WHERE original_sealed IS NOT NULL
 ) sealed
 GROUP BY 1
 """

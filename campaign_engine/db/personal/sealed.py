@@ -26,6 +26,8 @@ COMMENT = "signer_details.comment"
 IMPORT_ROWS = "network_imports.rows"
 # A member's mobile number for alerts by text (member_phones.py).
 MEMBER_PHONE = "members.phone"
+# A solidarity message as its writer gave it (solidarity.py).
+SOLIDARITY = "solidarity_messages.original"
 SEALED_AS = {
     "email": EMAIL,
     "signer_email": EMAIL,
@@ -35,6 +37,7 @@ SEALED_AS = {
     "comment": COMMENT,
     "rows": IMPORT_ROWS,
     "member_phone": MEMBER_PHONE,
+    "original": SOLIDARITY,
 }
 SUFFIX = "_sealed"
 

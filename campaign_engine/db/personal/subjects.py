@@ -100,7 +100,12 @@ async def list_supporter_signatures(
     return [opened(conn, row) for row in rows]
 
 
+# A signer's solidarity messages go with their details (docs/solidarity.md).
 DELETE_SIGNER_DETAILS_OF_SUPPORTER = """
+WITH messages AS (
+    DELETE FROM solidarity_messages m USING signatures s
+    WHERE m.signature_id = s.id AND s.supporter_id = $1
+)
 DELETE FROM signer_details d USING signatures s
 WHERE d.signature_id = s.id AND s.supporter_id = $1
 """
@@ -110,14 +115,25 @@ async def delete_signer_details_of_supporter(conn: Connection, supporter_id: UUI
     await conn.execute(DELETE_SIGNER_DETAILS_OF_SUPPORTER, supporter_id)
 
 
-DELETE_SIGNER_DETAILS_OF_SIGNATURE = "DELETE FROM signer_details WHERE signature_id = $1"
+DELETE_SIGNER_DETAILS_OF_SIGNATURE = """
+WITH messages AS (DELETE FROM solidarity_messages WHERE signature_id = $1)
+DELETE FROM signer_details WHERE signature_id = $1
+"""
 
 
 async def delete_signer_details_of_signature(conn: Connection, signature_id: UUID) -> None:
     await conn.execute(DELETE_SIGNER_DETAILS_OF_SIGNATURE, signature_id)
 
 
+# Retention forgets who signed; the messages approved for the family stay as approved, their
+# originals forgotten, and those not approved go.
 DELETE_SIGNER_DETAILS_OF_ACTION = """
+WITH unapproved AS (
+    DELETE FROM solidarity_messages WHERE action_id = $1 AND status <> 'approved'
+), approved AS (
+    UPDATE solidarity_messages SET original_sealed = NULL
+    WHERE action_id = $1 AND status = 'approved'
+)
 DELETE FROM signer_details d USING signatures s
 WHERE d.signature_id = s.id AND s.action_id = $1
 """

@@ -32,12 +32,14 @@ class SignatureState:
     action_slug: str
     action_status: ActionStatus
     suspicion: Suspicion | None
-    own_mailbox: bool = False  # the action offers "send from my own mailbox"
+    # The thank-you page has something for this signer alone: the action offers "send from my
+    # own mailbox" or asks for a solidarity message.
+    thanks_in_person: bool = False
 
 
 SELECT_SIGNATURE_STATE = """
 SELECT s.status, s.locale, s.action_id, a.slug, a.status AS action_status, s.suspicion,
-       a.own_mailbox
+       a.own_mailbox OR a.asks_solidarity AS thanks_in_person
 FROM signatures s
 JOIN actions a ON a.id = s.action_id
 WHERE s.id = $1
@@ -55,7 +57,7 @@ async def get_signature_state(conn: Connection, signature_id: UUID) -> Signature
         action_slug=row["slug"],
         action_status=ActionStatus(row["action_status"]),
         suspicion=Suspicion(row["suspicion"]) if row["suspicion"] else None,
-        own_mailbox=row["own_mailbox"],
+        thanks_in_person=row["thanks_in_person"],
     )
 
 

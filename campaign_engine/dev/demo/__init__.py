@@ -97,6 +97,7 @@ async def _load_case_and_action(
     )
     for locale, content in action["content"].items():
         await authoring.upsert_action_translation(conn, action_id, locale, content, published=True)
+    await authoring.set_asks_solidarity(conn, action_id, action.get("asks_solidarity", False))
     return case_id, action_id
 
 

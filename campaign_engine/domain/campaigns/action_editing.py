@@ -185,7 +185,7 @@ def _changed_settings(current: ActionSettings, change: ActionSettingsChange) -> 
     """What changed, as the audit log keeps it (times as ISO 8601 text)."""
     changed: dict[str, object] = {}
     names = ("deadline", "goal", "publish_at", "reply_to", "time_zone", "proof_of_work")
-    for name in (*names, "own_mailbox"):
+    for name in (*names, "own_mailbox", "asks_solidarity"):
         old, new = getattr(current, name), getattr(change, name)
         if old != new:
             changed[name] = new.isoformat() if isinstance(new, datetime) else new

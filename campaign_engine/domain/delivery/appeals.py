@@ -16,7 +16,7 @@ no personal message, the rest are folded: named together in one message at the d
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time
 from uuid import UUID
 
 from campaign_engine.db.campaigns import actions
@@ -163,8 +163,6 @@ async def own_mailbox_letters(pool: Pool, signature_id: UUID) -> list[AppealLett
 
 
 NO_HISTORY = RecentVersions(previous=None, today={})
-# How long the thank-you page's links to the supporter's own letters work.
-OWN_MAILBOX_FOR = timedelta(days=2)
 
 
 async def pause_appeals(pool: Pool, slug: str) -> None:

@@ -49,6 +49,8 @@ async def _walk(pool: Pool, reseal: Reseal, batch_size: int) -> int:
 async def reseal_under_newest_key(pool: Pool, batch_size: int = BATCH_SIZE) -> Resealed:
     found_supporters = await _walk(pool, resealing.reseal_supporters, batch_size)
     found_details = await _walk(pool, resealing.reseal_signer_details, batch_size)
+    # Solidarity messages count with the signers' other details.
+    found_details += await _walk(pool, resealing.reseal_solidarity_messages, batch_size)
     found_phones = await _walk(pool, resealing.reseal_member_phones, batch_size)
     async with pool.acquire() as conn:
         second_factors = await staff.reseal_totp_secrets(conn)

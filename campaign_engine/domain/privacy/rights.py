@@ -22,7 +22,7 @@ from uuid import UUID
 from campaign_engine.clock import Clock
 from campaign_engine.db.campaigns import followers
 from campaign_engine.db.network import members
-from campaign_engine.db.personal import member_phones, recipients, subjects, supporters
+from campaign_engine.db.personal import member_phones, recipients, solidarity, subjects, supporters
 from campaign_engine.db.pool import Connection, Pool
 from campaign_engine.db.privacy import rights
 from campaign_engine.db.signing import abuse
@@ -51,6 +51,7 @@ class SupporterData:
     made_at: datetime
     network: dict[str, object] | None = None  # their membership of the network, if any
     following: list[dict[str, object]] | None = None  # the cases whose news they asked for
+    solidarity: list[dict[str, object]] | None = None  # their messages to people at risk
 
 
 async def find_supporter(pool: Pool, email: str) -> UUID | None:
@@ -79,6 +80,7 @@ async def export_supporter(pool: Pool, clock: Clock, supporter_id: UUID) -> Supp
                 await member_phones.get_member_phone(conn, supporter_id),
             ),
             following=await followers.list_followed_cases(conn, supporter_id),
+            solidarity=await solidarity.list_messages_of_supporter(conn, supporter_id),
         )
 
 

@@ -61,8 +61,8 @@ class Acted:
     action_slug: str
     locale: str
     signed_now: bool  # False: they had signed before
-    # Set when the action offers "send from my own mailbox": the thank-you page's links need it.
-    own_mailbox_signature: UUID | None = None
+    # As ConfirmedSignature's (models/signing.py).
+    thanked_signature: UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -147,5 +147,5 @@ async def sign_as_member(
         if signed_now and signature_id is not None:
             new_appeals = await count_confirmed(conn, doorbells, signature_id, action_id)
     await wake_pacers(pool, new_appeals)
-    mine = signature_id if actor.own_mailbox else None
+    mine = signature_id if actor.thanks_in_person else None
     return Acted(actor.action_slug, locale, signed_now, mine)

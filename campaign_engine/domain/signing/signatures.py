@@ -422,7 +422,7 @@ async def confirm_signature(
                 new_appeals = await count_confirmed(conn, doorbells, signature_id, state.action_id)
                 await join_on_confirmation(conn, signature_id)
     await wake_pacers(pool, new_appeals)
-    mine = signature_id if state.own_mailbox else None
+    mine = signature_id if state.thanks_in_person else None
     return ConfirmedSignature(state.action_slug, state.locale, mine)
 
 

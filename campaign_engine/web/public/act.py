@@ -24,7 +24,7 @@ from campaign_engine.i18n import _, active, is_supported
 from campaign_engine.security.tokens import InvalidLink
 from campaign_engine.web.errors import error_response
 from campaign_engine.web.forms import FieldErrors, parse_act
-from campaign_engine.web.public.pages import thanks_path
+from campaign_engine.web.public.thanks import thanks_path
 from campaign_engine.web.rendering import PRIVATE, render, render_error
 from campaign_engine.web.services import services
 
@@ -68,7 +68,7 @@ async def act(request: Request) -> Response:
                 _("You cannot sign this action again"),
                 _("Your signature of this action was taken back. Nothing was signed."),
             )
-    thanks = thanks_path(request, acted.locale, acted.action_slug, acted.own_mailbox_signature)
+    thanks = thanks_path(request, acted.locale, acted.action_slug, acted.thanked_signature)
     return RedirectResponse(thanks, status_code=303)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
-from uuid import UUID
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -18,8 +17,8 @@ from campaign_engine.domain.campaigns.actions import (
     read_action_page,
 )
 from campaign_engine.domain.campaigns.cases import read_case_page
+from campaign_engine.domain.campaigns.solidarity import shown_messages
 from campaign_engine.domain.campaigns.timeline import kind_names, outcome_names
-from campaign_engine.domain.delivery.appeals import OWN_MAILBOX_FOR, own_mailbox_letters
 from campaign_engine.domain.errors import SignatureNotFound
 from campaign_engine.domain.integrations.partners import partner_for_signing
 from campaign_engine.domain.signing.consent import consent_wording
@@ -30,18 +29,15 @@ from campaign_engine.domain.signing.signatures import (
 )
 from campaign_engine.formats.countries import country_choices
 from campaign_engine.i18n import _
-from campaign_engine.messages.mailto import MailtoLetter, mailto_letter
 from campaign_engine.models.campaigns import ActionPage, ActionStatus, TimelineEntry
 from campaign_engine.models.signing import ConsentScope, ConsentText
 from campaign_engine.security.tokens import CONFIRMATION_MAX_AGE, ExpiredLink, InvalidLink
 from campaign_engine.web.forms import FieldErrors, attribution, parse_signature
 from campaign_engine.web.middleware import PROOF_OF_WORK_POLICY
 from campaign_engine.web.public.proof_of_work import with_proof_of_work
-from campaign_engine.web.public.share import share_links
+from campaign_engine.web.public.thanks import thanks_path
 from campaign_engine.web.rendering import (
-    JUST_NOW,
     PRIVATE,
-    absolute_url,
     render,
     render_error,
     url_path,
@@ -181,44 +177,6 @@ async def check_email(request: Request) -> Response:
     return render(request, "public/check_email.html", context)
 
 
-async def thanks(request: Request) -> Response:
-    s, tag, slug = services(request), i18n.active().tag, request.path_params["slug"]
-    page = await read_action_page(s.pool, slug, tag)
-    action_url = absolute_url(request, "pages.action_page", locale=tag, slug=slug)
-    own = await own_mailbox(request)
-    return render(
-        request,
-        "public/thanks.html",
-        {
-            "page": page,
-            "share": share_links(action_url, page.share_text, page.title),
-            "own_mailbox": own,
-        },
-        # With the supporter's own letters on it, the page is theirs alone.
-        cache=PRIVATE if own else JUST_NOW,
-    )
-
-
-async def own_mailbox(request: Request) -> list[MailtoLetter]:
-    """The letters the supporter may send from their own mailbox, from the `mine` token their
-    confirmation (or one-click act) led here with; none for anyone else."""
-    s, token = services(request), request.query_params.get("mine", "")
-    try:
-        signature_id = s.tokens.read_own_mailbox_token(token, OWN_MAILBOX_FOR)
-    except InvalidLink:
-        return []
-    letters = await own_mailbox_letters(s.pool, signature_id)
-    return [mailto_letter(s.messages, s.settings, letter) for letter in letters]
-
-
-def thanks_path(request: Request, locale: str, slug: str, signature_id: UUID | None) -> str:
-    """The thank-you page, carrying (for two days) the way to the supporter's own letters."""
-    path = url_path(request, "pages.thanks", locale=locale, slug=slug)
-    if signature_id is None:
-        return path
-    return f"{path}?mine={services(request).tokens.own_mailbox_token(signature_id)}"
-
-
 async def confirm(request: Request) -> Response:
     """The link in the confirmation email. It confirms on GET, as the email promises; a
     signature that came without the proof of work its form asked for confirms on the button of
@@ -258,16 +216,16 @@ async def _confirm(request: Request, *, deliberate: bool) -> Response:
             _("Check that you copied the whole link from the email, or sign the action again."),
         )
     thanks = thanks_path(
-        request, confirmed.locale, confirmed.action_slug, confirmed.own_mailbox_signature
+        request, confirmed.locale, confirmed.action_slug, confirmed.thanked_signature
     )
     return RedirectResponse(thanks, status_code=303)
 
 
 async def case_page(request: Request) -> Response:
-    case = await read_case_page(
-        services(request).pool, request.path_params["slug"], i18n.active().tag
-    )
+    pool = services(request).pool
+    case = await read_case_page(pool, request.path_params["slug"], i18n.active().tag)
     context = {
+        "solidarity": await shown_messages(pool, case.page.id),
         "case": case.page,
         "consent_follow": consent_wording(ConsentScope.FOLLOW),
         "actions": case.actions,

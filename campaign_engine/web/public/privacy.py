@@ -122,6 +122,7 @@ def data_download(data: SupporterData) -> Response:
         "messages": data.messages,
         "network": data.network,
         "following": data.following or [],
+        "solidarity_messages": data.solidarity or [],
     }
     return Response(
         json.dumps(document, default=str, ensure_ascii=False, indent=2),

@@ -303,6 +303,7 @@ async def _editor(
             "reply_to": settings.reply_to,
             "proof_of_work": settings.proof_of_work,
             "own_mailbox": "on" if settings.own_mailbox else "",
+            "asks_solidarity": "on" if settings.asks_solidarity else "",
         },
         "errors": errors or {},
         "removal": removal or {},

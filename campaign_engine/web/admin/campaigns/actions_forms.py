@@ -141,9 +141,15 @@ def parse_settings(values: Mapping[str, str]) -> ActionSettingsChange | dict[str
         errors["proof_of_work"] = _("Choose when the form asks for a proof of work.")
     if errors:
         return errors
-    own_mailbox = values.get("own_mailbox") == "on"
     return ActionSettingsChange(
-        deadline, goal, publish_at, reply_to, time_zone, proof_of_work, own_mailbox
+        deadline,
+        goal,
+        publish_at,
+        reply_to,
+        time_zone,
+        proof_of_work,
+        own_mailbox=values.get("own_mailbox") == "on",
+        asks_solidarity=values.get("asks_solidarity") == "on",
     )
 
 
