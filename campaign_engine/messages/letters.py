@@ -113,29 +113,33 @@ def _letter(
     }
 
 
-def _copy_hints(letters: Letters) -> list[str]:
-    """Whom the action asks to receive a copy (a diplomat, usually), in the supporter's
-    language, with the address on one line."""
+def _copy_hints(letters: Letters) -> list[dict[str, Any]]:
+    """Whom the action asks to receive a copy (a diplomat, usually): the words in the
+    supporter's language, then the recipient on one line, set in its own direction."""
     return [
-        _("Post a copy to: %(recipient)s.")
-        % {
-            "recipient": ", ".join(
-                part
-                for part in (
-                    copy.name,
-                    copy.title,
-                    copy.organisation,
-                    *copy.postal_address.split("\n"),
-                )
-                if part
-            )
+        {
+            "text": _("Post a copy to:"),
+            "run": directed(
+                [
+                    _one_line(copy.name, copy.title, copy.organisation),
+                    _one_line(*copy.postal_address.split("\n")),
+                ]
+            ),
         }
         for copy in letters.copies
     ]
 
 
-def _posting_hints(target: LetterTarget) -> list[str]:
+def _one_line(*parts: str) -> str:
+    return ", ".join(part for part in parts if part)
+
+
+def _posting_hints(target: LetterTarget) -> list[dict[str, Any]]:
     """How to post it, in the supporter's language."""
+    return [{"text": hint, "run": []} for hint in _posting_words(target)]
+
+
+def _posting_words(target: LetterTarget) -> list[str]:
     hints = [_("Post it as an international letter, by air mail: the post office says the stamp.")]
     if not target.postal_address:
         hints.append(_("We have no postal address for this official: send it by email instead."))

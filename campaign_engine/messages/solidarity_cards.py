@@ -12,30 +12,35 @@ from babel import Locale
 
 from campaign_engine.domain.campaigns.solidarity import ForTheFamily
 from campaign_engine.formats.countries import country_name
-from campaign_engine.i18n import _, active, text_direction
+from campaign_engine.i18n import Catalogues, _, active, is_supported, text_direction
 from campaign_engine.messages.typesetting import region_of, typesetter
 from campaign_engine.models.signing import ApprovedMessage
 
 TEMPLATE = "pdf/solidarity-cards.typ"
 
 
-async def compose_cards(templates_dir: Path, found: ForTheFamily) -> bytes:
-    return await typesetter(templates_dir / TEMPLATE).pdf(cards_data(found))
+async def compose_cards(templates_dir: Path, catalogues: Catalogues, found: ForTheFamily) -> bytes:
+    return await typesetter(templates_dir / TEMPLATE).pdf(cards_data(catalogues, found))
 
 
-def cards_data(found: ForTheFamily) -> dict[str, Any]:
+def cards_data(catalogues: Catalogues, found: ForTheFamily) -> dict[str, Any]:
+    """The cards' words: each card's own, and its heading in the family's language when we
+    speak it (else the workspace's)."""
     family = found.family.family_locale
-    locale = active().babel
+    heading_in = family if family is not None and is_supported(family) else active().tag
+    with catalogues.activate(heading_in):
+        labels = {
+            "from": _("A message of solidarity for %(person)s") % {"person": found.family.person},
+            "empty": _("No message has been approved yet."),
+        }
+    locale = Locale.parse(heading_in, sep="-")
     return {
         "lang": locale.language,
         "region": region_of(locale),
         "code": found.family.action_code,
         "person": found.family.person,
         "cards": [_card(message, family) for message in found.messages],
-        "labels": {
-            "from": _("A message of solidarity for %(person)s") % {"person": found.family.person},
-            "empty": _("No message has been approved yet."),
-        },
+        "labels": labels,
     }
 
 

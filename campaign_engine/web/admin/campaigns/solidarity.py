@@ -86,7 +86,7 @@ async def cards(request: Request) -> Response:
         found = await messages_for_the_family(s.pool, path_slug(request))
     except ActionNotFound:
         return not_found(request)
-    document = await compose_cards(s.settings.templates_dir, found)
+    document = await compose_cards(s.settings.templates_dir, s.catalogues, found)
     filename = f"{path_slug(request)}-solidarity-cards.pdf"
     headers = {"Cache-Control": "no-store", "Content-Disposition": f'inline; filename="{filename}"'}
     return Response(document, media_type="application/pdf", headers=headers)
