@@ -198,3 +198,50 @@ def test_a_long_letter_is_cut_to_what_a_link_carries_and_offered_whole(
     assert "…" in body
     assert body.rstrip().endswith("李伟\r\n中国"), "the name is never cut"
     assert all(paragraph in link.text for paragraph in paragraphs), "the whole letter, to paste"
+
+
+def test_a_link_stays_within_bounds_whatever_the_signer_wrote(settings: Settings) -> None:
+    templates = MessageTemplates(
+        create_environment(settings.templates_dir), Catalogues(settings.locales_dir)
+    )
+    letter = AppealLetter(
+        delivery_id=uuid4(),
+        channel="email",
+        case_id=1,
+        locale="ar",
+        to_name="الوزير",
+        to_address="minister@example.org",
+        address_ok=True,
+        salutation="معالي الوزير،",
+        subject="أطلقوا سراحها",
+        body="نطالب بالإفراج عنها فورًا.",
+        signer_name="ليلى",
+        signer_country="EG",
+        signer_email="l@example.net",
+        comment="أكتب إليكم من القاهرة لأن ما حدث لها يهمني كثيرًا. " * 18,
+        action_code="UA 1/26",
+        reply_to_supporter=False,
+    )
+    link = mailto_letter(templates, settings, letter)
+    assert len(link.href) <= MAX_MAILTO
+    assert not link.complete
+    assert letter.comment is not None
+    assert letter.comment.strip() in link.text, "the whole letter stays on the page, to paste"
+
+
+async def test_another_actions_page_shows_nothing_of_a_signers_own(
+    client: httpx.AsyncClient, pool: Pool, smtp: RecordingHandler, drain: Drain
+) -> None:
+    slug = await _offering(pool)
+    await add_target(pool, slug, preferred_locale="es")
+    other = await _offering(pool)
+    await pool.execute("UPDATE actions SET asks_solidarity = true WHERE slug = $1", other)
+    confirmed = await _sign_and_confirm(client, smtp, drain, slug)
+    token = confirmed.headers["location"].split("?mine=")[1]
+    elsewhere = await client.get(f"/fr/actions/{other}/thanks?mine={token}")
+    assert "bcc=" not in elsewhere.text
+    assert 'name="message"' not in elsewhere.text
+    written = await client.post(
+        f"/fr/actions/{other}/solidarity", data={"mine": token, "message": "Courage"}
+    )
+    assert written.status_code == 409

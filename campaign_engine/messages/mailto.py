@@ -44,7 +44,7 @@ def mailto_letter(
     templates: MessageTemplates, settings: Settings, letter: AppealLetter
 ) -> MailtoLetter:
     paragraphs = [versions[0] for versions in paragraph_versions(letter.body)]
-    context = {
+    context: dict[str, object] = {
         "salutation": letter.salutation,
         "to_name": letter.to_name,
         "comment": letter.comment,
@@ -53,13 +53,21 @@ def mailto_letter(
     }
     whole = templates.text(TEMPLATE, letter.locale, {**context, "paragraphs": paragraphs})
     bcc = sent_copy_address(settings, letter.delivery_id)
-    for kept in range(len(paragraphs), -1, -1):
+    # The whole letter; then fewer paragraphs; then without the signer's own message; at last
+    # no body at all (the page offers the letter whole to paste).
+    tries = [(kept, letter.comment) for kept in range(len(paragraphs), -1, -1)]
+    tries += [(0, None)] if letter.comment else []
+    for kept, comment in tries:
         shown = paragraphs[:kept] + (["…"] if kept < len(paragraphs) else [])
-        body = templates.text(TEMPLATE, letter.locale, {**context, "paragraphs": shown})
+        body = templates.text(
+            TEMPLATE, letter.locale, {**context, "comment": comment, "paragraphs": shown}
+        )
         href = _href(letter.to_address, bcc, letter.subject, body)
         if len(href) <= MAX_MAILTO:
-            break
-    return MailtoLetter(letter.to_name, letter.locale, href, whole, kept == len(paragraphs))
+            complete = kept == len(paragraphs) and comment == letter.comment
+            return MailtoLetter(letter.to_name, letter.locale, href, whole, complete)
+    href = _href(letter.to_address, bcc, letter.subject, "")
+    return MailtoLetter(letter.to_name, letter.locale, href, whole, complete=False)
 
 
 def _href(to: str, bcc: str, subject: str, body: str) -> str:

@@ -12,8 +12,8 @@ from babel import Locale
 
 from campaign_engine.domain.campaigns.solidarity import ForTheFamily
 from campaign_engine.formats.countries import country_name
-from campaign_engine.i18n import Catalogues, _, active, is_supported, text_direction
-from campaign_engine.messages.typesetting import region_of, typesetter
+from campaign_engine.i18n import Catalogues, _, active, is_supported
+from campaign_engine.messages.typesetting import directed, region_of, typesetter
 from campaign_engine.models.signing import ApprovedMessage
 
 TEMPLATE = "pdf/solidarity-cards.typ"
@@ -55,10 +55,13 @@ def _card(message: ApprovedMessage, family: str | None) -> dict[str, Any]:
 
 
 def _text(text: str, tag: str) -> dict[str, str]:
+    """A text in its language, set in the direction of its own letters: a message may be in
+    another language than the page it was written on."""
     language = Locale.parse(tag, sep="-")
+    [line] = directed([text])
     return {
         "text": text,
         "lang": language.language,
         "region": region_of(language) or "",
-        "dir": text_direction(tag),
+        "dir": line["dir"],
     }

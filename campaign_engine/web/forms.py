@@ -100,7 +100,7 @@ def _text(data: Mapping[str, object], key: str) -> str:
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
-def _has_unacceptable_characters(text: str, allowed: str = "") -> bool:
+def has_unacceptable_characters(text: str, allowed: str = "") -> bool:
     return any(
         (unicodedata.category(c) in ("Cc", "Cs") and c not in allowed) or c in _BIDI_CONTROLS
         for c in text
@@ -115,7 +115,7 @@ def _clean_name(name: str, problems: FieldErrors) -> str:
         problems.errors["name"] = _("Your name can be at most %(max)d characters long.") % {
             "max": MAX_NAME
         }
-    elif _has_unacceptable_characters(name):
+    elif has_unacceptable_characters(name):
         problems.errors["name"] = _("Your name contains characters we cannot accept.")
     return name
 
@@ -206,7 +206,7 @@ def _clean_comment(comment: str, problems: FieldErrors) -> str | None:
         problems.errors["comment"] = _("Your message can be at most %(max)d characters long.") % {
             "max": MAX_COMMENT
         }
-    elif _has_unacceptable_characters(comment, allowed="\n\t"):
+    elif has_unacceptable_characters(comment, allowed="\n\t"):
         problems.errors["comment"] = _("Your message contains characters we cannot accept.")
     return comment or None
 
@@ -232,6 +232,6 @@ def campaign_tags(data: Mapping[str, object]) -> dict[str, str] | None:
         if not isinstance(value, str):
             continue
         value = value.strip()
-        if value and len(value) <= MAX_UTM and not _has_unacceptable_characters(value):
+        if value and len(value) <= MAX_UTM and not has_unacceptable_characters(value):
             tags[key] = value
     return tags or None

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from campaign_engine.db.delivery.pacing import waits_for_supporter
 from campaign_engine.db.pool import Connection, from_row
 
 # The appeals confirmed signatures of an action ($1) should have: one per target and channel
@@ -273,12 +274,13 @@ SELECT DISTINCT ON (f.action_id, f.target_id, f.channel, f.period_start)
            || extract(epoch FROM f.period_start)::bigint,
        'repeats', f.channel, f.target_id, f.action_id, f.contact_id, f.period_start, 'scheduled'
 FROM deliveries f
+JOIN actions a ON a.id = f.action_id AND a.status IN ('open', 'closed')
 WHERE f.status = 'folded'
   AND f.period_start < $1 AND f.period_start >= $1 - interval '8 days'
   AND EXISTS (SELECT 1 FROM action_targets at  -- still an official the action writes to
               WHERE at.action_id = f.action_id AND at.target_id = f.target_id
                 AND at.channel = f.channel)
-ORDER BY f.action_id, f.target_id, f.channel, f.period_start
+ORDER BY f.action_id, f.target_id, f.channel, f.period_start, f.created_at DESC
 ON CONFLICT DO NOTHING
 RETURNING target_id, channel
 """
@@ -312,31 +314,40 @@ async def get_repeats_day(conn: Connection, delivery_id: UUID) -> RepeatsDay | N
 
 # --- Sent from the supporter's own mailbox (docs/letters.md) -------------------------------
 
-# A signature's appeals by email on an action that offers the supporter's own mailbox, while
-# the relay has not sent them: the ones a mailto link may still carry.
-SELECT_OWN_MAILBOX_APPEALS = """
+# A signature's appeals by email on the action ($2), when it offers the supporter's own
+# mailbox, while the relay still holds them for it (db/delivery/pacing.waits_for_supporter),
+# or once the supporter sent them: the ones a mailto link may carry.
+SELECT_OWN_MAILBOX_APPEALS = f"""
 SELECT d.id
 FROM deliveries d
 JOIN actions a ON a.id = d.action_id
-WHERE d.signature_id = $1 AND d.kind = 'appeal' AND d.channel = 'email' AND a.own_mailbox
-  AND (d.status IN ('scheduled', 'pending', 'retry') OR d.by_supporter)
+WHERE d.signature_id = $1 AND d.action_id = $2 AND d.kind = 'appeal' AND d.channel = 'email'
+  AND ((d.status = 'scheduled' AND {waits_for_supporter("$3::timestamptz")}) OR d.by_supporter)
 ORDER BY d.created_at, d.id
 """
 
 
-async def list_own_mailbox_appeals(conn: Connection, signature_id: UUID) -> list[UUID]:
-    return [row["id"] for row in await conn.fetch(SELECT_OWN_MAILBOX_APPEALS, signature_id)]
+async def list_own_mailbox_appeals(
+    conn: Connection, signature_id: UUID, action_id: int, now: datetime
+) -> list[UUID]:
+    rows = await conn.fetch(SELECT_OWN_MAILBOX_APPEALS, signature_id, action_id, now)
+    return [row["id"] for row in rows]
 
 
-# The supporter sent it themselves (their BCC reached us): not sent again by the relay. One the
-# relay has already sent, or is sending, stays as it was, marked theirs too.
+# The supporter sent it themselves (their BCC reached us): not sent again by the relay (one
+# that may have gone, 'ambiguous', is not tried again either). One the relay has sent, or is
+# sending, stays as it was, marked theirs too. One withdrawn, folded or failed is left alone.
 MARK_SENT_BY_SUPPORTER = """
-UPDATE deliveries
+UPDATE deliveries d
 SET by_supporter = true,
-    status = CASE WHEN status IN ('scheduled', 'pending', 'retry') THEN 'sent' ELSE status END,
-    sent_at = coalesce(sent_at, $2)
-WHERE id = $1 AND kind = 'appeal' AND channel = 'email' AND NOT by_supporter
-RETURNING id
+    status = CASE WHEN d.status IN ('scheduled', 'pending', 'retry', 'ambiguous') THEN 'sent'
+                  ELSE d.status END,
+    sent_at = coalesce(d.sent_at, $2)
+FROM actions a
+WHERE d.id = $1 AND a.id = d.action_id AND a.own_mailbox AND d.kind = 'appeal'
+  AND d.channel = 'email' AND NOT d.by_supporter
+  AND d.status NOT IN ('cancelled', 'folded', 'failed', 'bounced')
+RETURNING d.id
 """
 
 

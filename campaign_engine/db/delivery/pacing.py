@@ -34,9 +34,11 @@ async def wake_pacer(conn: Connection, target_id: int, channel: str) -> None:
 def waits_for_supporter(now: str) -> str:
     """SQL: the held appeal `d` of action `a` waits for its supporter to send it from their own
     mailbox (docs/letters.md): an appeal by email of an action that offers it, for a day after
-    it was made. A BCC arriving in the meantime marks it sent; after it, the relay sends it."""
+    it was made, unless the deadline is nearer than that. A BCC arriving in the meantime marks
+    it sent; after it, the relay sends it."""
     return f"""(a.own_mailbox AND d.kind = 'appeal' AND d.channel = 'email'
-                AND d.created_at > {now} - interval '1 day')"""
+                AND d.created_at > {now} - interval '1 day'
+                AND (a.deadline IS NULL OR a.deadline > {now} + interval '1 day'))"""
 
 
 # A pacer that fell asleep with appeals still held (it looked just before they were

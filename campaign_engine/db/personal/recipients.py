@@ -131,6 +131,7 @@ class AppealRow:
     signer_country: str
     comment: str | None
     anonymous: bool
+    variant: int | None  # the combination it was written with before (a retry), if any
 
 
 # The appeals of several deliveries at once, each with its letter in the first language of the
@@ -142,7 +143,7 @@ SELECT d.id AS delivery_id, s.id AS signature_id, a.case_id, a.code AS action_co
        t.salutations,
        letter.locale, letter.letter_subject AS subject, letter.letter_body AS body,
        sd.name_sealed AS signer_name_sealed, p.email_sealed AS signer_email_sealed,
-       s.country AS signer_country, sd.comment_sealed, s.anonymous
+       s.country AS signer_country, sd.comment_sealed, s.anonymous, d.variant
 FROM deliveries d
 JOIN targets t ON t.id = d.target_id
 JOIN target_contacts c ON c.id = d.contact_id

@@ -19,7 +19,7 @@ INSERT INTO solidarity_messages (action_id, signature_id, locale, country, origi
 SELECT s.action_id, s.id, $2, s.country, $3, $4
 FROM signatures s
 JOIN actions a ON a.id = s.action_id
-WHERE s.id = $1 AND s.status = 'confirmed' AND a.asks_solidarity
+WHERE s.id = $1 AND s.action_id = $5 AND s.status = 'confirmed' AND a.asks_solidarity
 ON CONFLICT (signature_id) DO UPDATE
 SET locale = EXCLUDED.locale, original_sealed = EXCLUDED.original_sealed,
     written_at = EXCLUDED.written_at, status = 'pending', text = NULL, translation = NULL,
@@ -29,18 +29,29 @@ RETURNING id
 
 
 async def write_message(
-    conn: Connection, signature_id: UUID, locale: str, text: str, at: datetime
+    conn: Connection, signature_id: UUID, action_id: int, locale: str, text: str, at: datetime
 ) -> bool:
-    """False: the signature is not a confirmed one of an action that asks for messages."""
+    """False: the signature is not a confirmed one of this action, or it asks for none."""
     sealed = sealer_of(conn).seal(text, SOLIDARITY)
-    return await conn.fetchval(UPSERT_MESSAGE, signature_id, locale, sealed, at) is not None
+    found = await conn.fetchval(UPSERT_MESSAGE, signature_id, locale, sealed, at, action_id)
+    return found is not None
 
 
-SELECT_WRITTEN = "SELECT EXISTS (SELECT 1 FROM solidarity_messages WHERE signature_id = $1)"
+# Whether the signature is one of this action ($2), and whether it wrote a message already.
+SELECT_WRITTEN = """
+SELECT s.action_id = $2 AS ours,
+       EXISTS (SELECT 1 FROM solidarity_messages WHERE signature_id = s.id) AS written
+FROM signatures s
+WHERE s.id = $1
+"""
 
 
-async def has_written(conn: Connection, signature_id: UUID) -> bool:
-    return bool(await conn.fetchval(SELECT_WRITTEN, signature_id))
+async def get_message_state(
+    conn: Connection, signature_id: UUID, action_id: int
+) -> tuple[bool, bool]:
+    """(the signature is one of this action, it wrote a message already)."""
+    row = await conn.fetchrow(SELECT_WRITTEN, signature_id, action_id)
+    return (False, False) if row is None else (row["ours"], row["written"])
 
 
 # Those waiting first, then the newest.
@@ -128,6 +139,7 @@ FROM solidarity_messages m
 JOIN actions a ON a.id = m.action_id
 JOIN cases c ON c.id = a.case_id
 WHERE a.case_id = $1 AND c.family_consents AND m.status = 'approved' AND m.shown
+  AND a.status <> 'removed'
 ORDER BY m.moderated_at DESC, m.id DESC
 LIMIT $2
 """

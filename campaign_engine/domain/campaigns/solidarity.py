@@ -30,17 +30,20 @@ class MessageNotFound(DomainError):
 
 
 async def write_solidarity(
-    pool: Pool, clock: Clock, signature_id: UUID, locale: str, text: str
+    pool: Pool, clock: Clock, signature_id: UUID, action_id: int, locale: str, text: str
 ) -> bool:
     """The signer's message (a second replaces the first, to be moderated again); False when
-    the signature cannot write one (not confirmed, or the action does not ask)."""
+    the signature cannot write one (not confirmed, of another action, or it does not ask)."""
     async with pool.acquire() as conn:
-        return await solidarity.write_message(conn, signature_id, locale, text, clock.now())
+        return await solidarity.write_message(
+            conn, signature_id, action_id, locale, text, clock.now()
+        )
 
 
-async def has_written(pool: Pool, signature_id: UUID) -> bool:
+async def message_state(pool: Pool, signature_id: UUID, action_id: int) -> tuple[bool, bool]:
+    """(the signature is one of this action, it wrote a message already)."""
     async with pool.acquire() as conn:
-        return await solidarity.has_written(conn, signature_id)
+        return await solidarity.get_message_state(conn, signature_id, action_id)
 
 
 @dataclass(frozen=True)

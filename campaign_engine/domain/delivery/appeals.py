@@ -93,25 +93,19 @@ async def appeal_letters(
     with it), or FOLDED for those beyond the day's same ones. An appeal with nothing left to
     send (its signature was invalidated or erased, or the action has no published letter) is
     missing."""
-    attempts = {delivery.id: delivery.attempts for delivery in deliveries}
-    channels = {delivery.id: delivery.channel for delivery in deliveries}
+    by_id = {delivery.id: delivery for delivery in deliveries}
     day_start = datetime.combine(now.astimezone(UTC).date(), time(), UTC)
     async with pool.acquire() as conn:
-        rows = await recipients.list_appeals(conn, list(attempts))
-        ids = [row.delivery_id for row in rows]
-        recent = await appeals.list_recent_versions(conn, ids, day_start)
-        chosen = {row.delivery_id: _combination(row, recent[row.delivery_id]) for row in rows}
-        alike = {
-            row.delivery_id
-            for row in rows
-            if same_per_day
-            and not row.comment
-            and recent[row.delivery_id].today.get(chosen[row.delivery_id], 0) >= same_per_day
-        }
+        rows = await recipients.list_appeals(conn, list(by_id))
+        recent = await appeals.list_recent_versions(
+            conn, [row.delivery_id for row in rows], day_start
+        )
+        chosen, alike = _choose(rows, by_id, recent, same_per_day)
+        attempts = {id_: delivery.attempts for id_, delivery in by_id.items()}
         await appeals.record_variants(
             conn,
             [
-                (id_, attempts[id_], chosen[id_], row.comment is not None)
+                (id_, attempts[id_], chosen[id_], _personal(row))
                 for row in rows
                 if (id_ := row.delivery_id) not in alike
             ],
@@ -119,12 +113,49 @@ async def appeal_letters(
         folded = await appeals.fold_appeals(
             conn, [(id_, attempts[id_], chosen[id_]) for id_ in alike], day_start
         )
+    channels = {id_: delivery.channel for id_, delivery in by_id.items()}
     letters: dict[UUID, AppealLetter | Folded] = {
         row.delivery_id: _letter(row, channels[row.delivery_id], chosen[row.delivery_id])
         for row in rows
         if row.delivery_id not in alike
     }
     return letters | dict.fromkeys(folded, FOLDED)
+
+
+def _choose(
+    rows: list[AppealRow],
+    by_id: dict[UUID, Delivery],
+    recent: dict[UUID, RecentVersions],
+    same_per_day: int,
+) -> tuple[dict[UUID, int], set[UUID]]:
+    """Each appeal's combination, and those to fold. Appeals to one official (on one action and
+    channel) in the same batch are chosen in turn, each seeing the ones before it. An appeal
+    written before (a retry) keeps its combination and is never folded: it may have gone."""
+    chosen: dict[UUID, int] = {}
+    alike: set[UUID] = set()
+    seen: dict[tuple[int | None, str, int | None], RecentVersions] = {}
+    for row in rows:
+        delivery = by_id[row.delivery_id]
+        key = (delivery.target_id, delivery.channel, delivery.action_id)
+        before = seen.setdefault(key, recent[row.delivery_id])
+        if row.variant is not None:
+            chosen[row.delivery_id] = row.variant
+            continue
+        combination = _combination(row, before)
+        chosen[row.delivery_id] = combination
+        if same_per_day and not _personal(row) and before.today.get(combination, 0) >= same_per_day:
+            alike.add(row.delivery_id)
+            continue
+        today = dict(before.today)
+        if not _personal(row):
+            today[combination] = today.get(combination, 0) + 1
+        seen[key] = RecentVersions(previous=combination, today=today)
+    return chosen, alike
+
+
+def _personal(row: AppealRow) -> bool:
+    """A message of the signer's own makes an appeal theirs (a blank one does not)."""
+    return bool(row.comment and row.comment.strip())
 
 
 def _combination(row: AppealRow, recent: RecentVersions) -> int:
@@ -153,11 +184,14 @@ def _letter(row: AppealRow, channel: str, combination: int) -> AppealLetter:
     )
 
 
-async def own_mailbox_letters(pool: Pool, signature_id: UUID) -> list[AppealLetter]:
-    """The letters by email of a signature that its supporter may send from their own mailbox
-    (the action offers it, and the relay has not sent them), in the versions it chooses."""
+async def own_mailbox_letters(
+    pool: Pool, signature_id: UUID, action_id: int, now: datetime
+) -> list[AppealLetter]:
+    """The letters by email of a signature of this action that its supporter may send from
+    their own mailbox (the action offers it, and the relay still holds them for it), in the
+    versions it chooses."""
     async with pool.acquire() as conn:
-        ids = await appeals.list_own_mailbox_appeals(conn, signature_id)
+        ids = await appeals.list_own_mailbox_appeals(conn, signature_id, action_id, now)
         rows = await recipients.list_appeals(conn, ids) if ids else []
     return [_letter(row, "email", _combination(row, NO_HISTORY)) for row in rows]
 

@@ -115,7 +115,7 @@ async def posted(request: Request) -> Response:
         return too_many(request, verdict.retry_after)
     form = await request.form(max_files=0, max_fields=MAX_OFFICIALS + 2)
     chosen = [value for value in form.getlist("official") if isinstance(value, str)]
-    target_ids = [int(value) for value in chosen if value.isdigit() and len(value) <= 18]
+    target_ids = [int(v) for v in chosen if v.isascii() and v.isdigit() and len(v) <= 18]
     valid = bool(target_ids) and len(target_ids) == len(chosen)
     counted = await count_posted_letters(s.pool, s.clock, slug, locale, target_ids) if valid else 0
     if not counted:  # none ticked, or none of this action's officials
@@ -143,6 +143,8 @@ def _letter_form(
         "values": values,
         "errors": errors,
         "countries": country_choices(active().tag),
-        "counted": int(counted) if counted.isdigit() and len(counted) <= 3 else None,
+        "counted": int(counted)
+        if counted.isascii() and counted.isdigit() and len(counted) <= 3
+        else None,
     }
     return render(request, "public/letter.html", context, status_code=status_code, cache=PRIVATE)

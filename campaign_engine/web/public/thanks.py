@@ -16,12 +16,13 @@ from starlette.responses import RedirectResponse, Response
 
 from campaign_engine import i18n
 from campaign_engine.domain.campaigns.actions import read_action_page
-from campaign_engine.domain.campaigns.solidarity import MAX_MESSAGE, has_written, write_solidarity
+from campaign_engine.domain.campaigns.solidarity import MAX_MESSAGE, message_state, write_solidarity
 from campaign_engine.domain.delivery.appeals import own_mailbox_letters
 from campaign_engine.i18n import _
 from campaign_engine.messages.mailto import mailto_letter
 from campaign_engine.models.campaigns import ActionPage
 from campaign_engine.security.tokens import InvalidLink
+from campaign_engine.web.forms import has_unacceptable_characters
 from campaign_engine.web.public.share import share_links
 from campaign_engine.web.rendering import JUST_NOW, PRIVATE, absolute_url, render, url_path
 from campaign_engine.web.services import services
@@ -53,19 +54,26 @@ async def write_message(request: Request) -> Response:
     if signature_id is None:
         return await _page(request, page, "", {}, {}, status_code=403)
     text = text.replace("\r\n", "\n").strip()
-    error = (
-        _("Write your message first.")
-        if not text
-        else _("Keep your message to %(max)s characters.") % {"max": MAX_MESSAGE}
-        if len(text) > MAX_MESSAGE
-        else None
-    )
+    error = _message_problem(text)
     if error is not None:
         values, errors = {"message": text}, {"message": error}
         return await _page(request, page, token, values, errors, status_code=422)
-    await write_solidarity(s.pool, s.clock, signature_id, tag, text)
+    if not await write_solidarity(s.pool, s.clock, signature_id, page.id, tag, text):
+        # Taken back, or the action stopped asking, since the page was shown.
+        errors = {"message": _("This signature can no longer send a message.")}
+        return await _page(request, page, token, {}, errors, status_code=409)
     to = url_path(request, "thanks.thanks_page", locale=tag, slug=slug)
     return RedirectResponse(f"{to}?mine={token}#solidarity", status_code=303)
+
+
+def _message_problem(text: str) -> str | None:
+    if not text:
+        return _("Write your message first.")
+    if len(text) > MAX_MESSAGE:
+        return _("Keep your message to %(max)s characters.") % {"max": MAX_MESSAGE}
+    if has_unacceptable_characters(text, allowed="\n\t"):
+        return _("Your message contains characters we cannot accept.")
+    return None
 
 
 def _signature(request: Request, token: str) -> UUID | None:
@@ -89,9 +97,11 @@ async def _page(
     own = []
     written = False
     if signature_id is not None:
-        letters = await own_mailbox_letters(s.pool, signature_id)
+        ours, written = await message_state(s.pool, signature_id, page.id)
+        signature_id = signature_id if ours else None  # another action's token shows nothing
+    if signature_id is not None:
+        letters = await own_mailbox_letters(s.pool, signature_id, page.id, s.clock.now())
         own = [mailto_letter(s.messages, s.settings, letter) for letter in letters]
-        written = await has_written(s.pool, signature_id)
     action_url = absolute_url(request, "pages.action_page", locale=tag, slug=page.slug)
     context = {
         "page": page,

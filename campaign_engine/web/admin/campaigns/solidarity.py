@@ -49,7 +49,8 @@ async def moderate(request: Request) -> Response:
     values = form_values(await request.form())
     parsed = _moderation(values)
     if isinstance(parsed, str):
-        return await _page(request, None, errors={values.get("message_id", ""): parsed})
+        chosen = values.get("message_id", "")
+        return await _page(request, None, errors={chosen if chosen.isdigit() else "": parsed})
     message_id, decided = parsed
     try:
         await moderate_message(s.pool, s.clock, actor, path_slug(request), message_id, decided)
@@ -153,10 +154,11 @@ def language_tag(typed: str) -> str | None:
     if not LANGUAGE_TAG.fullmatch(typed):
         return None
     try:
-        Locale.parse(typed, sep="-")
+        found = Locale.parse(typed, sep="-")
     except (ValueError, UnknownLocaleError):
         return None
-    return typed
+    # Written as the rest of the product writes tags: `zh-Hans`, `es-MX`.
+    return "-".join(part for part in (found.language, found.script, found.territory) if part)
 
 
 def _back(request: Request, anchor: str) -> Response:
