@@ -5,10 +5,12 @@ it. Appeals by email wait a day for it, then go from the relay as usual."""
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 from datetime import timedelta
 from email.message import EmailMessage
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import uuid4
 
@@ -162,6 +164,29 @@ async def test_the_campaigner_offers_it_in_the_actions_settings(
     assert await pool.fetchval("SELECT own_mailbox FROM actions WHERE slug = $1", slug)
 
 
+def appeal_letter(**words: Any) -> AppealLetter:
+    """An appeal by email to an official, with these words (a mailto link's whole input)."""
+    base = AppealLetter(
+        delivery_id=uuid4(),
+        channel="email",
+        case_id=1,
+        locale="en",
+        to_name="Minister",
+        to_address="minister@example.org",
+        address_ok=True,
+        salutation=None,
+        subject="Release her",
+        body="Release her now.",
+        signer_name="Signer",
+        signer_country="CN",
+        signer_email="signer@example.net",
+        comment=None,
+        action_code="UA 1/26",
+        reply_to_supporter=False,
+    )
+    return dataclasses.replace(base, **words)
+
+
 def test_a_long_letter_is_cut_to_what_a_link_carries_and_offered_whole(
     settings: Settings,
 ) -> None:
@@ -172,23 +197,15 @@ def test_a_long_letter_is_cut_to_what_a_link_carries_and_offered_whole(
         f"第{n}段：我们要求立即无条件释放她，并保障她获得律师和家人探视的权利。" * 3
         for n in range(8)
     ]
-    letter = AppealLetter(
-        delivery_id=uuid4(),
-        channel="email",
-        case_id=1,
+    letter = appeal_letter(
         locale="zh-Hans",
         to_name="王部长",
-        to_address="minister@example.org",
-        address_ok=True,
         salutation="尊敬的王部长：",
         subject="立即释放她",
         body="\n\n".join(paragraphs),
         signer_name="李伟",
         signer_country="CN",
-        signer_email="li@example.net",
         comment=None,
-        action_code="UA 1/26",
-        reply_to_supporter=False,
     )
     link = mailto_letter(templates, settings, letter)
     assert len(link.href) <= MAX_MAILTO
@@ -204,23 +221,15 @@ def test_a_link_stays_within_bounds_whatever_the_signer_wrote(settings: Settings
     templates = MessageTemplates(
         create_environment(settings.templates_dir), Catalogues(settings.locales_dir)
     )
-    letter = AppealLetter(
-        delivery_id=uuid4(),
-        channel="email",
-        case_id=1,
+    letter = appeal_letter(
         locale="ar",
         to_name="الوزير",
-        to_address="minister@example.org",
-        address_ok=True,
         salutation="معالي الوزير،",
         subject="أطلقوا سراحها",
         body="نطالب بالإفراج عنها فورًا.",
         signer_name="ليلى",
         signer_country="EG",
-        signer_email="l@example.net",
         comment="أكتب إليكم من القاهرة لأن ما حدث لها يهمني كثيرًا. " * 18,
-        action_code="UA 1/26",
-        reply_to_supporter=False,
     )
     link = mailto_letter(templates, settings, letter)
     assert len(link.href) <= MAX_MAILTO

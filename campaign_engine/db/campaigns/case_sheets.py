@@ -51,6 +51,16 @@ async def get_sheet_extras(conn: Connection, action_id: int) -> SheetExtras:
     )
 
 
+# The diplomats alone, for a supporter's letters to post (they need no targets' list).
+SELECT_COPIES = f"""
+SELECT {_sheet_targets("SELECT target_id FROM action_copies WHERE action_id = $1")} AS copies
+"""
+
+
+async def list_copies(conn: Connection, action_id: int) -> list[SheetTarget]:
+    return [SheetTarget(**copy) for copy in await conn.fetchval(SELECT_COPIES, action_id)]
+
+
 def official_letter(action: str, target: str) -> str:
     """SQL for a LATERAL subquery: the action's model letter an official reads, in the first
     language of their chain that is published (their preferred, its base, the action's own),

@@ -167,20 +167,25 @@ async def _load_texts(
         )
 
 
-async def _load_target(conn: Connection, action_id: int, target: dict[str, Any]) -> None:
-    target_id = await authoring.upsert_target(
+async def _upsert_official(conn: Connection, official: dict[str, Any]) -> int:
+    """An official of the demo file (a target, or a diplomat to copy), by its external id."""
+    return await authoring.upsert_target(
         conn,
-        external_id=target["external_id"],
-        name=target["name"],
-        title=target["title"],
-        organisation=target["organisation"],
+        external_id=official["external_id"],
+        name=official["name"],
+        title=official["title"],
+        organisation=official["organisation"],
         country=None,
-        time_zone=target["time_zone"],
+        time_zone=official["time_zone"],
         office_hours=None,  # any hour: a newcomer sees delivery at once
-        preferred_locale=target["preferred_locale"],
-        salutations=target["salutations"],
-        postal_address=target.get("postal_address", ""),
+        preferred_locale=official["preferred_locale"],
+        salutations=official["salutations"],
+        postal_address=official.get("postal_address", ""),
     )
+
+
+async def _load_target(conn: Connection, action_id: int, target: dict[str, Any]) -> None:
+    target_id = await _upsert_official(conn, target)
     channel = target["channel"]
     address = target["email"] if channel == "email" else target["phone"]
     await authoring.add_target_contact(conn, target_id, channel, address)
@@ -194,20 +199,7 @@ async def _load_target(conn: Connection, action_id: int, target: dict[str, Any])
 
 async def _load_copy(conn: Connection, action_id: int, copy: dict[str, Any]) -> None:
     """A diplomat the action asks supporters to post a copy to: a target with no contact."""
-    target_id = await authoring.upsert_target(
-        conn,
-        external_id=copy["external_id"],
-        name=copy["name"],
-        title=copy["title"],
-        organisation=copy["organisation"],
-        country=None,
-        time_zone=copy["time_zone"],
-        office_hours=None,
-        preferred_locale=copy["preferred_locale"],
-        salutations=copy["salutations"],
-        postal_address=copy.get("postal_address", ""),
-    )
-    await targets.add_copy(conn, action_id, target_id)
+    await targets.add_copy(conn, action_id, await _upsert_official(conn, copy))
 
 
 async def _load_event(conn: Connection, case_id: int, event: dict[str, Any]) -> None:

@@ -44,7 +44,7 @@ async def read_letters(pool: Pool, slug: str, locale: str) -> Letters:
     page = await read_action_page(pool, slug, locale)
     async with pool.acquire() as conn:
         targets = await case_sheets.list_letter_targets(conn, page.id)
-        copies = (await case_sheets.get_sheet_extras(conn, page.id)).copies
+        copies = await case_sheets.list_copies(conn, page.id)
     return Letters(page, targets, copies)
 
 
